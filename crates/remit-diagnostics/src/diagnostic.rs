@@ -1,0 +1,189 @@
+//! The diagnostic type every layer reports.
+
+use crate::{Code, Span};
+use serde::Serialize;
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A hint: something worth tidying.
+    Hint,
+    /// A warning: probably a mistake.
+    Warning,
+    /// An error: the policy cannot be compiled as written.
+    Error,
+}
+
+impl Severity {
+    /// `error`, `warning` or `hint`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
+/// A place in the source with a short message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What about it (may be empty).
+    pub message: String,
+}
+
+impl Label {
+    /// A label with a message.
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Label {
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+/// A machine-applicable replacement, offered as a code action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// What the fix does, e.g. "replace with `customer.tier`".
+    pub title: String,
+    /// The text to replace (empty span: insert).
+    pub span: Span,
+    /// The new text.
+    pub replacement: String,
+}
+
+/// A concrete request that shows an analysis problem.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Witness {
+    /// One line in the policy's own terms:
+    /// `front_desk · refund · amount 60.00 USD · customer.tier = gold`.
+    pub summary: String,
+    /// What each rule involved decides for it, one line each.
+    pub outcomes: Vec<String>,
+    /// The request in the table's request format, ready for `remit eval`.
+    pub request: serde_json::Value,
+}
+
+/// One problem found in a policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostic {
+    /// Error, warning or hint.
+    pub severity: Severity,
+    /// The stable code.
+    pub code: Code,
+    /// The headline: lowercase, no final period, user text in backticks.
+    pub message: String,
+    /// The one place the problem is.
+    pub primary: Label,
+    /// Other places that matter (the other rule, the first definition).
+    pub secondary: Vec<Label>,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Further explanation lines.
+    pub notes: Vec<String>,
+    /// For analysis findings: the request that shows the problem.
+    pub witness: Option<Witness>,
+    /// Edits that fix the problem.
+    pub fixes: Vec<Fix>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with the code's default severity.
+    pub fn new(code: Code, message: impl Into<String>, primary: Span, label: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: code.severity,
+            code,
+            message: message.into(),
+            primary: Label::new(primary, label),
+            secondary: Vec::new(),
+            help: None,
+            notes: Vec::new(),
+            witness: None,
+            fixes: Vec::new(),
+        }
+    }
+
+    /// Adds a secondary label.
+    pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.secondary.push(Label::new(span, message));
+        self
+    }
+
+    /// Sets the help line.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a note line.
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Attaches a witness.
+    pub fn witness(mut self, witness: Witness) -> Self {
+        self.witness = Some(witness);
+        self
+    }
+
+    /// Adds a fix.
+    pub fn fix(mut self, title: impl Into<String>, span: Span, replacement: impl Into<String>) -> Self {
+        self.fixes.push(Fix {
+            title: title.into(),
+            span,
+            replacement: replacement.into(),
+        });
+        self
+    }
+
+    /// Overrides the severity.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// Whether this is an error.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Ordering key: file, position, code.
+    pub fn sort_key(&self) -> (u32, u32, u32, &'static str) {
+        (
+            self.primary.span.file.0,
+            self.primary.span.start,
+            self.primary.span.end,
+            self.code.id,
+        )
+    }
+}
+
+/// Suggests the closest of `candidates` to `name`, if any is close enough
+/// to be a plausible typo.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (strsim::osa_distance(name, c), c))
+        .filter(|(d, c)| *d <= (name.len().max(c.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_near_misses_only() {
+        let names = ["tier", "tenure_days", "nights_this_year"];
+        assert_eq!(did_you_mean("teir", names), Some("tier"));
+        assert_eq!(did_you_mean("tenure_day", names), Some("tenure_days"));
+        assert_eq!(did_you_mean("colour", names), None);
+    }
+}

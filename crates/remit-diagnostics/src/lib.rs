@@ -1,0 +1,19 @@
+//! Source files, spans and diagnostics shared by every layer of the Remit
+//! toolchain.
+//!
+//! Every layer (syntax, semantics, lowering, analysis) reports problems as
+//! [`Diagnostic`]s that carry a stable [`Code`], one primary [`Label`],
+//! secondary labels for the other places that matter, and a `help` with the
+//! fix. The command line renders them with [`render`]; the language server
+//! converts them to LSP diagnostics. Nothing here knows about either.
+
+mod code;
+mod diagnostic;
+mod lint;
+pub mod render;
+mod source;
+
+pub use code::{Code, CODES};
+pub use diagnostic::{did_you_mean, Diagnostic, Fix, Label, Severity, Witness};
+pub use lint::{Level, Lint, LintLevels, LINTS};
+pub use source::{FileId, LineCol, SourceFile, Sources, Span};

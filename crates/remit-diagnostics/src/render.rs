@@ -1,0 +1,357 @@
+//! Rendering diagnostics for people and for CI systems.
+//!
+//! - [`human`]: codespan-reporting's terminal output, optionally coloured;
+//! - [`json`]: one object per diagnostic, for tools;
+//! - [`sarif`]: SARIF 2.1.0, for code-scanning uploads;
+//! - [`github`]: GitHub Actions workflow commands (annotations).
+
+use crate::{Code, Diagnostic, FileId, Label, Severity, SourceFile, Sources, Span, CODES};
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::files::{Error as FilesError, Files};
+use codespan_reporting::term;
+use serde_json::{json, Value};
+
+/// Where the documentation of every code lives; `#name` anchors each one.
+pub const DOCS_URL: &str = "https://github.com/remit-lang/remit/blob/main/docs/diagnostics.md";
+
+/// The documentation link of a code.
+pub fn docs_link(code: Code) -> String {
+    format!("{DOCS_URL}#{}", code.name)
+}
+
+struct CodespanFiles<'a>(&'a Sources);
+
+impl<'a> Files<'a> for CodespanFiles<'a> {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        Ok(self.file(id)?.name())
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        Ok(self.file(id)?.text())
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
+        Ok(self.file(id)?.line_index(byte_index))
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<std::ops::Range<usize>, FilesError> {
+        let file = self.file(id)?;
+        let starts = file.line_starts();
+        let start = *starts.get(line_index).ok_or(FilesError::LineTooLarge {
+            given: line_index,
+            max: starts.len().saturating_sub(1),
+        })?;
+        let end = starts.get(line_index + 1).copied().unwrap_or(file.text().len());
+        Ok(start..end)
+    }
+}
+
+impl CodespanFiles<'_> {
+    fn file(&self, id: FileId) -> Result<&SourceFile, FilesError> {
+        self.0.get(id).ok_or(FilesError::FileMissing)
+    }
+}
+
+fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
+    let severity = match d.severity {
+        Severity::Error => cs::Severity::Error,
+        Severity::Warning => cs::Severity::Warning,
+        Severity::Hint => cs::Severity::Help,
+    };
+    let label = |style, l: &Label| cs::Label::new(style, l.span.file, l.span.range()).with_message(&l.message);
+    let mut labels = vec![label(cs::LabelStyle::Primary, &d.primary)];
+    labels.extend(d.secondary.iter().map(|l| label(cs::LabelStyle::Secondary, l)));
+    let mut notes = Vec::new();
+    if let Some(w) = &d.witness {
+        let mut text = format!("witness: {}", w.summary);
+        for outcome in &w.outcomes {
+            text.push_str("\n  ");
+            text.push_str(outcome);
+        }
+        notes.push(text);
+    }
+    notes.extend(d.notes.iter().cloned());
+    if let Some(help) = &d.help {
+        notes.push(format!("help: {help}"));
+    }
+    cs::Diagnostic::new(severity)
+        .with_code(d.code.id)
+        .with_message(&d.message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// Renders diagnostics as codespan-reporting terminal output.
+pub fn human(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> String {
+    let files = CodespanFiles(sources);
+    let config = term::Config::default();
+    let mut out: Vec<u8> = Vec::new();
+    for d in diagnostics {
+        let cs = to_codespan(d);
+        let result = if color {
+            let mut buffer = term::termcolor::Buffer::ansi();
+            let r = term::emit_to_write_style(&mut buffer, &config, &files, &cs);
+            out.extend_from_slice(buffer.as_slice());
+            r
+        } else {
+            term::emit_to_io_write(&mut out, &config, &files, &cs)
+        };
+        if let Err(e) = result {
+            out.extend_from_slice(format!("{}: {} (could not show the source: {e})\n", d.severity.as_str(), d.message).as_bytes());
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn range_json(sources: &Sources, span: Span) -> Value {
+    let start = sources.line_col(span);
+    let end = sources.line_col(Span { start: span.end, ..span });
+    json!({
+        "start": { "line": start.line, "column": start.column },
+        "end": { "line": end.line, "column": end.column },
+        "byte_start": span.start,
+        "byte_end": span.end,
+    })
+}
+
+/// One JSON object per diagnostic: file, range, severity, code, name,
+/// message, labels, help, notes, witness and fixes.
+pub fn json(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
+    Value::Array(
+        diagnostics
+            .iter()
+            .map(|d| {
+                let label = |l: &Label, primary: bool| {
+                    json!({
+                        "file": sources.name(l.span.file),
+                        "range": range_json(sources, l.span),
+                        "message": l.message,
+                        "primary": primary,
+                    })
+                };
+                let mut labels = vec![label(&d.primary, true)];
+                labels.extend(d.secondary.iter().map(|l| label(l, false)));
+                json!({
+                    "file": sources.name(d.primary.span.file),
+                    "range": range_json(sources, d.primary.span),
+                    "severity": d.severity.as_str(),
+                    "code": d.code.id,
+                    "name": d.code.name,
+                    "message": d.message,
+                    "labels": labels,
+                    "help": d.help,
+                    "notes": d.notes,
+                    "witness": d.witness,
+                    "fixes": d.fixes.iter().map(|f| json!({
+                        "title": f.title,
+                        "file": sources.name(f.span.file),
+                        "range": range_json(sources, f.span),
+                        "replacement": f.replacement,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
+}
+
+fn sarif_region(sources: &Sources, span: Span) -> Value {
+    let start = sources.line_col(span);
+    let end = sources.line_col(Span { start: span.end, ..span });
+    json!({
+        "startLine": start.line,
+        "startColumn": start.column,
+        "endLine": end.line,
+        "endColumn": end.column,
+    })
+}
+
+fn sarif_location(sources: &Sources, span: Span, message: Option<&str>, id: Option<usize>) -> Value {
+    let mut loc = json!({
+        "physicalLocation": {
+            "artifactLocation": { "uri": sources.name(span.file).replace('\\', "/") },
+            "region": sarif_region(sources, span),
+        }
+    });
+    if let Some(obj) = loc.as_object_mut() {
+        if let Some(id) = id {
+            obj.insert("id".into(), json!(id));
+        }
+        if let Some(m) = message.filter(|m| !m.is_empty()) {
+            obj.insert("message".into(), json!({ "text": m }));
+        }
+    }
+    loc
+}
+
+/// A SARIF 2.1.0 log with one run: every code as a rule (with help and a
+/// docs link), every diagnostic as a result with its location and the
+/// secondary labels as related locations.
+pub fn sarif(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
+    let rules: Vec<Value> = CODES
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "shortDescription": { "text": c.summary },
+                "fullDescription": { "text": c.summary },
+                "helpUri": docs_link(*c),
+                "help": { "text": format!("{}: see {}", c.summary, docs_link(*c)) },
+                "defaultConfiguration": { "level": sarif_level(c.severity) },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let rule_index = CODES.iter().position(|c| c.id == d.code.id).unwrap_or(0);
+            let mut text = d.message.clone();
+            if let Some(w) = &d.witness {
+                text.push_str(&format!("\nwitness: {}", w.summary));
+                for o in &w.outcomes {
+                    text.push_str(&format!("\n  {o}"));
+                }
+            }
+            if let Some(help) = &d.help {
+                text.push_str(&format!("\nhelp: {help}"));
+            }
+            let related: Vec<Value> = d
+                .secondary
+                .iter()
+                .enumerate()
+                .map(|(i, l)| sarif_location(sources, l.span, Some(&l.message), Some(i + 1)))
+                .collect();
+            let mut result = json!({
+                "ruleId": d.code.id,
+                "ruleIndex": rule_index,
+                "level": sarif_level(d.severity),
+                "message": { "text": text },
+                "locations": [sarif_location(sources, d.primary.span, Some(&d.primary.message), None)],
+            });
+            if let Some(obj) = result.as_object_mut() {
+                if !related.is_empty() {
+                    obj.insert("relatedLocations".into(), Value::Array(related));
+                }
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "remit",
+                    "informationUri": DOCS_URL,
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }
+            },
+            "results": results,
+        }]
+    })
+}
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Hint => "note",
+    }
+}
+
+/// GitHub Actions workflow commands, one line per diagnostic:
+/// `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`.
+pub fn github(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let start = sources.line_col(d.primary.span);
+        let end = sources.line_col(Span { start: d.primary.span.end, ..d.primary.span });
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Hint => "notice",
+        };
+        let mut message = d.message.clone();
+        if let Some(w) = &d.witness {
+            message.push_str(&format!("\nwitness: {}", w.summary));
+            for o in &w.outcomes {
+                message.push_str(&format!("\n  {o}"));
+            }
+        }
+        if let Some(help) = &d.help {
+            message.push_str(&format!("\nhelp: {help}"));
+        }
+        out.push_str(&format!(
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            escape_property(sources.name(d.primary.span.file)),
+            start.line,
+            start.column,
+            end.line,
+            end.column,
+            escape_property(&format!("{}[{}]", d.severity.as_str(), d.code.id)),
+            escape_data(&message),
+        ));
+    }
+    out
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (Sources, Vec<Diagnostic>) {
+        let mut sources = Sources::new();
+        let file = sources.add("p.remit", "role a\nrule r {\n  permit b to x\n}\n");
+        let d = Diagnostic::new(Code::UNKNOWN_NAME, "unknown role `b`", Span::new(file, 25, 26), "not declared")
+            .secondary(Span::new(file, 5, 6), "roles are declared like this")
+            .help("declare it with `role b`, or use `a`");
+        (sources, vec![d])
+    }
+
+    #[test]
+    fn human_output_has_code_labels_and_help() {
+        let (sources, diags) = sample();
+        let text = human(&sources, &diags, false);
+        assert!(text.contains("error[E0101]: unknown role `b`"), "{text}");
+        assert!(text.contains("p.remit:3:10"), "{text}");
+        assert!(text.contains("= help: declare it with `role b`, or use `a`"), "{text}");
+    }
+
+    #[test]
+    fn github_escapes_properties() {
+        let (sources, diags) = sample();
+        let text = github(&sources, &diags);
+        assert_eq!(
+            text,
+            "::error file=p.remit,line=3,col=10,endLine=3,endColumn=11,title=error[E0101]::unknown role `b`%0Ahelp: declare it with `role b`, or use `a`\n"
+        );
+    }
+
+    #[test]
+    fn sarif_has_rules_results_and_related_locations() {
+        let (sources, diags) = sample();
+        let log = sarif(&sources, &diags);
+        assert_eq!(log["version"], "2.1.0");
+        let result = &log["runs"][0]["results"][0];
+        assert_eq!(result["ruleId"], "E0101");
+        assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 3);
+        assert_eq!(result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"], 1);
+        let rules = log["runs"][0]["tools"].clone();
+        assert!(rules.is_null());
+        assert!(log["runs"][0]["tool"]["driver"]["rules"].as_array().is_some_and(|r| r.len() == CODES.len()));
+    }
+}
