@@ -93,7 +93,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic with the code's default severity.
-    pub fn new(code: Code, message: impl Into<String>, primary: Span, label: impl Into<String>) -> Self {
+    pub fn new(
+        code: Code,
+        message: impl Into<String>,
+        primary: Span,
+        label: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: code.severity,
             code,
@@ -132,7 +137,12 @@ impl Diagnostic {
     }
 
     /// Adds a fix.
-    pub fn fix(mut self, title: impl Into<String>, span: Span, replacement: impl Into<String>) -> Self {
+    pub fn fix(
+        mut self,
+        title: impl Into<String>,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Self {
         self.fixes.push(Fix {
             title: title.into(),
             span,
@@ -165,7 +175,10 @@ impl Diagnostic {
 
 /// Suggests the closest of `candidates` to `name`, if any is close enough
 /// to be a plausible typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .filter(|c| *c != name)

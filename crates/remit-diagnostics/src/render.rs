@@ -38,14 +38,21 @@ impl<'a> Files<'a> for CodespanFiles<'a> {
         Ok(self.file(id)?.line_index(byte_index))
     }
 
-    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<std::ops::Range<usize>, FilesError> {
+    fn line_range(
+        &'a self,
+        id: FileId,
+        line_index: usize,
+    ) -> Result<std::ops::Range<usize>, FilesError> {
         let file = self.file(id)?;
         let starts = file.line_starts();
         let start = *starts.get(line_index).ok_or(FilesError::LineTooLarge {
             given: line_index,
             max: starts.len().saturating_sub(1),
         })?;
-        let end = starts.get(line_index + 1).copied().unwrap_or(file.text().len());
+        let end = starts
+            .get(line_index + 1)
+            .copied()
+            .unwrap_or(file.text().len());
         Ok(start..end)
     }
 }
@@ -62,9 +69,15 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
         Severity::Warning => cs::Severity::Warning,
         Severity::Hint => cs::Severity::Help,
     };
-    let label = |style, l: &Label| cs::Label::new(style, l.span.file, l.span.range()).with_message(&l.message);
+    let label = |style, l: &Label| {
+        cs::Label::new(style, l.span.file, l.span.range()).with_message(&l.message)
+    };
     let mut labels = vec![label(cs::LabelStyle::Primary, &d.primary)];
-    labels.extend(d.secondary.iter().map(|l| label(cs::LabelStyle::Secondary, l)));
+    labels.extend(
+        d.secondary
+            .iter()
+            .map(|l| label(cs::LabelStyle::Secondary, l)),
+    );
     let mut notes = Vec::new();
     if let Some(w) = &d.witness {
         let mut text = format!("witness: {}", w.summary);
@@ -101,7 +114,14 @@ pub fn human(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> Stri
             term::emit_to_io_write(&mut out, &config, &files, &cs)
         };
         if let Err(e) = result {
-            out.extend_from_slice(format!("{}: {} (could not show the source: {e})\n", d.severity.as_str(), d.message).as_bytes());
+            out.extend_from_slice(
+                format!(
+                    "{}: {} (could not show the source: {e})\n",
+                    d.severity.as_str(),
+                    d.message
+                )
+                .as_bytes(),
+            );
         }
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -109,7 +129,10 @@ pub fn human(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> Stri
 
 fn range_json(sources: &Sources, span: Span) -> Value {
     let start = sources.line_col(span);
-    let end = sources.line_col(Span { start: span.end, ..span });
+    let end = sources.line_col(Span {
+        start: span.end,
+        ..span
+    });
     json!({
         "start": { "line": start.line, "column": start.column },
         "end": { "line": end.line, "column": end.column },
@@ -160,7 +183,10 @@ pub fn json(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
 
 fn sarif_region(sources: &Sources, span: Span) -> Value {
     let start = sources.line_col(span);
-    let end = sources.line_col(Span { start: span.end, ..span });
+    let end = sources.line_col(Span {
+        start: span.end,
+        ..span
+    });
     json!({
         "startLine": start.line,
         "startColumn": start.column,
@@ -169,7 +195,12 @@ fn sarif_region(sources: &Sources, span: Span) -> Value {
     })
 }
 
-fn sarif_location(sources: &Sources, span: Span, message: Option<&str>, id: Option<usize>) -> Value {
+fn sarif_location(
+    sources: &Sources,
+    span: Span,
+    message: Option<&str>,
+    id: Option<usize>,
+) -> Value {
     let mut loc = json!({
         "physicalLocation": {
             "artifactLocation": { "uri": sources.name(span.file).replace('\\', "/") },
@@ -271,7 +302,10 @@ pub fn github(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diagnostics {
         let start = sources.line_col(d.primary.span);
-        let end = sources.line_col(Span { start: d.primary.span.end, ..d.primary.span });
+        let end = sources.line_col(Span {
+            start: d.primary.span.end,
+            ..d.primary.span
+        });
         let command = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -302,7 +336,9 @@ pub fn github(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -316,9 +352,14 @@ mod tests {
     fn sample() -> (Sources, Vec<Diagnostic>) {
         let mut sources = Sources::new();
         let file = sources.add("p.remit", "role a\nrule r {\n  permit b to x\n}\n");
-        let d = Diagnostic::new(Code::UNKNOWN_NAME, "unknown role `b`", Span::new(file, 25, 26), "not declared")
-            .secondary(Span::new(file, 5, 6), "roles are declared like this")
-            .help("declare it with `role b`, or use `a`");
+        let d = Diagnostic::new(
+            Code::UNKNOWN_NAME,
+            "unknown role `b`",
+            Span::new(file, 25, 26),
+            "not declared",
+        )
+        .secondary(Span::new(file, 5, 6), "roles are declared like this")
+        .help("declare it with `role b`, or use `a`");
         (sources, vec![d])
     }
 
@@ -328,7 +369,10 @@ mod tests {
         let text = human(&sources, &diags, false);
         assert!(text.contains("error[E0101]: unknown role `b`"), "{text}");
         assert!(text.contains("p.remit:3:10"), "{text}");
-        assert!(text.contains("= help: declare it with `role b`, or use `a`"), "{text}");
+        assert!(
+            text.contains("= help: declare it with `role b`, or use `a`"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -348,10 +392,18 @@ mod tests {
         assert_eq!(log["version"], "2.1.0");
         let result = &log["runs"][0]["results"][0];
         assert_eq!(result["ruleId"], "E0101");
-        assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 3);
-        assert_eq!(result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"], 1);
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["region"]["startLine"],
+            3
+        );
+        assert_eq!(
+            result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+            1
+        );
         let rules = log["runs"][0]["tools"].clone();
         assert!(rules.is_null());
-        assert!(log["runs"][0]["tool"]["driver"]["rules"].as_array().is_some_and(|r| r.len() == CODES.len()));
+        assert!(log["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .is_some_and(|r| r.len() == CODES.len()));
     }
 }

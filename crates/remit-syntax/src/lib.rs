@@ -1,0 +1,34 @@
+//! Lexer, parser and typed syntax tree of the Remit policy language
+//! (LANGUAGE.md §2–§4, §7).
+//!
+//! [`parse`] turns one file's text into an [`ast::File`] and the syntax
+//! diagnostics found on the way. It never fails and never panics: a broken
+//! item becomes [`ast::ItemKind::Error`] after its error is reported, and
+//! parsing resumes at the next item. Comments are kept in
+//! [`ast::File::comments`] for hover and the formatter. This crate knows
+//! nothing about what names mean.
+
+pub mod ast;
+mod lex;
+mod parser;
+mod token;
+
+pub use lex::{lex, Lexed, SpannedToken};
+pub use parser::{parse, MAX_NESTING};
+pub use token::{Token, KEYWORDS};
+
+#[allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unused_qualifications,
+    unused_parens,
+    unused_extern_crates
+)]
+mod grammar {
+    lalrpop_util::lalrpop_mod!(remit, "/remit.rs");
+    pub use remit::*;
+}
