@@ -1,0 +1,116 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Remit: checked, versioned, testable empowerment policies.
+#[derive(Debug, Parser)]
+#[command(name = "remit", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, type-check and analyse policies; print diagnostics.
+    Check(CheckArgs),
+    /// Check a policy, then write its decision table (atomically).
+    Build(BuildArgs),
+    /// Run the policies' `test` items through the evaluator.
+    Test(TestArgs),
+    /// Decide one request against a compiled table.
+    Eval(EvalArgs),
+    /// Print the JSON Schema of the decision table.
+    Schema,
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// codespan-reporting terminal output.
+    Human,
+    /// One JSON object per diagnostic.
+    Json,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands.
+    Github,
+}
+
+/// When to colour human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// When standard output is a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Lint levels and output format, shared by the commands that check.
+#[derive(Debug, Args)]
+pub struct DiagnosticArgs {
+    /// Output format for diagnostics.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Colour for human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+    /// Raise a lint to error (`--deny warnings` for every warning).
+    #[arg(long, value_name = "LINT")]
+    pub deny: Vec<String>,
+    /// Set a lint to warning.
+    #[arg(long, value_name = "LINT")]
+    pub warn: Vec<String>,
+    /// Silence a lint.
+    #[arg(long, value_name = "LINT")]
+    pub allow: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Policy files or directories (a directory means every policy under it).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The policy: a directory, or one of its files.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Where to write the table (standard output when absent).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Policy files or directories.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Only run tests whose name contains this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The compiled table.
+    #[arg(long)]
+    pub table: PathBuf,
+    /// The request (JSON); `-` reads standard input.
+    #[arg(long)]
+    pub request: PathBuf,
+    /// Add the trace of every candidate row.
+    #[arg(long)]
+    pub explain: bool,
+}

@@ -1,0 +1,57 @@
+//! `remit`: the command line of the Remit policy language.
+//!
+//! Exit codes: 0 clean, 1 policy errors (or failing tests, or a changed
+//! decision for `diff`), 2 usage or I/O errors.
+
+mod build;
+mod check;
+mod cli;
+mod eval;
+mod output;
+mod test_cmd;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// What a command reports back to `main`.
+pub(crate) enum Outcome {
+    /// Exit 0.
+    Clean,
+    /// Exit 1: the policy has errors, a test failed.
+    Failed,
+}
+
+/// A usage or I/O error: printed, exit 2.
+#[derive(Debug)]
+pub(crate) struct UsageError(pub String);
+
+impl<E: std::fmt::Display> From<E> for UsageError {
+    fn from(e: E) -> Self {
+        UsageError(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Check(args) => check::run(&args),
+        cli::Command::Build(args) => build::run(&args),
+        cli::Command::Test(args) => test_cmd::run(&args),
+        cli::Command::Eval(args) => eval::run(&args),
+        cli::Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&remit_table::schema()).unwrap_or_default()
+            );
+            Ok(Outcome::Clean)
+        }
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(UsageError(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

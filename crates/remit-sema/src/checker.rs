@@ -1,0 +1,190 @@
+//! Shared state of the checking passes and the helpers they all use.
+
+use crate::model::{Model, Reference, Symbol};
+use remit_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use remit_syntax::ast::Ident;
+use std::collections::HashMap;
+
+/// Name tables and the model being built.
+#[derive(Default)]
+pub(crate) struct Checker {
+    pub model: Model,
+    pub diags: Vec<Diagnostic>,
+    pub enums: HashMap<String, usize>,
+    pub roles: HashMap<String, usize>,
+    pub actions: HashMap<String, usize>,
+    pub obligations: HashMap<String, usize>,
+    pub segments: HashMap<String, usize>,
+    pub situations: HashMap<String, usize>,
+    pub rules: HashMap<String, usize>,
+    pub customer: HashMap<String, usize>,
+    pub context: HashMap<String, usize>,
+    pub money_without_currency_reported: bool,
+}
+
+impl Checker {
+    pub fn reference(&mut self, span: Span, symbol: Symbol) {
+        self.model.references.push(Reference {
+            span,
+            symbol,
+            declaration: false,
+        });
+    }
+
+    pub fn declaration(&mut self, span: Span, symbol: Symbol) {
+        self.model.references.push(Reference {
+            span,
+            symbol,
+            declaration: true,
+        });
+    }
+
+    pub fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// Reports an unknown name of some kind, with a suggestion from
+    /// `candidates` and a fix that replaces it.
+    pub fn unknown<'a>(
+        &mut self,
+        kind: &str,
+        name: &Ident,
+        candidates: impl IntoIterator<Item = &'a str>,
+        how_to_declare: &str,
+    ) {
+        let mut d = Diagnostic::new(
+            Code::UNKNOWN_NAME,
+            format!("unknown {kind} `{}`", name.name),
+            name.span,
+            format!("no {kind} is called this"),
+        );
+        d = match did_you_mean(&name.name, candidates) {
+            Some(s) => d.help(format!("did you mean `{s}`?")).fix(
+                format!("replace with `{s}`"),
+                name.span,
+                s.to_string(),
+            ),
+            None => d.help(how_to_declare.to_string()),
+        };
+        self.error(d);
+    }
+
+    /// Resolves a role name, reporting it when unknown.
+    pub fn resolve_role(&mut self, name: &Ident) -> Option<usize> {
+        match self.roles.get(&name.name).copied() {
+            Some(id) => {
+                self.reference(name.span, Symbol::Role(id));
+                Some(id)
+            }
+            None => {
+                let names: Vec<String> = self.model.roles.iter().map(|r| r.name.clone()).collect();
+                self.unknown(
+                    "role",
+                    name,
+                    names.iter().map(String::as_str),
+                    &format!("declare it with `role {}`", name.name),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves an action name, reporting it when unknown.
+    pub fn resolve_action(&mut self, name: &Ident) -> Option<usize> {
+        match self.actions.get(&name.name).copied() {
+            Some(id) => {
+                self.reference(name.span, Symbol::Action(id));
+                Some(id)
+            }
+            None => {
+                let names: Vec<String> =
+                    self.model.actions.iter().map(|a| a.name.clone()).collect();
+                self.unknown(
+                    "action",
+                    name,
+                    names.iter().map(String::as_str),
+                    &format!("declare it with `action {}`", name.name),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves an obligation name, reporting it when unknown.
+    pub fn resolve_obligation(&mut self, name: &Ident) -> Option<usize> {
+        match self.obligations.get(&name.name).copied() {
+            Some(id) => {
+                self.reference(name.span, Symbol::Obligation(id));
+                Some(id)
+            }
+            None => {
+                let names: Vec<String> = self
+                    .model
+                    .obligations
+                    .iter()
+                    .map(|a| a.name.clone())
+                    .collect();
+                self.unknown(
+                    "obligation",
+                    name,
+                    names.iter().map(String::as_str),
+                    &format!(
+                        "declare it with `obligation {} \"what the employee must do\"`",
+                        name.name
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves a variant of enum `enum_index`, reporting it when unknown.
+    pub fn resolve_variant(&mut self, enum_index: usize, name: &Ident) -> Option<String> {
+        let def = self.model.enums.get(enum_index)?;
+        match def.variants.iter().position(|(v, _)| *v == name.name) {
+            Some(v) => {
+                self.reference(name.span, Symbol::Variant(enum_index, v));
+                Some(name.name.clone())
+            }
+            None => {
+                let enum_name = def.name.clone();
+                let variants: Vec<String> = def.variants.iter().map(|(v, _)| v.clone()).collect();
+                let other_enum = self
+                    .model
+                    .enums
+                    .iter()
+                    .find(|e| e.variants.iter().any(|(v, _)| *v == name.name))
+                    .map(|e| e.name.clone());
+                let mut d = Diagnostic::new(
+                    Code::UNKNOWN_VARIANT,
+                    format!("`{}` is not a variant of `{enum_name}`", name.name),
+                    name.span,
+                    format!("expected a `{enum_name}`"),
+                );
+                if let Some(other) = other_enum {
+                    d = d.note(format!("`{}` is a variant of `{other}`", name.name));
+                }
+                d = match did_you_mean(&name.name, variants.iter().map(String::as_str)) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")).fix(
+                        format!("replace with `{s}`"),
+                        name.span,
+                        s.to_string(),
+                    ),
+                    None => d.help(format!("`{enum_name}` has {}", list(&variants))),
+                };
+                self.error(d);
+                None
+            }
+        }
+    }
+}
+
+/// "`a`, `b` and `c`"
+pub(crate) fn list(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.as_slice() {
+        [] => "nothing".to_string(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}

@@ -1,0 +1,654 @@
+//! Lowering a checked policy to the decision table (TABLE.md).
+//!
+//! Each rule's `for` and `when` become rows of per-input constraints in
+//! disjunctive normal form: segments and situations are inlined,
+//! negations pushed to the leaves (`not in` becomes the complement, `!=`
+//! two intervals), and each disjunct's constraints merged per input, so a
+//! contradictory disjunct disappears. Limits become intervals on
+//! parameters and counters, budgets the one two-input constraint. Role
+//! inheritance is expanded into each row's role list.
+
+use crate::model::{Cond, Input, InputKind, Model, NumOp, RuleDef, Type};
+use remit_diagnostics::{Code, Diagnostic, Sources};
+use remit_syntax::ast::{EffectKind, Per};
+use remit_table::{
+    ActionInfo, BoolEq, Budget, Constraint, CounterInfo, CounterPer, CurrencyInfo, DefaultDecision,
+    Escalation, InSet, InputInfo, InputType, Interval, Measure, Outcome, PolicyInfo, Row, SetTest,
+    SourceLocation, Table, FORMAT,
+};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The most rows one rule may lower to; a rule whose disjunctive normal
+/// form needs more gets `rule_too_large` instead of exhausting memory.
+pub const MAX_ROWS_PER_RULE: usize = 256;
+
+/// A table, the rows of each rule, and lowering diagnostics.
+#[derive(Debug, Clone)]
+pub struct LowerOutput {
+    /// The decision table.
+    pub table: Table,
+    /// For each rule of the model (by index), the indices of its rows.
+    pub rule_rows: Vec<Vec<usize>>,
+    /// Rules too large to lower, parameters with clashing types.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One disjunct: per-input constraints that must all hold.
+pub type Conjunction = BTreeMap<String, Constraint>;
+
+/// Lowers every rule that checked cleanly.
+pub fn lower(model: &Model, sources: &Sources) -> LowerOutput {
+    let mut diagnostics = Vec::new();
+    let inputs = inputs(model, &mut diagnostics);
+    let mut counters: BTreeMap<String, CounterInfo> = BTreeMap::new();
+    let mut rows: Vec<(String, usize, Row)> = Vec::new();
+    for (index, rule) in model.rules.iter().enumerate() {
+        if !rule.ok {
+            continue;
+        }
+        match rule_rows(model, rule, sources, &mut counters) {
+            Ok(rule_rows) => rows.extend(rule_rows.into_iter().map(|r| (rule.name.clone(), index, r))),
+            Err(count) => diagnostics.push(
+                Diagnostic::new(
+                    Code::RULE_TOO_LARGE,
+                    format!("rule `{}` expands to more than {MAX_ROWS_PER_RULE} table rows", rule.name),
+                    rule.name_span,
+                    format!("its conditions have at least {count} combinations"),
+                )
+                .help("split the rule, or name parts of the condition as segments so fewer `or`s and `!=`s multiply"),
+            ),
+        }
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut rule_rows = vec![Vec::new(); model.rules.len()];
+    for (i, (_, rule, _)) in rows.iter().enumerate() {
+        rule_rows[*rule].push(i);
+    }
+    let roles = model
+        .roles
+        .iter()
+        .map(|r| {
+            (
+                r.name.clone(),
+                sorted(r.ancestors.iter().map(|a| model.roles[*a].name.clone())),
+            )
+        })
+        .collect();
+    let actions = model
+        .actions
+        .iter()
+        .map(|a| {
+            (
+                a.name.clone(),
+                ActionInfo {
+                    params: a
+                        .params
+                        .iter()
+                        .map(|p| (p.name.clone(), input_type(&p.ty)))
+                        .collect(),
+                },
+            )
+        })
+        .collect();
+    let mut table = Table {
+        format: FORMAT.to_string(),
+        policy: PolicyInfo {
+            name: model.name.clone(),
+            version: model.version.clone(),
+        },
+        digest: String::new(),
+        currency: model.currency.as_ref().map(|c| CurrencyInfo {
+            code: c.code.clone(),
+            scale: c.scale,
+        }),
+        default: DefaultDecision {
+            effect: Outcome::Deny,
+        },
+        roles,
+        actions,
+        inputs,
+        counters,
+        obligations: model
+            .obligations
+            .iter()
+            .map(|o| (o.name.clone(), o.description.clone()))
+            .collect(),
+        rows: rows.into_iter().map(|(_, _, r)| r).collect(),
+    };
+    table.digest = digest(&table);
+    LowerOutput {
+        table,
+        rule_rows,
+        diagnostics,
+    }
+}
+
+/// `sha256:` + hex over the canonical body: sorted keys, no whitespace,
+/// without `digest` and without the rows' `source`.
+pub fn digest(table: &Table) -> String {
+    let mut value = serde_json::to_value(table).unwrap_or_default();
+    if let Some(obj) = value.as_object_mut() {
+        obj.remove("digest");
+        if let Some(serde_json::Value::Array(rows)) = obj.get_mut("rows") {
+            for row in rows {
+                if let Some(r) = row.as_object_mut() {
+                    r.remove("source");
+                }
+            }
+        }
+    }
+    let hash = Sha256::digest(value.to_string().as_bytes());
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+fn sorted(names: impl Iterator<Item = String>) -> Vec<String> {
+    let set: BTreeSet<String> = names.collect();
+    set.into_iter().collect()
+}
+
+fn input_type(ty: &Type) -> InputType {
+    match ty {
+        Type::Bool => InputType::Bool,
+        Type::Int => InputType::Int,
+        Type::Money => InputType::Money,
+        Type::Duration => InputType::Duration,
+        Type::Enum(_) => InputType::Enum,
+        Type::Set(_) => InputType::Set,
+    }
+}
+
+fn inputs(model: &Model, diagnostics: &mut Vec<Diagnostic>) -> BTreeMap<String, InputInfo> {
+    let info = |ty: &Type| InputInfo {
+        ty: input_type(ty),
+        values: match ty {
+            Type::Enum(e) | Type::Set(e) => model
+                .enum_def(e)
+                .map(|d| sorted(d.variants.iter().map(|(v, _)| v.clone()))),
+            _ => None,
+        },
+    };
+    let mut out = BTreeMap::new();
+    for a in &model.customer {
+        out.insert(format!("customer.{}", a.name), info(&a.ty));
+    }
+    for a in &model.context {
+        out.insert(format!("context.{}", a.name), info(&a.ty));
+    }
+    let mut param_types: BTreeMap<&str, (&Type, &str)> = BTreeMap::new();
+    for action in &model.actions {
+        for p in &action.params {
+            match param_types.get(p.name.as_str()) {
+                Some((ty, other)) if **ty != p.ty => diagnostics.push(
+                    Diagnostic::new(
+                        Code::TYPE_MISMATCH,
+                        format!("parameter `{}` is `{}` on `{other}` but `{}` on `{}`", p.name, ty, p.ty, action.name),
+                        p.span,
+                        "a different type here",
+                    )
+                    .help("the table has one input per parameter name; give parameters of different types different names"),
+                ),
+                Some(_) => {}
+                None => {
+                    param_types.insert(&p.name, (&p.ty, &action.name));
+                    out.insert(format!("param.{}", p.name), info(&p.ty));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// ISO 8601 spelling of a window: `P30D`, `PT2H`, `PT45M`.
+pub fn window_id(minutes: i64) -> String {
+    if minutes % 1440 == 0 {
+        format!("P{}D", minutes / 1440)
+    } else if minutes % 60 == 0 {
+        format!("PT{}H", minutes / 60)
+    } else {
+        format!("PT{minutes}M")
+    }
+}
+
+/// The id of a counter, e.g. `customer/comp_meal+refund/sum/P90D`.
+pub fn counter_id(
+    per: CounterPer,
+    actions: &[String],
+    measure: Measure,
+    window_minutes: i64,
+) -> String {
+    let per = match per {
+        CounterPer::Customer => "customer",
+        CounterPer::Employee => "employee",
+    };
+    let measure = match measure {
+        Measure::Count => "count",
+        Measure::Sum => "sum",
+    };
+    format!(
+        "{per}/{}/{measure}/{}",
+        actions.join("+"),
+        window_id(window_minutes)
+    )
+}
+
+fn rule_rows(
+    model: &Model,
+    rule: &RuleDef,
+    sources: &Sources,
+    counters: &mut BTreeMap<String, CounterInfo>,
+) -> Result<Vec<Row>, usize> {
+    let mut cond = Vec::new();
+    if let Some(c) = &rule.customers {
+        cond.push(c.clone());
+    }
+    if let Some(c) = &rule.when {
+        cond.push(c.clone());
+    }
+    let scopes = dnf(model, &Cond::And(cond))?;
+    let action_names = sorted(rule.actions.iter().map(|a| model.actions[*a].name.clone()));
+    let with_descendants = |role: usize| {
+        let mut set: BTreeSet<usize> = model.descendants(role);
+        set.insert(role);
+        set
+    };
+    let roles = sorted(
+        rule.roles
+            .iter()
+            .flat_map(|r| with_descendants(*r))
+            .map(|r| model.roles[r].name.clone()),
+    );
+    let escalation = match (rule.effect, rule.target, rule.otherwise) {
+        (EffectKind::Escalate, Some(t), _) | (EffectKind::Permit, _, Some(t)) => Some(Escalation {
+            to: model.roles[t].name.clone(),
+            except_roles: sorted(
+                with_descendants(t)
+                    .into_iter()
+                    .map(|r| model.roles[r].name.clone()),
+            ),
+        }),
+        _ => None,
+    };
+    let mut limits: BTreeMap<String, Constraint> = BTreeMap::new();
+    for cap in &rule.caps {
+        let key = format!("param.{}", cap.param);
+        let max = match limits.get(&key) {
+            Some(Constraint::Interval(i)) => i.max.map_or(cap.max, |m| m.min(cap.max)),
+            _ => cap.max,
+        };
+        limits.insert(
+            key,
+            Constraint::Interval(Interval {
+                min: None,
+                max: Some(max),
+            }),
+        );
+    }
+    for count in &rule.counts {
+        let per = match count.per {
+            Per::Customer => CounterPer::Customer,
+            Per::Employee => CounterPer::Employee,
+        };
+        let id = counter_id(per, &action_names, Measure::Count, count.window_minutes);
+        counters.insert(
+            id.clone(),
+            CounterInfo {
+                per,
+                actions: action_names.clone(),
+                measure: Measure::Count,
+                window_minutes: count.window_minutes,
+            },
+        );
+        limits.insert(
+            id,
+            Constraint::Interval(Interval {
+                min: None,
+                max: Some(count.count - 1),
+            }),
+        );
+    }
+    // A budget reads the money parameter of the requested action: actions
+    // whose money parameters are named differently get separate rows.
+    let mut groups: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
+    for &a in &rule.actions {
+        let key = if rule.totals.is_empty() {
+            None
+        } else {
+            model.actions[a].money_param().map(|p| p.name.clone())
+        };
+        groups
+            .entry(key)
+            .or_default()
+            .push(model.actions[a].name.clone());
+    }
+    for actions in groups.values_mut() {
+        actions.sort();
+        actions.dedup();
+    }
+    let source = sources.get(rule.name_span.file).map(|f| {
+        let lc = f.line_col(rule.name_span.start as usize);
+        let name = std::path::Path::new(f.name()).file_name().map_or_else(
+            || f.name().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        SourceLocation {
+            file: name,
+            line: lc.line,
+            column: lc.column,
+        }
+    });
+    let effect = match rule.effect {
+        EffectKind::Permit => Outcome::Permit,
+        EffectKind::Forbid => Outcome::Forbid,
+        EffectKind::Escalate => Outcome::Escalate,
+    };
+    let mut rows = Vec::new();
+    for scope in &scopes {
+        for (money_param, actions) in &groups {
+            let budgets = rule
+                .totals
+                .iter()
+                .filter_map(|t| {
+                    let id = counter_id(
+                        CounterPer::Customer,
+                        &action_names,
+                        Measure::Sum,
+                        t.window_minutes,
+                    );
+                    counters.insert(
+                        id.clone(),
+                        CounterInfo {
+                            per: CounterPer::Customer,
+                            actions: action_names.clone(),
+                            measure: Measure::Sum,
+                            window_minutes: t.window_minutes,
+                        },
+                    );
+                    money_param.as_ref().map(|p| Budget {
+                        counter: id,
+                        param: format!("param.{p}"),
+                        max: t.amount,
+                    })
+                })
+                .collect();
+            rows.push(Row {
+                rule: rule.name.clone(),
+                source: source.clone(),
+                effect,
+                roles: roles.clone(),
+                actions: actions.clone(),
+                scope: scope.clone(),
+                limits: limits.clone(),
+                budgets,
+                obligations: sorted(
+                    rule.require
+                        .iter()
+                        .map(|o| model.obligations[*o].name.clone()),
+                ),
+                notify: sorted(rule.notify.iter().map(|r| model.roles[*r].name.clone())),
+                escalation: escalation.clone(),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// The disjunctive normal form of a condition as merged per-input
+/// conjunctions, contradictory ones dropped. `Err(n)` when more than
+/// [`MAX_ROWS_PER_RULE`] disjuncts would be needed (`n` is how many were
+/// reached).
+pub fn dnf(model: &Model, cond: &Cond) -> Result<Vec<Conjunction>, usize> {
+    dnf_of(model, cond, false)
+}
+
+fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>, usize> {
+    let any = || Ok(vec![Conjunction::new()]);
+    let none = || Ok(Vec::new());
+    match (cond, negated) {
+        (Cond::True, false) | (Cond::False, true) => any(),
+        (Cond::False, false) | (Cond::True, true) => none(),
+        (Cond::Not(inner), n) => dnf_of(model, inner, !n),
+        (Cond::Segment(i), n) => match model.segments.get(*i) {
+            Some(d) => dnf_of(model, &d.cond, n),
+            None => none(),
+        },
+        (Cond::Situation(i), n) => match model.situations.get(*i) {
+            Some(d) => dnf_of(model, &d.cond, n),
+            None => none(),
+        },
+        (Cond::And(parts), false) | (Cond::Or(parts), true) => {
+            let mut acc = vec![Conjunction::new()];
+            for part in parts {
+                let rhs = dnf_of(model, part, negated)?;
+                let mut next = Vec::new();
+                for a in &acc {
+                    for b in &rhs {
+                        if let Some(c) = conjoin(a, b) {
+                            if !next.contains(&c) {
+                                next.push(c);
+                            }
+                            if next.len() > MAX_ROWS_PER_RULE {
+                                return Err(next.len());
+                            }
+                        }
+                    }
+                }
+                acc = next;
+                if acc.is_empty() {
+                    break;
+                }
+            }
+            Ok(acc)
+        }
+        (Cond::Or(parts), false) | (Cond::And(parts), true) => {
+            let mut out: Vec<Conjunction> = Vec::new();
+            for part in parts {
+                for c in dnf_of(model, part, negated)? {
+                    if !out.contains(&c) {
+                        out.push(c);
+                    }
+                }
+                if out.len() > MAX_ROWS_PER_RULE {
+                    return Err(out.len());
+                }
+            }
+            Ok(out)
+        }
+        (Cond::Num { input, op, value }, n) => {
+            let op = if n { negate(*op) } else { *op };
+            let v = *value;
+            let intervals = match op {
+                NumOp::Eq => vec![Interval {
+                    min: Some(v),
+                    max: Some(v),
+                }],
+                NumOp::Lt => vec![Interval {
+                    min: None,
+                    max: v.checked_sub(1),
+                }],
+                NumOp::Le => vec![Interval {
+                    min: None,
+                    max: Some(v),
+                }],
+                NumOp::Gt => vec![Interval {
+                    min: v.checked_add(1),
+                    max: None,
+                }],
+                NumOp::Ge => vec![Interval {
+                    min: Some(v),
+                    max: None,
+                }],
+                NumOp::Ne => vec![
+                    Interval {
+                        min: None,
+                        max: v.checked_sub(1),
+                    },
+                    Interval {
+                        min: v.checked_add(1),
+                        max: None,
+                    },
+                ],
+            };
+            Ok(intervals
+                .into_iter()
+                .filter(|i| i.min.is_some() || i.max.is_some())
+                .map(|i| single(input, Constraint::Interval(i)))
+                .collect())
+        }
+        (Cond::Bool { input, value }, n) => Ok(vec![single(
+            input,
+            Constraint::Eq(BoolEq { eq: *value != n }),
+        )]),
+        (Cond::In { input, variants }, n) => {
+            let chosen: Vec<String> = if n {
+                let all = enum_variants(model, input);
+                all.into_iter().filter(|v| !variants.contains(v)).collect()
+            } else {
+                variants.iter().cloned().collect()
+            };
+            if chosen.is_empty() {
+                none()
+            } else {
+                Ok(vec![single(
+                    input,
+                    Constraint::In(InSet { values: chosen }),
+                )])
+            }
+        }
+        (Cond::Contains { input, variant }, n) => {
+            let t = if n {
+                SetTest {
+                    contains: None,
+                    excludes: Some(vec![variant.clone()]),
+                }
+            } else {
+                SetTest {
+                    contains: Some(vec![variant.clone()]),
+                    excludes: None,
+                }
+            };
+            Ok(vec![single(input, Constraint::Set(t))])
+        }
+    }
+}
+
+fn negate(op: NumOp) -> NumOp {
+    match op {
+        NumOp::Eq => NumOp::Ne,
+        NumOp::Ne => NumOp::Eq,
+        NumOp::Lt => NumOp::Ge,
+        NumOp::Le => NumOp::Gt,
+        NumOp::Gt => NumOp::Le,
+        NumOp::Ge => NumOp::Lt,
+    }
+}
+
+fn enum_variants(model: &Model, input: &Input) -> Vec<String> {
+    let ty = match input.kind {
+        InputKind::Customer => model
+            .customer
+            .iter()
+            .find(|a| a.name == input.name)
+            .map(|a| &a.ty),
+        InputKind::Context => model
+            .context
+            .iter()
+            .find(|a| a.name == input.name)
+            .map(|a| &a.ty),
+        InputKind::Param => model
+            .actions
+            .iter()
+            .find_map(|a| a.param(&input.name))
+            .map(|p| &p.ty),
+    };
+    match ty {
+        Some(Type::Enum(e)) => model
+            .enum_def(e)
+            .map(|d| sorted(d.variants.iter().map(|(v, _)| v.clone())))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+fn single(input: &Input, c: Constraint) -> Conjunction {
+    BTreeMap::from([(input.key(), c)])
+}
+
+/// The conjunction of two conjunctions, or `None` when contradictory.
+pub fn conjoin(a: &Conjunction, b: &Conjunction) -> Option<Conjunction> {
+    let mut out = a.clone();
+    for (key, c) in b {
+        let merged = match out.get(key) {
+            Some(existing) => intersect(existing, c)?,
+            None => c.clone(),
+        };
+        out.insert(key.clone(), merged);
+    }
+    Some(out)
+}
+
+/// The intersection of two constraints on one input, or `None` when empty.
+pub fn intersect(a: &Constraint, b: &Constraint) -> Option<Constraint> {
+    match (a, b) {
+        (Constraint::Interval(x), Constraint::Interval(y)) => {
+            let min = match (x.min, y.min) {
+                (Some(p), Some(q)) => Some(p.max(q)),
+                (p, q) => p.or(q),
+            };
+            let max = match (x.max, y.max) {
+                (Some(p), Some(q)) => Some(p.min(q)),
+                (p, q) => p.or(q),
+            };
+            match (min, max) {
+                (Some(lo), Some(hi)) if lo > hi => None,
+                _ => Some(Constraint::Interval(Interval { min, max })),
+            }
+        }
+        (Constraint::In(x), Constraint::In(y)) => {
+            let values: Vec<String> = x
+                .values
+                .iter()
+                .filter(|v| y.values.contains(v))
+                .cloned()
+                .collect();
+            if values.is_empty() {
+                None
+            } else {
+                Some(Constraint::In(InSet { values }))
+            }
+        }
+        (Constraint::Eq(x), Constraint::Eq(y)) => (x.eq == y.eq).then_some(Constraint::Eq(*x)),
+        (Constraint::Set(x), Constraint::Set(y)) => {
+            let contains: BTreeSet<String> = x
+                .contains
+                .iter()
+                .chain(y.contains.iter())
+                .flatten()
+                .cloned()
+                .collect();
+            let excludes: BTreeSet<String> = x
+                .excludes
+                .iter()
+                .chain(y.excludes.iter())
+                .flatten()
+                .cloned()
+                .collect();
+            if contains.intersection(&excludes).next().is_some() {
+                return None;
+            }
+            let list = |s: BTreeSet<String>| {
+                if s.is_empty() {
+                    None
+                } else {
+                    Some(s.into_iter().collect())
+                }
+            };
+            Some(Constraint::Set(SetTest {
+                contains: list(contains),
+                excludes: list(excludes),
+            }))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,558 @@
+//! The checked policy: every name resolved, every literal in integer units.
+//!
+//! This is what lowering, analysis, the language server and `remit doc`
+//! read. Indices (`RoleId`, `ActionId`, …) point into the vectors of
+//! [`Model`]; names are kept alongside for messages.
+
+use remit_diagnostics::{Lint, Span};
+use remit_syntax::ast::{EffectKind, Per};
+use std::collections::BTreeSet;
+
+/// Index into [`Model::roles`].
+pub type RoleId = usize;
+/// Index into [`Model::actions`].
+pub type ActionId = usize;
+
+/// A value type (LANGUAGE.md §3).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Type {
+    /// `Bool`
+    Bool,
+    /// `Int`
+    Int,
+    /// `Money`, in minor units.
+    Money,
+    /// `Duration`, in minutes.
+    Duration,
+    /// An enum, by name.
+    Enum(String),
+    /// `Set<Enum>`
+    Set(String),
+}
+
+impl Type {
+    /// Whether values are integers compared with `<`, `<=`, ….
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Type::Int | Type::Money | Type::Duration)
+    }
+}
+
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Type::Bool => f.write_str("Bool"),
+            Type::Int => f.write_str("Int"),
+            Type::Money => f.write_str("Money"),
+            Type::Duration => f.write_str("Duration"),
+            Type::Enum(e) => f.write_str(e),
+            Type::Set(e) => write!(f, "Set<{e}>"),
+        }
+    }
+}
+
+/// The policy's currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Currency {
+    /// ISO 4217 code, e.g. `USD`.
+    pub code: String,
+    /// Minor-unit digits (2 for USD, 0 for JPY).
+    pub scale: u32,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// A declared enum.
+#[derive(Debug, Clone)]
+pub struct EnumDef {
+    /// Its name.
+    pub name: String,
+    /// Where the name is.
+    pub span: Span,
+    /// Variants with their spans, in declaration order.
+    pub variants: Vec<(String, Span)>,
+    /// Doc comment.
+    pub doc: Option<String>,
+}
+
+/// A customer or context attribute, or an action parameter.
+#[derive(Debug, Clone)]
+pub struct AttrDef {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: Type,
+    /// Where the name is.
+    pub span: Span,
+}
+
+/// A declared role.
+#[derive(Debug, Clone)]
+pub struct RoleDef {
+    /// Its name.
+    pub name: String,
+    /// Where the name is.
+    pub span: Span,
+    /// The roles it extends directly.
+    pub extends: Vec<RoleId>,
+    /// All ancestors, transitively (never itself, even in a cycle).
+    pub ancestors: BTreeSet<RoleId>,
+    /// Doc comment.
+    pub doc: Option<String>,
+}
+
+/// A declared action.
+#[derive(Debug, Clone)]
+pub struct ActionDef {
+    /// Its name.
+    pub name: String,
+    /// Where the name is.
+    pub span: Span,
+    /// Its parameters.
+    pub params: Vec<AttrDef>,
+    /// Doc comment.
+    pub doc: Option<String>,
+}
+
+impl ActionDef {
+    /// The parameter with this name.
+    pub fn param(&self, name: &str) -> Option<&AttrDef> {
+        self.params.iter().find(|p| p.name == name)
+    }
+
+    /// The one `Money` parameter, if there is exactly one.
+    pub fn money_param(&self) -> Option<&AttrDef> {
+        let mut money = self.params.iter().filter(|p| p.ty == Type::Money);
+        match (money.next(), money.next()) {
+            (Some(p), None) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// A declared obligation.
+#[derive(Debug, Clone)]
+pub struct ObligationDef {
+    /// Its name.
+    pub name: String,
+    /// Where the name is.
+    pub span: Span,
+    /// Its description (`""` when none).
+    pub description: String,
+    /// Doc comment.
+    pub doc: Option<String>,
+}
+
+/// A segment or situation.
+#[derive(Debug, Clone)]
+pub struct DefinitionDef {
+    /// Its name.
+    pub name: String,
+    /// Where the name is.
+    pub span: Span,
+    /// The checked condition (`Cond::False` when it did not check).
+    pub cond: Cond,
+    /// Doc comment.
+    pub doc: Option<String>,
+}
+
+/// Where an input comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InputKind {
+    /// `customer.*`
+    Customer,
+    /// `context.*`
+    Context,
+    /// An action parameter.
+    Param,
+}
+
+/// An input a condition reads.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Input {
+    /// Customer, context or parameter.
+    pub kind: InputKind,
+    /// The attribute or parameter name.
+    pub name: String,
+}
+
+impl Input {
+    /// The table key: `customer.tier`, `context.wait`, `param.amount`.
+    pub fn key(&self) -> String {
+        let prefix = match self.kind {
+            InputKind::Customer => "customer",
+            InputKind::Context => "context",
+            InputKind::Param => "param",
+        };
+        format!("{prefix}.{}", self.name)
+    }
+
+    /// How the author writes it: `customer.tier`, `context.wait`, `amount`.
+    pub fn source_name(&self) -> String {
+        match self.kind {
+            InputKind::Param => self.name.clone(),
+            _ => self.key(),
+        }
+    }
+}
+
+/// Comparison of a numeric input with a constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NumOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// A checked condition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Cond {
+    /// Always holds.
+    True,
+    /// Never holds.
+    False,
+    /// All hold.
+    And(Vec<Cond>),
+    /// One holds.
+    Or(Vec<Cond>),
+    /// Does not hold.
+    Not(Box<Cond>),
+    /// `input OP value` on Int, Money (minor units) or Duration (minutes).
+    Num {
+        /// The input.
+        input: Input,
+        /// The operator.
+        op: NumOp,
+        /// The constant.
+        value: i64,
+    },
+    /// A Bool input equals a value.
+    Bool {
+        /// The input.
+        input: Input,
+        /// The value.
+        value: bool,
+    },
+    /// An enum input is one of the variants.
+    In {
+        /// The input.
+        input: Input,
+        /// The variants.
+        variants: BTreeSet<String>,
+    },
+    /// A set input contains the variant.
+    Contains {
+        /// The input.
+        input: Input,
+        /// The variant.
+        variant: String,
+    },
+    /// A segment, by index into [`Model::segments`].
+    Segment(usize),
+    /// A situation, by index into [`Model::situations`].
+    Situation(usize),
+}
+
+/// `limit PARAM <= VALUE`, normalised to an inclusive maximum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cap {
+    /// The parameter.
+    pub param: String,
+    /// Inclusive maximum.
+    pub max: i64,
+    /// The clause.
+    pub span: Span,
+}
+
+/// `limit N per customer|employee per WINDOW`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountLimit {
+    /// Counted for whom.
+    pub per: Per,
+    /// At most this many uses in the window, the request included.
+    pub count: i64,
+    /// The window in minutes.
+    pub window_minutes: i64,
+    /// The clause.
+    pub span: Span,
+}
+
+/// `limit total AMOUNT per customer per WINDOW`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotalLimit {
+    /// The budget in minor units, the request included.
+    pub amount: i64,
+    /// The window in minutes.
+    pub window_minutes: i64,
+    /// The clause.
+    pub span: Span,
+}
+
+/// A checked rule.
+#[derive(Debug, Clone)]
+pub struct RuleDef {
+    /// Its name.
+    pub name: String,
+    /// Where the name is.
+    pub name_span: Span,
+    /// The whole item.
+    pub span: Span,
+    /// Doc comment.
+    pub doc: Option<String>,
+    /// Permit, forbid or escalate.
+    pub effect: EffectKind,
+    /// The effect line.
+    pub effect_span: Span,
+    /// The roles it names (all roles for `any`).
+    pub roles: Vec<RoleId>,
+    /// Whether it says `any` role.
+    pub any_role: bool,
+    /// The actions it names (all actions for `any`).
+    pub actions: Vec<ActionId>,
+    /// For escalate rules: the target.
+    pub target: Option<RoleId>,
+    /// The `for` clause: `None` when absent, `Some(Cond::True)` for
+    /// `for any customer`.
+    pub customers: Option<Cond>,
+    /// The `for` clause's span.
+    pub for_span: Option<Span>,
+    /// The `when` clause.
+    pub when: Option<Cond>,
+    /// Parameter caps.
+    pub caps: Vec<Cap>,
+    /// Count limits.
+    pub counts: Vec<CountLimit>,
+    /// Money budgets.
+    pub totals: Vec<TotalLimit>,
+    /// `require`d obligations (indices into [`Model::obligations`]).
+    pub require: Vec<usize>,
+    /// Roles to `notify`.
+    pub notify: Vec<RoleId>,
+    /// `otherwise escalate to`.
+    pub otherwise: Option<RoleId>,
+    /// Where the last clause ends, for inserting clauses (before `}`).
+    pub body_end: Span,
+    /// Lints silenced by `@allow`.
+    pub allow: Vec<Lint>,
+    /// Whether the rule checked without errors (only such rules lower).
+    pub ok: bool,
+}
+
+/// A value in a test request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestValue {
+    /// Int, Money (minor units) or Duration (minutes).
+    Int(i64),
+    /// Bool.
+    Bool(bool),
+    /// An enum variant.
+    Variant(String),
+    /// A set of variants.
+    Set(Vec<String>),
+}
+
+/// One past use in a test's `history`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastUse {
+    /// The action used.
+    pub action: ActionId,
+    /// The money amount, in minor units.
+    pub amount: Option<i64>,
+    /// How long ago, in minutes.
+    pub minutes_ago: i64,
+}
+
+/// What a test expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// `expect permit`, with the exact obligations when `requiring` is given.
+    Permit(Option<BTreeSet<String>>),
+    /// `expect deny`
+    Deny,
+    /// `expect escalate to R`
+    Escalate(String),
+}
+
+/// A checked `test` item.
+#[derive(Debug, Clone)]
+pub struct TestDef {
+    /// Its name.
+    pub name: String,
+    /// The whole item.
+    pub span: Span,
+    /// The acting role.
+    pub role: RoleId,
+    /// The action.
+    pub action: ActionId,
+    /// Parameter values.
+    pub params: Vec<(String, TestValue)>,
+    /// Customer attributes.
+    pub customer: Vec<(String, TestValue)>,
+    /// Context attributes.
+    pub context: Vec<(String, TestValue)>,
+    /// Past uses.
+    pub history: Vec<PastUse>,
+    /// The expectation.
+    pub expect: Expected,
+}
+
+/// What a name in the source refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Symbol {
+    /// An enum.
+    Enum(usize),
+    /// A variant: enum index, variant index.
+    Variant(usize, usize),
+    /// A customer attribute.
+    CustomerAttr(usize),
+    /// A context attribute.
+    ContextAttr(usize),
+    /// A role.
+    Role(RoleId),
+    /// An action.
+    Action(ActionId),
+    /// A parameter: action, parameter index.
+    Param(ActionId, usize),
+    /// An obligation.
+    Obligation(usize),
+    /// A segment.
+    Segment(usize),
+    /// A situation.
+    Situation(usize),
+    /// A rule.
+    Rule(usize),
+}
+
+/// One occurrence of a name: its declaration or a use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reference {
+    /// Where the name is written.
+    pub span: Span,
+    /// What it refers to.
+    pub symbol: Symbol,
+    /// Whether this is the declaration.
+    pub declaration: bool,
+}
+
+/// A checked policy.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// The policy's name (header, or the directory's name).
+    pub name: String,
+    /// Its version.
+    pub version: Option<String>,
+    /// Doc comment of the header.
+    pub doc: Option<String>,
+    /// The currency, if declared.
+    pub currency: Option<Currency>,
+    /// Enums.
+    pub enums: Vec<EnumDef>,
+    /// Customer attributes.
+    pub customer: Vec<AttrDef>,
+    /// Context attributes.
+    pub context: Vec<AttrDef>,
+    /// Roles.
+    pub roles: Vec<RoleDef>,
+    /// Actions.
+    pub actions: Vec<ActionDef>,
+    /// Obligations.
+    pub obligations: Vec<ObligationDef>,
+    /// Segments.
+    pub segments: Vec<DefinitionDef>,
+    /// Situations.
+    pub situations: Vec<DefinitionDef>,
+    /// Rules.
+    pub rules: Vec<RuleDef>,
+    /// Tests.
+    pub tests: Vec<TestDef>,
+    /// Lints raised to error by `@deny` on the header.
+    pub deny: Vec<Lint>,
+    /// Every name occurrence, declarations included.
+    pub references: Vec<Reference>,
+}
+
+impl Model {
+    /// The role with this name.
+    pub fn role(&self, name: &str) -> Option<RoleId> {
+        self.roles.iter().position(|r| r.name == name)
+    }
+
+    /// The action with this name.
+    pub fn action(&self, name: &str) -> Option<ActionId> {
+        self.actions.iter().position(|a| a.name == name)
+    }
+
+    /// The enum with this name.
+    pub fn enum_def(&self, name: &str) -> Option<&EnumDef> {
+        self.enums.iter().find(|e| e.name == name)
+    }
+
+    /// The roles that inherit from `role` (not itself).
+    pub fn descendants(&self, role: RoleId) -> BTreeSet<RoleId> {
+        (0..self.roles.len())
+            .filter(|r| self.roles[*r].ancestors.contains(&role))
+            .collect()
+    }
+
+    /// The type of an input, if declared.
+    pub fn input_type(&self, input: &Input, actions: &[ActionId]) -> Option<Type> {
+        match input.kind {
+            InputKind::Customer => self
+                .customer
+                .iter()
+                .find(|a| a.name == input.name)
+                .map(|a| a.ty.clone()),
+            InputKind::Context => self
+                .context
+                .iter()
+                .find(|a| a.name == input.name)
+                .map(|a| a.ty.clone()),
+            InputKind::Param => actions
+                .iter()
+                .find_map(|a| self.actions.get(*a).and_then(|a| a.param(&input.name)))
+                .map(|p| p.ty.clone()),
+        }
+    }
+
+    /// The declaration span of a symbol.
+    pub fn declaration(&self, symbol: Symbol) -> Option<Span> {
+        Some(match symbol {
+            Symbol::Enum(i) => self.enums.get(i)?.span,
+            Symbol::Variant(e, v) => self.enums.get(e)?.variants.get(v)?.1,
+            Symbol::CustomerAttr(i) => self.customer.get(i)?.span,
+            Symbol::ContextAttr(i) => self.context.get(i)?.span,
+            Symbol::Role(i) => self.roles.get(i)?.span,
+            Symbol::Action(i) => self.actions.get(i)?.span,
+            Symbol::Param(a, p) => self.actions.get(a)?.params.get(p)?.span,
+            Symbol::Obligation(i) => self.obligations.get(i)?.span,
+            Symbol::Segment(i) => self.segments.get(i)?.span,
+            Symbol::Situation(i) => self.situations.get(i)?.span,
+            Symbol::Rule(i) => self.rules.get(i)?.name_span,
+        })
+    }
+
+    /// The name of a symbol.
+    pub fn symbol_name(&self, symbol: Symbol) -> Option<&str> {
+        Some(match symbol {
+            Symbol::Enum(i) => &self.enums.get(i)?.name,
+            Symbol::Variant(e, v) => &self.enums.get(e)?.variants.get(v)?.0,
+            Symbol::CustomerAttr(i) => &self.customer.get(i)?.name,
+            Symbol::ContextAttr(i) => &self.context.get(i)?.name,
+            Symbol::Role(i) => &self.roles.get(i)?.name,
+            Symbol::Action(i) => &self.actions.get(i)?.name,
+            Symbol::Param(a, p) => &self.actions.get(a)?.params.get(p)?.name,
+            Symbol::Obligation(i) => &self.obligations.get(i)?.name,
+            Symbol::Segment(i) => &self.segments.get(i)?.name,
+            Symbol::Situation(i) => &self.situations.get(i)?.name,
+            Symbol::Rule(i) => &self.rules.get(i)?.name,
+        })
+    }
+}

@@ -1,0 +1,471 @@
+//! Checking segments, situations and rules.
+
+use crate::checker::Checker;
+use crate::expr::Place;
+use crate::model::{Cap, Cond, CountLimit, TotalLimit, Type};
+use crate::units::quantity_value;
+use remit_diagnostics::{Code, Diagnostic, Span};
+use remit_syntax::ast::{
+    CapOp, ClauseKind, Definition, EffectKind, Item, ItemKind, Names, Per, Rule,
+};
+
+impl Checker {
+    /// Checks every segment and situation, then reports definition cycles.
+    pub(crate) fn definitions(&mut self, items: &[&Item]) {
+        for item in items {
+            let (def, is_segment) = match &item.kind {
+                ItemKind::Segment(d) => (d, true),
+                ItemKind::Situation(d) => (d, false),
+                _ => continue,
+            };
+            let Some(index) = self.definition_index(def, is_segment) else {
+                continue;
+            };
+            let cond = self.cond(
+                &def.expr,
+                if is_segment {
+                    Place::Segment
+                } else {
+                    Place::Situation
+                },
+            );
+            let slot = if is_segment {
+                &mut self.model.segments[index]
+            } else {
+                &mut self.model.situations[index]
+            };
+            slot.cond = cond;
+        }
+        self.definition_cycles();
+    }
+
+    fn definition_index(&self, def: &Definition, is_segment: bool) -> Option<usize> {
+        let (table, defs) = if is_segment {
+            (&self.segments, &self.model.segments)
+        } else {
+            (&self.situations, &self.model.situations)
+        };
+        table
+            .get(&def.name.name)
+            .copied()
+            .filter(|i| defs[*i].span == def.name.span)
+    }
+
+    fn definition_cycles(&mut self) {
+        // Nodes: segments 0..s, situations s..s+t.
+        let s = self.model.segments.len();
+        let n = s + self.model.situations.len();
+        let edges: Vec<Vec<usize>> = (0..n)
+            .map(|i| {
+                let cond = if i < s {
+                    &self.model.segments[i].cond
+                } else {
+                    &self.model.situations[i - s].cond
+                };
+                let mut out = Vec::new();
+                refs(cond, s, &mut out);
+                out
+            })
+            .collect();
+        // Iterative DFS with colours; a back edge is a cycle.
+        let mut colour = vec![0u8; n];
+        let mut in_cycle = vec![false; n];
+        for root in 0..n {
+            if colour[root] != 0 {
+                continue;
+            }
+            let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+            colour[root] = 1;
+            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+                if let Some(&succ) = edges[node].get(*next) {
+                    *next += 1;
+                    match colour[succ] {
+                        0 => {
+                            colour[succ] = 1;
+                            stack.push((succ, 0));
+                        }
+                        1 => {
+                            let from = stack.iter().position(|(v, _)| *v == succ).unwrap_or(0);
+                            for (v, _) in &stack[from..] {
+                                in_cycle[*v] = true;
+                            }
+                        }
+                        _ => {}
+                    }
+                } else {
+                    colour[node] = 2;
+                    stack.pop();
+                }
+            }
+        }
+        let mut members: Vec<usize> = (0..n).filter(|i| in_cycle[*i]).collect();
+        while let Some(first) = members.first().copied() {
+            // Group the members reachable from `first` that reach it back.
+            let group: Vec<usize> = members
+                .iter()
+                .copied()
+                .filter(|m| reaches(&edges, first, *m) && reaches(&edges, *m, first))
+                .collect();
+            members.retain(|m| !group.contains(m));
+            let name = |i: usize| {
+                if i < s {
+                    ("segment", &self.model.segments[i])
+                } else {
+                    ("situation", &self.model.situations[i - s])
+                }
+            };
+            let (kind, def) = name(first);
+            let message = if group.len() == 1 {
+                format!("{kind} `{}` is defined in terms of itself", def.name)
+            } else {
+                let names: Vec<String> = group.iter().map(|i| name(*i).1.name.clone()).collect();
+                format!(
+                    "{} are defined in terms of each other",
+                    crate::checker::list(&names)
+                )
+            };
+            let mut d = Diagnostic::new(Code::DEFINITION_CYCLE, message, def.span, "part of the cycle")
+                .help("a segment or situation must be defined by attributes and earlier definitions; break the cycle by writing one of them out");
+            for other in group.iter().skip(1) {
+                d = d.secondary(name(*other).1.span, "also part of the cycle");
+            }
+            self.error(d);
+            for i in group {
+                if i < s {
+                    self.model.segments[i].cond = Cond::False;
+                } else {
+                    self.model.situations[i - s].cond = Cond::False;
+                }
+            }
+        }
+    }
+
+    /// Checks every rule.
+    pub(crate) fn rules(&mut self, items: &[&Item]) {
+        for item in items {
+            let ItemKind::Rule(rule) = &item.kind else {
+                continue;
+            };
+            let Some(index) = self.rules.get(&rule.name.name).copied() else {
+                continue;
+            };
+            if self.model.rules[index].name_span != rule.name.span {
+                continue; // a duplicate, already reported
+            }
+            let before = self.diags.len();
+            self.rule(index, rule);
+            let ok = !self.diags[before..].iter().any(|d| d.is_error())
+                && !rule.clauses.iter().any(|c| c.kind == ClauseKind::Error);
+            self.model.rules[index].ok = ok;
+        }
+    }
+
+    fn rule(&mut self, index: usize, rule: &Rule) {
+        let effect = rule.effect.kind;
+        let (roles, any_role) = match &rule.effect.roles {
+            Names::Any(_) => ((0..self.model.roles.len()).collect(), true),
+            Names::List(names) => (
+                names.iter().filter_map(|n| self.resolve_role(n)).collect(),
+                false,
+            ),
+        };
+        let actions: Vec<usize> = match &rule.effect.actions {
+            Names::Any(_) => (0..self.model.actions.len()).collect(),
+            Names::List(names) => names
+                .iter()
+                .filter_map(|n| self.resolve_action(n))
+                .collect(),
+        };
+        let target = rule
+            .effect
+            .target
+            .as_ref()
+            .and_then(|t| self.resolve_role(t));
+        {
+            let r = &mut self.model.rules[index];
+            r.roles = roles;
+            r.any_role = any_role;
+            r.actions = actions.clone();
+            r.target = target;
+        }
+        let mut seen: Vec<(&'static str, Span)> = Vec::new();
+        for clause in &rule.clauses {
+            let key = match &clause.kind {
+                ClauseKind::ForAnyCustomer | ClauseKind::For(_) => Some("for"),
+                ClauseKind::When(_) => Some("when"),
+                ClauseKind::Count {
+                    per: Per::Customer, ..
+                } => Some("limit N per customer"),
+                ClauseKind::Count {
+                    per: Per::Employee, ..
+                } => Some("limit N per employee"),
+                ClauseKind::Total { .. } => Some("limit total"),
+                ClauseKind::Require(_) => Some("require"),
+                ClauseKind::Notify(_) => Some("notify"),
+                ClauseKind::Otherwise(_) => Some("otherwise"),
+                ClauseKind::Cap { .. } | ClauseKind::Error => None,
+            };
+            if let Some(key) = key {
+                if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                    self.error(
+                        Diagnostic::new(Code::DUPLICATE_CLAUSE, format!("`{key}` is given twice in rule `{}`", rule.name.name), clause.span, "given again here")
+                            .secondary(*first, "first given here")
+                            .help(match key {
+                                "for" | "when" => format!("combine the two conditions in one `{key}` clause with `and` or `or`"),
+                                "require" | "notify" => format!("list every name in one `{key}` clause, separated by commas"),
+                                _ => "keep one of them".to_string(),
+                            }),
+                    );
+                    continue;
+                }
+                seen.push((key, clause.span));
+            }
+            if !allowed(&clause.kind, effect) {
+                let allowed_in = match &clause.kind {
+                    ClauseKind::Notify(_) => "`permit` and `escalate` rules",
+                    _ => "`permit` rules",
+                };
+                self.error(
+                    Diagnostic::new(
+                        Code::CLAUSE_NOT_ALLOWED,
+                        format!(
+                            "`{}` is not allowed in a `{}` rule",
+                            clause.kind.keyword(),
+                            effect.as_str()
+                        ),
+                        clause.span,
+                        format!("not allowed in a `{}`", effect.as_str()),
+                    )
+                    .secondary(
+                        rule.effect.keyword,
+                        format!("this rule is a `{}`", effect.as_str()),
+                    )
+                    .help(format!(
+                        "`{}` applies only to {allowed_in}; remove it",
+                        clause.kind.keyword()
+                    )),
+                );
+                continue;
+            }
+            self.clause(index, &clause.kind, clause.span, &actions);
+        }
+    }
+
+    fn clause(&mut self, index: usize, kind: &ClauseKind, span: Span, actions: &[usize]) {
+        match kind {
+            ClauseKind::ForAnyCustomer => {
+                let r = &mut self.model.rules[index];
+                r.customers = Some(Cond::True);
+                r.for_span = Some(span);
+            }
+            ClauseKind::For(e) => {
+                let c = self.cond(e, Place::For);
+                let r = &mut self.model.rules[index];
+                r.customers = Some(c);
+                r.for_span = Some(span);
+            }
+            ClauseKind::When(e) => {
+                let c = self.cond(e, Place::When(actions));
+                self.model.rules[index].when = Some(c);
+            }
+            ClauseKind::Cap { param, op, value } => {
+                let mut ty: Option<Type> = None;
+                let mut missing = Vec::new();
+                for &a in actions {
+                    let def = &self.model.actions[a];
+                    match def.params.iter().position(|p| p.name == param.name) {
+                        Some(p) => {
+                            ty = Some(def.params[p].ty.clone());
+                            self.reference(param.span, crate::model::Symbol::Param(a, p));
+                        }
+                        None => missing.push(a),
+                    }
+                }
+                let Some(ty) = ty else {
+                    let names: Vec<String> = actions
+                        .iter()
+                        .flat_map(|a| self.model.actions[*a].params.iter().map(|p| p.name.clone()))
+                        .collect();
+                    let mut d = Diagnostic::new(
+                        Code::UNKNOWN_PARAMETER,
+                        format!("unknown parameter `{}`", param.name),
+                        param.span,
+                        "no action of this rule has it",
+                    );
+                    d = match remit_diagnostics::did_you_mean(&param.name, names.iter().map(String::as_str)) {
+                        Some(s) => d.help(format!("did you mean `{s}`?")).fix(format!("replace with `{s}`"), param.span, s.to_string()),
+                        None => d.help("`limit NAME <= VALUE` caps a parameter of the rule's actions, e.g. `action refund(amount: Money)`"),
+                    };
+                    self.error(d);
+                    return;
+                };
+                if !missing.is_empty() {
+                    self.param_missing(param, &missing);
+                    return;
+                }
+                if !ty.is_numeric() {
+                    self.error(
+                        Diagnostic::new(Code::INVALID_OPERATOR, format!("`{}` is `{ty}`, which has no upper bound to cap", param.name), param.span, format!("this is `{ty}`"))
+                            .help("`limit` caps `Int`, `Money` and `Duration` parameters; put other conditions in `when`"),
+                    );
+                    return;
+                }
+                let currency = self.model.currency.clone();
+                let Some(v) =
+                    quantity_value(value, &ty, &param.name, currency.as_ref(), &mut self.diags)
+                else {
+                    return;
+                };
+                let max = match op {
+                    CapOp::Le => v,
+                    CapOp::Lt => v.saturating_sub(1),
+                };
+                self.model.rules[index].caps.push(Cap {
+                    param: param.name.clone(),
+                    max,
+                    span,
+                });
+            }
+            ClauseKind::Count {
+                count, per, window, ..
+            } => {
+                let mut scratch = Vec::new();
+                let count_q = remit_syntax::ast::Quantity {
+                    number: count.clone(),
+                    unit: None,
+                    span: count.span,
+                };
+                let n = quantity_value(&count_q, &Type::Int, "the count", None, &mut scratch);
+                self.diags.extend(scratch);
+                let w = self.window(window);
+                if let (Some(count), Some(window_minutes)) = (n, w) {
+                    self.model.rules[index].counts.push(CountLimit {
+                        per: *per,
+                        count,
+                        window_minutes,
+                        span,
+                    });
+                }
+            }
+            ClauseKind::Total {
+                amount,
+                per,
+                per_span,
+                window,
+            } => {
+                if *per == Per::Employee {
+                    self.error(
+                        Diagnostic::new(Code::INVALID_BUDGET, "`limit total` is counted per customer", *per_span, "`per employee` is not supported for totals")
+                            .help("write `limit total AMOUNT per customer per WINDOW`, or cap the number of uses with `limit N per employee per WINDOW`"),
+                    );
+                    return;
+                }
+                let mut ok = true;
+                for &a in actions {
+                    let def = &self.model.actions[a];
+                    let money: Vec<&crate::model::AttrDef> =
+                        def.params.iter().filter(|p| p.ty == Type::Money).collect();
+                    if money.len() != 1 {
+                        ok = false;
+                        let (message, help) = if money.is_empty() {
+                            (format!("`limit total` sums money, but action `{}` has no `Money` parameter", def.name), format!("give `{}` a `Money` parameter, or use a count limit `limit N per customer per WINDOW`", def.name))
+                        } else {
+                            (format!("`limit total` needs exactly one `Money` parameter, but action `{}` has {}", def.name, money.len()), "a budget sums the one `Money` parameter of each action; split the action or the rule".to_string())
+                        };
+                        let d = Diagnostic::new(Code::INVALID_BUDGET, message, span, "budget here")
+                            .secondary(def.span, "action declared here")
+                            .help(help);
+                        self.error(d);
+                    }
+                }
+                let currency = self.model.currency.clone();
+                let amount = quantity_value(
+                    amount,
+                    &Type::Money,
+                    "the budget",
+                    currency.as_ref(),
+                    &mut self.diags,
+                );
+                let w = self.window(window);
+                if let (true, Some(amount), Some(window_minutes)) = (ok, amount, w) {
+                    self.model.rules[index].totals.push(TotalLimit {
+                        amount,
+                        window_minutes,
+                        span,
+                    });
+                }
+            }
+            ClauseKind::Require(names) => {
+                let ids: Vec<usize> = names
+                    .iter()
+                    .filter_map(|n| self.resolve_obligation(n))
+                    .collect();
+                self.model.rules[index].require = ids;
+            }
+            ClauseKind::Notify(names) => {
+                let ids: Vec<usize> = names.iter().filter_map(|n| self.resolve_role(n)).collect();
+                self.model.rules[index].notify = ids;
+            }
+            ClauseKind::Otherwise(role) => {
+                let id = self.resolve_role(role);
+                self.model.rules[index].otherwise = id;
+            }
+            ClauseKind::Error => {}
+        }
+    }
+
+    fn window(&mut self, window: &remit_syntax::ast::Quantity) -> Option<i64> {
+        let w = quantity_value(window, &Type::Duration, "the window", None, &mut self.diags)?;
+        if w <= 0 {
+            self.error(
+                Diagnostic::new(
+                    Code::INVALID_NUMBER,
+                    "a limit's window must be longer than zero",
+                    window.span,
+                    "an empty window",
+                )
+                .help("write a window such as `30 days`"),
+            );
+            return None;
+        }
+        Some(w)
+    }
+}
+
+fn allowed(kind: &ClauseKind, effect: EffectKind) -> bool {
+    match kind {
+        ClauseKind::ForAnyCustomer
+        | ClauseKind::For(_)
+        | ClauseKind::When(_)
+        | ClauseKind::Error => true,
+        ClauseKind::Notify(_) => effect != EffectKind::Forbid,
+        _ => effect == EffectKind::Permit,
+    }
+}
+
+fn refs(cond: &Cond, segments: usize, out: &mut Vec<usize>) {
+    match cond {
+        Cond::And(v) | Cond::Or(v) => v.iter().for_each(|c| refs(c, segments, out)),
+        Cond::Not(c) => refs(c, segments, out),
+        Cond::Segment(i) => out.push(*i),
+        Cond::Situation(i) => out.push(segments + i),
+        _ => {}
+    }
+}
+
+fn reaches(edges: &[Vec<usize>], from: usize, to: usize) -> bool {
+    let mut seen = vec![false; edges.len()];
+    let mut stack = vec![from];
+    while let Some(v) = stack.pop() {
+        for &w in &edges[v] {
+            if w == to {
+                return true;
+            }
+            if !seen[w] {
+                seen[w] = true;
+                stack.push(w);
+            }
+        }
+    }
+    false
+}

@@ -1,0 +1,429 @@
+//! Loading a table: format check, structural validation, and compilation
+//! into an index of rows by (role, action) with inputs resolved to slots.
+
+use crate::format::{Constraint, InputType, Outcome, Table, FORMAT};
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+/// Why a table was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableError {
+    /// What is wrong, in words, with the JSON path where it applies.
+    pub message: String,
+}
+
+impl fmt::Display for TableError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TableError {}
+
+fn err(message: impl Into<String>) -> TableError {
+    TableError {
+        message: message.into(),
+    }
+}
+
+/// Where a slot's value comes from in a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Customer,
+    Context,
+    Param,
+    Usage,
+}
+
+impl Source {
+    pub(crate) fn field(self) -> &'static str {
+        match self {
+            Source::Customer => "customer",
+            Source::Context => "context",
+            Source::Param => "params",
+            Source::Usage => "usage",
+        }
+    }
+}
+
+/// One input or counter, by slot number.
+#[derive(Debug, Clone)]
+pub(crate) struct Slot {
+    /// The table key: `customer.tier` or a counter id.
+    pub key: String,
+    pub source: Source,
+    /// The field name inside the request object.
+    pub field: String,
+    pub ty: InputType,
+    pub values: Vec<String>,
+    /// Counters must be non-negative.
+    pub counter: bool,
+}
+
+/// A constraint on one slot.
+#[derive(Debug, Clone)]
+pub(crate) struct Check {
+    pub slot: usize,
+    pub constraint: Constraint,
+}
+
+/// A row compiled to slots.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledRow {
+    pub scope: Vec<Check>,
+    pub limits: Vec<Check>,
+    /// (counter slot, param slot, max)
+    pub budgets: Vec<(usize, usize, i64)>,
+    pub reads: Vec<usize>,
+}
+
+/// Rows and inputs of one (role, action).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Group {
+    pub rows: Vec<usize>,
+    pub reads: Vec<usize>,
+}
+
+/// A validated, indexed table, ready to decide requests.
+#[derive(Debug, Clone)]
+pub struct Evaluator {
+    pub(crate) table: Table,
+    pub(crate) roles: HashMap<String, usize>,
+    pub(crate) actions: HashMap<String, usize>,
+    pub(crate) slots: Vec<Slot>,
+    /// Per source, field name → slot (params: per action).
+    pub(crate) customer: HashMap<String, usize>,
+    pub(crate) context: HashMap<String, usize>,
+    pub(crate) params: Vec<HashMap<String, usize>>,
+    pub(crate) usage: HashMap<String, usize>,
+    pub(crate) rows: Vec<CompiledRow>,
+    pub(crate) groups: Vec<Group>,
+}
+
+impl Evaluator {
+    /// Loads a table from JSON text.
+    pub fn from_json(text: &str) -> Result<Evaluator, TableError> {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| err(format!("the table is not valid JSON: {e}")))?;
+        Evaluator::from_value(value)
+    }
+
+    /// Loads a table from a parsed JSON value.
+    pub fn from_value(value: serde_json::Value) -> Result<Evaluator, TableError> {
+        let Some(obj) = value.as_object() else {
+            return Err(err("the table must be a JSON object"));
+        };
+        match obj.get("format") {
+            Some(serde_json::Value::String(f)) if f == FORMAT => {}
+            Some(serde_json::Value::String(f)) => {
+                return Err(err(format!("unsupported table format `{f}`: this evaluator reads `{FORMAT}`; rebuild the table with a matching `remit`")))
+            }
+            Some(_) => return Err(err("`format` must be a string")),
+            None => return Err(err(format!("the table has no `format` field; expected `\"format\": \"{FORMAT}\"`"))),
+        }
+        let table: Table = serde_json::from_value(value)
+            .map_err(|e| err(format!("the table does not follow `{FORMAT}`: {e}")))?;
+        Evaluator::new(table)
+    }
+
+    /// Validates a table and indexes it.
+    pub fn new(table: Table) -> Result<Evaluator, TableError> {
+        if table.format != FORMAT {
+            return Err(err(format!(
+                "unsupported table format `{}`: this evaluator reads `{FORMAT}`",
+                table.format
+            )));
+        }
+        if table.default.effect != Outcome::Deny {
+            return Err(err("`default.effect` must be `deny` in remit.table/1"));
+        }
+        for (role, ancestors) in &table.roles {
+            for a in ancestors {
+                if !table.roles.contains_key(a) {
+                    return Err(err(format!("role `{role}` lists unknown ancestor `{a}`")));
+                }
+            }
+        }
+        let roles: HashMap<String, usize> = table
+            .roles
+            .keys()
+            .enumerate()
+            .map(|(i, r)| (r.clone(), i))
+            .collect();
+        let actions: HashMap<String, usize> = table
+            .actions
+            .keys()
+            .enumerate()
+            .map(|(i, a)| (a.clone(), i))
+            .collect();
+
+        let mut slots = Vec::new();
+        let mut by_key: HashMap<String, usize> = HashMap::new();
+        let mut customer = HashMap::new();
+        let mut context = HashMap::new();
+        for (key, info) in &table.inputs {
+            let (source, field) = match key.split_once('.') {
+                Some(("customer", f)) => (Source::Customer, f),
+                Some(("context", f)) => (Source::Context, f),
+                Some(("param", f)) => (Source::Param, f),
+                _ => {
+                    return Err(err(format!(
+                        "input `{key}` must start with `customer.`, `context.` or `param.`"
+                    )))
+                }
+            };
+            let values = match (info.ty, &info.values) {
+                (InputType::Enum | InputType::Set, Some(v)) if !v.is_empty() => v.clone(),
+                (InputType::Enum | InputType::Set, _) => {
+                    return Err(err(format!(
+                        "input `{key}` is an {} but lists no `values`",
+                        info.ty.as_str()
+                    )))
+                }
+                (_, None) => Vec::new(),
+                (_, Some(_)) => {
+                    return Err(err(format!(
+                        "input `{key}` is `{}` and cannot list `values`",
+                        info.ty.as_str()
+                    )))
+                }
+            };
+            let slot = slots.len();
+            slots.push(Slot {
+                key: key.clone(),
+                source,
+                field: field.to_string(),
+                ty: info.ty,
+                values,
+                counter: false,
+            });
+            by_key.insert(key.clone(), slot);
+            match source {
+                Source::Customer => {
+                    customer.insert(field.to_string(), slot);
+                }
+                Source::Context => {
+                    context.insert(field.to_string(), slot);
+                }
+                _ => {}
+            }
+        }
+        let mut params: Vec<HashMap<String, usize>> = Vec::new();
+        for (name, action) in &table.actions {
+            let mut map = HashMap::new();
+            for (p, ty) in &action.params {
+                let key = format!("param.{p}");
+                let Some(&slot) = by_key.get(&key) else {
+                    return Err(err(format!(
+                        "action `{name}` has parameter `{p}`, but `inputs` has no `{key}`"
+                    )));
+                };
+                if slots[slot].ty != *ty {
+                    return Err(err(format!(
+                        "parameter `{p}` of action `{name}` is `{}` but input `{key}` is `{}`",
+                        ty.as_str(),
+                        slots[slot].ty.as_str()
+                    )));
+                }
+                map.insert(p.clone(), slot);
+            }
+            params.push(map);
+        }
+        let mut usage = HashMap::new();
+        for (id, counter) in &table.counters {
+            if counter.window_minutes <= 0 {
+                return Err(err(format!(
+                    "counter `{id}` must have a positive `window_minutes`"
+                )));
+            }
+            for a in &counter.actions {
+                if !actions.contains_key(a) {
+                    return Err(err(format!("counter `{id}` counts unknown action `{a}`")));
+                }
+            }
+            let slot = slots.len();
+            slots.push(Slot {
+                key: id.clone(),
+                source: Source::Usage,
+                field: id.clone(),
+                ty: InputType::Int,
+                values: Vec::new(),
+                counter: true,
+            });
+            by_key.insert(id.clone(), slot);
+            usage.insert(id.clone(), slot);
+        }
+
+        let mut rows = Vec::with_capacity(table.rows.len());
+        let mut groups = vec![Group::default(); roles.len() * actions.len()];
+        for (index, row) in table.rows.iter().enumerate() {
+            let at = |what: &str| format!("row {index} (rule `{}`): {what}", row.rule);
+            if row.effect == Outcome::Deny {
+                return Err(err(at("`effect` must be `permit`, `forbid` or `escalate`")));
+            }
+            for r in &row.roles {
+                if !roles.contains_key(r) {
+                    return Err(err(at(&format!("unknown role `{r}`"))));
+                }
+            }
+            for a in &row.actions {
+                if !actions.contains_key(a) {
+                    return Err(err(at(&format!("unknown action `{a}`"))));
+                }
+            }
+            for o in &row.obligations {
+                if !table.obligations.contains_key(o) {
+                    return Err(err(at(&format!("unknown obligation `{o}`"))));
+                }
+            }
+            for r in &row.notify {
+                if !roles.contains_key(r) {
+                    return Err(err(at(&format!("`notify` names unknown role `{r}`"))));
+                }
+            }
+            match (&row.escalation, row.effect) {
+                (None, Outcome::Escalate) => {
+                    return Err(err(at("an `escalate` row needs an `escalation`")))
+                }
+                (Some(e), _) => {
+                    if row.effect == Outcome::Forbid {
+                        return Err(err(at("a `forbid` row cannot escalate")));
+                    }
+                    for r in std::iter::once(&e.to).chain(e.except_roles.iter()) {
+                        if !roles.contains_key(r) {
+                            return Err(err(at(&format!("`escalation` names unknown role `{r}`"))));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if row.effect != Outcome::Permit && (!row.limits.is_empty() || !row.budgets.is_empty())
+            {
+                return Err(err(at("only `permit` rows have `limits` and `budgets`")));
+            }
+            let mut reads = BTreeSet::new();
+            let mut compile =
+                |key: &String, c: &Constraint, limit: bool| -> Result<Check, TableError> {
+                    let Some(&slot) = by_key.get(key) else {
+                        return Err(err(at(&format!(
+                            "reads `{key}`, which is neither a declared input nor a counter"
+                        ))));
+                    };
+                    validate_constraint(&slots[slot], c, limit)
+                        .map_err(|m| err(at(&format!("`{key}`: {m}"))))?;
+                    reads.insert(slot);
+                    Ok(Check {
+                        slot,
+                        constraint: c.clone(),
+                    })
+                };
+            let scope = row
+                .scope
+                .iter()
+                .map(|(k, c)| compile(k, c, false))
+                .collect::<Result<Vec<_>, _>>()?;
+            let limits = row
+                .limits
+                .iter()
+                .map(|(k, c)| compile(k, c, true))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut budgets = Vec::new();
+            for b in &row.budgets {
+                let counter = usage.get(&b.counter).copied().ok_or_else(|| {
+                    err(at(&format!("budget reads unknown counter `{}`", b.counter)))
+                })?;
+                let param = by_key
+                    .get(&b.param)
+                    .copied()
+                    .filter(|s| {
+                        slots[*s].source == Source::Param && slots[*s].ty == InputType::Money
+                    })
+                    .ok_or_else(|| {
+                        err(at(&format!(
+                            "budget param `{}` is not a `money` parameter input",
+                            b.param
+                        )))
+                    })?;
+                reads.insert(counter);
+                reads.insert(param);
+                budgets.push((counter, param, b.max));
+            }
+            for r in &row.roles {
+                for a in &row.actions {
+                    let g = roles[r] * actions.len() + actions[a];
+                    groups[g].rows.push(index);
+                }
+            }
+            rows.push(CompiledRow {
+                scope,
+                limits,
+                budgets,
+                reads: reads.into_iter().collect(),
+            });
+        }
+        for g in &mut groups {
+            let reads: BTreeSet<usize> = g
+                .rows
+                .iter()
+                .flat_map(|r| rows[*r].reads.iter().copied())
+                .collect();
+            g.reads = reads.into_iter().collect();
+        }
+        Ok(Evaluator {
+            table,
+            roles,
+            actions,
+            slots,
+            customer,
+            context,
+            params,
+            usage,
+            rows,
+            groups,
+        })
+    }
+
+    /// The loaded table.
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+}
+
+fn validate_constraint(slot: &Slot, c: &Constraint, limit: bool) -> Result<(), String> {
+    match (c, slot.ty) {
+        (Constraint::Interval(i), t) if t.is_integer() => match (i.min, i.max) {
+            (None, None) => Err("an interval needs `min` or `max`".into()),
+            (Some(a), Some(b)) if a > b => Err(format!("`min` {a} is above `max` {b}")),
+            _ => Ok(()),
+        },
+        (_, _) if limit => Err("a limit must be an interval on an integer input or counter".into()),
+        (Constraint::In(set), InputType::Enum) => {
+            if set.values.is_empty() {
+                return Err("`in` must list at least one variant".into());
+            }
+            match set.values.iter().find(|v| !slot.values.contains(v)) {
+                Some(v) => Err(format!("`{v}` is not one of its variants")),
+                None => Ok(()),
+            }
+        }
+        (Constraint::Eq(_), InputType::Bool) => Ok(()),
+        (Constraint::Set(s), InputType::Set) => {
+            if s.contains.is_none() && s.excludes.is_none() {
+                return Err("a set constraint needs `contains` or `excludes`".into());
+            }
+            let all = s
+                .contains
+                .iter()
+                .flatten()
+                .chain(s.excludes.iter().flatten());
+            match all.into_iter().find(|v| !slot.values.contains(v)) {
+                Some(v) => Err(format!("`{v}` is not one of its variants")),
+                None => Ok(()),
+            }
+        }
+        (_, t) => Err(format!(
+            "this kind of constraint does not apply to a `{}` input",
+            t.as_str()
+        )),
+    }
+}
