@@ -4,7 +4,10 @@
 //!
 //! Nothing here knows about terminals or LSP.
 
+mod lints;
+pub mod region;
 pub mod testing;
+pub mod witness;
 pub mod workspace;
 
 use remit_diagnostics::{Diagnostic, LintLevels, Sources};
@@ -49,6 +52,7 @@ pub fn analyze(sources: Sources, default_name: &str, levels: &LintLevels) -> Ana
     }
     let mut diagnostics: Vec<Diagnostic> = checked.diagnostics.clone();
     diagnostics.extend(lowered.diagnostics.iter().cloned());
+    diagnostics.extend(lints::run(&checked.model, &lowered));
     let mut diagnostics: Vec<Diagnostic> = diagnostics
         .into_iter()
         .filter_map(|d| levels.apply(d))
