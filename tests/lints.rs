@@ -1,0 +1,89 @@
+//! The analysis lints on a corpus (`tests/lints/<lint>_fires.remit` and
+//! `<lint>_near_miss.remit`): each fires where it must and not where it
+//! must not, renders as its snapshot, and every witness reproduces its
+//! finding in the evaluator.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use remit_diagnostics::LINTS;
+use remit_table::{Evaluator, Outcome};
+use remit_tests::{analyze_file, remit_files, rendered};
+
+#[test]
+fn each_lint_fires_and_has_a_near_miss() {
+    let files = remit_files("tests/lints");
+    for lint in LINTS.iter() {
+        for suffix in ["fires", "near_miss"] {
+            let want = format!("{}_{suffix}.remit", lint.name);
+            assert!(
+                files
+                    .iter()
+                    .any(|f| f.file_name().unwrap() == want.as_str()),
+                "missing tests/lints/{want}"
+            );
+        }
+    }
+    for file in files {
+        let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let analysis = analyze_file(&file);
+        let codes: Vec<&str> = analysis.diagnostics.iter().map(|d| d.code.name).collect();
+        if let Some(lint) = name.strip_suffix("_fires") {
+            assert!(
+                codes.contains(&lint),
+                "{name}: `{lint}` did not fire:\n{}",
+                rendered(&analysis)
+            );
+        } else if let Some(lint) = name.strip_suffix("_near_miss") {
+            assert!(
+                !codes.contains(&lint),
+                "{name}: `{lint}` fired:\n{}",
+                rendered(&analysis)
+            );
+        }
+        insta::with_settings!({ snapshot_path => "lints/snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(name, rendered(&analysis));
+        });
+    }
+}
+
+#[test]
+fn every_witness_reproduces_its_finding() {
+    let mut checked = 0;
+    for file in remit_files("tests/lints") {
+        let analysis = analyze_file(&file);
+        let evaluator = Evaluator::new(analysis.lowered.table.clone()).unwrap();
+        for d in &analysis.diagnostics {
+            let Some(w) = &d.witness else { continue };
+            let decision = evaluator.decide(&w.request);
+            assert!(
+                decision.errors.is_empty(),
+                "{}: witness of {} is not a valid request: {:?}",
+                file.display(),
+                d.code.name,
+                decision.errors
+            );
+            let ok = match d.code.name {
+                "conflicting_outcomes" => {
+                    decision.decision == Outcome::Permit || decision.escalate_to.len() > 1
+                }
+                "unbounded_amount" | "unbounded_frequency" | "redundant_rule" => {
+                    decision.decision == Outcome::Permit
+                }
+                "escalation_dead_end" | "escalation_cycle" => {
+                    decision.decision == Outcome::Escalate
+                }
+                "shadowed_rule" => !decision.rules.is_empty(),
+                _ => true,
+            };
+            assert!(
+                ok,
+                "{}: the witness of {} decides {:?}",
+                file.display(),
+                d.code.name,
+                decision
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no witness was checked");
+}

@@ -1,0 +1,203 @@
+//! A direct interpreter of checked policies (LANGUAGE.md §5), written
+//! from the language's meaning and sharing nothing with lowering or the
+//! table evaluator. Property tests compare it with the evaluator on the
+//! lowered table: they check the lowering against the meaning, not
+//! against itself.
+
+use remit_sema::model::{Cond, InputKind, Model, NumOp, RuleDef};
+use remit_syntax::ast::{EffectKind, Per};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// A decision: effect, escalation targets, obligations (sorted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// `permit`, `deny` or `escalate`.
+    pub decision: String,
+    /// Targets when escalating.
+    pub escalate_to: Vec<String>,
+    /// Obligations when permitting.
+    pub obligations: Vec<String>,
+}
+
+/// Usage numbers the interpreter reads: uses and money per (per, actions,
+/// window), as the table's counters would give them.
+pub trait Usage {
+    /// How many uses of `actions` in the window.
+    fn count(&self, per: Per, actions: &[String], window: i64) -> i64;
+    /// How much money of `actions` in the window.
+    fn sum(&self, actions: &[String], window: i64) -> i64;
+}
+
+fn value<'a>(request: &'a Value, kind: InputKind, name: &str) -> Option<&'a Value> {
+    let section = match kind {
+        InputKind::Customer => "customer",
+        InputKind::Context => "context",
+        InputKind::Param => "params",
+    };
+    request.get(section)?.get(name)
+}
+
+fn holds(model: &Model, c: &Cond, request: &Value) -> bool {
+    match c {
+        Cond::True => true,
+        Cond::False => false,
+        Cond::And(v) => v.iter().all(|c| holds(model, c, request)),
+        Cond::Or(v) => v.iter().any(|c| holds(model, c, request)),
+        Cond::Not(c) => !holds(model, c, request),
+        Cond::Segment(i) => holds(model, &model.segments[*i].cond, request),
+        Cond::Situation(i) => holds(model, &model.situations[*i].cond, request),
+        Cond::Num {
+            input,
+            op,
+            value: k,
+        } => {
+            let Some(v) = value(request, input.kind, &input.name).and_then(Value::as_i64) else {
+                return false;
+            };
+            match op {
+                NumOp::Eq => v == *k,
+                NumOp::Ne => v != *k,
+                NumOp::Lt => v < *k,
+                NumOp::Le => v <= *k,
+                NumOp::Gt => v > *k,
+                NumOp::Ge => v >= *k,
+            }
+        }
+        Cond::Bool { input, value: b } => {
+            value(request, input.kind, &input.name).and_then(Value::as_bool) == Some(*b)
+        }
+        Cond::In { input, variants } => value(request, input.kind, &input.name)
+            .and_then(Value::as_str)
+            .is_some_and(|v| variants.contains(v)),
+        Cond::Contains { input, variant } => value(request, input.kind, &input.name)
+            .and_then(Value::as_array)
+            .is_some_and(|items| items.iter().any(|i| i.as_str() == Some(variant))),
+    }
+}
+
+fn in_scope(model: &Model, rule: &RuleDef, request: &Value) -> bool {
+    rule.customers
+        .as_ref()
+        .is_none_or(|c| holds(model, c, request))
+        && rule.when.as_ref().is_none_or(|c| holds(model, c, request))
+}
+
+fn within_limits(model: &Model, rule: &RuleDef, request: &Value, usage: &dyn Usage) -> bool {
+    let action = request["action"].as_str().unwrap_or("");
+    let names: Vec<String> = {
+        let mut v: Vec<String> = rule
+            .actions
+            .iter()
+            .map(|a| model.actions[*a].name.clone())
+            .collect();
+        v.sort();
+        v
+    };
+    let caps = rule.caps.iter().all(|cap| {
+        request["params"][&cap.param]
+            .as_i64()
+            .is_some_and(|v| v <= cap.max)
+    });
+    let counts = rule
+        .counts
+        .iter()
+        .all(|c| usage.count(c.per, &names, c.window_minutes) + 1 <= c.count);
+    let totals = rule.totals.iter().all(|t| {
+        let money = model
+            .actions
+            .iter()
+            .find(|a| a.name == action)
+            .and_then(|a| a.money_param())
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let amount = request["params"][&money].as_i64().unwrap_or(0);
+        usage.sum(&names, t.window_minutes) + amount <= t.amount
+    });
+    caps && counts && totals
+}
+
+/// Decides a well-formed request directly from the checked model.
+pub fn decide(model: &Model, request: &Value, usage: &dyn Usage) -> Verdict {
+    let role = model
+        .role(request["role"].as_str().unwrap_or(""))
+        .unwrap_or(usize::MAX);
+    let action = model
+        .action(request["action"].as_str().unwrap_or(""))
+        .unwrap_or(usize::MAX);
+    let acting = |r: usize| {
+        r == role
+            || model
+                .roles
+                .get(role)
+                .is_some_and(|d| d.ancestors.contains(&r))
+    };
+    let escalation_applies = |target: usize| {
+        !(target == role
+            || model
+                .roles
+                .get(role)
+                .is_some_and(|d| d.ancestors.contains(&target)))
+    };
+    let candidates: Vec<&RuleDef> = model
+        .rules
+        .iter()
+        .filter(|r| r.ok && r.actions.contains(&action) && r.roles.iter().any(|x| acting(*x)))
+        .collect();
+    if candidates
+        .iter()
+        .any(|r| r.effect == EffectKind::Forbid && in_scope(model, r, request))
+    {
+        return Verdict {
+            decision: "deny".into(),
+            escalate_to: vec![],
+            obligations: vec![],
+        };
+    }
+    let permits: Vec<&&RuleDef> = candidates
+        .iter()
+        .filter(|r| {
+            r.effect == EffectKind::Permit
+                && in_scope(model, r, request)
+                && within_limits(model, r, request, usage)
+        })
+        .collect();
+    if !permits.is_empty() {
+        let obligations: BTreeSet<String> = permits
+            .iter()
+            .flat_map(|r| r.require.iter().map(|o| model.obligations[*o].name.clone()))
+            .collect();
+        return Verdict {
+            decision: "permit".into(),
+            escalate_to: vec![],
+            obligations: obligations.into_iter().collect(),
+        };
+    }
+    let mut targets = BTreeSet::new();
+    for r in &candidates {
+        if !in_scope(model, r, request) {
+            continue;
+        }
+        let target = match r.effect {
+            EffectKind::Permit if !within_limits(model, r, request, usage) => r.otherwise,
+            EffectKind::Escalate => r.target,
+            _ => None,
+        };
+        if let Some(t) = target.filter(|t| escalation_applies(*t)) {
+            targets.insert(model.roles[t].name.clone());
+        }
+    }
+    if targets.is_empty() {
+        Verdict {
+            decision: "deny".into(),
+            escalate_to: vec![],
+            obligations: vec![],
+        }
+    } else {
+        Verdict {
+            decision: "escalate".into(),
+            escalate_to: targets.into_iter().collect(),
+            obligations: vec![],
+        }
+    }
+}
