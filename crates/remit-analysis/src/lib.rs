@@ -52,7 +52,7 @@ pub fn analyze(sources: Sources, default_name: &str, levels: &LintLevels) -> Ana
     }
     let mut diagnostics: Vec<Diagnostic> = checked.diagnostics.clone();
     diagnostics.extend(lowered.diagnostics.iter().cloned());
-    diagnostics.extend(lints::run(&checked.model, &lowered));
+    diagnostics.extend(lints::run(&checked.model, &lowered, !checked.has_errors()));
     let mut diagnostics: Vec<Diagnostic> = diagnostics
         .into_iter()
         .filter_map(|d| levels.apply(d))

@@ -62,11 +62,11 @@ pub fn run(args: &TestArgs) -> Result<Outcome, UsageError> {
                 }
                 for t in &r.explanation.trace {
                     println!(
-                        "  {} (row {}, {}): {:?}: {}",
+                        "  {} (row {}, {}): {}: {}",
                         t.rule,
                         t.row,
                         t.effect.as_str(),
-                        t.outcome,
+                        t.outcome.as_str(),
                         t.detail
                     );
                 }

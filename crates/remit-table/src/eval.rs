@@ -80,6 +80,18 @@ pub enum RowOutcome {
     Invalid,
 }
 
+impl RowOutcome {
+    /// The outcome in words: `matched`, `scope failed`, ….
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowOutcome::Matched => "matched",
+            RowOutcome::ScopeFailed => "scope failed",
+            RowOutcome::LimitFailed => "limit failed",
+            RowOutcome::Invalid => "invalid",
+        }
+    }
+}
+
 /// One entry of an explanation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TraceEntry {

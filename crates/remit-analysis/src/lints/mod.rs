@@ -106,14 +106,15 @@ pub(crate) fn box_of(row: &Row) -> Option<Region> {
 }
 
 /// Runs every lint. Findings on rules with errors are not computed (those
-/// rules have no rows).
-pub fn run(model: &Model, lowered: &LowerOutput) -> Vec<Diagnostic> {
+/// rules have no rows), and `unused_declaration` waits until every name
+/// resolves (a misspelt use is not a missing one).
+pub fn run(model: &Model, lowered: &LowerOutput, names_resolve: bool) -> Vec<Diagnostic> {
     let Ok(evaluator) = Evaluator::new(lowered.table.clone()) else {
         return Vec::new();
     };
     let ctx = Ctx::new(model, lowered, &evaluator);
     let mut out = Vec::new();
-    rule_level::run(&ctx, &mut out);
+    rule_level::run(&ctx, names_resolve, &mut out);
     groups::run(&ctx, &mut out);
     out
 }

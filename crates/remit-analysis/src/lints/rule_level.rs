@@ -9,7 +9,7 @@ use remit_sema::model::{Symbol, Type};
 use remit_syntax::ast::{EffectKind, Per};
 use remit_table::{Constraint, Interval};
 
-pub(super) fn run(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn run(ctx: &Ctx<'_>, names_resolve: bool, out: &mut Vec<Diagnostic>) {
     for (index, rule) in ctx.model.rules.iter().enumerate() {
         if !rule.ok {
             continue;
@@ -52,7 +52,9 @@ pub(super) fn run(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             push(d);
         }
     }
-    unused(ctx, out);
+    if names_resolve {
+        unused(ctx, out);
+    }
 }
 
 fn unbounded_amount(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
