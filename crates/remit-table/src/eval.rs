@@ -1,7 +1,12 @@
 //! Deciding requests (LANGUAGE.md §5 on rows; docs/table-format.md).
+//!
+//! A request is validated and its values read once into slots (enum
+//! variants as indices, sets as bitsets); then the candidate rows of its
+//! (role, action) are scanned with integer comparisons and bit tests only.
 
-use crate::format::{Constraint, InputType, Outcome};
-use crate::load::{CompiledRow, Evaluator, Slot, Source};
+use crate::format::{Constraint, InputType, Outcome, Row};
+use crate::load::{Bits, CompiledRow, Evaluator, Node, Slot, Source, Test};
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -119,21 +124,31 @@ pub struct Explanation {
     pub trace: Vec<TraceEntry>,
 }
 
-/// A typed request value.
+/// A typed request value: enum variants as indices, sets as bitsets.
 #[derive(Debug, Clone)]
-enum Val<'a> {
+enum Val {
     Missing,
     Bad,
     Int(i64),
     Bool(bool),
-    Str(&'a str),
-    Set(Vec<&'a str>),
+    Enum(u32),
+    Set(Bits),
 }
 
-struct Prepared<'a> {
-    group: Option<usize>,
-    values: Vec<Val<'a>>,
+struct Prepared {
+    group: Option<(usize, usize)>,
+    values: Vec<Val>,
     errors: Vec<RequestError>,
+}
+
+/// Which part of a row decided its outcome.
+#[derive(Debug, Clone, Copy)]
+enum Failed {
+    Nothing,
+    Input(usize),
+    Scope(usize),
+    Limit(usize),
+    Budget(usize),
 }
 
 impl Evaluator {
@@ -155,41 +170,60 @@ impl Evaluator {
                 trace: Vec::new(),
             };
         };
-        let rows = &self.groups[group].rows;
+        let Some(group) = self.groups.get(&group) else {
+            return Explanation {
+                decision: denied(prepared.errors),
+                trace: Vec::new(),
+            };
+        };
+        if !trace && !prepared.errors.is_empty() {
+            return Explanation {
+                decision: denied(prepared.errors),
+                trace: Vec::new(),
+            };
+        }
+        // `explain` traces every candidate row; `decide` only needs the rows
+        // the index leaves for this request's values.
+        let rows: &[usize] = if trace {
+            &group.rows
+        } else {
+            lookup(&group.index, &prepared.values)
+        };
+        let role = request.get("role").and_then(Value::as_str).unwrap_or("");
         let mut entries = Vec::new();
-        let mut forbids = BTreeSet::new();
+        let mut forbids: Vec<usize> = Vec::new();
         let mut permits: Vec<usize> = Vec::new();
         let mut escalations: Vec<usize> = Vec::new();
-        let role = request.get("role").and_then(Value::as_str).unwrap_or("");
         for &index in rows {
             let row = &self.table.rows[index];
             let compiled = &self.rows[index];
-            let (outcome, constraint, detail) = self.row_outcome(compiled, &prepared.values);
+            let (outcome, failed) = row_outcome(compiled, &prepared.values);
             if trace {
+                let (constraint, detail) = self.describe(compiled, failed, request);
                 entries.push(TraceEntry {
                     rule: row.rule.clone(),
                     row: index,
                     effect: row.effect,
                     outcome,
-                    constraint: constraint.map(|s| self.slots[s].key.clone()),
+                    constraint,
                     detail,
                 });
             }
-            let applies = |r: &crate::format::Row| {
-                r.escalation
+            let escalates = || {
+                row.escalation
                     .as_ref()
                     .is_some_and(|e| !e.except_roles.iter().any(|x| x == role))
             };
             match (row.effect, outcome) {
                 (Outcome::Forbid, RowOutcome::Matched | RowOutcome::LimitFailed) => {
-                    forbids.insert(index);
+                    forbids.push(index)
                 }
                 (Outcome::Permit, RowOutcome::Matched) => permits.push(index),
-                (Outcome::Permit, RowOutcome::LimitFailed) if applies(row) => {
+                (Outcome::Permit, RowOutcome::LimitFailed) if escalates() => {
                     escalations.push(index)
                 }
                 (Outcome::Escalate, RowOutcome::Matched | RowOutcome::LimitFailed)
-                    if applies(row) =>
+                    if escalates() =>
                 {
                     escalations.push(index)
                 }
@@ -202,43 +236,32 @@ impl Evaluator {
                 trace: entries,
             };
         }
-        let collect = |indices: &mut dyn Iterator<Item = usize>,
-                       f: &dyn Fn(&crate::format::Row) -> Vec<String>|
-         -> Vec<String> {
-            let set: BTreeSet<String> = indices.flat_map(|i| f(&self.table.rows[i])).collect();
-            set.into_iter().collect()
-        };
-        let rule_names =
-            |indices: &[usize]| collect(&mut indices.iter().copied(), &|r| vec![r.rule.clone()]);
         let decision = if !forbids.is_empty() {
-            let f: Vec<usize> = forbids.into_iter().collect();
             Decision {
-                decision: Outcome::Deny,
-                escalate_to: vec![],
-                obligations: vec![],
-                notify: vec![],
-                rules: rule_names(&f),
-                errors: vec![],
+                rules: self.union(&forbids, |r| std::slice::from_ref(&r.rule)),
+                ..denied(Vec::new())
             }
         } else if !permits.is_empty() {
             Decision {
                 decision: Outcome::Permit,
-                escalate_to: vec![],
-                obligations: collect(&mut permits.iter().copied(), &|r| r.obligations.clone()),
-                notify: collect(&mut permits.iter().copied(), &|r| r.notify.clone()),
-                rules: rule_names(&permits),
-                errors: vec![],
+                escalate_to: Vec::new(),
+                obligations: self.union(&permits, |r| &r.obligations),
+                notify: self.union(&permits, |r| &r.notify),
+                rules: self.union(&permits, |r| std::slice::from_ref(&r.rule)),
+                errors: Vec::new(),
             }
         } else if !escalations.is_empty() {
             Decision {
                 decision: Outcome::Escalate,
-                escalate_to: collect(&mut escalations.iter().copied(), &|r| {
-                    r.escalation.iter().map(|e| e.to.clone()).collect()
+                escalate_to: self.union(&escalations, |r| {
+                    r.escalation
+                        .as_ref()
+                        .map_or(&[], |e| std::slice::from_ref(&e.to))
                 }),
-                obligations: vec![],
-                notify: collect(&mut escalations.iter().copied(), &|r| r.notify.clone()),
-                rules: rule_names(&escalations),
-                errors: vec![],
+                obligations: Vec::new(),
+                notify: self.union(&escalations, |r| &r.notify),
+                rules: self.union(&escalations, |r| std::slice::from_ref(&r.rule)),
+                errors: Vec::new(),
             }
         } else {
             denied(Vec::new())
@@ -249,90 +272,75 @@ impl Evaluator {
         }
     }
 
-    fn row_outcome(
+    /// The sorted, deduplicated union of a list field over some rows.
+    fn union<'t>(&'t self, rows: &[usize], field: impl Fn(&'t Row) -> &'t [String]) -> Vec<String> {
+        let set: BTreeSet<&String> = rows
+            .iter()
+            .flat_map(|i| field(&self.table.rows[*i]).iter())
+            .collect();
+        set.into_iter().cloned().collect()
+    }
+
+    /// Words for a row's outcome: the constraint concerned and why.
+    fn describe(
         &self,
         row: &CompiledRow,
-        values: &[Val<'_>],
-    ) -> (RowOutcome, Option<usize>, String) {
-        if let Some(&bad) = row
-            .reads
-            .iter()
-            .find(|s| matches!(values[**s], Val::Missing | Val::Bad))
-        {
-            let what = if matches!(values[bad], Val::Missing) {
-                "is missing"
-            } else {
-                "has the wrong type"
-            };
-            return (
-                RowOutcome::Invalid,
-                Some(bad),
-                format!("{} {what}", self.slots[bad].key),
-            );
-        }
-        for check in &row.scope {
-            if !holds(&check.constraint, &values[check.slot]) {
+        failed: Failed,
+        request: &Value,
+    ) -> (Option<String>, String) {
+        let shown = |slot: usize| -> String {
+            let s = &self.slots[slot];
+            request
+                .get(s.source.field())
+                .and_then(|m| m.get(&s.field))
+                .map_or_else(|| "missing".to_string(), Value::to_string)
+        };
+        let check = match failed {
+            Failed::Nothing => return (None, "every constraint holds".to_string()),
+            Failed::Input(slot) => {
+                let key = &self.slots[slot].key;
                 return (
-                    RowOutcome::ScopeFailed,
-                    Some(check.slot),
-                    self.describe(check.slot, &check.constraint, &values[check.slot]),
+                    Some(key.clone()),
+                    format!("{key} is missing or has the wrong type"),
                 );
             }
-        }
-        for check in &row.limits {
-            if !holds(&check.constraint, &values[check.slot]) {
+            Failed::Budget(i) => {
+                let (counter, param, max) = row.budgets[i];
+                let (c, p) = (&self.slots[counter].key, &self.slots[param].key);
                 return (
-                    RowOutcome::LimitFailed,
-                    Some(check.slot),
-                    self.describe(check.slot, &check.constraint, &values[check.slot]),
-                );
-            }
-        }
-        for &(counter, param, max) in &row.budgets {
-            let (Val::Int(used), Val::Int(amount)) = (&values[counter], &values[param]) else {
-                return (
-                    RowOutcome::Invalid,
-                    Some(counter),
-                    "budget inputs are not integers".into(),
-                );
-            };
-            if used.checked_add(*amount).is_none_or(|total| total > max) {
-                return (
-                    RowOutcome::LimitFailed,
-                    Some(counter),
+                    Some(c.clone()),
                     format!(
-                        "{} is {used} and {} is {amount}, together above the budget {max}",
-                        self.slots[counter].key, self.slots[param].key
+                        "{c} is {} and {p} is {}, together above the budget {max}",
+                        shown(counter),
+                        shown(param)
                     ),
                 );
             }
-        }
-        (RowOutcome::Matched, None, "every constraint holds".into())
-    }
-
-    fn describe(&self, slot: usize, c: &Constraint, v: &Val<'_>) -> String {
-        let key = &self.slots[slot].key;
-        match (c, v) {
-            (Constraint::Interval(i), Val::Int(n)) => match (i.min, i.max) {
-                (Some(min), _) if *n < min => format!("{key} is {n}, below the minimum {min}"),
-                (_, Some(max)) => format!("{key} is {n}, above the maximum {max}"),
-                _ => format!("{key} is {n}, outside the interval"),
+            Failed::Scope(i) => &row.scope[i],
+            Failed::Limit(i) => &row.limits[i],
+        };
+        let key = &self.slots[check.slot].key;
+        let v = shown(check.slot);
+        let detail = match &check.constraint {
+            Constraint::Interval(iv) => match (iv.min, iv.max) {
+                (Some(min), _)
+                    if request_int(&self.slots[check.slot], request).is_some_and(|n| n < min) =>
+                {
+                    format!("{key} is {v}, below the minimum {min}")
+                }
+                (_, Some(max)) => format!("{key} is {v}, above the maximum {max}"),
+                _ => format!("{key} is {v}, outside the interval"),
             },
-            (Constraint::In(set), Val::Str(s)) => {
-                format!("{key} is `{s}`, not one of {}", set.values.join(", "))
-            }
-            (Constraint::Eq(b), Val::Bool(x)) => format!("{key} is {x}, not {}", b.eq),
-            (Constraint::Set(_), Val::Set(items)) => format!(
-                "{key} is [{}], which does not fit the set constraint",
-                items.join(", ")
-            ),
-            _ => format!("{key} does not hold"),
-        }
+            Constraint::In(set) => format!("{key} is {v}, not one of {}", set.values.join(", ")),
+            Constraint::Eq(b) => format!("{key} is {v}, not {}", b.eq),
+            Constraint::Set(_) => format!("{key} is {v}, which does not fit the set constraint"),
+        };
+        (Some(key.clone()), detail)
     }
 
     /// Validates the request, resolves role and action, and reads every
     /// value the candidate rows need.
-    fn prepare<'a>(&self, request: &'a Value) -> Prepared<'a> {
+    fn prepare(&self, request: &Value) -> Prepared {
         let mut errors = Vec::new();
         let mut values = vec![Val::Missing; self.slots.len()];
         let Some(obj) = request.as_object() else {
@@ -343,49 +351,50 @@ impl Evaluator {
                 errors,
             };
         };
-        let role = self.name_field(
+        let role = name_field(
             obj,
             "role",
             &self.roles,
             ErrorKind::UnknownRole,
             &mut errors,
         );
-        let action = self.name_field(
+        let action = name_field(
             obj,
             "action",
             &self.actions,
             ErrorKind::UnknownAction,
             &mut errors,
         );
-        let section =
-            |name: &str, errors: &mut Vec<RequestError>| -> Option<&'a Map<String, Value>> {
-                match obj.get(name) {
-                    None | Some(Value::Null) => None,
-                    Some(Value::Object(m)) => Some(m),
-                    Some(_) => {
-                        errors.push(error(
-                            ErrorKind::MalformedRequest,
-                            Some(name.to_string()),
-                            &format!("`{name}` must be an object"),
-                        ));
-                        None
-                    }
+        let mut section = |name: &str| -> Option<&Map<String, Value>> {
+            match obj.get(name) {
+                None | Some(Value::Null) => None,
+                Some(Value::Object(m)) => Some(m),
+                Some(_) => {
+                    errors.push(error(
+                        ErrorKind::MalformedRequest,
+                        Some(name.to_string()),
+                        &format!("`{name}` must be an object"),
+                    ));
+                    None
                 }
-            };
+            }
+        };
         let sections = [
-            (Source::Customer, section("customer", &mut errors)),
-            (Source::Context, section("context", &mut errors)),
-            (Source::Param, section("params", &mut errors)),
-            (Source::Usage, section("usage", &mut errors)),
+            (Source::Customer, section("customer")),
+            (Source::Context, section("context")),
+            (Source::Param, section("params")),
+            (Source::Usage, section("usage")),
         ];
-        // Every value given for a known input must be well-typed.
+        // Every customer, context and parameter value given must be
+        // well-typed; counters are read below, for the candidate rows only
+        // (a caller may pass its whole usage store).
         for (source, map) in &sections {
             let Some(map) = map else { continue };
             let lookup = match source {
                 Source::Customer => Some(&self.customer),
                 Source::Context => Some(&self.context),
                 Source::Param => action.map(|a| &self.params[a]),
-                Source::Usage => Some(&self.usage),
+                Source::Usage => None,
             };
             let Some(lookup) = lookup else { continue };
             for (field, value) in map.iter() {
@@ -396,8 +405,15 @@ impl Evaluator {
         }
         let group = match (role, action) {
             (Some(r), Some(a)) => {
-                let g = r * self.actions.len() + a;
-                for &slot in &self.groups[g].reads {
+                let reads: &[usize] = self.groups.get(&(r, a)).map_or(&[], |g| g.reads.as_slice());
+                let usage = sections[3].1;
+                for &slot in reads {
+                    let s = &self.slots[slot];
+                    if s.counter {
+                        if let Some(v) = usage.and_then(|u| u.get(&s.key)) {
+                            values[slot] = typed(s, v, &mut errors);
+                        }
+                    }
                     if matches!(values[slot], Val::Missing) {
                         let s = &self.slots[slot];
                         let message = if s.counter {
@@ -412,7 +428,7 @@ impl Evaluator {
                         ));
                     }
                 }
-                Some(g)
+                Some((r, a))
             }
             _ => None,
         };
@@ -424,43 +440,42 @@ impl Evaluator {
             errors,
         }
     }
+}
 
-    fn name_field(
-        &self,
-        obj: &Map<String, Value>,
-        field: &str,
-        known: &std::collections::HashMap<String, usize>,
-        unknown: ErrorKind,
-        errors: &mut Vec<RequestError>,
-    ) -> Option<usize> {
-        match obj.get(field) {
-            Some(Value::String(s)) => match known.get(s) {
-                Some(&i) => Some(i),
-                None => {
-                    errors.push(error(
-                        unknown,
-                        Some(field.to_string()),
-                        &format!("the table has no {field} `{s}`"),
-                    ));
-                    None
-                }
-            },
-            Some(_) => {
-                errors.push(error(
-                    ErrorKind::MalformedRequest,
-                    Some(field.to_string()),
-                    &format!("`{field}` must be a string"),
-                ));
-                None
-            }
+fn name_field(
+    obj: &Map<String, Value>,
+    field: &str,
+    known: &HashMap<String, usize>,
+    unknown: ErrorKind,
+    errors: &mut Vec<RequestError>,
+) -> Option<usize> {
+    match obj.get(field) {
+        Some(Value::String(s)) => match known.get(s) {
+            Some(&i) => Some(i),
             None => {
                 errors.push(error(
-                    ErrorKind::MalformedRequest,
+                    unknown,
                     Some(field.to_string()),
-                    &format!("the request has no `{field}`"),
+                    &format!("the table has no {field} `{s}`"),
                 ));
                 None
             }
+        },
+        Some(_) => {
+            errors.push(error(
+                ErrorKind::MalformedRequest,
+                Some(field.to_string()),
+                &format!("`{field}` must be a string"),
+            ));
+            None
+        }
+        None => {
+            errors.push(error(
+                ErrorKind::MalformedRequest,
+                Some(field.to_string()),
+                &format!("the request has no `{field}`"),
+            ));
+            None
         }
     }
 }
@@ -484,8 +499,15 @@ fn error(kind: ErrorKind, input: Option<String>, message: &str) -> RequestError 
     }
 }
 
-fn typed<'a>(slot: &Slot, value: &'a Value, errors: &mut Vec<RequestError>) -> Val<'a> {
-    let wrong = |errors: &mut Vec<RequestError>, expected: &str| {
+fn variant(slot: &Slot, s: &str) -> Option<u32> {
+    slot.values
+        .iter()
+        .position(|v| v == s)
+        .and_then(|i| u32::try_from(i).ok())
+}
+
+fn typed(slot: &Slot, value: &Value, errors: &mut Vec<RequestError>) -> Val {
+    let mut wrong = |expected: &str| {
         errors.push(error(
             ErrorKind::WrongType,
             Some(slot.key.clone()),
@@ -496,48 +518,44 @@ fn typed<'a>(slot: &Slot, value: &'a Value, errors: &mut Vec<RequestError>) -> V
     match slot.ty {
         InputType::Bool => match value {
             Value::Bool(b) => Val::Bool(*b),
-            _ => wrong(errors, "`true` or `false`"),
+            _ => wrong("`true` or `false`"),
         },
-        InputType::Int | InputType::Money | InputType::Duration => {
-            let n = match value {
-                Value::Number(n) => n.as_i64(),
-                _ => None,
-            };
-            match n {
-                Some(n) if slot.counter && n < 0 => wrong(errors, "a non-negative integer"),
-                Some(n) => Val::Int(n),
-                None => {
-                    let unit = match slot.ty {
-                        InputType::Money => "an integer number of minor units",
-                        InputType::Duration => "an integer number of minutes",
-                        _ if slot.counter => "a non-negative integer",
-                        _ => "an integer",
-                    };
-                    wrong(errors, unit)
-                }
-            }
-        }
+        InputType::Int | InputType::Money | InputType::Duration => match value.as_i64() {
+            Some(n) if slot.counter && n < 0 => wrong("a non-negative integer"),
+            Some(n) if value.is_number() => Val::Int(n),
+            _ => wrong(match slot.ty {
+                InputType::Money => "an integer number of minor units",
+                InputType::Duration => "an integer number of minutes",
+                _ if slot.counter => "a non-negative integer",
+                _ => "an integer",
+            }),
+        },
         InputType::Enum => match value {
-            Value::String(s) if slot.values.iter().any(|v| v == s) => Val::Str(s),
-            Value::String(s) => {
-                errors.push(error(
-                    ErrorKind::UnknownVariant,
-                    Some(slot.key.clone()),
-                    &format!("`{s}` is not one of {}", slot.values.join(", ")),
-                ));
-                Val::Bad
-            }
-            _ => wrong(errors, "a string naming a variant"),
+            Value::String(s) => match variant(slot, s) {
+                Some(i) => Val::Enum(i),
+                None => {
+                    errors.push(error(
+                        ErrorKind::UnknownVariant,
+                        Some(slot.key.clone()),
+                        &format!("`{s}` is not one of {}", slot.values.join(", ")),
+                    ));
+                    Val::Bad
+                }
+            },
+            _ => wrong("a string naming a variant"),
         },
         InputType::Set => {
             let Value::Array(items) = value else {
-                return wrong(errors, "an array of variants");
+                return wrong("an array of variants");
             };
-            let mut out = Vec::with_capacity(items.len());
+            let mut indices = Vec::with_capacity(items.len());
             for item in items {
-                match item {
-                    Value::String(s) if slot.values.iter().any(|v| v == s) => out.push(s.as_str()),
-                    Value::String(s) => {
+                let Value::String(s) = item else {
+                    return wrong("an array of variants");
+                };
+                match variant(slot, s) {
+                    Some(i) => indices.push(i as usize),
+                    None => {
                         errors.push(error(
                             ErrorKind::UnknownVariant,
                             Some(slot.key.clone()),
@@ -545,29 +563,80 @@ fn typed<'a>(slot: &Slot, value: &'a Value, errors: &mut Vec<RequestError>) -> V
                         ));
                         return Val::Bad;
                     }
-                    _ => return wrong(errors, "an array of variants"),
                 }
             }
-            Val::Set(out)
+            Val::Set(Bits::of(indices, slot.values.len()))
         }
     }
 }
 
-fn holds(c: &Constraint, v: &Val<'_>) -> bool {
-    match (c, v) {
-        (Constraint::Interval(i), Val::Int(n)) => i.holds(*n),
-        (Constraint::In(set), Val::Str(s)) => set.values.iter().any(|x| x == s),
-        (Constraint::Eq(b), Val::Bool(x)) => b.eq == *x,
-        (Constraint::Set(t), Val::Set(items)) => {
-            t.contains
-                .iter()
-                .flatten()
-                .all(|c| items.contains(&c.as_str()))
-                && !t
-                    .excludes
-                    .iter()
-                    .flatten()
-                    .any(|e| items.contains(&e.as_str()))
+fn request_int(slot: &Slot, request: &Value) -> Option<i64> {
+    request.get(slot.source.field())?.get(&slot.field)?.as_i64()
+}
+
+fn lookup<'n>(node: &'n Node, values: &[Val]) -> &'n [usize] {
+    let mut node = node;
+    loop {
+        match node {
+            Node::Leaf(rows) => return rows,
+            Node::Split { slot, branches } => {
+                let branch = match values[*slot] {
+                    Val::Enum(i) => i as usize,
+                    Val::Bool(b) => usize::from(b),
+                    _ => return &[],
+                };
+                match branches.get(branch) {
+                    Some(next) => node = next,
+                    None => return &[],
+                }
+            }
+        }
+    }
+}
+
+fn row_outcome(row: &CompiledRow, values: &[Val]) -> (RowOutcome, Failed) {
+    if let Some(&bad) = row
+        .reads
+        .iter()
+        .find(|s| matches!(values[**s], Val::Missing | Val::Bad))
+    {
+        return (RowOutcome::Invalid, Failed::Input(bad));
+    }
+    if let Some(i) = row
+        .scope
+        .iter()
+        .position(|c| !holds(&c.test, &values[c.slot]))
+    {
+        return (RowOutcome::ScopeFailed, Failed::Scope(i));
+    }
+    if let Some(i) = row
+        .limits
+        .iter()
+        .position(|c| !holds(&c.test, &values[c.slot]))
+    {
+        return (RowOutcome::LimitFailed, Failed::Limit(i));
+    }
+    for (i, &(counter, param, max)) in row.budgets.iter().enumerate() {
+        let within = match (&values[counter], &values[param]) {
+            (Val::Int(used), Val::Int(amount)) => {
+                used.checked_add(*amount).is_some_and(|total| total <= max)
+            }
+            _ => false,
+        };
+        if !within {
+            return (RowOutcome::LimitFailed, Failed::Budget(i));
+        }
+    }
+    (RowOutcome::Matched, Failed::Nothing)
+}
+
+fn holds(t: &Test, v: &Val) -> bool {
+    match (t, v) {
+        (Test::Interval { min, max }, Val::Int(n)) => min <= n && n <= max,
+        (Test::Enum(bits), Val::Enum(i)) => bits.has(*i),
+        (Test::Bool(b), Val::Bool(x)) => b == x,
+        (Test::Set { contains, excludes }, Val::Set(items)) => {
+            items.covers(contains) && !items.meets(excludes)
         }
         _ => false,
     }

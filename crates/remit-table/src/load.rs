@@ -2,7 +2,8 @@
 //! into an index of rows by (role, action) with inputs resolved to slots.
 
 use crate::format::{Constraint, InputType, Outcome, Table, FORMAT};
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// Why a table was refused.
@@ -60,10 +61,52 @@ pub(crate) struct Slot {
     pub counter: bool,
 }
 
+/// A set of variant indices.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Bits(pub Vec<u64>);
+
+impl Bits {
+    pub fn of(indices: impl IntoIterator<Item = usize>, len: usize) -> Bits {
+        let mut words = vec![0u64; len.div_ceil(64).max(1)];
+        for i in indices {
+            words[i / 64] |= 1 << (i % 64);
+        }
+        Bits(words)
+    }
+
+    pub fn has(&self, i: u32) -> bool {
+        let i = i as usize;
+        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    /// Whether `self` holds every bit of `other`.
+    pub fn covers(&self, other: &Bits) -> bool {
+        other
+            .0
+            .iter()
+            .enumerate()
+            .all(|(i, w)| self.0.get(i).copied().unwrap_or(0) & w == *w)
+    }
+
+    pub fn meets(&self, other: &Bits) -> bool {
+        self.0.iter().zip(other.0.iter()).any(|(a, b)| a & b != 0)
+    }
+}
+
+/// A constraint compiled for one slot: integers and variant bitsets only.
+#[derive(Debug, Clone)]
+pub(crate) enum Test {
+    Interval { min: i64, max: i64 },
+    Enum(Bits),
+    Bool(bool),
+    Set { contains: Bits, excludes: Bits },
+}
+
 /// A constraint on one slot.
 #[derive(Debug, Clone)]
 pub(crate) struct Check {
     pub slot: usize,
+    pub test: Test,
     pub constraint: Constraint,
 }
 
@@ -82,6 +125,87 @@ pub(crate) struct CompiledRow {
 pub(crate) struct Group {
     pub rows: Vec<usize>,
     pub reads: Vec<usize>,
+    /// The rows again, split by enum and bool inputs for `decide`.
+    pub index: Node,
+}
+
+/// A decision tree over a group's rows: at a split, the rows that can
+/// match each variant of one input (rows that do not constrain the input
+/// are in every branch).
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Leaf(Vec<usize>),
+    Split { slot: usize, branches: Vec<Node> },
+}
+
+impl Default for Node {
+    fn default() -> Self {
+        Node::Leaf(Vec::new())
+    }
+}
+
+/// Groups at most this large are scanned, not split.
+const LEAF_ROWS: usize = 12;
+
+/// How many variants a row's test on `slot` admits: `None` when the row
+/// does not constrain `slot` with an enum or bool test.
+fn branches_of(row: &CompiledRow, slot: usize, variants: usize) -> Option<Vec<usize>> {
+    row.scope
+        .iter()
+        .find(|c| c.slot == slot)
+        .and_then(|c| match &c.test {
+            Test::Enum(bits) => Some((0..variants).filter(|v| bits.has(*v as u32)).collect()),
+            Test::Bool(b) => Some(vec![usize::from(*b)]),
+            _ => None,
+        })
+}
+
+fn build_index(rows: &[usize], compiled: &[CompiledRow], slots: &[Slot], depth: usize) -> Node {
+    if rows.len() <= LEAF_ROWS || depth == 0 {
+        return Node::Leaf(rows.to_vec());
+    }
+    // The split whose average branch is smallest.
+    let mut candidates: Vec<usize> = rows
+        .iter()
+        .flat_map(|r| compiled[*r].scope.iter().map(|c| c.slot))
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
+    let mut best: Option<(usize, usize, Vec<Vec<usize>>)> = None;
+    for slot in candidates {
+        let variants = match slots[slot].ty {
+            InputType::Enum => slots[slot].values.len(),
+            InputType::Bool => 2,
+            _ => continue,
+        };
+        let mut branches: Vec<Vec<usize>> = vec![Vec::new(); variants];
+        for &r in rows {
+            match branches_of(&compiled[r], slot, variants) {
+                Some(vs) => vs.into_iter().for_each(|v| branches[v].push(r)),
+                None => branches.iter_mut().for_each(|b| b.push(r)),
+            }
+        }
+        let total: usize = branches.iter().map(Vec::len).sum();
+        if best
+            .as_ref()
+            .is_none_or(|(_, t, b)| total * b.len() < *t * variants)
+        {
+            best = Some((slot, total, branches));
+        }
+    }
+    match best {
+        // Split only when the average branch is at most three quarters of the rows.
+        Some((slot, total, branches)) if total * 4 <= rows.len() * branches.len() * 3 => {
+            Node::Split {
+                slot,
+                branches: branches
+                    .iter()
+                    .map(|b| build_index(b, compiled, slots, depth - 1))
+                    .collect(),
+            }
+        }
+        _ => Node::Leaf(rows.to_vec()),
+    }
 }
 
 /// A validated, indexed table, ready to decide requests.
@@ -97,7 +221,7 @@ pub struct Evaluator {
     pub(crate) params: Vec<HashMap<String, usize>>,
     pub(crate) usage: HashMap<String, usize>,
     pub(crate) rows: Vec<CompiledRow>,
-    pub(crate) groups: Vec<Group>,
+    pub(crate) groups: HashMap<(usize, usize), Group>,
 }
 
 impl Evaluator {
@@ -158,9 +282,9 @@ impl Evaluator {
             .collect();
 
         let mut slots = Vec::new();
-        let mut by_key: HashMap<String, usize> = HashMap::new();
-        let mut customer = HashMap::new();
-        let mut context = HashMap::new();
+        let mut by_key: HashMap<String, usize> = HashMap::default();
+        let mut customer = HashMap::default();
+        let mut context = HashMap::default();
         for (key, info) in &table.inputs {
             let (source, field) = match key.split_once('.') {
                 Some(("customer", f)) => (Source::Customer, f),
@@ -210,7 +334,7 @@ impl Evaluator {
         }
         let mut params: Vec<HashMap<String, usize>> = Vec::new();
         for (name, action) in &table.actions {
-            let mut map = HashMap::new();
+            let mut map = HashMap::default();
             for (p, ty) in &action.params {
                 let key = format!("param.{p}");
                 let Some(&slot) = by_key.get(&key) else {
@@ -229,7 +353,7 @@ impl Evaluator {
             }
             params.push(map);
         }
-        let mut usage = HashMap::new();
+        let mut usage = HashMap::default();
         for (id, counter) in &table.counters {
             if counter.window_minutes <= 0 {
                 return Err(err(format!(
@@ -255,7 +379,7 @@ impl Evaluator {
         }
 
         let mut rows = Vec::with_capacity(table.rows.len());
-        let mut groups = vec![Group::default(); roles.len() * actions.len()];
+        let mut groups: HashMap<(usize, usize), Group> = HashMap::default();
         for (index, row) in table.rows.iter().enumerate() {
             let at = |what: &str| format!("row {index} (rule `{}`): {what}", row.rule);
             if row.effect == Outcome::Deny {
@@ -314,6 +438,7 @@ impl Evaluator {
                     reads.insert(slot);
                     Ok(Check {
                         slot,
+                        test: compile_test(&slots[slot], c),
                         constraint: c.clone(),
                     })
                 };
@@ -350,8 +475,11 @@ impl Evaluator {
             }
             for r in &row.roles {
                 for a in &row.actions {
-                    let g = roles[r] * actions.len() + actions[a];
-                    groups[g].rows.push(index);
+                    groups
+                        .entry((roles[r], actions[a]))
+                        .or_default()
+                        .rows
+                        .push(index);
                 }
             }
             rows.push(CompiledRow {
@@ -361,7 +489,8 @@ impl Evaluator {
                 reads: reads.into_iter().collect(),
             });
         }
-        for g in &mut groups {
+        for g in groups.values_mut() {
+            g.index = build_index(&g.rows, &rows, &slots, 3);
             let reads: BTreeSet<usize> = g
                 .rows
                 .iter()
@@ -386,6 +515,23 @@ impl Evaluator {
     /// The loaded table.
     pub fn table(&self) -> &Table {
         &self.table
+    }
+}
+
+fn compile_test(slot: &Slot, c: &Constraint) -> Test {
+    let index = |v: &String| slot.values.iter().position(|x| x == v);
+    let bits = |vs: &[String]| Bits::of(vs.iter().filter_map(index), slot.values.len());
+    match c {
+        Constraint::Interval(i) => Test::Interval {
+            min: i.min.unwrap_or(i64::MIN),
+            max: i.max.unwrap_or(i64::MAX),
+        },
+        Constraint::In(set) => Test::Enum(bits(&set.values)),
+        Constraint::Eq(b) => Test::Bool(b.eq),
+        Constraint::Set(t) => Test::Set {
+            contains: bits(t.contains.as_deref().unwrap_or(&[])),
+            excludes: bits(t.excludes.as_deref().unwrap_or(&[])),
+        },
     }
 }
 
