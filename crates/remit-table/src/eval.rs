@@ -164,13 +164,13 @@ impl Evaluator {
 
     fn run(&self, request: &Value, trace: bool) -> Explanation {
         let prepared = self.prepare(request);
-        let Some(group) = prepared.group else {
+        let Some(group_key) = prepared.group else {
             return Explanation {
                 decision: denied(prepared.errors),
                 trace: Vec::new(),
             };
         };
-        let Some(group) = self.groups.get(&group) else {
+        let Some(group) = self.groups.get(&group_key) else {
             return Explanation {
                 decision: denied(prepared.errors),
                 trace: Vec::new(),
@@ -189,17 +189,17 @@ impl Evaluator {
         } else {
             lookup(&group.index, &prepared.values)
         };
-        let role = request.get("role").and_then(Value::as_str).unwrap_or("");
+        let role = u32::try_from(group_key.0).unwrap_or(u32::MAX);
         let mut entries = Vec::new();
         let mut forbids: Vec<usize> = Vec::new();
         let mut permits: Vec<usize> = Vec::new();
         let mut escalations: Vec<usize> = Vec::new();
         for &index in rows {
-            let row = &self.table.rows[index];
             let compiled = &self.rows[index];
             let (outcome, failed) = row_outcome(compiled, &prepared.values);
             if trace {
-                let (constraint, detail) = self.describe(compiled, failed, request);
+                let row = &self.table.rows[index];
+                let (constraint, detail) = self.describe(index, failed, request);
                 entries.push(TraceEntry {
                     rule: row.rule.clone(),
                     row: index,
@@ -209,12 +209,8 @@ impl Evaluator {
                     detail,
                 });
             }
-            let escalates = || {
-                row.escalation
-                    .as_ref()
-                    .is_some_and(|e| !e.except_roles.iter().any(|x| x == role))
-            };
-            match (row.effect, outcome) {
+            let escalates = || compiled.escalates && !compiled.except.has(role);
+            match (compiled.effect, outcome) {
                 (Outcome::Forbid, RowOutcome::Matched | RowOutcome::LimitFailed) => {
                     forbids.push(index)
                 }
@@ -282,12 +278,8 @@ impl Evaluator {
     }
 
     /// Words for a row's outcome: the constraint concerned and why.
-    fn describe(
-        &self,
-        row: &CompiledRow,
-        failed: Failed,
-        request: &Value,
-    ) -> (Option<String>, String) {
+    fn describe(&self, index: usize, failed: Failed, request: &Value) -> (Option<String>, String) {
+        let row = &self.rows[index];
         let shown = |slot: usize| -> String {
             let s = &self.slots[slot];
             request
@@ -295,7 +287,7 @@ impl Evaluator {
                 .and_then(|m| m.get(&s.field))
                 .map_or_else(|| "missing".to_string(), Value::to_string)
         };
-        let check = match failed {
+        let (check, constraints) = match failed {
             Failed::Nothing => return (None, "every constraint holds".to_string()),
             Failed::Input(slot) => {
                 let key = &self.slots[slot].key;
@@ -316,13 +308,13 @@ impl Evaluator {
                     ),
                 );
             }
-            Failed::Scope(i) => &row.scope[i],
-            Failed::Limit(i) => &row.limits[i],
+            Failed::Scope(i) => (&row.scope[i], &self.table.rows[index].scope),
+            Failed::Limit(i) => (&row.limits[i], &self.table.rows[index].limits),
         };
         let key = &self.slots[check.slot].key;
         let v = shown(check.slot);
-        let detail = match &check.constraint {
-            Constraint::Interval(iv) => match (iv.min, iv.max) {
+        let detail = match constraints.get(key) {
+            Some(Constraint::Interval(iv)) => match (iv.min, iv.max) {
                 (Some(min), _)
                     if request_int(&self.slots[check.slot], request).is_some_and(|n| n < min) =>
                 {
@@ -331,9 +323,13 @@ impl Evaluator {
                 (_, Some(max)) => format!("{key} is {v}, above the maximum {max}"),
                 _ => format!("{key} is {v}, outside the interval"),
             },
-            Constraint::In(set) => format!("{key} is {v}, not one of {}", set.values.join(", ")),
-            Constraint::Eq(b) => format!("{key} is {v}, not {}", b.eq),
-            Constraint::Set(_) => format!("{key} is {v}, which does not fit the set constraint"),
+            Some(Constraint::In(set)) => {
+                format!("{key} is {v}, not one of {}", set.values.join(", "))
+            }
+            Some(Constraint::Eq(b)) => format!("{key} is {v}, not {}", b.eq),
+            Some(Constraint::Set(_)) | None => {
+                format!("{key} is {v}, which does not fit the set constraint")
+            }
         };
         (Some(key.clone()), detail)
     }
@@ -639,5 +635,171 @@ fn holds(t: &Test, v: &Val) -> bool {
             items.covers(contains) && !items.meets(excludes)
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn evaluator() -> Evaluator {
+        let row = |rule: &str,
+                   effect: &str,
+                   roles: &[&str],
+                   scope: Value,
+                   limits: Value,
+                   escalation: Value| {
+            json!({"rule": rule, "effect": effect, "roles": roles, "actions": ["refund"], "scope": scope, "limits": limits,
+                   "budgets": [], "obligations": if effect == "permit" { json!(["receipt"]) } else { json!([]) }, "notify": [], "escalation": escalation})
+        };
+        let mut rows = vec![
+            row(
+                "a_cap",
+                "permit",
+                &["clerk", "manager"],
+                json!({"customer.tier": {"in": ["gold"]}}),
+                json!({"param.amount": {"max": 5000}, "customer/refund/count/P30D": {"max": 1}}),
+                json!({"to": "manager", "except_roles": ["manager"]}),
+            ),
+            row(
+                "b_block",
+                "forbid",
+                &["clerk", "manager"],
+                json!({"customer.flagged": {"eq": true}}),
+                json!({}),
+                Value::Null,
+            ),
+            row(
+                "c_up",
+                "escalate",
+                &["clerk", "manager"],
+                json!({"customer.tier": {"in": ["basic"]}}),
+                json!({}),
+                json!({"to": "manager", "except_roles": ["manager"]}),
+            ),
+        ];
+        // Enough rows to make the group split into an index.
+        for i in 0..20 {
+            rows.push(row(&format!("z{i:02}"), "permit", &["clerk", "manager"], json!({"customer.tier": {"in": ["silver"]}, "context.channel": {"in": [if i % 2 == 0 { "phone" } else { "store" }]}}), json!({"param.amount": {"max": 100 * i}}), Value::Null));
+        }
+        Evaluator::from_value(json!({
+            "format": "remit.table/1", "policy": {"name": "t", "version": null}, "digest": "sha256:0",
+            "currency": {"code": "USD", "scale": 2}, "default": {"effect": "deny"},
+            "roles": {"clerk": [], "manager": ["clerk"]},
+            "actions": {"refund": {"params": {"amount": "money"}}},
+            "inputs": {"customer.tier": {"type": "enum", "values": ["basic", "gold", "silver"]}, "customer.flagged": {"type": "bool"},
+                       "context.channel": {"type": "enum", "values": ["phone", "store"]}, "param.amount": {"type": "money"}},
+            "counters": {"customer/refund/count/P30D": {"per": "customer", "actions": ["refund"], "measure": "count", "window_minutes": 43200}},
+            "obligations": {"receipt": ""},
+            "rows": rows,
+        }))
+        .unwrap()
+    }
+
+    fn request(role: &str, tier: &str, flagged: bool, amount: i64, count: i64) -> Value {
+        json!({"role": role, "action": "refund", "params": {"amount": amount}, "customer": {"tier": tier, "flagged": flagged},
+               "context": {"channel": "phone"}, "usage": {"customer/refund/count/P30D": count}})
+    }
+
+    #[test]
+    fn forbid_beats_permit_beats_escalate() {
+        let e = evaluator();
+        let d = e.decide(&request("clerk", "gold", false, 1000, 0));
+        assert_eq!(
+            (d.decision, d.obligations.clone()),
+            (Outcome::Permit, vec!["receipt".to_string()])
+        );
+        assert_eq!(
+            e.decide(&request("clerk", "gold", true, 1000, 0)).decision,
+            Outcome::Deny
+        );
+        let d = e.decide(&request("clerk", "basic", false, 1000, 0));
+        assert_eq!(
+            (d.decision, d.escalate_to),
+            (Outcome::Escalate, vec!["manager".to_string()])
+        );
+    }
+
+    #[test]
+    fn broken_limits_escalate_except_for_the_target_itself() {
+        let e = evaluator();
+        let d = e.decide(&request("clerk", "gold", false, 9000, 0));
+        assert_eq!(
+            (d.decision, d.rules),
+            (Outcome::Escalate, vec!["a_cap".to_string()])
+        );
+        assert_eq!(
+            e.decide(&request("manager", "gold", false, 9000, 0))
+                .decision,
+            Outcome::Deny
+        );
+        assert_eq!(
+            e.decide(&request("clerk", "gold", false, 100, 1)).decision,
+            Outcome::Permit
+        );
+        assert_eq!(
+            e.decide(&request("clerk", "gold", false, 100, 2)).decision,
+            Outcome::Escalate
+        );
+    }
+
+    #[test]
+    fn bad_requests_fail_closed_with_every_problem_once() {
+        let e = evaluator();
+        let d = e.decide(&json!({"role": "clerk", "action": "refund", "params": {"amount": 1.5}, "customer": {"tier": "platinum"}}));
+        assert_eq!(d.decision, Outcome::Deny);
+        let got: Vec<(ErrorKind, Option<&str>)> = d
+            .errors
+            .iter()
+            .map(|e| (e.kind, e.input.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (ErrorKind::MissingInput, Some("context.channel")),
+                (ErrorKind::MissingInput, Some("customer.flagged")),
+                (ErrorKind::UnknownVariant, Some("customer.tier")),
+                (ErrorKind::MissingInput, Some("customer/refund/count/P30D")),
+                (ErrorKind::WrongType, Some("param.amount")),
+            ]
+        );
+        assert_eq!(
+            e.decide(&json!([1, 2])).errors[0].kind,
+            ErrorKind::MalformedRequest
+        );
+        assert_eq!(
+            e.decide(&json!({"role": "ceo", "action": "refund"})).errors[0].kind,
+            ErrorKind::UnknownRole
+        );
+        assert_eq!(
+            e.decide(&request("clerk", "gold", false, 10, -1)).errors[0].kind,
+            ErrorKind::WrongType
+        );
+    }
+
+    #[test]
+    fn the_index_agrees_with_a_full_scan() {
+        let e = evaluator();
+        for tier in ["basic", "gold", "silver"] {
+            for flagged in [false, true] {
+                for amount in [0, 150, 900, 1900, 6000] {
+                    let r = request("clerk", tier, flagged, amount, 0);
+                    assert_eq!(e.decide(&r), e.explain(&r).decision, "{r}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn explain_names_the_failing_constraint() {
+        let e = evaluator();
+        let x = e.explain(&request("clerk", "gold", false, 9000, 0));
+        let first = &x.trace[0];
+        assert_eq!(
+            (first.outcome, first.constraint.as_deref()),
+            (RowOutcome::LimitFailed, Some("param.amount"))
+        );
+        assert_eq!(first.detail, "param.amount is 9000, above the maximum 5000");
     }
 }

@@ -61,35 +61,59 @@ pub(crate) struct Slot {
     pub counter: bool,
 }
 
-/// A set of variant indices.
+/// A set of variant indices: the first 64 inline, the rest on the heap
+/// (only for enums with more than 64 variants).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Bits(pub Vec<u64>);
+pub(crate) struct Bits {
+    low: u64,
+    high: Vec<u64>,
+}
 
 impl Bits {
     pub fn of(indices: impl IntoIterator<Item = usize>, len: usize) -> Bits {
-        let mut words = vec![0u64; len.div_ceil(64).max(1)];
+        let mut bits = Bits {
+            low: 0,
+            high: vec![0; len.saturating_sub(64).div_ceil(64)],
+        };
         for i in indices {
-            words[i / 64] |= 1 << (i % 64);
+            if i < 64 {
+                bits.low |= 1 << i;
+            } else if let Some(w) = bits.high.get_mut((i - 64) / 64) {
+                *w |= 1 << ((i - 64) % 64);
+            }
         }
-        Bits(words)
+        bits
     }
 
     pub fn has(&self, i: u32) -> bool {
         let i = i as usize;
-        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+        if i < 64 {
+            self.low & (1 << i) != 0
+        } else {
+            self.high
+                .get((i - 64) / 64)
+                .is_some_and(|w| w & (1 << ((i - 64) % 64)) != 0)
+        }
     }
 
     /// Whether `self` holds every bit of `other`.
     pub fn covers(&self, other: &Bits) -> bool {
-        other
-            .0
-            .iter()
-            .enumerate()
-            .all(|(i, w)| self.0.get(i).copied().unwrap_or(0) & w == *w)
+        self.low & other.low == other.low
+            && other
+                .high
+                .iter()
+                .enumerate()
+                .all(|(i, w)| self.high.get(i).copied().unwrap_or(0) & w == *w)
     }
 
+    /// Whether the two share a bit.
     pub fn meets(&self, other: &Bits) -> bool {
-        self.0.iter().zip(other.0.iter()).any(|(a, b)| a & b != 0)
+        self.low & other.low != 0
+            || self
+                .high
+                .iter()
+                .zip(other.high.iter())
+                .any(|(a, b)| a & b != 0)
     }
 }
 
@@ -107,12 +131,16 @@ pub(crate) enum Test {
 pub(crate) struct Check {
     pub slot: usize,
     pub test: Test,
-    pub constraint: Constraint,
 }
 
 /// A row compiled to slots.
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledRow {
+    pub effect: Outcome,
+    /// Whether the row escalates (or `otherwise` escalates) at all.
+    pub escalates: bool,
+    /// Acting roles (by index) for which its escalation does not apply.
+    pub except: Bits,
     pub scope: Vec<Check>,
     pub limits: Vec<Check>,
     /// (counter slot, param slot, max)
@@ -219,7 +247,6 @@ pub struct Evaluator {
     pub(crate) customer: HashMap<String, usize>,
     pub(crate) context: HashMap<String, usize>,
     pub(crate) params: Vec<HashMap<String, usize>>,
-    pub(crate) usage: HashMap<String, usize>,
     pub(crate) rows: Vec<CompiledRow>,
     pub(crate) groups: HashMap<(usize, usize), Group>,
 }
@@ -439,7 +466,6 @@ impl Evaluator {
                     Ok(Check {
                         slot,
                         test: compile_test(&slots[slot], c),
-                        constraint: c.clone(),
                     })
                 };
             let scope = row
@@ -482,7 +508,17 @@ impl Evaluator {
                         .push(index);
                 }
             }
+            let except = Bits::of(
+                row.escalation
+                    .iter()
+                    .flat_map(|e| e.except_roles.iter())
+                    .filter_map(|r| roles.get(r).copied()),
+                roles.len(),
+            );
             rows.push(CompiledRow {
+                effect: row.effect,
+                escalates: row.escalation.is_some(),
+                except,
                 scope,
                 limits,
                 budgets,
@@ -506,7 +542,6 @@ impl Evaluator {
             customer,
             context,
             params,
-            usage,
             rows,
             groups,
         })
