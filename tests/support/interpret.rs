@@ -102,7 +102,7 @@ fn within_limits(model: &Model, rule: &RuleDef, request: &Value, usage: &dyn Usa
     let counts = rule
         .counts
         .iter()
-        .all(|c| usage.count(c.per, &names, c.window_minutes) + 1 <= c.count);
+        .all(|c| usage.count(c.per, &names, c.window_minutes) < c.count);
     let totals = rule.totals.iter().all(|t| {
         let money = model
             .actions

@@ -1,6 +1,8 @@
 //! `remit check` (parse, check, lower, every lint) on generated policies of
 //! 1k, 10k and 50k rules. Target: 10k rules under 1 s on 2 cores.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use remit_analysis::{analyze, generate::department_policy};
 use remit_diagnostics::{LintLevels, Sources};

@@ -7,6 +7,8 @@
 //! `decide_mixed_512` decides 512 random requests over the policy's domain
 //! per iteration (divide by 512 for the time per decision).
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use remit_analysis::{analyze, generate::department_policy};
 use remit_diagnostics::{LintLevels, Sources};

@@ -211,6 +211,6 @@ mod tests {
         // Rules 9, 19, …, 99 reach into the next cell; the odd ones are
         // escalations, so each planted overlap pairs a permit with an
         // escalation whenever the bands of the other attributes meet.
-        assert!(conflicts >= 1 && conflicts <= 10, "{conflicts} conflicts");
+        assert!((1..=10).contains(&conflicts), "{conflicts} conflicts");
     }
 }

@@ -77,12 +77,11 @@ impl Checker {
                 }
                 TestEntryKind::Customer(fields) => {
                     let schema = self.model.customer.clone();
-                    customer =
-                        self.values(fields, &schema, "customer", |i| Symbol::CustomerAttr(i));
+                    customer = self.values(fields, &schema, "customer", Symbol::CustomerAttr);
                 }
                 TestEntryKind::Context(fields) => {
                     let schema = self.model.context.clone();
-                    context = self.values(fields, &schema, "context", |i| Symbol::ContextAttr(i));
+                    context = self.values(fields, &schema, "context", Symbol::ContextAttr);
                 }
                 TestEntryKind::History(entries) => {
                     for h in entries {

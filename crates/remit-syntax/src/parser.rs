@@ -185,9 +185,9 @@ fn attach_docs(text: &str, items: &mut [Item], comments: &[ast::Comment]) {
             .get(next_doc)
             .filter(|c| (c.span.end as usize) <= item_start)
         {
-            let contiguous = run.last().is_none_or(|prev| {
-                is_blank(text, prev.span.end as usize, c.span.start as usize)
-            });
+            let contiguous = run
+                .last()
+                .is_none_or(|prev| is_blank(text, prev.span.end as usize, c.span.start as usize));
             if !contiguous {
                 run.clear();
             }
