@@ -87,7 +87,16 @@ pub fn department_policy(rules: usize) -> String {
             "rule director_act{a} {{\n  permit director to act{a}\n  for any customer\n  limit amount <= 20000 USD\n  limit total 50000 USD per customer per 365 days\n  require reason, evidence\n}}\n"
         );
     }
-    let mut n = actions;
+    // Each department's manager decides whatever its staff escalate.
+    for d in 0..departments {
+        for a in 0..actions {
+            let _ = writeln!(
+                s,
+                "rule d{d}_manager_act{a} {{\n  permit d{d}_manager to act{a}\n  for any customer\n  limit amount <= 2000 USD\n  limit total 5000 USD per customer per 365 days\n  require reason\n  otherwise escalate to director\n}}\n"
+            );
+        }
+    }
+    let mut n = actions * (departments + 1);
     let mut i = 0u64;
     while n < rules {
         let d = (i as usize) % departments;
@@ -95,7 +104,7 @@ pub fn department_policy(rules: usize) -> String {
         let a = rng.below(actions as u64);
         let role = format!("d{d}_{}", LEVELS[level]);
         let up = if level + 1 < LEVELS.len() {
-            format!("d{d}_{}", LEVELS[level + 1])
+            format!("d{d}_manager")
         } else {
             "director".to_string()
         };
@@ -110,10 +119,10 @@ pub fn department_policy(rules: usize) -> String {
                 s,
                 "rule r{i}_forbid {{\n  forbid {role} to act{a}\n  for customer.flagged and customer.tier in {{basic, bronze}}\n  when context.channel == email\n}}\n"
             );
-        } else if kind == 1 {
+        } else if kind == 1 && level < 2 {
             let _ = writeln!(
                 s,
-                "rule r{i}_escalate {{\n  escalate act{a} from {role} to director\n  for customer.flagged\n  when context.incident in {{{incidents}}} and amount > {cap} USD\n}}\n"
+                "rule r{i}_escalate {{\n  escalate act{a} from {role} to d{d}_manager\n  for customer.flagged\n  when context.incident in {{{incidents}}} and amount > {cap} USD\n}}\n"
             );
         } else {
             let wait = 10 + rng.below(6) * 10;

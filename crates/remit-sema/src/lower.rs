@@ -27,7 +27,7 @@ pub const MAX_ROWS_PER_RULE: usize = 256;
 #[derive(Debug, Clone)]
 pub struct LowerOutput {
     /// The decision table.
-    pub table: Table,
+    pub table: std::sync::Arc<Table>,
     /// For each rule of the model (by index), the indices of its rows.
     pub rule_rows: Vec<Vec<usize>>,
     /// Rules too large to lower, parameters with clashing types.
@@ -116,30 +116,52 @@ pub fn lower(model: &Model, sources: &Sources) -> LowerOutput {
             .collect(),
         rows: rows.into_iter().map(|(_, _, r)| r).collect(),
     };
-    table.digest = digest(&table);
+    let sources: Vec<Option<SourceLocation>> =
+        table.rows.iter_mut().map(|r| r.source.take()).collect();
+    table.digest = digest_of_canonical(&table);
+    for (row, source) in table.rows.iter_mut().zip(sources) {
+        row.source = source;
+    }
     LowerOutput {
-        table,
+        table: std::sync::Arc::new(table),
         rule_rows,
         diagnostics,
     }
 }
 
-/// `sha256:` + hex over the canonical body: sorted keys, no whitespace,
-/// without `digest` and without the rows' `source`.
+/// `sha256:` + hex over the canonical body: the table's compact JSON in
+/// its own field order, with `digest` empty and no row `source`. Streams
+/// into the hash; nothing is built in memory.
 pub fn digest(table: &Table) -> String {
-    let mut value = serde_json::to_value(table).unwrap_or_default();
-    if let Some(obj) = value.as_object_mut() {
-        obj.remove("digest");
-        if let Some(serde_json::Value::Array(rows)) = obj.get_mut("rows") {
-            for row in rows {
-                if let Some(r) = row.as_object_mut() {
-                    r.remove("source");
-                }
-            }
+    let mut body = table.clone();
+    body.digest.clear();
+    for row in &mut body.rows {
+        row.source = None;
+    }
+    digest_of_canonical(&body)
+}
+
+/// The digest of a table that already has no sources and an empty digest.
+fn digest_of_canonical(table: &Table) -> String {
+    struct Hasher(Sha256);
+    impl std::io::Write for Hasher {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
         }
     }
-    let hash = Sha256::digest(value.to_string().as_bytes());
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    let mut hasher = Hasher(Sha256::new());
+    // Writing to a hasher cannot fail, and the table always serializes.
+    let _ = serde_json::to_writer(&mut hasher, table);
+    let hex: String = hasher
+        .0
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("sha256:{hex}")
 }
 
@@ -399,7 +421,86 @@ fn rule_rows(
 /// [`MAX_ROWS_PER_RULE`] disjuncts would be needed (`n` is how many were
 /// reached).
 pub fn dnf(model: &Model, cond: &Cond) -> Result<Vec<Conjunction>, usize> {
-    dnf_of(model, cond, false)
+    dnf_of(model, cond, false).map(merge_disjuncts)
+}
+
+/// Merges disjuncts that differ in exactly one input when the union of
+/// their constraints on it is itself a constraint (two enum sets, or two
+/// intervals that overlap or touch): `tier in {gold} or tier in {silver}`
+/// is one row, not two. The result decides exactly as the input did.
+fn merge_disjuncts(mut rows: Vec<Conjunction>) -> Vec<Conjunction> {
+    let mut merged = true;
+    while merged {
+        merged = false;
+        'search: for i in 0..rows.len() {
+            for j in i + 1..rows.len() {
+                if let Some(union) = union_of(&rows[i], &rows[j]) {
+                    rows[i] = union;
+                    rows.remove(j);
+                    merged = true;
+                    break 'search;
+                }
+            }
+        }
+    }
+    rows
+}
+
+fn union_of(a: &Conjunction, b: &Conjunction) -> Option<Conjunction> {
+    if a.len() != b.len() {
+        return None;
+    }
+    let mut differing = None;
+    for ((ka, ca), (kb, cb)) in a.iter().zip(b.iter()) {
+        if ka != kb {
+            return None;
+        }
+        if ca != cb {
+            if differing.is_some() {
+                return None;
+            }
+            differing = Some((ka, ca, cb));
+        }
+    }
+    let (key, x, y) = differing?;
+    let union = match (x, y) {
+        (Constraint::In(p), Constraint::In(q)) => {
+            let values: BTreeSet<String> =
+                p.values.iter().chain(q.values.iter()).cloned().collect();
+            Constraint::In(InSet {
+                values: values.into_iter().collect(),
+            })
+        }
+        (Constraint::Interval(p), Constraint::Interval(q)) => {
+            let (lo, hi) = if p.min.unwrap_or(i64::MIN) <= q.min.unwrap_or(i64::MIN) {
+                (p, q)
+            } else {
+                (q, p)
+            };
+            let touches = match (lo.max, hi.min) {
+                (None, _) | (_, None) => true,
+                (Some(end), Some(start)) => start <= end.saturating_add(1),
+            };
+            if !touches {
+                return None;
+            }
+            let max = match (lo.max, hi.max) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            };
+            if lo.min.is_none() && max.is_none() {
+                // The union is everything: drop the constraint.
+                let mut out = a.clone();
+                out.remove(key);
+                return Some(out);
+            }
+            Constraint::Interval(Interval { min: lo.min, max })
+        }
+        _ => return None,
+    };
+    let mut out = a.clone();
+    out.insert(key.clone(), union);
+    Some(out)
 }
 
 fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>, usize> {

@@ -5,7 +5,7 @@
 //! (role, action) are scanned with integer comparisons and bit tests only.
 
 use crate::format::{Constraint, InputType, Outcome, Row};
-use crate::load::{Bits, CompiledRow, Evaluator, Node, Slot, Source, Test};
+use crate::load::{index_rows, Bits, CompiledRow, Evaluator, Node, Slot, Source, Test};
 use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -187,7 +187,12 @@ impl Evaluator {
         let rows: &[usize] = if trace {
             &group.rows
         } else {
-            lookup(&group.index, &prepared.values)
+            lookup(
+                group
+                    .index
+                    .get_or_init(|| index_rows(&group.rows, &self.rows, &self.slots)),
+                &prepared.values,
+            )
         };
         let role = u32::try_from(group_key.0).unwrap_or(u32::MAX);
         let mut entries = Vec::new();

@@ -5,6 +5,7 @@ use crate::format::{Constraint, InputType, Outcome, Table, FORMAT};
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
 /// Why a table was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +107,16 @@ impl Bits {
                 .all(|(i, w)| self.high.get(i).copied().unwrap_or(0) & w == *w)
     }
 
+    /// How many bits are set.
+    pub fn count(&self) -> usize {
+        self.low.count_ones() as usize
+            + self
+                .high
+                .iter()
+                .map(|w| w.count_ones() as usize)
+                .sum::<usize>()
+    }
+
     /// Whether the two share a bit.
     pub fn meets(&self, other: &Bits) -> bool {
         self.low & other.low != 0
@@ -153,8 +164,9 @@ pub(crate) struct CompiledRow {
 pub(crate) struct Group {
     pub rows: Vec<usize>,
     pub reads: Vec<usize>,
-    /// The rows again, split by enum and bool inputs for `decide`.
-    pub index: Node,
+    /// The rows again, split by enum and bool inputs for `decide`; built
+    /// the first time a request for this role and action is decided.
+    pub index: std::sync::OnceLock<Node>,
 }
 
 /// A decision tree over a group's rows: at a split, the rows that can
@@ -175,71 +187,82 @@ impl Default for Node {
 /// Groups at most this large are scanned, not split.
 const LEAF_ROWS: usize = 12;
 
-/// How many variants a row's test on `slot` admits: `None` when the row
-/// does not constrain `slot` with an enum or bool test.
-fn branches_of(row: &CompiledRow, slot: usize, variants: usize) -> Option<Vec<usize>> {
+/// A row's enum or bool test on `slot`, if it has one.
+fn test_on(row: &CompiledRow, slot: usize) -> Option<&Test> {
     row.scope
         .iter()
         .find(|c| c.slot == slot)
-        .and_then(|c| match &c.test {
-            Test::Enum(bits) => Some((0..variants).filter(|v| bits.has(*v as u32)).collect()),
-            Test::Bool(b) => Some(vec![usize::from(*b)]),
-            _ => None,
-        })
+        .map(|c| &c.test)
+        .filter(|t| matches!(t, Test::Enum(_) | Test::Bool(_)))
+}
+
+/// The decision tree of a group's rows (at most three levels deep).
+pub(crate) fn index_rows(rows: &[usize], compiled: &[CompiledRow], slots: &[Slot]) -> Node {
+    build_index(rows, compiled, slots, 3)
 }
 
 fn build_index(rows: &[usize], compiled: &[CompiledRow], slots: &[Slot], depth: usize) -> Node {
     if rows.len() <= LEAF_ROWS || depth == 0 {
         return Node::Leaf(rows.to_vec());
     }
-    // The split whose average branch is smallest.
+    let variants = |slot: usize| match slots[slot].ty {
+        InputType::Enum => slots[slot].values.len(),
+        InputType::Bool => 2,
+        _ => 0,
+    };
+    // Count, for each input, how many row copies its split would make
+    // (a row goes into every branch it can match), and keep the split
+    // whose average branch is smallest.
     let mut candidates: Vec<usize> = rows
         .iter()
         .flat_map(|r| compiled[*r].scope.iter().map(|c| c.slot))
+        .filter(|s| variants(*s) > 1)
         .collect();
     candidates.sort_unstable();
     candidates.dedup();
-    let mut best: Option<(usize, usize, Vec<Vec<usize>>)> = None;
+    let mut best: Option<(usize, usize)> = None; // (slot, copies)
     for slot in candidates {
-        let variants = match slots[slot].ty {
-            InputType::Enum => slots[slot].values.len(),
-            InputType::Bool => 2,
-            _ => continue,
-        };
-        let mut branches: Vec<Vec<usize>> = vec![Vec::new(); variants];
-        for &r in rows {
-            match branches_of(&compiled[r], slot, variants) {
-                Some(vs) => vs.into_iter().for_each(|v| branches[v].push(r)),
-                None => branches.iter_mut().for_each(|b| b.push(r)),
-            }
-        }
-        let total: usize = branches.iter().map(Vec::len).sum();
-        if best
-            .as_ref()
-            .is_none_or(|(_, t, b)| total * b.len() < *t * variants)
-        {
-            best = Some((slot, total, branches));
+        let n = variants(slot);
+        let copies: usize = rows
+            .iter()
+            .map(|r| match test_on(&compiled[*r], slot) {
+                Some(Test::Enum(bits)) => bits.count(),
+                Some(_) => 1,
+                None => n,
+            })
+            .sum();
+        if best.is_none_or(|(b, c)| copies * variants(b) < c * n) {
+            best = Some((slot, copies));
         }
     }
-    match best {
-        // Split only when the average branch is at most three quarters of the rows.
-        Some((slot, total, branches)) if total * 4 <= rows.len() * branches.len() * 3 => {
-            Node::Split {
-                slot,
-                branches: branches
-                    .iter()
-                    .map(|b| build_index(b, compiled, slots, depth - 1))
-                    .collect(),
-            }
+    // Split only when the average branch is at most three quarters of the rows.
+    let Some((slot, copies)) = best.filter(|(b, c)| c * 4 <= rows.len() * variants(*b) * 3) else {
+        return Node::Leaf(rows.to_vec());
+    };
+    let n = variants(slot);
+    let mut branches: Vec<Vec<usize>> = vec![Vec::with_capacity(copies / n + 1); n];
+    for &r in rows {
+        match test_on(&compiled[r], slot) {
+            Some(Test::Enum(bits)) => (0..n)
+                .filter(|v| bits.has(*v as u32))
+                .for_each(|v| branches[v].push(r)),
+            Some(Test::Bool(b)) => branches[usize::from(*b)].push(r),
+            _ => branches.iter_mut().for_each(|b| b.push(r)),
         }
-        _ => Node::Leaf(rows.to_vec()),
+    }
+    Node::Split {
+        slot,
+        branches: branches
+            .iter()
+            .map(|b| build_index(b, compiled, slots, depth - 1))
+            .collect(),
     }
 }
 
 /// A validated, indexed table, ready to decide requests.
 #[derive(Debug, Clone)]
 pub struct Evaluator {
-    pub(crate) table: Table,
+    pub(crate) table: Arc<Table>,
     pub(crate) roles: HashMap<String, usize>,
     pub(crate) actions: HashMap<String, usize>,
     pub(crate) slots: Vec<Slot>,
@@ -277,8 +300,10 @@ impl Evaluator {
         Evaluator::new(table)
     }
 
-    /// Validates a table and indexes it.
-    pub fn new(table: Table) -> Result<Evaluator, TableError> {
+    /// Validates a table and indexes it. Pass an `Arc<Table>` to share the
+    /// table with the caller instead of moving it in.
+    pub fn new(table: impl Into<Arc<Table>>) -> Result<Evaluator, TableError> {
+        let table: Arc<Table> = table.into();
         if table.format != FORMAT {
             return Err(err(format!(
                 "unsupported table format `{}`: this evaluator reads `{FORMAT}`",
@@ -526,7 +551,6 @@ impl Evaluator {
             });
         }
         for g in groups.values_mut() {
-            g.index = build_index(&g.rows, &rows, &slots, 3);
             let reads: BTreeSet<usize> = g
                 .rows
                 .iter()
@@ -550,6 +574,11 @@ impl Evaluator {
     /// The loaded table.
     pub fn table(&self) -> &Table {
         &self.table
+    }
+
+    /// The loaded table, shared.
+    pub fn shared_table(&self) -> Arc<Table> {
+        Arc::clone(&self.table)
     }
 }
 

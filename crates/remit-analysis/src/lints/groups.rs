@@ -418,13 +418,13 @@ fn covers(ctx: &Ctx<'_>, q: usize, p: usize) -> bool {
         let role = ctx.model.roles[role].name.as_str();
         for &action in &rule.actions {
             let action = ctx.model.actions[action].name.as_str();
-            let group = ctx.group(role, action);
-            for &own in group.iter().filter(|r| ctx.row_rule[**r] == p) {
+            let theirs: Vec<usize> = ctx.rows_in(q, role, action).collect();
+            for own in ctx.rows_in(p, role, action) {
                 let Some(own_box) = &ctx.boxes[own] else {
                     continue;
                 };
                 let own_row = ctx.row(own);
-                let covered = group.iter().filter(|r| ctx.row_rule[**r] == q).any(|r| {
+                let covered = theirs.iter().any(|r| {
                     let row = ctx.row(*r);
                     let budgets_ok = row.budgets.iter().all(|b| {
                         own_row

@@ -74,6 +74,20 @@ impl<'a> Ctx<'a> {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The rows of a rule that apply to a role and action.
+    pub fn rows_in(
+        &self,
+        rule: usize,
+        role: &str,
+        action: &str,
+    ) -> impl Iterator<Item = usize> + '_ {
+        let (role, action) = (role.to_string(), action.to_string());
+        self.rule_rows[rule].iter().copied().filter(move |r| {
+            let row = self.row(*r);
+            row.roles.binary_search(&role).is_ok() && row.actions.binary_search(&action).is_ok()
+        })
+    }
+
     /// Whether a rule silences a lint with `@allow`.
     pub fn allowed(&self, rule: usize, lint: Lint) -> bool {
         self.model
@@ -109,7 +123,7 @@ pub(crate) fn box_of(row: &Row) -> Option<Region> {
 /// rules have no rows), and `unused_declaration` waits until every name
 /// resolves (a misspelt use is not a missing one).
 pub fn run(model: &Model, lowered: &LowerOutput, names_resolve: bool) -> Vec<Diagnostic> {
-    let Ok(evaluator) = Evaluator::new(lowered.table.clone()) else {
+    let Ok(evaluator) = Evaluator::new(std::sync::Arc::clone(&lowered.table)) else {
         return Vec::new();
     };
     let ctx = Ctx::new(model, lowered, &evaluator);
