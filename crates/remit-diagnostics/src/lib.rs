@@ -13,7 +13,7 @@ mod lint;
 pub mod render;
 mod source;
 
-pub use code::{Code, CODES};
+pub use code::{reference_markdown, Code, CODES};
 pub use diagnostic::{did_you_mean, Diagnostic, Fix, Label, Severity, Witness};
 pub use lint::{Level, Lint, LintLevels, LINTS};
 pub use source::{FileId, LineCol, SourceFile, Sources, Span};
