@@ -66,10 +66,18 @@ impl Checker {
                         for v in &e.variants {
                             if let Some(first) = seen.get(v.name.as_str()) {
                                 let first = *first;
-                                self.duplicate(
-                                    &format!("variant of `{}`", e.name.name),
-                                    v,
-                                    Some(first),
+                                self.error(
+                                    Diagnostic::new(
+                                        Code::DUPLICATE_NAME,
+                                        format!(
+                                            "variant `{}` of `{}` is declared twice",
+                                            v.name, e.name.name
+                                        ),
+                                        v.span,
+                                        "declared again here",
+                                    )
+                                    .secondary(first, "first declared here")
+                                    .help(format!("remove the second `{}`", v.name)),
                                 );
                                 continue;
                             }

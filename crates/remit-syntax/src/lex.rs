@@ -36,6 +36,9 @@ pub fn lex(file: FileId, text: &str) -> Lexed<'_> {
                     Some((start, end)) if end == range.start => (start, range.end),
                     Some(run) => {
                         out.diagnostics.push(invalid_token(file, text, run));
+                        if let Some(t) = stand_in(text, run) {
+                            out.tokens.push((run.0, t, run.1));
+                        }
                         (range.start, range.end)
                     }
                     None => (range.start, range.end),
@@ -45,6 +48,9 @@ pub fn lex(file: FileId, text: &str) -> Lexed<'_> {
         };
         if let Some(run) = pending_invalid.take() {
             out.diagnostics.push(invalid_token(file, text, run));
+            if let Some(t) = stand_in(text, run) {
+                out.tokens.push((run.0, t, run.1));
+            }
         }
         match token {
             Token::DocComment(s) if !s.starts_with("////") => out.comments.push(Comment {
@@ -80,6 +86,16 @@ pub fn lex(file: FileId, text: &str) -> Lexed<'_> {
         out.diagnostics.push(invalid_token(file, text, run));
     }
     out
+}
+
+/// `&&` and `||` are reported, then read as `and` and `or` so that the
+/// rest of the condition still parses.
+fn stand_in(text: &str, (start, end): (usize, usize)) -> Option<Token<'static>> {
+    match text.get(start..end)? {
+        "&" | "&&" => Some(Token::And),
+        "|" | "||" => Some(Token::Or),
+        _ => None,
+    }
 }
 
 fn invalid_token(file: FileId, text: &str, (start, end): (usize, usize)) -> Diagnostic {

@@ -261,6 +261,9 @@ const ITEM_KEYWORDS: &[&str] = &[
 impl Context<'_, '_> {
     fn diagnostic(&self, error: Error<'_>) -> Diagnostic {
         match error {
+            ParseError::UnrecognizedToken { token, expected } if expected.is_empty() => {
+                self.diagnostic(ParseError::ExtraToken { token })
+            }
             ParseError::UnrecognizedToken { token, expected } => {
                 self.unexpected(Some(token), &expected)
             }
@@ -419,6 +422,12 @@ fn describe_expected(expected: &[String]) -> String {
     }
     if ITEM_KEYWORDS.iter().filter(|k| has(k)).count() > 3 {
         return "an item (`rule`, `role`, `action`, `enum`, `test`, …)".into();
+    }
+    if has("number") && has("decimal") && expected.len() == 2 {
+        return "a number".into();
+    }
+    if has("number") && has("decimal") && expected.len() == 2 {
+        return "a number".into();
     }
     if has("permit") && has("forbid") && has("escalate") {
         return "`permit`, `forbid` or `escalate`".into();
