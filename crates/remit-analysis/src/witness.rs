@@ -137,7 +137,11 @@ impl Point<'_> {
                 let n = v.as_i64().unwrap_or(0);
                 let what = match counter.measure {
                     remit_table::Measure::Count => {
-                        format!("{n} earlier {}", counter.actions.join("/"))
+                        format!(
+                            "{n} earlier {} of {}",
+                            if n == 1 { "use" } else { "uses" },
+                            counter.actions.join("/")
+                        )
                     }
                     remit_table::Measure::Sum => format!(
                         "{} of earlier {}",

@@ -137,29 +137,49 @@ pub fn reference_markdown() -> String {
          | code | name | default | what it means |\n|---|---|---|---|\n",
     );
     for c in CODES {
-        out.push_str(&format!("| `{}` | [`{}`](#{}) | {} | {} |\n", c.id, c.name, c.name, c.severity.as_str(), c.summary));
+        out.push_str(&format!(
+            "| `{}` | [`{}`](#{}) | {} | {} |\n",
+            c.id,
+            c.name,
+            c.name,
+            c.severity.as_str(),
+            c.summary
+        ));
     }
     for c in CODES {
-        out.push_str(&format!("\n## {}\n\n`{}` · {} by default{}\n\n{}.\n", c.name, c.id, c.severity.as_str(), if c.is_lint() { " · lint" } else { "" }, capitalise(c.summary)));
+        out.push_str(&format!(
+            "\n## {}\n\n`{}` · {} by default{}\n\n{}.\n",
+            c.name,
+            c.id,
+            c.severity.as_str(),
+            if c.is_lint() { " · lint" } else { "" },
+            capitalise(c.summary)
+        ));
     }
     out
 }
 
 fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map_or_else(String::new, |f| f.to_uppercase().collect::<String>() + chars.as_str())
+    chars.next().map_or_else(String::new, |f| {
+        f.to_uppercase().collect::<String>() + chars.as_str()
+    })
 }
 
 #[cfg(test)]
 mod reference_tests {
     #[test]
     fn docs_reference_is_current() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics.md");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics.md");
         let want = super::reference_markdown();
         if std::env::var_os("UPDATE_DOCS").is_some() {
             std::fs::write(&path, &want).unwrap();
         }
         let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(have == want, "docs/diagnostics.md is stale: run `UPDATE_DOCS=1 cargo test -p remit-diagnostics`");
+        assert!(
+            have == want,
+            "docs/diagnostics.md is stale: run `UPDATE_DOCS=1 cargo test -p remit-diagnostics`"
+        );
     }
 }

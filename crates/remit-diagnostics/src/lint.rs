@@ -100,12 +100,34 @@ impl LintLevels {
     }
 
     /// Applies the levels to a finding: `None` when its lint is allowed.
-    /// Diagnostics that are not lints pass through unchanged.
+    /// A level set by the policy or the command line replaces the finding's
+    /// severity; otherwise the finding keeps the severity its lint gave it
+    /// (an `escalation_dead_end` to a role with no rule at all is an error),
+    /// raised to error by `--deny warnings` when it is a warning. Diagnostics
+    /// that are not lints pass through unchanged.
     pub fn apply(&self, diagnostic: Diagnostic) -> Option<Diagnostic> {
         if !diagnostic.code.is_lint() {
             return Some(diagnostic);
         }
-        let severity = self.level(diagnostic.code).severity()?;
+        let explicit = self
+            .command_line
+            .get(diagnostic.code.name)
+            .or_else(|| self.policy.get(diagnostic.code.name))
+            .copied();
+        let level = match explicit {
+            Some(level) => level,
+            None => match diagnostic.severity {
+                Severity::Error => Level::Error,
+                Severity::Warning => Level::Warning,
+                Severity::Hint => Level::Hint,
+            },
+        };
+        let level = if self.deny_warnings && level == Level::Warning {
+            Level::Error
+        } else {
+            level
+        };
+        let severity = level.severity()?;
         Some(diagnostic.with_severity(severity))
     }
 }

@@ -1,0 +1,128 @@
+//! Checks shared by the integration tests: a span-insensitive view of the
+//! syntax tree, the comments of a file, and the layout invariants.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use remit_diagnostics::FileId;
+use remit_syntax::ast::{ClauseKind, ItemKind, TestEntryKind};
+
+/// The items of `text`, one string each, with every span removed and the
+/// clauses of rules and the lines of tests in canonical order (the
+/// formatter sorts them, so the input's order is not comparable).
+pub fn canonical_ast(text: &str) -> Vec<String> {
+    let (mut file, diagnostics) = remit_syntax::parse(FileId(0), text);
+    assert!(
+        diagnostics.is_empty(),
+        "does not parse: {diagnostics:?}\n{text}"
+    );
+    for item in &mut file.items {
+        match &mut item.kind {
+            ItemKind::Rule(rule) => rule.clauses.sort_by_key(|c| clause_rank(&c.kind)),
+            ItemKind::Test(test) => test.entries.sort_by_key(|e| entry_rank(&e.kind)),
+            _ => {}
+        }
+    }
+    file.items
+        .iter()
+        .map(|item| strip_spans(&format!("{item:?}")))
+        .collect()
+}
+
+fn clause_rank(kind: &ClauseKind) -> u8 {
+    match kind {
+        ClauseKind::ForAnyCustomer | ClauseKind::For(_) => 0,
+        ClauseKind::When(_) => 1,
+        ClauseKind::Cap { .. } => 2,
+        ClauseKind::Count { .. } => 3,
+        ClauseKind::Total { .. } => 4,
+        ClauseKind::Require(_) => 5,
+        ClauseKind::Notify(_) => 6,
+        ClauseKind::Otherwise(_) => 7,
+        ClauseKind::Error => 8,
+    }
+}
+
+fn entry_rank(kind: &TestEntryKind) -> u8 {
+    match kind {
+        TestEntryKind::Role(_) => 0,
+        TestEntryKind::Action { .. } => 1,
+        TestEntryKind::Customer(_) => 2,
+        TestEntryKind::Context(_) => 3,
+        TestEntryKind::History(_) => 4,
+        TestEntryKind::Expect(_) => 5,
+        TestEntryKind::Error => 6,
+    }
+}
+
+/// Replaces every `Span { file: FileId(0), start: 1, end: 2 }` by `Span`.
+pub fn strip_spans(debug: &str) -> String {
+    const OPEN: &str = "Span { file: FileId(";
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug;
+    while let Some(at) = rest.find(OPEN) {
+        out.push_str(&rest[..at]);
+        out.push_str("Span");
+        let after = &rest[at..];
+        let close = after.find('}').expect("a span closes");
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The texts of every comment of `text`, sorted.
+pub fn comment_texts(text: &str) -> Vec<String> {
+    let mut texts: Vec<String> = remit_syntax::lex(FileId(0), text)
+        .comments
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
+    texts.sort();
+    texts
+}
+
+/// Formats `input` and checks everything the formatter promises: the
+/// output is a fixed point, parses to the same tree, keeps every comment
+/// and follows the layout rules. Returns the output.
+pub fn check_format(input: &str) -> String {
+    let output =
+        remit_fmt::format_source(input).unwrap_or_else(|e| panic!("{e}\n--- input ---\n{input}"));
+    let again = remit_fmt::format_source(&output)
+        .unwrap_or_else(|e| panic!("output does not parse: {e}\n--- output ---\n{output}"));
+    assert_eq!(
+        again, output,
+        "not idempotent\n--- input ---\n{input}\n--- first ---\n{output}\n--- second ---\n{again}"
+    );
+    assert_eq!(
+        canonical_ast(&output),
+        canonical_ast(input),
+        "the tree changed\n--- input ---\n{input}\n--- output ---\n{output}"
+    );
+    assert_eq!(
+        comment_texts(&output),
+        comment_texts(input),
+        "comments changed\n--- input ---\n{input}\n--- output ---\n{output}"
+    );
+    check_layout(&output);
+    output
+}
+
+/// No trailing whitespace, no tabs outside comments and strings is not
+/// checked here; one final newline, no leading or doubled blank lines.
+pub fn check_layout(output: &str) {
+    if output.is_empty() {
+        return;
+    }
+    assert!(
+        output.ends_with('\n') && !output.ends_with("\n\n"),
+        "{output:?}"
+    );
+    assert!(!output.starts_with('\n'), "{output:?}");
+    assert!(!output.contains("\n\n\n"), "{output:?}");
+    for line in output.lines() {
+        assert_eq!(line, line.trim_end(), "trailing whitespace in {line:?}");
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        assert_eq!(indent % 2, 0, "odd indentation in {line:?}");
+        assert!(!line.starts_with('\t'), "tab indentation in {line:?}");
+    }
+}
