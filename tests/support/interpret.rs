@@ -18,6 +18,10 @@ pub struct Verdict {
     pub escalate_to: Vec<String>,
     /// Obligations when permitting.
     pub obligations: Vec<String>,
+    /// Roles to notify.
+    pub notify: Vec<String>,
+    /// The rules behind the decision.
+    pub rules: Vec<String>,
 }
 
 /// Usage numbers the interpreter reads: uses and money per (per, actions,
@@ -144,18 +148,44 @@ pub fn decide(model: &Model, request: &Value, usage: &dyn Usage) -> Verdict {
         .iter()
         .filter(|r| r.ok && r.actions.contains(&action) && r.roles.iter().any(|x| acting(*x)))
         .collect();
-    if candidates
+    let names = |rules: &[&RuleDef]| -> Vec<String> {
+        rules
+            .iter()
+            .map(|r| r.name.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    let notify = |rules: &[&RuleDef]| -> Vec<String> {
+        rules
+            .iter()
+            .flat_map(|r| r.notify.iter().map(|n| model.roles[*n].name.clone()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    let verdict = |decision: &str,
+                   escalate_to: Vec<String>,
+                   obligations: Vec<String>,
+                   notify: Vec<String>,
+                   rules: Vec<String>| Verdict {
+        decision: decision.to_string(),
+        escalate_to,
+        obligations,
+        notify,
+        rules,
+    };
+    let forbids: Vec<&RuleDef> = candidates
         .iter()
-        .any(|r| r.effect == EffectKind::Forbid && in_scope(model, r, request))
-    {
-        return Verdict {
-            decision: "deny".into(),
-            escalate_to: vec![],
-            obligations: vec![],
-        };
+        .copied()
+        .filter(|r| r.effect == EffectKind::Forbid && in_scope(model, r, request))
+        .collect();
+    if !forbids.is_empty() {
+        return verdict("deny", vec![], vec![], vec![], names(&forbids));
     }
-    let permits: Vec<&&RuleDef> = candidates
+    let permits: Vec<&RuleDef> = candidates
         .iter()
+        .copied()
         .filter(|r| {
             r.effect == EffectKind::Permit
                 && in_scope(model, r, request)
@@ -167,13 +197,16 @@ pub fn decide(model: &Model, request: &Value, usage: &dyn Usage) -> Verdict {
             .iter()
             .flat_map(|r| r.require.iter().map(|o| model.obligations[*o].name.clone()))
             .collect();
-        return Verdict {
-            decision: "permit".into(),
-            escalate_to: vec![],
-            obligations: obligations.into_iter().collect(),
-        };
+        return verdict(
+            "permit",
+            vec![],
+            obligations.into_iter().collect(),
+            notify(&permits),
+            names(&permits),
+        );
     }
     let mut targets = BTreeSet::new();
+    let mut escalating: Vec<&RuleDef> = Vec::new();
     for r in &candidates {
         if !in_scope(model, r, request) {
             continue;
@@ -185,19 +218,18 @@ pub fn decide(model: &Model, request: &Value, usage: &dyn Usage) -> Verdict {
         };
         if let Some(t) = target.filter(|t| escalation_applies(*t)) {
             targets.insert(model.roles[t].name.clone());
+            escalating.push(r);
         }
     }
     if targets.is_empty() {
-        Verdict {
-            decision: "deny".into(),
-            escalate_to: vec![],
-            obligations: vec![],
-        }
+        verdict("deny", vec![], vec![], vec![], vec![])
     } else {
-        Verdict {
-            decision: "escalate".into(),
-            escalate_to: targets.into_iter().collect(),
-            obligations: vec![],
-        }
+        verdict(
+            "escalate",
+            targets.into_iter().collect(),
+            vec![],
+            notify(&escalating),
+            names(&escalating),
+        )
     }
 }

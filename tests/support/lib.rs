@@ -4,6 +4,7 @@
 //! oracle for lowering.
 
 pub mod interpret;
+pub mod requests;
 
 use remit_analysis::{analyze, Analysis};
 use remit_diagnostics::{render, LintLevels, Sources};
