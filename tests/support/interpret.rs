@@ -4,8 +4,8 @@
 //! lowered table: they check the lowering against the meaning, not
 //! against itself.
 
-use remit_sema::model::{Cond, InputKind, Model, NumOp, RuleDef};
-use remit_syntax::ast::{EffectKind, Per};
+use remit_sema::model::{Cond, InputKind, Model, RuleDef};
+use remit_syntax::ast::{CmpOp, EffectKind, Per};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -60,12 +60,12 @@ fn holds(model: &Model, c: &Cond, request: &Value) -> bool {
                 return false;
             };
             match op {
-                NumOp::Eq => v == *k,
-                NumOp::Ne => v != *k,
-                NumOp::Lt => v < *k,
-                NumOp::Le => v <= *k,
-                NumOp::Gt => v > *k,
-                NumOp::Ge => v >= *k,
+                CmpOp::Eq => v == *k,
+                CmpOp::Ne => v != *k,
+                CmpOp::Lt => v < *k,
+                CmpOp::Le => v <= *k,
+                CmpOp::Gt => v > *k,
+                CmpOp::Ge => v >= *k,
             }
         }
         Cond::Bool { input, value: b } => {

@@ -1,7 +1,7 @@
 //! Checking conditions: `for`, `when`, segments and situations.
 
 use crate::checker::Checker;
-use crate::model::{ActionId, Cond, Input, InputKind, NumOp, Symbol, Type};
+use crate::model::{ActionId, Cond, Input, InputKind, Symbol, Type};
 use crate::units::quantity_value;
 use remit_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use remit_syntax::ast::{CmpOp, Expr, ExprKind, Ident, Operand, Path, PathKind};
@@ -561,14 +561,6 @@ impl Checker {
                 let Some(value) = quantity_value(q, t, &name, currency.as_ref(), &mut self.diags)
                 else {
                     return Cond::False;
-                };
-                let op = match op {
-                    CmpOp::Eq => NumOp::Eq,
-                    CmpOp::Ne => NumOp::Ne,
-                    CmpOp::Lt => NumOp::Lt,
-                    CmpOp::Le => NumOp::Le,
-                    CmpOp::Gt => NumOp::Gt,
-                    CmpOp::Ge => NumOp::Ge,
                 };
                 Cond::Num { input, op, value }
             }

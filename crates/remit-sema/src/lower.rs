@@ -8,8 +8,9 @@
 //! parameters and counters, budgets the one two-input constraint. Role
 //! inheritance is expanded into each row's role list.
 
-use crate::model::{Cond, Input, InputKind, Model, NumOp, RuleDef, Type};
+use crate::model::{Cond, Input, InputKind, Model, RuleDef, Type};
 use remit_diagnostics::{Code, Diagnostic, Sources};
+use remit_syntax::ast::CmpOp;
 use remit_syntax::ast::{EffectKind, Per};
 use remit_table::{
     ActionInfo, BoolEq, Budget, Constraint, CounterInfo, CounterPer, CurrencyInfo, DefaultDecision,
@@ -560,27 +561,27 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>,
             let op = if n { negate(*op) } else { *op };
             let v = *value;
             let intervals = match op {
-                NumOp::Eq => vec![Interval {
+                CmpOp::Eq => vec![Interval {
                     min: Some(v),
                     max: Some(v),
                 }],
-                NumOp::Lt => vec![Interval {
+                CmpOp::Lt => vec![Interval {
                     min: None,
                     max: v.checked_sub(1),
                 }],
-                NumOp::Le => vec![Interval {
+                CmpOp::Le => vec![Interval {
                     min: None,
                     max: Some(v),
                 }],
-                NumOp::Gt => vec![Interval {
+                CmpOp::Gt => vec![Interval {
                     min: v.checked_add(1),
                     max: None,
                 }],
-                NumOp::Ge => vec![Interval {
+                CmpOp::Ge => vec![Interval {
                     min: Some(v),
                     max: None,
                 }],
-                NumOp::Ne => vec![
+                CmpOp::Ne => vec![
                     Interval {
                         min: None,
                         max: v.checked_sub(1),
@@ -634,14 +635,14 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>,
     }
 }
 
-fn negate(op: NumOp) -> NumOp {
+fn negate(op: CmpOp) -> CmpOp {
     match op {
-        NumOp::Eq => NumOp::Ne,
-        NumOp::Ne => NumOp::Eq,
-        NumOp::Lt => NumOp::Ge,
-        NumOp::Le => NumOp::Gt,
-        NumOp::Gt => NumOp::Le,
-        NumOp::Ge => NumOp::Lt,
+        CmpOp::Eq => CmpOp::Ne,
+        CmpOp::Ne => CmpOp::Eq,
+        CmpOp::Lt => CmpOp::Ge,
+        CmpOp::Le => CmpOp::Gt,
+        CmpOp::Gt => CmpOp::Le,
+        CmpOp::Ge => CmpOp::Lt,
     }
 }
 

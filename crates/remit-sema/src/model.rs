@@ -5,7 +5,7 @@
 //! [`Model`]; names are kept alongside for messages.
 
 use remit_diagnostics::{Lint, Span};
-use remit_syntax::ast::{EffectKind, Per};
+use remit_syntax::ast::{CmpOp, EffectKind, Per};
 use std::collections::BTreeSet;
 
 /// Index into [`Model::roles`].
@@ -195,23 +195,6 @@ impl Input {
     }
 }
 
-/// Comparison of a numeric input with a constant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NumOp {
-    /// `==`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-}
-
 /// A checked condition.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Cond {
@@ -230,7 +213,7 @@ pub enum Cond {
         /// The input.
         input: Input,
         /// The operator.
-        op: NumOp,
+        op: CmpOp,
         /// The constant.
         value: i64,
     },
