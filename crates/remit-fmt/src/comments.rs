@@ -20,6 +20,13 @@
 //! leads the enclosing node, since those start on the same line; a comment
 //! trailing the last operand trails the enclosing node. When a node ends
 //! up with several trailing comments, all but the last lead it instead.
+//! Comments moved before an item go above its doc comments, so that those
+//! still document it.
+//!
+//! Doc comments: a `///` at the end of an item's line documents the next
+//! item (the parser attaches a run of `///` to the item that follows it
+//! with only whitespace between), so it is printed on its own line before
+//! that item instead, where it visibly documents it.
 //!
 //! The printer prints leading comments before their node and a trailing
 //! comment after the node's last line, so formatting the output places
@@ -30,9 +37,8 @@ use remit_syntax::ast::{Comment, CommentKind};
 
 /// Places every comment and normalises the tree.
 pub(crate) fn attach(root: &mut Node, comments: &[Comment], text: &str) {
-    for comment in comments {
-        place(root, comment, text);
-    }
+    let all: Vec<&Comment> = comments.iter().collect();
+    place(root, &all, text);
     normalise(root, false);
 }
 
@@ -40,88 +46,134 @@ fn start(c: &Comment) -> usize {
     c.span.start as usize
 }
 
-fn end(c: &Comment) -> usize {
-    c.span.end as usize
-}
-
 /// Whether no line break lies between `from` and `to`.
 fn same_line(text: &str, from: usize, to: usize) -> bool {
     text.get(from..to).is_some_and(|s| !s.contains('\n'))
 }
 
-/// Places one comment in the subtree of `node`, which contains it.
-fn place(node: &mut Node, comment: &Comment, text: &str) {
-    // Children in source order, by their index in print order.
-    let mut spans: Vec<(usize, (usize, usize))> = node
+/// Where a comment goes among the children of one node.
+enum Target {
+    /// Inside the child: placed again among the child's children.
+    Inside(usize),
+    /// At the end of the child's last line.
+    Trailing(usize),
+    /// On its own line before the child.
+    Leading(usize),
+    /// On its own line before the block's `}` (or at the end of the file).
+    Dangling,
+    /// Inside a node without children: before the node.
+    Interior,
+}
+
+/// Places comments (in source order) that lie inside `node`.
+fn place(node: &mut Node, comments: &[&Comment], text: &str) {
+    // Children in source order (clauses and test lines are printed in
+    // another), with their index in print order. They never overlap.
+    let mut order: Vec<(usize, (usize, usize))> = node
         .children()
         .iter()
         .enumerate()
         .map(|(i, c)| (i, c.span))
         .collect();
-    spans.sort_by_key(|(_, span)| span.0);
-    let at = start(comment);
-    let lead = Lead {
+    order.sort_by_key(|(_, span)| span.0);
+    let is_file = matches!(&node.kind, Kind::Block(b) if b.header.is_none());
+    let is_block = matches!(&node.kind, Kind::Block(_));
+    let mut inside: Vec<Vec<&Comment>> = vec![Vec::new(); order.len()];
+    let mut placed: Vec<(Target, &Comment)> = Vec::new();
+    for &comment in comments {
+        let at = start(comment);
+        // The children that start before the comment; the last of them
+        // contains it or is the one before it.
+        let before = order.partition_point(|(_, s)| s.0 < at);
+        let prev = before.checked_sub(1).and_then(|i| order.get(i)).copied();
+        let next = order.get(before).copied();
+        // A `///` after an item, on its line, documents the next item: it
+        // is printed on its own line before that item, where it visibly does.
+        let documents_next = comment.kind == CommentKind::Doc && is_file && next.is_some();
+        let target = match (prev, next) {
+            (Some((i, s)), _) if at < s.1 => Target::Inside(i),
+            (Some((i, s)), _) if same_line(text, s.1, at) && !documents_next => Target::Trailing(i),
+            (_, Some((i, _))) => Target::Leading(i),
+            (Some(_), None) if is_block => Target::Dangling,
+            (Some((i, _)), None) => Target::Trailing(i),
+            (None, None) if is_block => Target::Dangling,
+            (None, None) => Target::Interior,
+        };
+        match target {
+            Target::Inside(i) => {
+                if let Some(group) = inside.get_mut(i) {
+                    group.push(comment);
+                }
+            }
+            other => placed.push((other, comment)),
+        }
+    }
+    let lead = |comment: &Comment| Lead {
         comment: comment.clone(),
-        blank_before: crate::lower::blank_line_before(text, at),
+        blank_before: crate::lower::blank_line_before(text, start(comment)),
         inner: false,
     };
-    if spans.is_empty() {
-        match &mut node.kind {
-            // A file with no items.
-            Kind::Block(block) => block.dangling.push(lead),
-            _ => node.leading.push(Lead {
+    for (target, comment) in &placed {
+        match (target, &mut node.kind) {
+            (Target::Dangling, Kind::Block(block)) => block.dangling.push(lead(comment)),
+            (Target::Interior, _) => node.leading.push(Lead {
                 inner: true,
                 blank_before: false,
-                ..lead
+                ..lead(comment)
             }),
+            _ => {}
         }
-        return;
     }
-    if let Some(&(i, _)) = spans.iter().find(|(_, s)| s.0 < at && at < s.1) {
-        if let Some(child) = node.children_mut().into_iter().nth(i) {
-            place(child, comment, text);
-        }
-        return;
-    }
-    let prev = spans.iter().rev().find(|(_, s)| s.1 <= at).copied();
-    let next = spans.iter().find(|(_, s)| s.0 >= end(comment)).copied();
-    // A `///` after an item, on its line, documents the next item: it is
-    // printed on its own line before that item, where it visibly does.
-    let documents_next = comment.kind == CommentKind::Doc
-        && matches!(&node.kind, Kind::Block(b) if b.header.is_none())
-        && next.is_some();
-    let target = match (prev, next) {
-        (Some((i, s)), _) if same_line(text, s.1, at) && !documents_next => Target::Trailing(i),
-        (_, Some((i, _))) => Target::Leading(i),
-        (Some((i, _)), None) => match &mut node.kind {
-            Kind::Block(block) => {
-                block.dangling.push(lead);
-                return;
-            }
-            _ => Target::Trailing(i),
-        },
-        (None, None) => {
-            node.leading.push(Lead {
-                inner: true,
-                ..lead
-            });
-            return;
-        }
-    };
-    let index = match target {
-        Target::Trailing(i) | Target::Leading(i) => i,
-    };
-    if let Some(child) = node.children_mut().into_iter().nth(index) {
+    let mut children = node.children_mut();
+    for (target, comment) in &placed {
         match target {
-            Target::Trailing(_) => child.trailing.push(comment.clone()),
-            Target::Leading(_) => child.leading.push(lead),
+            Target::Trailing(i) => {
+                if let Some(child) = children.get_mut(*i) {
+                    child.trailing.push((*comment).clone());
+                }
+            }
+            Target::Leading(i) => {
+                if let Some(child) = children.get_mut(*i) {
+                    child.leading.push(lead(comment));
+                }
+            }
+            Target::Inside(_) | Target::Dangling | Target::Interior => {}
+        }
+    }
+    for (child, group) in children.into_iter().zip(&inside) {
+        if !group.is_empty() {
+            place(child, group, text);
         }
     }
 }
 
-enum Target {
-    Trailing(usize),
-    Leading(usize),
+/// A `///` comment that ends up at the end of an item's line (lifted
+/// from inside the item) is moved to its own line before the next item,
+/// as [`place`] does for one written there: formatting the output again
+/// must find it in the same place.
+fn doc_comments_document_the_next_item(items: &mut [Node]) {
+    for i in 1..items.len() {
+        let (before, after) = items.split_at_mut(i);
+        let (Some(prev), Some(next)) = (before.last_mut(), after.first_mut()) else {
+            continue;
+        };
+        if prev
+            .trailing
+            .last()
+            .is_some_and(|c| c.kind == CommentKind::Doc)
+        {
+            if let Some(comment) = prev.trailing.pop() {
+                next.leading.insert(
+                    0,
+                    Lead {
+                        comment,
+                        blank_before: false,
+                        inner: false,
+                    },
+                );
+            }
+        }
+    }
 }
 
 /// Lifts comments out of children that start or end on the node's own
@@ -130,6 +182,11 @@ fn normalise(node: &mut Node, is_item: bool) {
     let child_is_item = matches!(&node.kind, Kind::Block(b) if b.header.is_none());
     for child in node.children_mut() {
         normalise(child, child_is_item);
+    }
+    if let Kind::Block(block) = &mut node.kind {
+        if child_is_item {
+            doc_comments_document_the_next_item(&mut block.children);
+        }
     }
     let mut lifted_leading = Vec::new();
     let mut lifted_trailing = Vec::new();

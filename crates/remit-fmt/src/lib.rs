@@ -15,9 +15,9 @@
 //! assert_eq!(remit_fmt::format_source(&tidy).unwrap(), tidy);
 //! ```
 //!
-//! The pipeline: [`lower`] builds a layout tree from the syntax tree,
-//! [`comments`] hangs every comment on a node of it by byte position, and
-//! [`print`] prints it.
+//! The pipeline: `lower` builds a layout tree from the syntax tree,
+//! `comments` hangs every comment on a node of it by byte position, and
+//! `print` prints it.
 
 mod comments;
 mod error;
@@ -204,5 +204,67 @@ mod tests {
     #[test]
     fn trailing_whitespace_in_comments_is_trimmed() {
         assert_eq!(fmt("role a //  x  \t\n"), "role a //  x\n");
+    }
+
+    #[test]
+    fn the_examples_of_the_formatting_guide_are_canonical() {
+        let examples = [
+            "segment very_loyal = customer.tier in {gold, platinum}\n  and customer.nights_this_year >= 10\n  and not customer.flagged_for_abuse\n",
+            "rule r {\n  permit front_desk to refund\n  when ((context.incident == noise\n        or context.incident == dirty_room\n        or context.incident == late_checkin)\n      and context.wait >= 45 minutes)\n    or context.bill_total >= 5_000 USD\n}\n",
+            "enum Incident {\n  noise,\n  dirty_room,\n  late_checkin,\n  billing_error,\n  lost_item,\n  broken_elevator,\n  rude_staff,\n}\n",
+            "segment loyal = customer.tier in {gold, platinum} // the top tiers\n  or customer.nights_this_year >= 10 // frequent guests\n",
+            "rule r {\n  // the desk\n  permit front_desk, concierge to refund\n}\n",
+        ];
+        for example in examples {
+            assert_eq!(fmt(example), example);
+        }
+    }
+
+    #[test]
+    fn crlf_line_endings_become_newlines() {
+        assert_eq!(
+            fmt("role a // x\r\n\r\n\r\nrole b\r\n"),
+            "role a // x\n\nrole b\n"
+        );
+    }
+
+    #[test]
+    fn comments_in_odd_places_are_kept() {
+        let src = "customer // c1\n{ a: Int }\ntest // c2\n\"t\" { role // c3\n r }\n@allow(x) // c4\n/// c5\nrule // c6\nr { permit a to b }";
+        let out = fmt(src);
+        assert_eq!(
+            out,
+            "// c1\ncustomer {\n  a: Int\n}\n// c2\ntest \"t\" {\n  // c3\n  role r\n}\n@allow(x) // c4\n/// c5\n// c6\nrule r {\n  permit a to b\n}\n"
+        );
+    }
+
+    #[test]
+    fn a_trailing_doc_comment_moves_to_the_item_it_documents() {
+        let out = fmt("role a /// for b\nrole b\nrole c /// at the end\n");
+        assert_eq!(out, "role a\n/// for b\nrole b\nrole c /// at the end\n");
+        let (file, _) = remit_syntax::parse(FileId(0), &out);
+        assert_eq!(file.items[1].doc.as_deref(), Some("for b"));
+    }
+
+    #[test]
+    fn a_chain_after_a_comment_in_a_parenthesis() {
+        assert_eq!(
+            fmt("situation s = a and (b // why b\n or c)"),
+            "situation s = a\n  and (b // why b\n    or c)\n"
+        );
+        assert_eq!(
+            fmt("situation s = a and (b or c // why c\n)"),
+            "situation s = a and (b or c) // why c\n"
+        );
+    }
+
+    #[test]
+    fn a_doc_comment_lifted_out_of_an_item_documents_the_next() {
+        // Found by the property tests: the `///` ends up at the end of the
+        // segment's line, where it documents `policy a`.
+        assert_eq!(
+            fmt("segment s = not (x or y /// d\n) policy a"),
+            "segment s = not (x or y)\n/// d\npolicy a\n"
+        );
     }
 }

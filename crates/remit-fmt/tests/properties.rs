@@ -514,9 +514,30 @@ fn test_item() -> BoxedStrategy<Tokens> {
         .boxed()
 }
 
+/// An item with annotations (which the parser takes before any item).
+fn annotated(item: BoxedStrategy<Tokens>) -> BoxedStrategy<Tokens> {
+    (prop::collection::vec(annotation(), 0..2), item)
+        .prop_map(|(annotations, mut item)| {
+            // After the item's `None` marker.
+            let rest = item.split_off(1);
+            for a in annotations {
+                item.extend(a);
+            }
+            item.extend(rest);
+            item
+        })
+        .boxed()
+}
+
 fn policy() -> BoxedStrategy<Tokens> {
     prop::collection::vec(
-        prop_oneof![3 => declaration(), 3 => rule(), 1 => test_item()],
+        prop_oneof![
+            3 => declaration(),
+            1 => annotated(declaration()),
+            3 => rule(),
+            1 => test_item(),
+            1 => annotated(test_item()),
+        ],
         0..8,
     )
     .prop_map(|items| items.into_iter().flatten().collect())
@@ -546,12 +567,20 @@ const SEPARATORS: &[&str] = &[
     " //\n",
 ];
 
+/// More separators, with `///` comments that are not before an item.
+const STRAY_DOCS: &[&str] = &[" ", "\n", " /// T\n", "\n/// O\n", "\n\n/// O\n"];
+
 /// What may go before an item.
 const DOCS: &[&str] = &["", "", "", "/// D\n", "/// D\n/// D2\n", "\n/// D\n\n"];
 
 /// Renders tokens with the chosen separators; comments are numbered so
 /// that a misplaced one is easy to spot.
 fn render(tokens: &Tokens, choices: &[u8]) -> String {
+    render_with(tokens, choices, SEPARATORS)
+}
+
+/// [`render`] with another set of separators.
+fn render_with(tokens: &Tokens, choices: &[u8], separators: &[&str]) -> String {
     let mut out = String::new();
     let mut n = 0usize;
     let pick = |i: usize, len: usize| -> usize {
@@ -568,7 +597,7 @@ fn render(tokens: &Tokens, choices: &[u8]) -> String {
             }
             Some(t) => {
                 out.push_str(t);
-                let sep = SEPARATORS[pick(i, SEPARATORS.len())];
+                let sep = separators[pick(i, separators.len())];
                 n += 1;
                 out.push_str(
                     &sep.replace('T', &format!("trailing{n}"))
@@ -592,6 +621,29 @@ proptest! {
         // `check_format` asserts: no error, idempotent, same tree, same
         // comments, layout rules.
         common::check_format(&source);
+    }
+
+    /// A `///` comment that is not right before an item documents
+    /// nothing; the formatter keeps it, but where it lands before an item
+    /// it documents that item, so only the doc strings may differ.
+    #[test]
+    fn stray_doc_comments_are_kept(
+        tokens in policy(),
+        choices in prop::collection::vec(any::<u8>(), 1..64),
+    ) {
+        let source = render_with(&tokens, &choices, STRAY_DOCS);
+        common::check_format_ignoring_docs(&source);
+    }
+
+    #[test]
+    fn line_endings_do_not_matter(
+        tokens in policy(),
+        choices in prop::collection::vec(any::<u8>(), 1..64),
+    ) {
+        let source = render(&tokens, &choices);
+        let unix = remit_fmt::format_source(&source).unwrap();
+        let windows = remit_fmt::format_source(&source.replace('\n', "\r\n")).unwrap();
+        prop_assert_eq!(windows, unix);
     }
 
     #[test]

@@ -26,7 +26,7 @@ fn messy_inputs() {
             .and_then(|s| s.to_str())
             .expect("a UTF-8 name")
             .to_string();
-        insta::with_settings!({ description => input.clone(), omit_expression => true }, {
+        insta::with_settings!({ input_file => &path, omit_expression => true }, {
             insta::assert_snapshot!(name, output);
         });
     }

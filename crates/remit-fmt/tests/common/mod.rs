@@ -10,12 +10,20 @@ use remit_syntax::ast::{ClauseKind, ItemKind, TestEntryKind};
 /// clauses of rules and the lines of tests in canonical order (the
 /// formatter sorts them, so the input's order is not comparable).
 pub fn canonical_ast(text: &str) -> Vec<String> {
+    canonical_ast_with(text, true)
+}
+
+/// [`canonical_ast`], without the doc strings when `docs` is false.
+pub fn canonical_ast_with(text: &str, docs: bool) -> Vec<String> {
     let (mut file, diagnostics) = remit_syntax::parse(FileId(0), text);
     assert!(
         diagnostics.is_empty(),
         "does not parse: {diagnostics:?}\n{text}"
     );
     for item in &mut file.items {
+        if !docs {
+            item.doc = None;
+        }
         match &mut item.kind {
             ItemKind::Rule(rule) => rule.clauses.sort_by_key(|c| clause_rank(&c.kind)),
             ItemKind::Test(test) => test.entries.sort_by_key(|e| entry_rank(&e.kind)),
@@ -85,6 +93,15 @@ pub fn comment_texts(text: &str) -> Vec<String> {
 /// output is a fixed point, parses to the same tree, keeps every comment
 /// and follows the layout rules. Returns the output.
 pub fn check_format(input: &str) -> String {
+    check(input, true)
+}
+
+/// [`check_format`], except that doc strings may differ.
+pub fn check_format_ignoring_docs(input: &str) -> String {
+    check(input, false)
+}
+
+fn check(input: &str, docs: bool) -> String {
     let output =
         remit_fmt::format_source(input).unwrap_or_else(|e| panic!("{e}\n--- input ---\n{input}"));
     let again = remit_fmt::format_source(&output)
@@ -94,8 +111,8 @@ pub fn check_format(input: &str) -> String {
         "not idempotent\n--- input ---\n{input}\n--- first ---\n{output}\n--- second ---\n{again}"
     );
     assert_eq!(
-        canonical_ast(&output),
-        canonical_ast(input),
+        canonical_ast_with(&output, docs),
+        canonical_ast_with(input, docs),
         "the tree changed\n--- input ---\n{input}\n--- output ---\n{output}"
     );
     assert_eq!(
