@@ -21,6 +21,8 @@ pub enum Command {
     Test(TestArgs),
     /// Decide one request against a compiled table.
     Eval(EvalArgs),
+    /// Rewrite policies in the canonical layout (comments kept).
+    Fmt(FmtArgs),
     /// Print the JSON Schema of the decision table.
     Schema,
 }
@@ -113,4 +115,17 @@ pub struct EvalArgs {
     /// Add the trace of every candidate row.
     #[arg(long)]
     pub explain: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Files, or directories whose `.remit` files (at any depth) to format.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Change nothing; print a diff of each file that would change and exit 1.
+    #[arg(long)]
+    pub check: bool,
+    /// Format standard input to standard output (for editors).
+    #[arg(long, conflicts_with = "check")]
+    pub stdin: bool,
 }

@@ -7,6 +7,7 @@ mod build;
 mod check;
 mod cli;
 mod eval;
+mod fmt;
 mod output;
 mod test_cmd;
 
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         cli::Command::Build(args) => build::run(&args),
         cli::Command::Test(args) => test_cmd::run(&args),
         cli::Command::Eval(args) => eval::run(&args),
+        cli::Command::Fmt(args) => fmt::run(&args),
         cli::Command::Schema => {
             println!(
                 "{}",

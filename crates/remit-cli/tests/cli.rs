@@ -276,3 +276,44 @@ fn schema_is_json_schema() {
         .contains("json-schema.org"));
     assert!(schema["properties"]["rows"].is_object());
 }
+
+#[test]
+fn fmt_rewrites_checks_and_serves_stdin() {
+    let messy = "role clerk\naction upgrade\nrule r {\npermit clerk to upgrade\n    limit 1 per customer per 30 days   // at most one\n  for any customer\n}\n";
+    let dir = policy_dir(messy);
+    let out = remit(&["fmt", "--check", "p"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(
+        "fmt_check_diff",
+        stdout(&out).replace(&dir.path().display().to_string(), "<tmp>")
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("p/policy.remit")).unwrap(),
+        messy,
+        "--check changed the file"
+    );
+    assert_eq!(remit(&["fmt", "p"], dir.path()).status.code(), Some(0));
+    let formatted = std::fs::read_to_string(dir.path().join("p/policy.remit")).unwrap();
+    assert!(formatted.contains("  permit clerk to upgrade\n  for any customer\n  limit 1 per customer per 30 days // at most one\n"), "{formatted}");
+    assert_eq!(
+        remit(&["fmt", "--check", "p"], dir.path()).status.code(),
+        Some(0)
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_remit"))
+        .args(["fmt", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), messy.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), formatted);
+    // A file that does not parse is reported and left alone.
+    std::fs::write(dir.path().join("p/policy.remit"), "rule r { permit }\n").unwrap();
+    let out = remit(&["fmt", "p"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("p/policy.remit")).unwrap(),
+        "rule r { permit }\n"
+    );
+}
