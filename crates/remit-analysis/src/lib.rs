@@ -4,6 +4,7 @@
 //!
 //! Nothing here knows about terminals or LSP.
 
+pub mod diff;
 pub mod generate;
 mod lints;
 pub mod region;

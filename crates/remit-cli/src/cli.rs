@@ -21,6 +21,8 @@ pub enum Command {
     Test(TestArgs),
     /// Decide one request against a compiled table.
     Eval(EvalArgs),
+    /// Which requests two versions of a policy decide differently.
+    Diff(DiffArgs),
     /// Rewrite policies in the canonical layout (comments kept).
     Fmt(FmtArgs),
     /// Print the JSON Schema of the decision table.
@@ -128,4 +130,36 @@ pub struct FmtArgs {
     /// Format standard input to standard output (for editors).
     #[arg(long, conflicts_with = "check")]
     pub stdin: bool,
+}
+
+/// When `remit diff` exits 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any changed decision.
+    Any,
+    /// Only changes that widen power (a new permit, fewer obligations).
+    Widen,
+}
+
+/// Output of `remit diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Grouped by role and action, for reviewers.
+    Human,
+    /// One object per change, for tools.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old version: a policy directory or file, or a compiled table (`.json`).
+    pub old: PathBuf,
+    /// The new version, likewise.
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: DiffFormat,
+    /// Which changes make the command exit 1.
+    #[arg(long, value_enum, default_value = "any")]
+    pub fail_on: FailOn,
 }

@@ -6,6 +6,7 @@
 mod build;
 mod check;
 mod cli;
+mod diff;
 mod eval;
 mod fmt;
 mod output;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         cli::Command::Test(args) => test_cmd::run(&args),
         cli::Command::Eval(args) => eval::run(&args),
         cli::Command::Fmt(args) => fmt::run(&args),
+        cli::Command::Diff(args) => diff::run(&args),
         cli::Command::Schema => {
             println!(
                 "{}",

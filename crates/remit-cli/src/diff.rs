@@ -1,0 +1,91 @@
+//! `remit diff`
+
+use crate::cli::{DiffArgs, DiffFormat, FailOn};
+use crate::output::{analyze_dir, policy_dirs, print};
+use crate::{Outcome, UsageError};
+use remit_analysis::diff::{diff, Change};
+use remit_diagnostics::LintLevels;
+use remit_table::{Evaluator, Table};
+use std::path::Path;
+
+pub fn run(args: &DiffArgs) -> Result<Outcome, UsageError> {
+    let old = load(&args.old)?;
+    let new = load(&args.new)?;
+    let changes = diff(&old, &new).map_err(|e| UsageError(e.to_string()))?;
+    match args.format {
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&changes)?),
+        DiffFormat::Human => print_human(&changes),
+    }
+    let failing = match args.fail_on {
+        FailOn::Any => !changes.is_empty(),
+        FailOn::Widen => changes.iter().any(Change::widens),
+    };
+    Ok(if failing {
+        Outcome::Failed
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// A compiled table (`.json`) or a policy, compiled here.
+fn load(path: &Path) -> Result<Table, UsageError> {
+    if path.extension().is_some_and(|e| e == "json") {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| UsageError(format!("cannot read `{}`: {e}", path.display())))?;
+        let evaluator = Evaluator::from_json(&text)
+            .map_err(|e| UsageError(format!("cannot load table `{}`: {e}", path.display())))?;
+        return Ok(evaluator.table().clone());
+    }
+    let dirs = policy_dirs(std::slice::from_ref(&path.to_path_buf()))?;
+    let [dir] = dirs.as_slice() else {
+        return Err(UsageError(format!(
+            "`{}` holds {} policies; `remit diff` compares one with one",
+            path.display(),
+            dirs.len()
+        )));
+    };
+    let analysis = analyze_dir(dir, &LintLevels::new())?;
+    if analysis.checked.has_errors() {
+        print(
+            &[&analysis],
+            &crate::cli::DiagnosticArgs {
+                format: crate::cli::Format::Human,
+                color: crate::cli::Color::Never,
+                deny: vec![],
+                warn: vec![],
+                allow: vec![],
+            },
+        );
+        return Err(UsageError(format!(
+            "`{}` does not compile; fix it before comparing",
+            path.display()
+        )));
+    }
+    Ok((*analysis.lowered.table).clone())
+}
+
+fn print_human(changes: &[Change]) {
+    if changes.is_empty() {
+        println!("no decision changes");
+        return;
+    }
+    let mut group: Option<(&str, &str)> = None;
+    for c in changes {
+        if group != Some((&c.role, &c.action)) {
+            println!("{} · {}", c.role, c.action);
+            group = Some((&c.role, &c.action));
+        }
+        println!("  {}", c.description);
+        println!("    witness: {}", c.witness);
+    }
+    let widening = changes.iter().filter(|c| c.widens()).count();
+    println!(
+        "\n{} {}, {widening} widening power",
+        changes.len(),
+        if changes.len() == 1 {
+            "change"
+        } else {
+            "changes"
+        }
+    );
+}
