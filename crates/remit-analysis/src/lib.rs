@@ -5,6 +5,7 @@
 //! Nothing here knows about terminals or LSP.
 
 pub mod diff;
+pub mod doc;
 pub mod generate;
 mod lints;
 pub mod region;

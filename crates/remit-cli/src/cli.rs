@@ -23,6 +23,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Which requests two versions of a policy decide differently.
     Diff(DiffArgs),
+    /// The empowerment matrix for staff, as Markdown and HTML.
+    Doc(DocArgs),
     /// Rewrite policies in the canonical layout (comments kept).
     Fmt(FmtArgs),
     /// Print the JSON Schema of the decision table.
@@ -162,4 +164,14 @@ pub struct DiffArgs {
     /// Which changes make the command exit 1.
     #[arg(long, value_enum, default_value = "any")]
     pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub struct DocArgs {
+    /// The policy: a directory, or one of its files.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The directory to write `index.md` and `index.html` into.
+    #[arg(short, long)]
+    pub output: PathBuf,
 }

@@ -84,7 +84,7 @@ fn report(name: &str, text: &str, e: &remit_fmt::FormatError) {
 }
 
 /// Writes next to the file, then renames over it.
-fn write_atomically(path: &Path, text: &str) -> Result<(), UsageError> {
+pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), UsageError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

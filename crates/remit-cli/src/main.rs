@@ -7,6 +7,7 @@ mod build;
 mod check;
 mod cli;
 mod diff;
+mod doc;
 mod eval;
 mod fmt;
 mod output;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         cli::Command::Eval(args) => eval::run(&args),
         cli::Command::Fmt(args) => fmt::run(&args),
         cli::Command::Diff(args) => diff::run(&args),
+        cli::Command::Doc(args) => doc::run(&args),
         cli::Command::Schema => {
             println!(
                 "{}",
