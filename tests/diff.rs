@@ -128,3 +128,17 @@ fn an_obligation_dropped() {
         ChangeKind::Obligations,
     );
 }
+
+#[test]
+fn an_escalation_rerouted() {
+    check(
+        "escalation_rerouted",
+        |t| {
+            t.replace(
+                "  require reason_code\n  otherwise escalate to duty_manager\n",
+                "  require reason_code\n  otherwise escalate to general_manager\n",
+            )
+        },
+        ChangeKind::Rerouted,
+    );
+}

@@ -9,7 +9,7 @@
 //! really decide differently are reported, once per role, action, kind and
 //! rules involved.
 
-use crate::region::{disjoint, meet, uncovered, Region};
+use crate::region::{disjoint, limit_broken, meet, uncovered, Region};
 use crate::witness::Point;
 use remit_sema::model::Currency;
 use remit_sema::units::format_money;
@@ -147,6 +147,17 @@ pub fn diff(old: &Table, new: &Table) -> Result<Vec<Change>, remit_table::TableE
             for n in &np {
                 for o in op.iter().filter(|o| !disjoint(n, o)) {
                     candidates.extend(meet(n, o));
+                }
+            }
+            // Where a permit's limits break, its `otherwise` decides.
+            for t in [old, new] {
+                for r in t.rows.iter().filter(|r| {
+                    r.effect == Outcome::Permit
+                        && r.escalation.is_some()
+                        && r.roles.contains(role)
+                        && r.actions.contains(action)
+                }) {
+                    candidates.extend(limit_broken(r).iter().filter_map(|b| meet(&r.scope, b)));
                 }
             }
             for region in candidates {

@@ -16,6 +16,30 @@ pub type Region = BTreeMap<String, Constraint>;
 /// abandoned (reported as "covered": no finding rather than a guess).
 pub const COVERAGE_BUDGET: usize = 20_000;
 
+/// For each limit and budget of a row, the requests that break it: the
+/// places where a permit's `otherwise` escalates.
+pub fn limit_broken(row: &remit_table::Row) -> Vec<Region> {
+    let above = |key: &String, max: i64| {
+        Region::from([(
+            key.clone(),
+            Constraint::Interval(Interval {
+                min: max.checked_add(1),
+                max: None,
+            }),
+        )])
+    };
+    let mut out = Vec::new();
+    for (key, c) in &row.limits {
+        if let Constraint::Interval(Interval { max: Some(m), .. }) = c {
+            out.push(above(key, *m));
+        }
+    }
+    for b in &row.budgets {
+        out.push(above(&b.counter, b.max));
+    }
+    out
+}
+
 /// Whether two constraints on one input share no value. Allocation-free.
 pub fn constraints_disjoint(a: &Constraint, b: &Constraint) -> bool {
     match (a, b) {

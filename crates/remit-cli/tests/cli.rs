@@ -317,3 +317,64 @@ fn fmt_rewrites_checks_and_serves_stdin() {
         "rule r { permit }\n"
     );
 }
+
+#[test]
+fn diff_exit_codes_and_fail_on() {
+    let dir = policy_dir(POLICY);
+    std::fs::create_dir(dir.path().join("q")).unwrap();
+    std::fs::write(dir.path().join("q/policy.remit"), POLICY).unwrap();
+    assert_eq!(
+        remit(&["diff", "p", "q"], dir.path()).status.code(),
+        Some(0)
+    );
+    // Narrowing only: a forbid added (the manager inherits it).
+    let narrowed = format!("{POLICY}\nrule no_basic_refunds {{\n  forbid clerk to refund\n  for customer.tier == basic\n}}\n");
+    std::fs::write(dir.path().join("q/policy.remit"), narrowed).unwrap();
+    let out = remit(&["diff", "p", "q"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("manager · refund\n  no longer permits amount up to 500.00 USD: now deny (no_basic_refunds)"), "{}", stdout(&out));
+    assert_eq!(
+        remit(&["diff", "p", "q", "--fail-on", "widen"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    // Widening, compared against a compiled table, as JSON.
+    remit(&["build", "p", "-o", "old.json"], dir.path());
+    std::fs::write(
+        dir.path().join("q/policy.remit"),
+        POLICY.replace("limit amount <= 50 USD", "limit amount <= 60 USD"),
+    )
+    .unwrap();
+    let out = remit(
+        &[
+            "diff",
+            "old.json",
+            "q",
+            "--fail-on",
+            "widen",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let changes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(changes[0]["kind"], "widened");
+    assert_eq!(changes[0]["old"]["decision"], "escalate");
+    assert_eq!(changes[0]["new"]["decision"], "permit");
+}
+
+#[test]
+fn doc_writes_markdown_and_html() {
+    let dir = policy_dir(POLICY);
+    assert_eq!(
+        remit(&["doc", "p", "-o", "out"], dir.path()).status.code(),
+        Some(0)
+    );
+    let md = std::fs::read_to_string(dir.path().join("out/index.md")).unwrap();
+    assert!(md.contains("- **clerk_refunds**: may refund for customers where customer.tier is gold; amount up to 50.00 USD"), "{md}");
+    assert!(std::fs::read_to_string(dir.path().join("out/index.html"))
+        .unwrap()
+        .contains("<svg"));
+}

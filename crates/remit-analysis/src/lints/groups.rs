@@ -7,7 +7,7 @@ use crate::region::{contains, disjoint, meet, uncovered, Region};
 use crate::witness::{rule_in_scope, rule_matched, witness, Point};
 use remit_diagnostics::{Code, Diagnostic, Severity};
 use remit_syntax::ast::EffectKind;
-use remit_table::{Constraint, Interval, Outcome};
+use remit_table::Outcome;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn run(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
@@ -450,33 +450,10 @@ fn escalation_region(ctx: &Ctx<'_>, row: usize, within: &Region) -> Region {
     if r.effect != Outcome::Permit {
         return within.clone();
     }
-    for (key, c) in &r.limits {
-        if let Constraint::Interval(Interval { max: Some(m), .. }) = c {
-            let breaking = Region::from([(
-                key.clone(),
-                Constraint::Interval(Interval {
-                    min: m.checked_add(1),
-                    max: None,
-                }),
-            )]);
-            if let Some(region) = meet(within, &breaking) {
-                return region;
-            }
-        }
-    }
-    for b in &r.budgets {
-        let breaking = Region::from([(
-            b.counter.clone(),
-            Constraint::Interval(Interval {
-                min: b.max.checked_add(1),
-                max: None,
-            }),
-        )]);
-        if let Some(region) = meet(within, &breaking) {
-            return region;
-        }
-    }
-    within.clone()
+    crate::region::limit_broken(r)
+        .iter()
+        .find_map(|b| meet(within, b))
+        .unwrap_or_else(|| within.clone())
 }
 
 /// An escalation to a role with no authority over the request.
