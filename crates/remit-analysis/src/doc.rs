@@ -198,6 +198,41 @@ fn entries<'m>(model: &'m Model, role: usize, effect: EffectKind) -> Vec<Entry<'
         .collect()
 }
 
+/// One role's part of the matrix: its own and inherited rules by effect.
+struct RoleSection<'m> {
+    name: &'m str,
+    doc: Option<&'m str>,
+    parents: Vec<&'m str>,
+    /// ("May" | "Must never" | "Sends onward", entries), empty ones left out.
+    groups: Vec<(&'static str, Vec<Entry<'m>>)>,
+}
+
+fn sections(model: &Model) -> Vec<RoleSection<'_>> {
+    model
+        .roles
+        .iter()
+        .enumerate()
+        .map(|(i, role)| RoleSection {
+            name: &role.name,
+            doc: role.doc.as_deref(),
+            parents: role
+                .extends
+                .iter()
+                .map(|p| model.roles[*p].name.as_str())
+                .collect(),
+            groups: [
+                ("May", EffectKind::Permit),
+                ("Must never", EffectKind::Forbid),
+                ("Sends onward", EffectKind::Escalate),
+            ]
+            .into_iter()
+            .map(|(title, effect)| (title, entries(model, i, effect)))
+            .filter(|(_, list)| !list.is_empty())
+            .collect(),
+        })
+        .collect()
+}
+
 /// Escalation edges: (from, action, to).
 fn edges(model: &Model) -> BTreeSet<(String, String, String)> {
     let mut out = BTreeSet::new();
@@ -235,28 +270,15 @@ pub fn markdown(model: &Model) -> String {
         let _ = writeln!(s, "  {from} -->|{action}| {to}");
     }
     let _ = writeln!(s, "```\n");
-    for (i, role) in model.roles.iter().enumerate() {
+    for role in sections(model) {
         let _ = writeln!(s, "## {}\n", role.name);
-        if let Some(d) = &role.doc {
+        if let Some(d) = role.doc {
             let _ = writeln!(s, "{d}\n");
         }
-        if !role.extends.is_empty() {
-            let parents: Vec<&str> = role
-                .extends
-                .iter()
-                .map(|p| model.roles[*p].name.as_str())
-                .collect();
-            let _ = writeln!(s, "Has every power of {}.\n", parents.join(", "));
+        if !role.parents.is_empty() {
+            let _ = writeln!(s, "Has every power of {}.\n", role.parents.join(", "));
         }
-        for (title, effect) in [
-            ("May", EffectKind::Permit),
-            ("Must never", EffectKind::Forbid),
-            ("Sends onward", EffectKind::Escalate),
-        ] {
-            let list = entries(model, i, effect);
-            if list.is_empty() {
-                continue;
-            }
+        for (title, list) in role.groups {
             let _ = writeln!(s, "### {title}\n");
             for e in list {
                 let from = e
@@ -349,33 +371,20 @@ pub fn html(model: &Model) -> String {
         let _ = writeln!(s, "<p>{}</p>", escape(d));
     }
     let _ = writeln!(s, "<h2>Where requests go</h2>\n{}", svg(model));
-    for (i, role) in model.roles.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "<section id=\"{}\">\n<h2>{}</h2>",
-            escape(&role.name),
-            escape(&role.name)
-        );
-        if let Some(d) = &role.doc {
+    for role in sections(model) {
+        let name = escape(role.name);
+        let _ = writeln!(s, "<section id=\"{name}\">\n<h2>{name}</h2>");
+        if let Some(d) = role.doc {
             let _ = writeln!(s, "<p>{}</p>", escape(d));
         }
-        if !role.extends.is_empty() {
-            let parents: Vec<String> = role
-                .extends
-                .iter()
-                .map(|p| escape(&model.roles[*p].name))
-                .collect();
-            let _ = writeln!(s, "<p>Has every power of {}.</p>", parents.join(", "));
+        if !role.parents.is_empty() {
+            let _ = writeln!(
+                s,
+                "<p>Has every power of {}.</p>",
+                escape(&role.parents.join(", "))
+            );
         }
-        for (title, effect) in [
-            ("May", EffectKind::Permit),
-            ("Must never", EffectKind::Forbid),
-            ("Sends onward", EffectKind::Escalate),
-        ] {
-            let list = entries(model, i, effect);
-            if list.is_empty() {
-                continue;
-            }
+        for (title, list) in role.groups {
             let _ = writeln!(s, "<h3>{title}</h3>\n<ul>");
             for e in list {
                 let from = e.inherited_from.map_or_else(String::new, |f| {
