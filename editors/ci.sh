@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# CI for editors/: the VS Code extension, the TextMate and tree-sitter
+# grammars, and the Neovim plugin. Run from anywhere (it moves to the
+# repository root); .ci/run calls it as
+#   REMIT_BIN="$PWD/target/debug/remit" bash editors/ci.sh
+# Installs what it needs when missing: neovim (apt), the tree-sitter CLI
+# (cargo; the npm package would download a binary at install time).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+TREE_SITTER_CLI_VERSION="0.27.1"
+passed=0
+skipped=0
+
+step() { printf '\n--> editors: %s\n' "$*"; }
+run() {
+  printf '+ %s\n' "$*"
+  "$@"
+}
+pass() { passed=$((passed + 1)); }
+skip() { skipped=$((skipped + 1)); printf 'SKIP: %s\n' "$*"; }
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" -eq 0 ]; then
+    run apt-get update -qq
+    apt_updated=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  run apt-get install -y -qq --no-install-recommends "$@"
+}
+
+# ---------------------------------------------------------------- tools
+
+step "tools"
+for tool in node npm; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "editors/ci.sh: \`$tool\` is required (Node 20+) and not installed" >&2
+    exit 1
+  fi
+done
+if ! command -v cc >/dev/null 2>&1; then
+  apt_install gcc libc6-dev # tree-sitter test compiles the generated parser
+fi
+if ! command -v nvim >/dev/null 2>&1; then
+  apt_install neovim
+fi
+if ! command -v tree-sitter >/dev/null 2>&1; then
+  CARGO_TARGET_DIR="${CARGO_TARGET_DIR_TREE_SITTER:-/tmp/ts-target}" \
+    run cargo install tree-sitter-cli --locked --version "$TREE_SITTER_CLI_VERSION"
+fi
+echo "node $(node --version), npm $(npm --version), $(tree-sitter --version), $(nvim --version | head -1)"
+
+# ---------------------------------------------------------------- VS Code
+
+step "VS Code extension (editors/vscode)"
+(
+  cd editors/vscode
+  run npm ci --no-audit --no-fund
+  run npm run build
+  run npm run typecheck
+  run npm run package
+  run test -s remit.vsix
+  run npm run test:grammar
+)
+pass
+
+# ---------------------------------------------------------------- tree-sitter
+
+step "tree-sitter grammar (editors/tree-sitter-remit)"
+(
+  cd editors/tree-sitter-remit
+  run tree-sitter generate --abi 14
+  run tree-sitter test
+)
+pass
+
+step "tree-sitter: every example policy parses without errors"
+mapfile -t examples < <(find examples -name '*.remit' | sort)
+if [ "${#examples[@]}" -eq 0 ]; then
+  skip "no examples/**/*.remit"
+else
+  (
+    cd editors/tree-sitter-remit
+    run tree-sitter parse --quiet "${examples[@]/#/$root/}"
+  )
+  pass
+fi
+
+# ---------------------------------------------------------------- Neovim
+
+step "Neovim plugin loads (editors/nvim)"
+run nvim --headless -u NONE -i NONE -n \
+  -c 'set rtp+=editors/nvim' -c 'runtime! ftdetect/*.lua' \
+  -c 'lua require("remit")' -c 'q'
+pass
+
+step "Neovim: diagnostics from a stand-in server (editors/nvim/test/fake_remit.py)"
+if command -v python3 >/dev/null 2>&1; then
+  REMIT_BIN="$root/editors/nvim/test/fake_remit.py" run bash editors/nvim/test/run.sh
+  pass
+else
+  skip "python3 is not installed"
+fi
+
+step "Neovim: diagnostics from the real server (\$REMIT_BIN lsp)"
+if [ -z "${REMIT_BIN:-}" ] || [ ! -x "${REMIT_BIN:-}" ]; then
+  skip "REMIT_BIN is not set to an executable"
+elif ! "$REMIT_BIN" --help 2>/dev/null | grep -Eq '^[[:space:]]+lsp([[:space:]]|$)'; then
+  skip "$REMIT_BIN has no \`lsp\` subcommand yet"
+else
+  REMIT_BIN="$(cd "$(dirname "$REMIT_BIN")" && pwd)/$(basename "$REMIT_BIN")" \
+    run bash editors/nvim/test/run.sh
+  pass
+fi
+
+printf '\neditors: %d passed, 0 failed, %d skipped\n' "$passed" "$skipped"

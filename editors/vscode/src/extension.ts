@@ -1,0 +1,155 @@
+// The Remit extension: a thin client for `remit lsp`.
+//
+// Everything language-aware (diagnostics, hover, completion, formatting,
+// rename, code actions, semantic tokens) comes from the language server;
+// this file only finds the `remit` executable, starts `<path> lsp` over
+// stdio, and offers "Remit: Restart Language Server".
+
+import * as os from "node:os";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import {
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from "vscode-languageclient/node";
+
+const CLIENT_ID = "remit";
+const CLIENT_NAME = "Remit Language Server";
+const DEFAULT_SERVER = "remit";
+
+let client: LanguageClient | undefined;
+let outputChannel: vscode.OutputChannel | undefined;
+
+/**
+ * The command that starts the server: `remit.server.path`, with `~`
+ * expanded and a relative path (one containing a separator) taken from the
+ * first workspace folder. A bare name, like the default `remit`, is left to
+ * the operating system's `PATH` lookup; an empty setting means `remit`.
+ */
+export function resolveServerPath(
+  configured: string | undefined,
+  workspaceRoot: string | undefined,
+): string {
+  const raw = (configured ?? "").trim();
+  if (raw === "") {
+    return DEFAULT_SERVER;
+  }
+  let p = raw;
+  if (p === "~" || p.startsWith("~/") || p.startsWith("~\\")) {
+    p = path.join(os.homedir(), p.slice(1));
+  }
+  const hasSeparator = p.includes("/") || p.includes("\\");
+  if (hasSeparator && !path.isAbsolute(p) && workspaceRoot !== undefined) {
+    p = path.resolve(workspaceRoot, p);
+  }
+  return p;
+}
+
+function serverCommand(): string {
+  const configured = vscode.workspace
+    .getConfiguration("remit")
+    .get<string>("server.path", DEFAULT_SERVER);
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return resolveServerPath(configured, root);
+}
+
+function createClient(command: string): LanguageClient {
+  // No `transport` on purpose: vscode-languageclient then talks over the
+  // child's stdio as is, where `transport: stdio` would append `--stdio` to
+  // the arguments, which `remit lsp` does not take.
+  const executable = {
+    command,
+    args: ["lsp"],
+    options: { env: process.env },
+  };
+  const serverOptions: ServerOptions = { run: executable, debug: executable };
+
+  outputChannel ??= vscode.window.createOutputChannel(CLIENT_NAME);
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: "file", language: "remit" },
+      { scheme: "untitled", language: "remit" },
+    ],
+    synchronize: {
+      // The server analyses every `.remit` file of a policy's directory,
+      // so it needs to hear about files changed on disk too.
+      fileEvents: vscode.workspace.createFileSystemWatcher("**/*.remit"),
+    },
+    outputChannel,
+  };
+
+  return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+}
+
+async function startClient(): Promise<void> {
+  const command = serverCommand();
+  const next = createClient(command);
+  client = next;
+  try {
+    await next.start();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const choice = await vscode.window.showErrorMessage(
+      `Remit: could not start the language server with \`${command} lsp\`: ${message}. ` +
+        "Install the `remit` command line (cargo install --path crates/remit-cli) " +
+        "or set `remit.server.path`.",
+      "Open Settings",
+    );
+    if (choice === "Open Settings") {
+      await vscode.commands.executeCommand(
+        "workbench.action.openSettings",
+        "remit.server.path",
+      );
+    }
+  }
+}
+
+async function stopClient(): Promise<void> {
+  const current = client;
+  client = undefined;
+  if (current === undefined) {
+    return;
+  }
+  try {
+    if (current.isRunning()) {
+      await current.stop();
+    }
+  } catch {
+    // A server that already died cannot be stopped; dispose of it anyway.
+  }
+  try {
+    await current.dispose();
+  } catch {
+    // Nothing more to clean up.
+  }
+}
+
+async function restartClient(): Promise<void> {
+  await stopClient();
+  await startClient();
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  context.subscriptions.push(
+    vscode.commands.registerCommand("remit.restartServer", async () => {
+      await restartClient();
+      if (client?.isRunning() === true) {
+        void vscode.window.showInformationMessage("Remit: language server restarted.");
+      }
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (event.affectsConfiguration("remit.server.path")) {
+        await restartClient();
+      }
+    }),
+    { dispose: () => void stopClient() },
+  );
+  await startClient();
+}
+
+export async function deactivate(): Promise<void> {
+  await stopClient();
+  outputChannel?.dispose();
+  outputChannel = undefined;
+}
