@@ -366,15 +366,18 @@ impl Evaluator {
             ErrorKind::UnknownAction,
             &mut errors,
         );
+        // An absent section is empty. Anything else that is not an object,
+        // `null` included, is malformed, and then reads as empty: the inputs
+        // that candidate rows read from it are missing.
         let mut section = |name: &str| -> Option<&Map<String, Value>> {
             match obj.get(name) {
-                None | Some(Value::Null) => None,
+                None => None,
                 Some(Value::Object(m)) => Some(m),
-                Some(_) => {
+                Some(other) => {
                     errors.push(error(
                         ErrorKind::MalformedRequest,
                         Some(name.to_string()),
-                        &format!("`{name}` must be an object"),
+                        &format!("`{name}` must be an object, not {}", json_kind(other)),
                     ));
                     None
                 }
@@ -500,6 +503,18 @@ fn error(kind: ErrorKind, input: Option<String>, message: &str) -> RequestError 
     }
 }
 
+/// A value's JSON kind, for messages.
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 fn variant(slot: &Slot, s: &str) -> Option<u32> {
     slot.values
         .iter()
@@ -546,27 +561,43 @@ fn typed(slot: &Slot, value: &Value, errors: &mut Vec<RequestError>) -> Val {
             _ => wrong("a string naming a variant"),
         },
         InputType::Set => {
-            let Value::Array(items) = value else {
-                return wrong("an array of variants");
+            // The shape first: a value that is not an array of strings is
+            // `wrong_type` only, whatever strings it also holds.
+            let strings: Option<Vec<&str>> = match value {
+                Value::Array(items) => items.iter().map(Value::as_str).collect(),
+                _ => None,
             };
-            let mut indices = Vec::with_capacity(items.len());
-            for item in items {
-                let Value::String(s) = item else {
-                    return wrong("an array of variants");
-                };
-                match variant(slot, s) {
-                    Some(i) => indices.push(i as usize),
-                    None => {
-                        errors.push(error(
-                            ErrorKind::UnknownVariant,
-                            Some(slot.key.clone()),
-                            &format!("`{s}` is not one of {}", slot.values.join(", ")),
-                        ));
-                        return Val::Bad;
-                    }
-                }
+            let Some(strings) = strings else {
+                return wrong("an array of strings naming variants");
+            };
+            let unknown: Vec<&str> = strings
+                .iter()
+                .copied()
+                .filter(|s| variant(slot, s).is_none())
+                .collect();
+            if !unknown.is_empty() {
+                errors.push(error(
+                    ErrorKind::UnknownVariant,
+                    Some(slot.key.clone()),
+                    &format!(
+                        "{} not one of {}",
+                        unknown
+                            .iter()
+                            .map(|s| format!("`{s}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        slot.values.join(", ")
+                    ),
+                ));
+                return Val::Bad;
             }
-            Val::Set(Bits::of(indices, slot.values.len()))
+            Val::Set(Bits::of(
+                strings
+                    .iter()
+                    .filter_map(|s| variant(slot, s))
+                    .map(|i| i as usize),
+                slot.values.len(),
+            ))
         }
     }
 }
@@ -780,6 +811,183 @@ mod tests {
         assert_eq!(
             e.decide(&request("clerk", "gold", false, 10, -1)).errors[0].kind,
             ErrorKind::WrongType
+        );
+    }
+
+    /// `(kind, input)` of each error, in order.
+    fn errors(d: &Decision) -> Vec<(&'static str, Option<&str>)> {
+        d.errors
+            .iter()
+            .map(|e| (e.kind.as_str(), e.input.as_deref()))
+            .collect()
+    }
+
+    /// A table with a set input and an int input, read by one permit row.
+    fn with_set() -> Evaluator {
+        Evaluator::from_value(json!({
+            "format": "remit.table/1", "policy": {"name": "t", "version": null}, "digest": "sha256:0",
+            "currency": null, "default": {"effect": "deny"},
+            "roles": {"clerk": []},
+            "actions": {"waive": {"params": {"days": "int"}}},
+            "inputs": {"customer.products": {"type": "set", "values": ["room", "spa"]}, "param.days": {"type": "int"}},
+            "counters": {}, "obligations": {},
+            "rows": [{"rule": "r", "effect": "permit", "roles": ["clerk"], "actions": ["waive"],
+                      "scope": {"customer.products": {"contains": ["room"]}}, "limits": {"param.days": {"max": 3}},
+                      "budgets": [], "obligations": [], "notify": [], "escalation": null}],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_null_section_is_malformed_and_reads_as_empty() {
+        let e = with_set();
+        let d = e.decide(&json!({"role": "clerk", "action": "waive", "params": null, "customer": null, "context": null, "usage": null}));
+        assert_eq!(
+            errors(&d),
+            vec![
+                ("malformed_request", Some("context")),
+                ("malformed_request", Some("customer")),
+                ("missing_input", Some("customer.products")),
+                ("missing_input", Some("param.days")),
+                ("malformed_request", Some("params")),
+                ("malformed_request", Some("usage")),
+            ]
+        );
+        // Omitted sections are empty, not malformed.
+        let d = e.decide(&json!({"role": "clerk", "action": "waive"}));
+        assert_eq!(
+            errors(&d),
+            vec![
+                ("missing_input", Some("customer.products")),
+                ("missing_input", Some("param.days")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_null_input_or_counter_is_wrong_type() {
+        let e = evaluator();
+        let mut r = request("clerk", "gold", false, 100, 0);
+        r["customer"]["tier"] = Value::Null;
+        r["usage"]["customer/refund/count/P30D"] = Value::Null;
+        assert_eq!(
+            errors(&e.decide(&r)),
+            vec![
+                ("wrong_type", Some("customer.tier")),
+                ("wrong_type", Some("customer/refund/count/P30D")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_set_that_is_not_an_array_of_strings_is_wrong_type_only() {
+        let e = with_set();
+        let decide = |products: Value| {
+            e.decide(&json!({"role": "clerk", "action": "waive", "params": {"days": 1}, "customer": {"products": products}}))
+        };
+        for products in [
+            json!(["casino", 3]),
+            json!([3, "casino"]),
+            json!(["room", null]),
+            json!("room"),
+            json!({"room": true}),
+            Value::Null,
+        ] {
+            assert_eq!(
+                errors(&decide(products.clone())),
+                vec![("wrong_type", Some("customer.products"))],
+                "{products}"
+            );
+        }
+        for products in [json!(["casino"]), json!(["room", "casino", "golf"])] {
+            let d = decide(products.clone());
+            assert_eq!(
+                errors(&d),
+                vec![("unknown_variant", Some("customer.products"))],
+                "{products}"
+            );
+        }
+        assert_eq!(decide(json!(["room", "room"])).decision, Outcome::Permit);
+        assert_eq!(decide(json!([])).decision, Outcome::Deny);
+        assert!(decide(json!([])).errors.is_empty());
+    }
+
+    #[test]
+    fn integers_are_written_as_integers_and_fit_in_64_bits() {
+        let e = with_set();
+        let decide = |text: &str| {
+            let days: Value = serde_json::from_str(text).unwrap();
+            e.decide(&json!({"role": "clerk", "action": "waive", "params": {"days": days}, "customer": {"products": ["room"]}}))
+        };
+        for bad in [
+            "3.0",
+            "3e0",
+            "1e1",
+            "true",
+            "\"3\"",
+            "9223372036854775808",
+            "-9223372036854775809",
+        ] {
+            assert_eq!(
+                errors(&decide(bad)),
+                vec![("wrong_type", Some("param.days"))],
+                "{bad}"
+            );
+        }
+        assert_eq!(decide("3").decision, Outcome::Permit);
+        let d = decide("-9223372036854775808");
+        assert_eq!((d.decision, d.errors.len()), (Outcome::Permit, 0));
+        let d = decide("9223372036854775807");
+        assert_eq!((d.decision, d.errors.len()), (Outcome::Deny, 0));
+    }
+
+    #[test]
+    fn errors_sort_by_code_point_with_a_null_input_first() {
+        let e = evaluator();
+        // Not an object: the one error has no input.
+        assert_eq!(
+            errors(&e.decide(&json!("refund"))),
+            vec![("malformed_request", None)]
+        );
+        // `param.amount` < `params`, `customer.tier` < `customer/…`.
+        let d = e.decide(&json!({"role": "clerk", "action": "refund", "params": {"amount": "x"},
+            "customer": {"tier": "diamond", "flagged": false}, "context": {"channel": "phone"}, "usage": []}));
+        assert_eq!(
+            errors(&d),
+            vec![
+                ("unknown_variant", Some("customer.tier")),
+                ("missing_input", Some("customer/refund/count/P30D")),
+                ("wrong_type", Some("param.amount")),
+                ("malformed_request", Some("usage")),
+            ]
+        );
+    }
+
+    #[test]
+    fn values_are_validated_whatever_the_role_and_action() {
+        let e = evaluator();
+        // No role, unknown action: customer and context values are still
+        // checked; params are not (no action names them); no candidates,
+        // so nothing is missing.
+        let d = e.decide(&json!({"action": "teleport", "params": {"amount": "x"},
+            "customer": {"tier": "diamond"}, "context": {"channel": 7}}));
+        assert_eq!(
+            errors(&d),
+            vec![
+                ("unknown_action", Some("action")),
+                ("wrong_type", Some("context.channel")),
+                ("unknown_variant", Some("customer.tier")),
+                ("malformed_request", Some("role")),
+            ]
+        );
+        // A known action with an unknown role: its params are checked.
+        let d = e.decide(&json!({"role": "ceo", "action": "refund", "params": {"amount": 1.5}}));
+        assert_eq!(
+            errors(&d),
+            vec![
+                ("wrong_type", Some("param.amount")),
+                ("unknown_role", Some("role")),
+            ]
         );
     }
 

@@ -1,6 +1,7 @@
 //! The table's data types: `remit.table/1` (docs/table-format.md).
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// The only format this crate reads and writes.
@@ -260,8 +261,9 @@ pub struct Escalation {
     pub except_roles: Vec<String>,
 }
 
-/// A per-input constraint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A per-input constraint. Which one it is follows from its fields; a
+/// `null` field is an absent one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Constraint {
@@ -273,6 +275,60 @@ pub enum Constraint {
     Eq(BoolEq),
     /// Set contents.
     Set(SetTest),
+}
+
+impl<'de> Deserialize<'de> for Constraint {
+    /// Reads a constraint by its fields, with an error that says what is
+    /// wrong with it (an untagged enum would only say that nothing fit).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let fields = Map::<String, Value>::deserialize(d)?;
+        Constraint::from_fields(fields).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Constraint {
+    fn from_fields(fields: Map<String, Value>) -> Result<Constraint, String> {
+        fn field<T: serde::de::DeserializeOwned>(
+            fields: &Map<String, Value>,
+            name: &str,
+            expected: &str,
+        ) -> Result<Option<T>, String> {
+            match fields.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => serde_json::from_value(v.clone())
+                    .map(Some)
+                    .map_err(|_| format!("`{name}` must be {expected}, not {v}")),
+            }
+        }
+        let only = |allowed: &[&str]| fields.keys().all(|k| allowed.contains(&k.as_str()));
+        let integer = "a 64-bit integer";
+        let names = "an array of strings";
+        if only(&["min", "max"]) {
+            Ok(Constraint::Interval(Interval {
+                min: field(&fields, "min", integer)?,
+                max: field(&fields, "max", integer)?,
+            }))
+        } else if fields.len() == 1 && fields.contains_key("in") {
+            let values =
+                field(&fields, "in", names)?.ok_or("`in` must be an array of strings, not null")?;
+            Ok(Constraint::In(InSet { values }))
+        } else if fields.len() == 1 && fields.contains_key("eq") {
+            let eq = field(&fields, "eq", "`true` or `false`")?
+                .ok_or("`eq` must be `true` or `false`, not null")?;
+            Ok(Constraint::Eq(BoolEq { eq }))
+        } else if only(&["contains", "excludes"]) {
+            Ok(Constraint::Set(SetTest {
+                contains: field(&fields, "contains", names)?,
+                excludes: field(&fields, "excludes", names)?,
+            }))
+        } else {
+            let given: Vec<String> = fields.keys().map(|k| format!("`{k}`")).collect();
+            Err(format!(
+                "a constraint has the fields {{min, max}}, {{in}}, {{eq}} or {{contains, excludes}}, not {}",
+                given.join(", ")
+            ))
+        }
+    }
 }
 
 /// `{"min": a, "max": b}`

@@ -295,8 +295,15 @@ impl Evaluator {
             Some(_) => return Err(err("`format` must be a string")),
             None => return Err(err(format!("the table has no `format` field; expected `\"format\": \"{FORMAT}\"`"))),
         }
-        let table: Table = serde_json::from_value(value)
-            .map_err(|e| err(format!("the table does not follow `{FORMAT}`: {e}")))?;
+        let table: Table = match serde_json::from_value(value.clone()) {
+            Ok(table) => table,
+            Err(e) => {
+                let (at, e) = locate(&value).unwrap_or_else(|| (String::new(), e.to_string()));
+                return Err(err(format!(
+                    "the table does not follow `{FORMAT}`: {at}{e}"
+                )));
+            }
+        };
         Evaluator::new(table)
     }
 
@@ -339,6 +346,11 @@ impl Evaluator {
         let mut context = HashMap::default();
         for (key, info) in &table.inputs {
             let (source, field) = match key.split_once('.') {
+                Some((_, "")) | None => {
+                    return Err(err(format!(
+                        "input `{key}` must be `customer.NAME`, `context.NAME` or `param.NAME`"
+                    )))
+                }
                 Some(("customer", f)) => (Source::Customer, f),
                 Some(("context", f)) => (Source::Context, f),
                 Some(("param", f)) => (Source::Param, f),
@@ -417,6 +429,9 @@ impl Evaluator {
                     return Err(err(format!("counter `{id}` counts unknown action `{a}`")));
                 }
             }
+            if by_key.contains_key(id) {
+                return Err(err(format!("counter `{id}` has the same id as an input")));
+            }
             let slot = slots.len();
             slots.push(Slot {
                 key: id.clone(),
@@ -477,6 +492,26 @@ impl Evaluator {
             {
                 return Err(err(at("only `permit` rows have `limits` and `budgets`")));
             }
+            // A row reads `param.NAME` only when each of its actions has
+            // the parameter NAME.
+            let param_of_every_action = |slot: usize| -> Result<(), TableError> {
+                let s = &slots[slot];
+                if s.source != Source::Param {
+                    return Ok(());
+                }
+                match row.actions.iter().find(|a| {
+                    table
+                        .actions
+                        .get(*a)
+                        .is_none_or(|info| !info.params.contains_key(&s.field))
+                }) {
+                    Some(a) => Err(err(at(&format!(
+                        "reads `{}`, but action `{a}` has no parameter `{}`",
+                        s.key, s.field
+                    )))),
+                    None => Ok(()),
+                }
+            };
             let mut reads = BTreeSet::new();
             let mut compile =
                 |key: &String, c: &Constraint, limit: bool| -> Result<Check, TableError> {
@@ -485,6 +520,7 @@ impl Evaluator {
                             "reads `{key}`, which is neither a declared input nor a counter"
                         ))));
                     };
+                    param_of_every_action(slot)?;
                     validate_constraint(&slots[slot], c, limit)
                         .map_err(|m| err(at(&format!("`{key}`: {m}"))))?;
                     reads.insert(slot);
@@ -520,6 +556,7 @@ impl Evaluator {
                             b.param
                         )))
                     })?;
+                param_of_every_action(param)?;
                 reads.insert(counter);
                 reads.insert(param);
                 budgets.push((counter, param, b.max));
@@ -582,6 +619,80 @@ impl Evaluator {
     }
 }
 
+/// Where a table that does not deserialize goes wrong: the first
+/// top-level field, row, or row constraint that fails on its own, as a
+/// prefix for the message, and that part's own error. `None` when only
+/// the whole fails (a missing or unknown top-level field).
+fn locate(value: &serde_json::Value) -> Option<(String, String)> {
+    use crate::format::{
+        ActionInfo, Budget, CounterInfo, CurrencyInfo, DefaultDecision, Escalation, InputInfo,
+        PolicyInfo, Row, SourceLocation,
+    };
+    use serde::de::DeserializeOwned;
+    use serde_json::Value;
+    use std::collections::BTreeMap;
+    fn fails<T: DeserializeOwned>(v: &Value) -> Option<String> {
+        serde_json::from_value::<T>(v.clone())
+            .err()
+            .map(|e| e.to_string())
+    }
+    let obj = value.as_object()?;
+    /// Deserializes one part on its own: its error, if it fails.
+    type Part = fn(&Value) -> Option<String>;
+    let fields: [(&str, Part); 10] = [
+        ("policy", fails::<PolicyInfo>),
+        ("digest", fails::<String>),
+        ("currency", fails::<Option<CurrencyInfo>>),
+        ("default", fails::<DefaultDecision>),
+        ("roles", fails::<BTreeMap<String, Vec<String>>>),
+        ("actions", fails::<BTreeMap<String, ActionInfo>>),
+        ("inputs", fails::<BTreeMap<String, InputInfo>>),
+        ("counters", fails::<BTreeMap<String, CounterInfo>>),
+        ("obligations", fails::<BTreeMap<String, String>>),
+        ("rows", fails::<Vec<Value>>),
+    ];
+    for (name, check) in fields {
+        if let Some(e) = obj.get(name).and_then(check) {
+            return Some((format!("`{name}`: "), e));
+        }
+    }
+    let row_fields: [(&str, Part); 11] = [
+        ("rule", fails::<String>),
+        ("source", fails::<Option<SourceLocation>>),
+        ("effect", fails::<Outcome>),
+        ("roles", fails::<Vec<String>>),
+        ("actions", fails::<Vec<String>>),
+        ("scope", fails::<BTreeMap<String, Value>>),
+        ("limits", fails::<BTreeMap<String, Value>>),
+        ("budgets", fails::<Vec<Budget>>),
+        ("obligations", fails::<Vec<String>>),
+        ("notify", fails::<Vec<String>>),
+        ("escalation", fails::<Option<Escalation>>),
+    ];
+    for (i, row) in obj.get("rows")?.as_array()?.iter().enumerate() {
+        let Some(e) = fails::<Row>(row) else { continue };
+        let rule = row.get("rule").and_then(Value::as_str).unwrap_or("?");
+        let at = format!("row {i} (rule `{rule}`): ");
+        for (name, check) in row_fields {
+            if let Some(e) = row.get(name).and_then(check) {
+                return Some((format!("{at}`{name}`: "), e));
+            }
+        }
+        for part in ["scope", "limits"] {
+            let Some(constraints) = row.get(part).and_then(Value::as_object) else {
+                continue;
+            };
+            for (key, c) in constraints {
+                if let Some(e) = fails::<Constraint>(c) {
+                    return Some((format!("{at}`{part}` `{key}`: "), e));
+                }
+            }
+        }
+        return Some((at, e));
+    }
+    None
+}
+
 fn compile_test(slot: &Slot, c: &Constraint) -> Test {
     let index = |v: &String| slot.values.iter().position(|x| x == v);
     let bits = |vs: &[String]| Bits::of(vs.iter().filter_map(index), slot.values.len());
@@ -632,8 +743,121 @@ fn validate_constraint(slot: &Slot, c: &Constraint, limit: bool) -> Result<(), S
             }
         }
         (_, t) => Err(format!(
-            "this kind of constraint does not apply to a `{}` input",
+            "this kind of constraint does not apply to an input of type `{}`",
             t.as_str()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    /// A valid table: `extend` has `days`, `refund` has `amount`.
+    fn table() -> Value {
+        json!({
+            "format": "remit.table/1", "policy": {"name": "t", "version": null}, "digest": "sha256:0",
+            "currency": {"code": "USD", "scale": 2}, "default": {"effect": "deny"},
+            "roles": {"clerk": []},
+            "actions": {"extend": {"params": {"days": "int"}}, "refund": {"params": {"amount": "money"}}},
+            "inputs": {"customer.age": {"type": "int"}, "param.amount": {"type": "money"}, "param.days": {"type": "int"}},
+            "counters": {"customer/refund/sum/P30D": {"per": "customer", "actions": ["refund"], "measure": "sum", "window_minutes": 43200}},
+            "obligations": {},
+            "rows": [{"rule": "r", "effect": "permit", "roles": ["clerk"], "actions": ["refund"],
+                      "scope": {"customer.age": {"min": 18}}, "limits": {"param.amount": {"max": 100}},
+                      "budgets": [{"counter": "customer/refund/sum/P30D", "param": "param.amount", "max": 500}],
+                      "obligations": [], "notify": [], "escalation": null}],
+        })
+    }
+
+    /// The refusal's message for a variant of the table.
+    fn refusal(change: impl FnOnce(&mut Value)) -> String {
+        let mut t = table();
+        change(&mut t);
+        match Evaluator::from_value(t) {
+            Ok(_) => String::from("loaded"),
+            Err(e) => e.message,
+        }
+    }
+
+    #[test]
+    fn the_base_table_loads() {
+        assert_eq!(refusal(|_| {}), "loaded");
+    }
+
+    #[test]
+    fn a_row_reads_only_parameters_of_every_one_of_its_actions() {
+        let m = refusal(|t| t["rows"][0]["actions"] = json!(["extend", "refund"]));
+        assert_eq!(
+            m,
+            "row 0 (rule `r`): reads `param.amount`, but action `extend` has no parameter `amount`"
+        );
+        // The same through a scope, and through a budget alone.
+        let m = refusal(|t| {
+            t["rows"][0]["actions"] = json!(["extend"]);
+            t["rows"][0]["limits"] = json!({});
+        });
+        assert!(
+            m.contains("reads `param.amount`, but action `extend`"),
+            "{m}"
+        );
+        let m = refusal(|t| {
+            t["rows"][0]["scope"] = json!({"param.days": {"max": 3}});
+        });
+        assert!(m.contains("reads `param.days`, but action `refund`"), "{m}");
+    }
+
+    #[test]
+    fn input_keys_name_something_and_counters_are_not_inputs() {
+        let m = refusal(|t| t["inputs"]["customer."] = json!({"type": "int"}));
+        assert!(m.contains("input `customer.` must be"), "{m}");
+        let m = refusal(|t| t["inputs"]["age"] = json!({"type": "int"}));
+        assert!(m.contains("input `age` must be"), "{m}");
+        let m = refusal(|t| {
+            t["counters"]["customer.age"] = t["counters"]["customer/refund/sum/P30D"].clone();
+        });
+        assert_eq!(m, "counter `customer.age` has the same id as an input");
+    }
+
+    #[test]
+    fn a_table_that_does_not_deserialize_is_refused_with_the_place() {
+        let m = refusal(|t| t["rows"][0]["scope"]["customer.age"] = json!({"min": 1, "in": ["x"]}));
+        assert_eq!(
+            m,
+            "the table does not follow `remit.table/1`: row 0 (rule `r`): `scope` `customer.age`: \
+             a constraint has the fields {min, max}, {in}, {eq} or {contains, excludes}, not `in`, `min`"
+        );
+        let m = refusal(|t| t["rows"][0]["limits"]["param.amount"] = json!({"max": 1.5}));
+        assert!(
+            m.ends_with("row 0 (rule `r`): `limits` `param.amount`: `max` must be a 64-bit integer, not 1.5"),
+            "{m}"
+        );
+        let m = refusal(|t| t["rows"][0]["scope"]["customer.age"] = json!({"eq": null}));
+        assert!(
+            m.ends_with("`eq` must be `true` or `false`, not null"),
+            "{m}"
+        );
+        let m = refusal(|t| t["rows"][0]["roles"] = json!("clerk"));
+        assert!(m.contains("row 0 (rule `r`): `roles`: invalid type"), "{m}");
+        let m = refusal(|t| t["currency"]["scale"] = json!(4_294_967_296_u64));
+        assert!(m.contains("`currency`: "), "{m}");
+        assert!(m.contains("4294967296"), "{m}");
+        // A missing field is named by serde itself.
+        let m = refusal(|t| {
+            t.as_object_mut().unwrap().remove("rows");
+        });
+        assert!(m.ends_with("missing field `rows`"), "{m}");
+    }
+
+    #[test]
+    fn null_constraint_fields_are_absent() {
+        assert_eq!(
+            refusal(|t| t["rows"][0]["limits"]["param.amount"] = json!({"min": null, "max": 100})),
+            "loaded"
+        );
+        let m =
+            refusal(|t| t["rows"][0]["limits"]["param.amount"] = json!({"min": null, "max": null}));
+        assert!(m.ends_with("an interval needs `min` or `max`"), "{m}");
     }
 }
