@@ -5,10 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use remit_table::Evaluator;
+use remit_table::{Evaluator, Table};
 use remit_tests::root;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 fn json_files(dir: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/conformance").join(dir))
@@ -23,16 +24,64 @@ fn json_files(dir: &str) -> Vec<PathBuf> {
     files
 }
 
-fn read(path: &PathBuf) -> Value {
+fn read(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+fn stem(path: &Path) -> String {
+    path.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+/// Panics listing every failure, so that one run shows them all.
+fn report(what: &str, failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} of the {what} failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Why a vector's decision differs from its expectation, if it does.
+fn mismatch(got: &Value, expect: &Value) -> Option<String> {
+    for field in ["decision", "escalate_to", "obligations", "notify", "rules"] {
+        let want = expect.get(field).cloned().unwrap_or_else(|| {
+            if field == "decision" {
+                Value::Null
+            } else {
+                Value::Array(vec![])
+            }
+        });
+        if got[field] != want {
+            return Some(format!("`{field}` is {}, expected {want}", got[field]));
+        }
+    }
+    let pairs = |errors: &Value| -> Vec<(Value, Value)> {
+        errors
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| (e["kind"].clone(), e["input"].clone()))
+            .collect()
+    };
+    let (have, want) = (pairs(&got["errors"]), pairs(&expect["errors"]));
+    (have != want).then(|| format!("errors are {have:?}, expected {want:?}"))
+}
+
+/// Every vector of every file in `cases/`, each decided by `decide` and by
+/// `explain` (which must agree), against its expectation. All failures are
+/// reported together.
 #[test]
 fn every_request_vector_decides_as_expected() {
-    let mut count = 0;
-    for file in json_files("cases") {
-        let suite = read(&file);
+    let files = json_files("cases");
+    assert!(!files.is_empty(), "no case files");
+    let mut failures = Vec::new();
+    let mut counts = Vec::new();
+    let mut total = 0;
+    for file in &files {
+        let suite = read(file);
         let table_path = root()
             .join("tests/conformance")
             .join(suite["table"].as_str().unwrap());
@@ -44,75 +93,131 @@ fn every_request_vector_decides_as_expected() {
                     table_path.display()
                 )
             });
-        for case in suite["cases"].as_array().unwrap() {
+        let cases = suite["cases"].as_array().unwrap();
+        assert!(!cases.is_empty(), "{}: no cases", file.display());
+        let mut names = BTreeSet::new();
+        for case in cases {
             let name = case["name"].as_str().unwrap_or("?");
-            let decision = serde_json::to_value(evaluator.decide(&case["request"])).unwrap();
-            let expect = &case["expect"];
-            for field in ["decision", "escalate_to", "obligations", "notify", "rules"] {
-                let want = expect.get(field).cloned().unwrap_or_else(|| {
-                    if field == "decision" {
-                        Value::Null
-                    } else {
-                        Value::Array(vec![])
-                    }
-                });
-                assert_eq!(
-                    decision[field],
-                    want,
-                    "{} / {name}: `{field}` differs\n{decision:#}",
-                    file.display()
-                );
+            if !names.insert(name) {
+                failures.push(format!("{} / {name}: the name is used twice", stem(file)));
             }
-            let got: Vec<(Value, Value)> = decision["errors"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| (e["kind"].clone(), e["input"].clone()))
-                .collect();
-            let want: Vec<(Value, Value)> = expect["errors"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .iter()
-                .map(|e| (e["kind"].clone(), e["input"].clone()))
-                .collect();
-            assert_eq!(
-                got,
-                want,
-                "{} / {name}: errors differ\n{decision:#}",
-                file.display()
-            );
-            count += 1;
+            let decided = evaluator.decide(&case["request"]);
+            let explained = evaluator.explain(&case["request"]);
+            let got = serde_json::to_value(&decided).unwrap();
+            if let Some(why) = mismatch(&got, &case["expect"]) {
+                failures.push(format!("{} / {name}: {why}\n{got:#}", stem(file)));
+            } else if explained.decision != decided {
+                failures.push(format!(
+                    "{} / {name}: `explain` decides differently from `decide`",
+                    stem(file)
+                ));
+            }
         }
+        counts.push(format!("{} {}", stem(file), cases.len()));
+        total += cases.len();
     }
+    eprintln!(
+        "{total} request vectors ({}), {} failed",
+        counts.join(", "),
+        failures.len()
+    );
+    report("request vectors", &failures);
     assert!(
-        count >= 100,
-        "the suite has {count} request vectors; it needs at least 100"
+        total >= 100,
+        "the suite has {total} request vectors; it needs at least 100"
     );
 }
 
+/// Every file in `malformed/` is refused, and for the reason the file
+/// states: each string of its `mentions` occurs in the error's message.
 #[test]
-fn every_malformed_table_is_refused() {
+fn every_malformed_table_is_refused_for_its_reason() {
     let files = json_files("malformed");
     assert!(files.len() >= 10, "only {} malformed tables", files.len());
-    for file in files {
-        let doc = read(&file);
-        let result = Evaluator::from_value(doc["table"].clone());
-        assert!(
-            result.is_err(),
-            "{}: loaded a malformed table",
-            file.display()
-        );
-        assert!(!result.unwrap_err().message.is_empty());
+    let mut failures = Vec::new();
+    for file in &files {
+        let doc = read(file);
+        let Some(mentions) = doc["mentions"].as_array().filter(|m| !m.is_empty()) else {
+            failures.push(format!("{}: no `mentions`", stem(file)));
+            continue;
+        };
+        match Evaluator::from_value(doc["table"].clone()) {
+            Ok(_) => failures.push(format!("{}: loaded a malformed table", stem(file))),
+            Err(e) => {
+                let missing: Vec<&str> = mentions
+                    .iter()
+                    .map(|m| m.as_str().unwrap())
+                    .filter(|m| !e.message.contains(m))
+                    .collect();
+                if !missing.is_empty() {
+                    failures.push(format!(
+                        "{}: refused with \"{}\", which does not mention {missing:?}",
+                        stem(file),
+                        e.message
+                    ));
+                }
+            }
+        }
     }
+    eprintln!(
+        "{} malformed tables, {} failed",
+        files.len(),
+        failures.len()
+    );
+    report("malformed tables", &failures);
 }
 
+/// Every file in `tables/` loads, is written exactly as `remit build`
+/// writes a table (field order included, so the digest recipe of
+/// docs/table-format.md can be followed on the file), and carries the
+/// digest of its canonical body.
 #[test]
-fn every_conformance_table_loads() {
-    for file in json_files("tables") {
-        Evaluator::from_json(&std::fs::read_to_string(&file).unwrap())
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+fn every_conformance_table_loads_and_is_canonical() {
+    let files = json_files("tables");
+    assert!(!files.is_empty(), "no tables");
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let evaluator =
+            Evaluator::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let table = evaluator.table();
+        if text != build_output(table) {
+            failures.push(format!(
+                "{}: not written as `remit build` writes a table",
+                stem(file)
+            ));
+        }
+        let digest = remit_sema::lower::digest(table);
+        if table.digest != digest {
+            failures.push(format!(
+                "{}: `digest` is {}, the canonical body's is {digest}",
+                stem(file),
+                table.digest
+            ));
+        }
     }
+    report("tables", &failures);
+}
+
+/// The hand lowering of the hotel policy (`tables/hotel.json`) and what the
+/// compiler makes of `examples/hotel_front_desk` decide the same: their
+/// digests are equal.
+#[test]
+fn the_hand_lowered_hotel_table_has_the_compiled_digest() {
+    let digest = |name: &str| {
+        read(&root().join("tests/conformance/tables").join(name))["digest"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let compiled = remit_tests::analyze_dir(&root().join("examples/hotel_front_desk"));
+    assert_eq!(digest("hotel.json"), compiled.lowered.table.digest);
+    assert_eq!(digest("hotel.json"), digest("hotel_front_desk.json"));
+}
+
+/// A table as `remit build` writes it: the same serializer, then a newline.
+fn build_output(table: &Table) -> String {
+    serde_json::to_string_pretty(table).unwrap() + "\n"
 }
 
 /// The vectors generated from the bundled hotel policy: its compiled table,
@@ -157,7 +262,7 @@ fn generated_vectors_are_current() {
             at = &mut at[*p];
         }
         match value {
-            serde_json::Value::Null if path.len() > 1 => {
+            serde_json::Value::Null => {
                 at.as_object_mut().unwrap().remove(path[path.len() - 1]);
             }
             v => at[path[path.len() - 1]] = v,
@@ -267,67 +372,93 @@ fn generated_vectors_are_current() {
         "table": "tables/hotel_front_desk.json",
         "cases": cases,
     });
-    let mut malformed: Vec<(&str, serde_json::Value)> = Vec::new();
-    let mutate = |f: &dyn Fn(&mut serde_json::Value)| {
+    // Each malformed variant has one defect, and says which words the
+    // refusal must mention (the rule and what is wrong in it).
+    let rows = table["rows"].as_array().unwrap();
+    let rule_of = |i: usize| rows[i]["rule"].as_str().unwrap().to_string();
+    let first = |f: &dyn Fn(&Value) -> bool| rows.iter().position(f).unwrap();
+    // A permit row with a money interval: the interval defects go there,
+    // where limits are allowed and every action has the parameter.
+    let capped = first(&|r| r["effect"] == "permit" && r["limits"]["param.amount"]["max"].is_i64());
+    let escalating = first(&|r| r["effect"] == "escalate");
+    let budgeted = first(&|r| r["budgets"].as_array().is_some_and(|b| !b.is_empty()));
+    let rule0 = rule_of(0);
+    let mutate = |f: &dyn Fn(&mut Value)| {
         let mut t = table.clone();
         f(&mut t);
         t
     };
-    malformed.push(("not_an_object", json!("remit.table/1")));
-    malformed.push((
+    let mut malformed: Vec<(&str, Vec<String>, Value)> = Vec::new();
+    let mut add = |name: &'static str, mentions: &[&str], t: Value| {
+        malformed.push((name, mentions.iter().map(|m| m.to_string()).collect(), t));
+    };
+    add("not_an_object", &["object"], json!("remit.table/1"));
+    add(
         "unknown_format",
+        &["remit.table/2"],
         mutate(&|t| t["format"] = json!("remit.table/2")),
-    ));
-    malformed.push((
+    );
+    add(
         "missing_rows",
+        &["rows"],
         mutate(&|t| {
             t.as_object_mut().unwrap().remove("rows");
         }),
-    ));
-    malformed.push((
+    );
+    add(
         "unknown_role_in_row",
+        &[&rule0, "night_porter"],
         mutate(&|t| t["rows"][0]["roles"] = json!(["night_porter"])),
-    ));
-    malformed.push((
+    );
+    add(
         "unknown_action_in_row",
+        &[&rule0, "teleport"],
         mutate(&|t| t["rows"][0]["actions"] = json!(["teleport"])),
-    ));
-    malformed.push((
+    );
+    add(
         "undeclared_input",
+        &[&rule0, "customer.shoe_size"],
         mutate(&|t| t["rows"][0]["scope"]["customer.shoe_size"] = json!({"max": 9})),
-    ));
-    malformed.push((
+    );
+    add(
         "interval_on_enum",
+        &[&rule0, "customer.tier", "enum"],
         mutate(&|t| t["rows"][0]["scope"]["customer.tier"] = json!({"max": 9})),
-    ));
-    malformed.push((
+    );
+    add(
         "interval_without_bounds",
-        mutate(&|t| t["rows"][0]["limits"]["param.amount"] = json!({})),
-    ));
-    malformed.push((
+        &[&rule_of(capped), "param.amount", "min", "max"],
+        mutate(&|t| t["rows"][capped]["limits"]["param.amount"] = json!({})),
+    );
+    add(
         "min_above_max",
-        mutate(&|t| t["rows"][0]["limits"]["param.amount"] = json!({"min": 10, "max": 1})),
-    ));
-    malformed.push((
+        &[&rule_of(capped), "param.amount", "10", "1"],
+        mutate(&|t| t["rows"][capped]["limits"]["param.amount"] = json!({"min": 10, "max": 1})),
+    );
+    add(
         "unlisted_variant",
+        &[&rule0, "context.incident", "fire"],
         mutate(&|t| t["rows"][0]["scope"]["context.incident"] = json!({"in": ["fire"]})),
-    ));
-    malformed.push((
+    );
+    add(
         "unknown_obligation",
+        &[&rule0, "sign_in_blood"],
         mutate(&|t| t["rows"][0]["obligations"] = json!(["sign_in_blood"])),
-    ));
-    malformed.push((
+    );
+    add(
         "escalate_row_without_escalation",
+        &[&rule_of(escalating), "escalation"],
         mutate(&|t| {
             for row in t["rows"].as_array_mut().unwrap() {
                 if row["effect"] == "escalate" {
-                    row["escalation"] = serde_json::Value::Null;
+                    row["escalation"] = Value::Null;
                 }
             }
         }),
-    ));
-    malformed.push((
+    );
+    add(
         "budget_on_unknown_counter",
+        &[&rule_of(budgeted), "customer/refund/sum/P1D"],
         mutate(&|t| {
             for row in t["rows"].as_array_mut().unwrap() {
                 if let Some(b) = row["budgets"].as_array_mut().and_then(|b| b.first_mut()) {
@@ -335,24 +466,29 @@ fn generated_vectors_are_current() {
                 }
             }
         }),
-    ));
-    malformed.push((
+    );
+    add(
         "unknown_effect",
+        &[&rule0, "maybe"],
         mutate(&|t| t["rows"][0]["effect"] = json!("maybe")),
-    ));
+    );
     let dir = root().join("tests/conformance");
     let mut files: Vec<(PathBuf, String)> = vec![
         (
             dir.join("tables/hotel_front_desk.json"),
-            serde_json::to_string_pretty(&table).unwrap() + "\n",
+            build_output(&analysis.lowered.table),
         ),
         (
             dir.join("cases/hotel_front_desk.json"),
             serde_json::to_string_pretty(&suite).unwrap() + "\n",
         ),
     ];
-    for (name, t) in malformed {
-        let doc = json!({"description": format!("the hotel table, {}", name.replace('_', " ")), "table": t});
+    for (name, mentions, t) in malformed {
+        let doc = json!({
+            "description": format!("the hotel table, {}", name.replace('_', " ")),
+            "mentions": mentions,
+            "table": t,
+        });
         files.push((
             dir.join(format!("malformed/hotel_{name}.json")),
             serde_json::to_string_pretty(&doc).unwrap() + "\n",
