@@ -1,0 +1,1031 @@
+"""Loading and evaluating `remit.table/1` decision tables.
+
+The normative description of the format, of requests, decisions, errors,
+``explain`` and table validation is ``docs/table-format.md`` in the Remit
+repository; this module follows it exactly and is checked against the
+shared conformance suite in ``tests/conformance/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import (
+    Any,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Mapping,
+    NoReturn,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    TypedDict,
+    Union,
+)
+
+FORMAT = "remit.table/1"
+"""The only table format this evaluator reads."""
+
+_I64_MIN = -(2**63)
+_I64_MAX = 2**63 - 1
+_U32_MAX = 2**32 - 1
+_U64_MAX = 2**64 - 1
+_INPUT_TYPES = ("bool", "int", "money", "duration", "enum", "set")
+_INTEGER_TYPES = frozenset(("int", "money", "duration"))
+_EFFECTS = ("permit", "forbid", "escalate")
+_SECTIONS = ("customer", "context", "params", "usage")
+
+# ---------------------------------------------------------------------------
+# Public result types (plain dicts at run time).
+
+
+class RequestError(TypedDict):
+    """One problem with a request. ``message`` is for people only."""
+
+    kind: str
+    input: Optional[str]
+    message: str
+
+
+class Decision(TypedDict):
+    """The decision object of docs/table-format.md ("Decisions")."""
+
+    decision: str
+    escalate_to: List[str]
+    obligations: List[str]
+    notify: List[str]
+    rules: List[str]
+    errors: List[RequestError]
+
+
+class TraceEntry(TypedDict):
+    """How one candidate row fared (``explain``)."""
+
+    rule: str
+    row: int
+    effect: str
+    outcome: str
+    constraint: Optional[str]
+    detail: str
+
+
+class Explanation(Decision):
+    """A decision plus one trace entry per candidate row, in row order."""
+
+    trace: List[TraceEntry]
+
+
+class CounterInfo(TypedDict):
+    """A usage counter the caller supplies (docs/table-format.md, "Counters")."""
+
+    per: str
+    actions: List[str]
+    measure: str
+    window_minutes: int
+
+
+class TableError(ValueError):
+    """The table cannot be loaded: it is not a valid ``remit.table/1``."""
+
+
+# ---------------------------------------------------------------------------
+# Small JSON helpers.
+
+
+def _is_int(value: object) -> bool:
+    """A JSON integer that fits in a signed 64-bit integer (never a bool)."""
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and _I64_MIN <= value <= _I64_MAX
+    )
+
+
+def _show(value: object) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _quote(name: str) -> str:
+    return "`" + name + "`"
+
+
+def _fail(path: str, message: str) -> NoReturn:
+    raise TableError(f"{path}: {message}" if path else message)
+
+
+def _object(value: object, path: str) -> Dict[str, Any]:
+    if not isinstance(value, dict):
+        _fail(path, f"must be a JSON object, not {_json_kind(value)}")
+    for key in value:
+        if not isinstance(key, str):
+            _fail(path, f"has a key that is not a string: {key!r}")
+    return value
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _fields(
+    obj: Mapping[str, Any],
+    path: str,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+) -> None:
+    for key in required:
+        if key not in obj:
+            _fail(path, f"lacks the required field {_quote(key)}")
+    for key in obj:
+        if key not in required and key not in optional:
+            _fail(path, f"has an unknown field {_quote(key)}")
+
+
+def _string(value: object, path: str) -> str:
+    if not isinstance(value, str):
+        _fail(path, f"must be a string, not {_json_kind(value)}")
+    return value
+
+
+def _strings(value: object, path: str) -> List[str]:
+    if not isinstance(value, list):
+        _fail(path, f"must be an array of strings, not {_json_kind(value)}")
+    for i, item in enumerate(value):
+        _string(item, f"{path}[{i}]")
+    return list(value)
+
+
+def _integer(value: object, path: str, minimum: Optional[int] = None) -> int:
+    if not _is_int(value):
+        _fail(path, f"must be a 64-bit integer, not {_show(value)}")
+    assert isinstance(value, int)
+    if minimum is not None and value < minimum:
+        _fail(path, f"must be at least {minimum}, not {value}")
+    return value
+
+
+def _unsigned(value: object, path: str) -> int:
+    """A JSON integer from 0 to 2^64 - 1 (a source line or column)."""
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not 0 <= value <= _U64_MAX
+    ):
+        _fail(path, f"must be an integer from 0 to {_U64_MAX}, not {_show(value)}")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# The compiled table.
+
+
+@dataclass(frozen=True)
+class _Input:
+    """An input (``customer.tier``, ``param.amount``) or a counter."""
+
+    key: str
+    section: str  # the request object it is read from
+    field: str  # the key inside that object
+    type: str  # an input type, or "counter"
+    values: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Constraint:
+    kind: str  # "interval", "in", "eq" or "set"
+    min: Optional[int] = None
+    max: Optional[int] = None
+    variants: Tuple[str, ...] = ()
+    eq: bool = False
+    contains: Tuple[str, ...] = ()
+    excludes: Tuple[str, ...] = ()
+
+    def holds(self, value: _Value) -> bool:
+        if self.kind == "interval":
+            if not isinstance(value, int) or isinstance(value, bool):
+                return False
+            if self.min is not None and value < self.min:
+                return False
+            return self.max is None or value <= self.max
+        if self.kind == "in":
+            return isinstance(value, str) and value in self.variants
+        if self.kind == "eq":
+            return isinstance(value, bool) and value == self.eq
+        if isinstance(value, frozenset):
+            return all(v in value for v in self.contains) and not any(
+                v in value for v in self.excludes
+            )
+        return False
+
+    def why_not(self, key: str, shown: str, value: _Value) -> str:
+        if self.kind == "interval":
+            if (
+                self.min is not None
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+                and value < self.min
+            ):
+                return f"{key} is {shown}, below the minimum {self.min}"
+            return f"{key} is {shown}, above the maximum {self.max}"
+        if self.kind == "in":
+            return f"{key} is {shown}, not one of {', '.join(self.variants)}"
+        if self.kind == "eq":
+            return f"{key} is {shown}, not {'true' if self.eq else 'false'}"
+        if isinstance(value, frozenset):
+            lacking = [v for v in self.contains if v not in value]
+            if lacking:
+                return f"{key} is {shown}, which lacks {', '.join(lacking)}"
+            present = [v for v in self.excludes if v in value]
+            return f"{key} is {shown}, which holds excluded {', '.join(present)}"
+        return f"{key} is {shown}"
+
+
+@dataclass(frozen=True)
+class _Budget:
+    counter: str
+    param: str
+    max: int
+
+
+@dataclass(frozen=True)
+class _Row:
+    index: int
+    rule: str
+    effect: str
+    roles: FrozenSet[str]
+    actions: FrozenSet[str]
+    scope: Tuple[Tuple[str, _Constraint], ...]  # sorted by key
+    limits: Tuple[Tuple[str, _Constraint], ...]  # sorted by key
+    budgets: Tuple[_Budget, ...]
+    obligations: Tuple[str, ...]
+    notify: Tuple[str, ...]
+    escalate_to: Optional[str]
+    except_roles: FrozenSet[str]
+    reads: Tuple[str, ...]  # every input and counter it reads: inputs, then counters
+
+
+class _Bad:
+    """A value that was given but is ill-typed (already reported)."""
+
+    def __repr__(self) -> str:
+        return "<bad>"
+
+
+_BAD = _Bad()
+_Value = Union[int, bool, str, FrozenSet[str], _Bad]
+
+
+# ---------------------------------------------------------------------------
+# Loading.
+
+
+def _constraint(
+    value: object, path: str, inp: _Input, limit: bool
+) -> _Constraint:
+    obj = _object(value, path)
+    keys = {k for k, v in obj.items() if v is not None}
+    if set(obj) <= {"min", "max"}:
+        kind = "interval"
+    elif set(obj) == {"in"}:
+        kind = "in"
+    elif set(obj) == {"eq"}:
+        kind = "eq"
+    elif set(obj) <= {"contains", "excludes"}:
+        kind = "set"
+    else:
+        _fail(
+            path,
+            "is not a constraint: expected {min, max}, {in}, {eq} or {contains, excludes}, "
+            f"got the fields {', '.join(sorted(obj))}",
+        )
+    integer = inp.type == "counter" or inp.type in _INTEGER_TYPES
+    if limit and (kind != "interval" or not integer):
+        _fail(path, "a limit must be an interval on an integer input or a counter")
+    if kind == "interval":
+        if not integer:
+            _fail(path, f"an interval does not apply to an input of type {_quote(inp.type)}")
+        low = _integer(obj["min"], f"{path}.min") if "min" in keys else None
+        high = _integer(obj["max"], f"{path}.max") if "max" in keys else None
+        if low is None and high is None:
+            _fail(path, "an interval needs `min` or `max`")
+        if low is not None and high is not None and low > high:
+            _fail(path, f"`min` {low} is above `max` {high}")
+        return _Constraint("interval", min=low, max=high)
+    if kind == "in":
+        if inp.type != "enum":
+            _fail(path, f"`in` does not apply to an input of type {_quote(inp.type)}")
+        variants = _strings(obj["in"], f"{path}.in")
+        if not variants:
+            _fail(f"{path}.in", "must list at least one variant")
+        _listed(variants, inp, f"{path}.in")
+        return _Constraint("in", variants=tuple(sorted(set(variants))))
+    if kind == "eq":
+        if inp.type != "bool":
+            _fail(path, f"`eq` does not apply to an input of type {_quote(inp.type)}")
+        if not isinstance(obj["eq"], bool):
+            _fail(f"{path}.eq", f"must be true or false, not {_show(obj['eq'])}")
+        return _Constraint("eq", eq=obj["eq"])
+    if inp.type != "set":
+        _fail(path, f"`contains`/`excludes` do not apply to an input of type {_quote(inp.type)}")
+    if not keys:
+        _fail(path, "a set constraint needs `contains` or `excludes`")
+    contains = _strings(obj["contains"], f"{path}.contains") if "contains" in keys else []
+    excludes = _strings(obj["excludes"], f"{path}.excludes") if "excludes" in keys else []
+    _listed(contains, inp, f"{path}.contains")
+    _listed(excludes, inp, f"{path}.excludes")
+    return _Constraint(
+        "set",
+        contains=tuple(sorted(set(contains))),
+        excludes=tuple(sorted(set(excludes))),
+    )
+
+
+def _listed(variants: Iterable[str], inp: _Input, path: str) -> None:
+    for v in variants:
+        if v not in inp.values:
+            _fail(path, f"{_quote(v)} is not a variant of {inp.key} ({', '.join(inp.values)})")
+
+
+class Table:
+    """A validated ``remit.table/1`` decision table, ready to decide requests.
+
+    Load it with :meth:`load`, :meth:`from_json` or :meth:`from_dict`; each
+    raises :class:`TableError` naming the problem when the table is not
+    valid. A loaded table is immutable and may be shared between threads.
+    """
+
+    def __init__(self, table: Mapping[str, Any]) -> None:
+        """Prefer :meth:`from_dict`; this validates ``table`` the same way."""
+        t = _object(table, "table")
+        if "format" not in t:
+            _fail("table", f'lacks the field `format`; expected "format": "{FORMAT}"')
+        fmt = t["format"]
+        if not isinstance(fmt, str):
+            _fail("format", f"must be a string, not {_json_kind(fmt)}")
+        if fmt != FORMAT:
+            _fail(
+                "format",
+                f"unsupported table format {_quote(fmt)}: this evaluator reads {_quote(FORMAT)}",
+            )
+        _fields(
+            t,
+            "table",
+            (
+                "format",
+                "policy",
+                "digest",
+                "default",
+                "roles",
+                "actions",
+                "inputs",
+                "counters",
+                "obligations",
+                "rows",
+            ),
+            ("currency",),
+        )
+
+        policy = _object(t["policy"], "policy")
+        _fields(policy, "policy", ("name",), ("version",))
+        self.policy_name: str = _string(policy["name"], "policy.name")
+        """The policy's name."""
+        version = policy.get("version")
+        self.policy_version: Optional[str] = (
+            None if version is None else _string(version, "policy.version")
+        )
+        """The policy's version, or ``None``."""
+        self.digest: str = _string(t["digest"], "digest")
+        """The table's content digest (``sha256:…``), as written."""
+
+        currency = t.get("currency")
+        self.currency: Optional[Tuple[str, int]] = None
+        """``(code, scale)``, or ``None`` when the policy uses no money."""
+        if currency is not None:
+            cur = _object(currency, "currency")
+            _fields(cur, "currency", ("code", "scale"))
+            scale = _integer(cur["scale"], "currency.scale", minimum=0)
+            if scale > _U32_MAX:
+                _fail("currency.scale", f"must be at most {_U32_MAX}, not {scale}")
+            self.currency = (_string(cur["code"], "currency.code"), scale)
+
+        default = _object(t["default"], "default")
+        _fields(default, "default", ("effect",))
+        if default["effect"] != "deny":
+            _fail("default.effect", f'must be "deny" in {FORMAT}, not {_show(default["effect"])}')
+
+        roles = _object(t["roles"], "roles")
+        self._roles: Dict[str, Tuple[str, ...]] = {}
+        for name, ancestors in roles.items():
+            self._roles[name] = tuple(_strings(ancestors, f"roles.{name}"))
+        for name, ancestors_ in self._roles.items():
+            for a in ancestors_:
+                if a not in self._roles:
+                    _fail(f"roles.{name}", f"lists the unknown ancestor {_quote(a)}")
+
+        inputs = _object(t["inputs"], "inputs")
+        self._inputs: Dict[str, _Input] = {}
+        for key, info_ in inputs.items():
+            path = f"inputs.{key}"
+            info = _object(info_, path)
+            _fields(info, path, ("type",), ("values",))
+            prefix, dot, field = key.partition(".")
+            if not dot or prefix not in ("customer", "context", "param") or not field:
+                _fail(path, "an input key must be `customer.NAME`, `context.NAME` or `param.NAME`")
+            ty = _string(info["type"], f"{path}.type")
+            if ty not in _INPUT_TYPES:
+                _fail(f"{path}.type", f"unknown input type {_quote(ty)}")
+            values: List[str] = []
+            if info.get("values") is not None:
+                if ty not in ("enum", "set"):
+                    _fail(f"{path}.values", f"a {_quote(ty)} input lists no variants")
+                values = _strings(info["values"], f"{path}.values")
+            if ty in ("enum", "set") and not values:
+                _fail(path, f"an {ty} input must list its `values`")
+            section = "params" if prefix == "param" else prefix
+            self._inputs[key] = _Input(key, section, field, ty, tuple(values))
+
+        actions = _object(t["actions"], "actions")
+        self._actions: Dict[str, Dict[str, str]] = {}
+        for name, info_ in actions.items():
+            path = f"actions.{name}"
+            info = _object(info_, path)
+            _fields(info, path, ("params",))
+            params: Dict[str, str] = {}
+            for p, ty_ in _object(info["params"], f"{path}.params").items():
+                ty = _string(ty_, f"{path}.params.{p}")
+                if ty not in _INPUT_TYPES:
+                    _fail(f"{path}.params.{p}", f"unknown input type {_quote(ty)}")
+                declared = self._inputs.get(f"param.{p}")
+                if declared is None:
+                    _fail(f"{path}.params.{p}", f"`inputs` has no `param.{p}`")
+                if declared.type != ty:
+                    _fail(
+                        f"{path}.params.{p}",
+                        f"is {_quote(ty)} but the input `param.{p}` is {_quote(declared.type)}",
+                    )
+                params[p] = ty
+            self._actions[name] = params
+
+        counters = _object(t["counters"], "counters")
+        self._counters: Dict[str, _Input] = {}
+        self._counter_info: Dict[str, CounterInfo] = {}
+        for cid, info_ in counters.items():
+            path = f"counters.{cid}"
+            info = _object(info_, path)
+            _fields(info, path, ("per", "actions", "measure", "window_minutes"))
+            per, measure = info["per"], info["measure"]
+            if per not in ("customer", "employee"):
+                _fail(f"{path}.per", f'must be "customer" or "employee", not {_show(info["per"])}')
+            counted = _strings(info["actions"], f"{path}.actions")
+            for a in counted:
+                if a not in self._actions:
+                    _fail(f"{path}.actions", f"names the unknown action {_quote(a)}")
+            if measure not in ("count", "sum"):
+                _fail(f"{path}.measure", f'must be "count" or "sum", not {_show(info["measure"])}')
+            window = _integer(info["window_minutes"], f"{path}.window_minutes", minimum=1)
+            if cid in self._inputs:
+                _fail(path, "a counter id cannot also be an input key")
+            self._counters[cid] = _Input(cid, "usage", cid, "counter")
+            self._counter_info[cid] = {
+                "per": per,
+                "actions": counted,
+                "measure": measure,
+                "window_minutes": window,
+            }
+
+        obligations = _object(t["obligations"], "obligations")
+        for name, text in obligations.items():
+            _string(text, f"obligations.{name}")
+        self._obligations: Dict[str, str] = dict(obligations)
+
+        rows = t["rows"]
+        if not isinstance(rows, list):
+            _fail("rows", f"must be an array, not {_json_kind(rows)}")
+        self._rows: List[_Row] = [self._row(i, r) for i, r in enumerate(rows)]
+        self._groups: Dict[Tuple[str, str], List[_Row]] = {}
+        for row in self._rows:
+            for role in sorted(row.roles):
+                for action in sorted(row.actions):
+                    self._groups.setdefault((role, action), []).append(row)
+        self._group_reads: Dict[Tuple[str, str], Tuple[str, ...]] = {
+            k: tuple(sorted({key for r in rows_ for key in r.reads}))
+            for k, rows_ in self._groups.items()
+        }
+
+    def _row(self, index: int, value: object) -> _Row:
+        path = f"rows[{index}]"
+        row = _object(value, path)
+        _fields(
+            row,
+            path,
+            ("rule", "effect", "roles", "actions", "scope", "limits", "budgets", "obligations", "notify"),
+            ("source", "escalation"),
+        )
+        rule = _string(row["rule"], f"{path}.rule")
+        path = f"rows[{index}] (rule {_quote(rule)})"
+        source = row.get("source")
+        if source is not None:
+            src = _object(source, f"{path}.source")
+            _fields(src, f"{path}.source", ("file", "line", "column"))
+            _string(src["file"], f"{path}.source.file")
+            for field in ("line", "column"):
+                _unsigned(src[field], f"{path}.source.{field}")
+        effect = _string(row["effect"], f"{path}.effect")
+        if effect not in _EFFECTS:
+            _fail(f"{path}.effect", f'must be "permit", "forbid" or "escalate", not {_show(effect)}')
+        roles = _strings(row["roles"], f"{path}.roles")
+        for r in roles:
+            if r not in self._roles:
+                _fail(f"{path}.roles", f"names the unknown role {_quote(r)}")
+        actions = _strings(row["actions"], f"{path}.actions")
+        for a in actions:
+            if a not in self._actions:
+                _fail(f"{path}.actions", f"names the unknown action {_quote(a)}")
+
+        def read(key: str, where: str) -> _Input:
+            inp = self._inputs.get(key) or self._counters.get(key)
+            if inp is None:
+                _fail(where, f"reads {_quote(key)}, which is neither a declared input nor a counter")
+            if inp.section == "params":
+                for a in actions:
+                    if inp.field not in self._actions[a]:
+                        _fail(where, f"reads {_quote(key)}, but the action {_quote(a)} has no parameter {_quote(inp.field)}")
+            return inp
+
+        scope: List[Tuple[str, _Constraint]] = []
+        for key, c in sorted(_object(row["scope"], f"{path}.scope").items()):
+            inp = read(key, f"{path}.scope")
+            scope.append((key, _constraint(c, f"{path}.scope.{key}", inp, False)))
+        limits: List[Tuple[str, _Constraint]] = []
+        for key, c in sorted(_object(row["limits"], f"{path}.limits").items()):
+            inp = read(key, f"{path}.limits")
+            limits.append((key, _constraint(c, f"{path}.limits.{key}", inp, True)))
+        budgets_ = row["budgets"]
+        if not isinstance(budgets_, list):
+            _fail(f"{path}.budgets", f"must be an array, not {_json_kind(budgets_)}")
+        budgets: List[_Budget] = []
+        for j, b_ in enumerate(budgets_):
+            bpath = f"{path}.budgets[{j}]"
+            b = _object(b_, bpath)
+            _fields(b, bpath, ("counter", "param", "max"))
+            counter = _string(b["counter"], f"{bpath}.counter")
+            if counter not in self._counters:
+                _fail(f"{bpath}.counter", f"names the unknown counter {_quote(counter)}")
+            param = _string(b["param"], f"{bpath}.param")
+            declared = self._inputs.get(param)
+            if declared is None or declared.section != "params" or declared.type != "money":
+                _fail(f"{bpath}.param", f"{_quote(param)} is not a `money` parameter input")
+            read(param, f"{bpath}.param")
+            budgets.append(_Budget(counter, param, _integer(b["max"], f"{bpath}.max")))
+        if effect != "permit" and (limits or budgets):
+            _fail(path, f"only `permit` rows have `limits` and `budgets`, this row is {_quote(effect)}")
+        obligations = _strings(row["obligations"], f"{path}.obligations")
+        for o in obligations:
+            if o not in self._obligations:
+                _fail(f"{path}.obligations", f"names the unknown obligation {_quote(o)}")
+        notify = _strings(row["notify"], f"{path}.notify")
+        for r in notify:
+            if r not in self._roles:
+                _fail(f"{path}.notify", f"names the unknown role {_quote(r)}")
+        escalation = row.get("escalation")
+        to: Optional[str] = None
+        except_roles: List[str] = []
+        if escalation is None:
+            if effect == "escalate":
+                _fail(f"{path}.escalation", "an `escalate` row needs an `escalation`, not null")
+        else:
+            if effect == "forbid":
+                _fail(f"{path}.escalation", "a `forbid` row cannot escalate")
+            epath = f"{path}.escalation"
+            e = _object(escalation, epath)
+            _fields(e, epath, ("to", "except_roles"))
+            to = _string(e["to"], f"{epath}.to")
+            except_roles = _strings(e["except_roles"], f"{epath}.except_roles")
+            for r in [to, *except_roles]:
+                if r not in self._roles:
+                    _fail(epath, f"names the unknown role {_quote(r)}")
+
+        # Inputs by key, then counters by id: `explain` names the first one
+        # missing or ill-typed (the Rust evaluator's order).
+        reads = sorted(
+            {k for k, _ in scope}
+            | {k for k, _ in limits}
+            | {k for b in budgets for k in (b.counter, b.param)},
+            key=lambda k: (k in self._counters, k),
+        )
+        return _Row(
+            index=index,
+            rule=rule,
+            effect=effect,
+            roles=frozenset(roles),
+            actions=frozenset(actions),
+            scope=tuple(scope),
+            limits=tuple(limits),
+            budgets=tuple(budgets),
+            obligations=tuple(obligations),
+            notify=tuple(notify),
+            escalate_to=to,
+            except_roles=frozenset(except_roles),
+            reads=tuple(reads),
+        )
+
+    # -- constructors ------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, table: Mapping[str, Any]) -> Table:
+        """Loads a table from parsed JSON (``dict``); raises :class:`TableError`."""
+        return cls(table)
+
+    @classmethod
+    def from_json(cls, text: Union[str, bytes]) -> Table:
+        """Loads a table from JSON text; raises :class:`TableError`."""
+
+        def no_constant(name: str) -> NoReturn:
+            raise TableError(f"the table is not valid JSON: {name} is not a JSON number")
+
+        try:
+            value = json.loads(text, parse_constant=no_constant)
+        except (ValueError, RecursionError) as e:
+            if isinstance(e, TableError):
+                raise
+            raise TableError(f"the table is not valid JSON: {e}") from None
+        return cls(value)
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike[str]]) -> Table:
+        """Loads a table from a JSON file; raises :class:`TableError`
+        (also when the file cannot be read)."""
+        try:
+            with open(path, "rb") as f:
+                text = f.read()
+        except OSError as e:
+            raise TableError(f"cannot read the table {os.fspath(path)}: {e}") from None
+        return cls.from_json(text)
+
+    # -- introspection -----------------------------------------------------
+
+    @property
+    def roles(self) -> Dict[str, List[str]]:
+        """Every role mapped to all its ancestors."""
+        return {r: list(a) for r, a in self._roles.items()}
+
+    @property
+    def actions(self) -> Dict[str, Dict[str, str]]:
+        """Every action mapped to its parameters and their input types."""
+        return {a: dict(p) for a, p in self._actions.items()}
+
+    @property
+    def counters(self) -> Dict[str, CounterInfo]:
+        """Every usage counter a row may read: id mapped to who it counts
+        (``per``), which ``actions``, the ``measure`` and ``window_minutes``."""
+        return {
+            cid: {**info, "actions": list(info["actions"])}
+            for cid, info in sorted(self._counter_info.items())
+        }
+
+    @property
+    def obligations(self) -> Dict[str, str]:
+        """Obligation name mapped to its description."""
+        return dict(self._obligations)
+
+    def counters_for(self, role: str, action: str) -> List[str]:
+        """The counters that requests for ``role`` and ``action`` must supply
+        in ``usage`` (the counters the candidate rows read), sorted."""
+        reads = self._group_reads.get((role, action), ())
+        return [k for k in reads if k in self._counters]
+
+    # -- evaluation --------------------------------------------------------
+
+    def decide(self, request: object) -> Decision:
+        """Decides a request (a parsed JSON value). Never raises: a bad
+        request is a ``deny`` with every problem listed in ``errors``."""
+        decision, _ = self._run(request, trace=False)
+        return decision
+
+    def explain(self, request: object) -> Explanation:
+        """Decides a request and adds ``trace``: how each candidate row fared,
+        in row order."""
+        decision, trace = self._run(request, trace=True)
+        return {
+            "decision": decision["decision"],
+            "escalate_to": decision["escalate_to"],
+            "obligations": decision["obligations"],
+            "notify": decision["notify"],
+            "rules": decision["rules"],
+            "errors": decision["errors"],
+            "trace": trace,
+        }
+
+    def decide_json(self, text: Union[str, bytes]) -> Decision:
+        """Decides a request given as JSON text; text that is not JSON is a
+        ``malformed_request``."""
+        try:
+            request = json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, RecursionError):
+            return _deny([_error("malformed_request", None, "the request is not valid JSON")])
+        return self.decide(request)
+
+    def _run(self, request: object, trace: bool) -> Tuple[Decision, List[TraceEntry]]:
+        errors: List[RequestError] = []
+        if not isinstance(request, dict):
+            errors.append(
+                _error(
+                    "malformed_request",
+                    None,
+                    "the request must be a JSON object with `role` and `action`",
+                )
+            )
+            return _deny(errors), []
+
+        role = self._name(request, "role", self._roles, "unknown_role", errors)
+        action = self._name(request, "action", self._actions, "unknown_action", errors)
+
+        sections: Dict[str, Dict[Any, Any]] = {}
+        for name in _SECTIONS:
+            if name not in request:
+                sections[name] = {}
+                continue
+            value = request[name]
+            if isinstance(value, dict):
+                sections[name] = value
+            else:
+                sections[name] = {}
+                errors.append(
+                    _error(
+                        "malformed_request",
+                        name,
+                        f"`{name}` must be a JSON object, not {_json_kind(value)}",
+                    )
+                )
+
+        # Step 1: every value given for a known input must be well-typed.
+        values: Dict[str, _Value] = {}
+        raw: Dict[str, object] = {}
+        for name in ("customer", "context"):
+            for field, value in sections[name].items():
+                if not isinstance(field, str):
+                    continue
+                inp = self._inputs.get(f"{name}.{field}")
+                if inp is not None:
+                    values[inp.key] = _typed(inp, value, errors)
+                    raw[inp.key] = value
+        if action is not None:
+            params = sections["params"]
+            for field in self._actions[action]:
+                if field in params:
+                    inp = self._inputs[f"param.{field}"]
+                    values[inp.key] = _typed(inp, params[field], errors)
+                    raw[inp.key] = params[field]
+
+        # Step 2: the candidate rows, and every input and counter they read.
+        candidates: List[_Row] = []
+        if role is not None and action is not None:
+            candidates = self._groups.get((role, action), [])
+            usage = sections["usage"]
+            for key in self._group_reads.get((role, action), ()):
+                counter = self._counters.get(key)
+                if counter is not None and key in usage:
+                    values[key] = _typed(counter, usage[key], errors)
+                    raw[key] = usage[key]
+                if key not in values:
+                    inp = counter or self._inputs[key]
+                    where = "usage" if counter is not None else inp.section
+                    errors.append(
+                        _error(
+                            "missing_input",
+                            key,
+                            f"`{where}` has no {_quote(inp.field)}, which a candidate row reads",
+                        )
+                    )
+
+        errors = _sorted_errors(errors)
+        entries: List[TraceEntry] = []
+        forbids: List[_Row] = []
+        permits: List[_Row] = []
+        escalations: List[_Row] = []
+        for row in candidates:
+            outcome, constraint, detail = _outcome(row, values, raw)
+            if trace:
+                entries.append(
+                    {
+                        "rule": row.rule,
+                        "row": row.index,
+                        "effect": row.effect,
+                        "outcome": outcome,
+                        "constraint": constraint,
+                        "detail": detail,
+                    }
+                )
+            escalates = row.escalate_to is not None and role not in row.except_roles
+            if row.effect == "forbid" and outcome == "matched":
+                forbids.append(row)
+            elif row.effect == "permit" and outcome == "matched":
+                permits.append(row)
+            elif row.effect == "permit" and outcome == "limit_failed" and escalates:
+                escalations.append(row)
+            elif row.effect == "escalate" and outcome == "matched" and escalates:
+                escalations.append(row)
+
+        if errors:
+            return _deny(errors), entries
+        if forbids:
+            decision = _deny([])
+            decision["rules"] = _union([r.rule] for r in forbids)
+            return decision, entries
+        if permits:
+            return {
+                "decision": "permit",
+                "escalate_to": [],
+                "obligations": _union(r.obligations for r in permits),
+                "notify": _union(r.notify for r in permits),
+                "rules": _union([r.rule] for r in permits),
+                "errors": [],
+            }, entries
+        if escalations:
+            return {
+                "decision": "escalate",
+                "escalate_to": _union([r.escalate_to or ""] for r in escalations),
+                "obligations": [],
+                "notify": _union(r.notify for r in escalations),
+                "rules": _union([r.rule] for r in escalations),
+                "errors": [],
+            }, entries
+        return _deny([]), entries
+
+    @staticmethod
+    def _name(
+        request: Mapping[Any, Any],
+        field: str,
+        known: Mapping[str, object],
+        unknown_kind: str,
+        errors: List[RequestError],
+    ) -> Optional[str]:
+        if field not in request:
+            errors.append(_error("malformed_request", field, f"the request has no `{field}`"))
+            return None
+        value = request[field]
+        if not isinstance(value, str):
+            errors.append(
+                _error(
+                    "malformed_request",
+                    field,
+                    f"`{field}` must be a string, not {_json_kind(value)}",
+                )
+            )
+            return None
+        if value not in known:
+            errors.append(
+                _error(unknown_kind, field, f"the table has no {field} {_quote(value)}")
+            )
+            return None
+        return value
+
+    def __repr__(self) -> str:
+        return (
+            f"<remit_table.Table {self.policy_name} {self.policy_version or ''} "
+            f"{len(self._rows)} rows {self.digest}>"
+        )
+
+
+# ---------------------------------------------------------------------------
+# Evaluation helpers.
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _error(kind: str, input: Optional[str], message: str) -> RequestError:
+    return {"kind": kind, "input": input, "message": message}
+
+
+def _deny(errors: List[RequestError]) -> Decision:
+    return {
+        "decision": "deny",
+        "escalate_to": [],
+        "obligations": [],
+        "notify": [],
+        "rules": [],
+        "errors": errors,
+    }
+
+
+def _sorted_errors(errors: List[RequestError]) -> List[RequestError]:
+    """Sorted by input (``null`` first), then kind; each problem once."""
+    seen: Set[Tuple[Optional[str], str]] = set()
+    out: List[RequestError] = []
+    for e in sorted(
+        errors,
+        key=lambda e: (e["input"] is not None, e["input"] or "", e["kind"]),
+    ):
+        k = (e["input"], e["kind"])
+        if k not in seen:
+            seen.add(k)
+            out.append(e)
+    return out
+
+
+def _union(lists: Iterable[Iterable[str]]) -> List[str]:
+    return sorted({x for xs in lists for x in xs})
+
+
+def _typed(inp: _Input, value: object, errors: List[RequestError]) -> _Value:
+    def wrong(expected: str) -> _Bad:
+        errors.append(
+            _error(
+                "wrong_type",
+                inp.key,
+                f"{inp.key} must be {expected}, not {_show(value)}",
+            )
+        )
+        return _BAD
+
+    if inp.type == "counter":
+        if _is_int(value) and isinstance(value, int) and value >= 0:
+            return value
+        return wrong("a non-negative integer")
+    if inp.type == "bool":
+        return value if isinstance(value, bool) else wrong("true or false")
+    if inp.type in _INTEGER_TYPES:
+        if _is_int(value) and isinstance(value, int):
+            return value
+        return wrong(
+            {
+                "money": "an integer number of minor units",
+                "duration": "an integer number of minutes",
+            }.get(inp.type, "an integer")
+        )
+    if inp.type == "enum":
+        if not isinstance(value, str):
+            return wrong(f"a string, one of {', '.join(inp.values)}")
+        if value not in inp.values:
+            errors.append(
+                _error(
+                    "unknown_variant",
+                    inp.key,
+                    f"{inp.key}: {_show(value)} is not one of {', '.join(inp.values)}",
+                )
+            )
+            return _BAD
+        return value
+    # set
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return wrong(f"an array of strings, each one of {', '.join(inp.values)}")
+    unknown = [v for v in value if v not in inp.values]
+    if unknown:
+        errors.append(
+            _error(
+                "unknown_variant",
+                inp.key,
+                f"{inp.key}: {', '.join(_show(v) for v in unknown)} not one of {', '.join(inp.values)}",
+            )
+        )
+        return _BAD
+    return frozenset(value)
+
+
+def _outcome(
+    row: _Row, values: Mapping[str, _Value], raw: Mapping[str, object]
+) -> Tuple[str, Optional[str], str]:
+    for key in row.reads:
+        value = values.get(key)
+        if value is None:
+            return "invalid", key, f"{key} is missing"
+        if isinstance(value, _Bad):
+            return "invalid", key, f"{key} is {_show(raw.get(key))}, which is ill-typed"
+    for key, c in row.scope:
+        if not c.holds(values[key]):
+            return "scope_failed", key, c.why_not(key, _show(raw.get(key)), values[key])
+    for key, c in row.limits:
+        if not c.holds(values[key]):
+            return "limit_failed", key, c.why_not(key, _show(raw.get(key)), values[key])
+    for b in row.budgets:
+        used, amount = values[b.counter], values[b.param]
+        assert isinstance(used, int) and isinstance(amount, int)
+        if used + amount > b.max:
+            return (
+                "limit_failed",
+                b.counter,
+                f"{b.counter} is {used} and {b.param} is {amount}: "
+                f"together {used + amount}, above the budget {b.max}",
+            )
+    return "matched", None, "every constraint holds"

@@ -1,0 +1,22 @@
+/**
+ * Evaluate Remit decision tables (`remit.table/1`) in TypeScript and
+ * JavaScript. See `docs/table-format.md` in the Remit repository for the
+ * format and the exact semantics, and this package's README for how a
+ * service uses it.
+ */
+
+export {
+  FORMAT,
+  Table,
+  TableError,
+  compareCodePoints,
+  type CounterInfo,
+  type Decision,
+  type Effect,
+  type ErrorKind,
+  type Explanation,
+  type RequestError,
+  type RowOutcome,
+  type TraceEntry,
+} from "./table.js";
+export { JsonFloat, JsonSyntaxError, parseJSON, stringifyJSON, type JsonValue } from "./json.js";

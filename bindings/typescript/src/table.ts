@@ -1,0 +1,937 @@
+/**
+ * Loading and evaluating `remit.table/1` decision tables.
+ *
+ * The normative description of the format, of requests, decisions, errors,
+ * `explain` and table validation is `docs/table-format.md` in the Remit
+ * repository; this module follows it exactly and is checked against the
+ * shared conformance suite in `tests/conformance/`.
+ */
+
+import { readFileSync } from "node:fs";
+import { JsonFloat, parseJSON, stringifyJSON } from "./json.js";
+
+/** The only table format this evaluator reads. */
+export const FORMAT = "remit.table/1";
+
+/** What kind of problem a request has. */
+export type ErrorKind =
+  | "malformed_request"
+  | "unknown_role"
+  | "unknown_action"
+  | "missing_input"
+  | "wrong_type"
+  | "unknown_variant";
+
+/** One problem with a request; `message` is for people only. */
+export interface RequestError {
+  kind: ErrorKind;
+  input: string | null;
+  message: string;
+}
+
+/** The decision object of docs/table-format.md ("Decisions"). */
+export interface Decision {
+  decision: "permit" | "deny" | "escalate";
+  escalate_to: string[];
+  obligations: string[];
+  notify: string[];
+  rules: string[];
+  errors: RequestError[];
+}
+
+/** A row's effect. */
+export type Effect = "permit" | "forbid" | "escalate";
+
+/** How one candidate row fared. */
+export type RowOutcome = "matched" | "scope_failed" | "limit_failed" | "invalid";
+
+/** One entry of an explanation. */
+export interface TraceEntry {
+  rule: string;
+  row: number;
+  effect: Effect;
+  outcome: RowOutcome;
+  constraint: string | null;
+  detail: string;
+}
+
+/** A decision plus one trace entry per candidate row, in row order. */
+export interface Explanation extends Decision {
+  trace: TraceEntry[];
+}
+
+/** A usage counter the caller supplies (docs/table-format.md, "Counters"). */
+export interface CounterInfo {
+  per: "customer" | "employee";
+  actions: string[];
+  measure: "count" | "sum";
+  window_minutes: number;
+}
+
+/** The table cannot be loaded: it is not a valid `remit.table/1`. */
+export class TableError extends Error {
+  override name = "TableError";
+}
+
+// ---------------------------------------------------------------------------
+// Helpers.
+
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+const U32_MAX = 2n ** 32n - 1n;
+const U64_MAX = 2n ** 64n - 1n;
+const INPUT_TYPES = ["bool", "int", "money", "duration", "enum", "set"];
+const INTEGER_TYPES = new Set(["int", "money", "duration"]);
+const EFFECTS: readonly string[] = ["permit", "forbid", "escalate"];
+const SECTIONS = ["customer", "context", "params", "usage"] as const;
+
+type Obj = Record<string, unknown>;
+
+function isObject(v: unknown): v is Obj {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function has(o: Obj, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, key);
+}
+
+/** Whether a request gives `key`: an own property whose value is not
+ * `undefined` (which `JSON.stringify` leaves out, so it reads as absent,
+ * as it would once the request is sent as JSON). */
+function given(o: Obj, key: string): boolean {
+  return has(o, key) && o[key] !== undefined;
+}
+
+function get(o: Obj, key: string): unknown {
+  return has(o, key) ? o[key] : undefined;
+}
+
+/** A JSON integer that fits in a signed 64-bit integer, as a bigint. */
+function toInt(v: unknown): bigint | undefined {
+  if (typeof v === "number") return Number.isSafeInteger(v) ? BigInt(v) : undefined;
+  if (typeof v === "bigint") return v >= I64_MIN && v <= I64_MAX ? v : undefined;
+  return undefined;
+}
+
+/** Orders strings by Unicode code point, as Rust and Python do. */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (D800-DFFF) encode code points above FFFF: move them above
+    // E000-FFFF, which move down into the gap.
+    x = x >= 0xe000 ? x - 0x800 : x >= 0xd800 ? x + 0x2000 : x;
+    y = y >= 0xe000 ? y - 0x800 : y >= 0xd800 ? y + 0x2000 : y;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+function sorted(names: Iterable<string>): string[] {
+  return [...new Set(names)].sort(compareCodePoints);
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return "missing";
+  let text: string;
+  try {
+    text = stringifyJSON(v);
+  } catch {
+    return `a ${typeof v}`;
+  }
+  return text.length <= 200 ? text : text.slice(0, 200) + "…";
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return "null";
+  if (v === undefined) return "nothing";
+  if (typeof v === "boolean") return "a boolean";
+  if (typeof v === "number" || typeof v === "bigint" || v instanceof JsonFloat) return "a number";
+  if (typeof v === "string") return "a string";
+  if (Array.isArray(v)) return "an array";
+  if (isObject(v)) return "an object";
+  return typeof v;
+}
+
+const q = (name: string): string => "`" + name + "`";
+
+function fail(path: string, message: string): never {
+  throw new TableError(path ? `${path}: ${message}` : message);
+}
+
+function object(v: unknown, path: string): Obj {
+  if (!isObject(v)) fail(path, `must be a JSON object, not ${kindOf(v)}`);
+  return v;
+}
+
+function fields(o: Obj, path: string, required: readonly string[], optional: readonly string[] = []): void {
+  for (const k of required) if (!has(o, k)) fail(path, `lacks the required field ${q(k)}`);
+  for (const k of Object.keys(o)) {
+    if (!required.includes(k) && !optional.includes(k)) fail(path, `has an unknown field ${q(k)}`);
+  }
+}
+
+function string(v: unknown, path: string): string {
+  if (typeof v !== "string") fail(path, `must be a string, not ${kindOf(v)}`);
+  return v;
+}
+
+function strings(v: unknown, path: string): string[] {
+  if (!Array.isArray(v)) fail(path, `must be an array of strings, not ${kindOf(v)}`);
+  return v.map((item, i) => string(item, `${path}[${i}]`));
+}
+
+function integer(v: unknown, path: string, minimum?: bigint): bigint {
+  const n = toInt(v);
+  if (n === undefined) fail(path, `must be a 64-bit integer, not ${show(v)}`);
+  if (minimum !== undefined && n < minimum) fail(path, `must be at least ${minimum}, not ${n}`);
+  return n;
+}
+
+/** A JSON integer from 0 to 2^64 - 1 (a source line or column). */
+function unsigned(v: unknown, path: string): bigint {
+  const n = typeof v === "number" && Number.isSafeInteger(v) ? BigInt(v) : typeof v === "bigint" ? v : undefined;
+  if (n === undefined || n < 0n || n > U64_MAX) fail(path, `must be an integer from 0 to ${U64_MAX}, not ${show(v)}`);
+  return n;
+}
+
+/** A value read from a request: typed, or `BAD` (given but ill-typed). */
+const BAD = Symbol("bad");
+type Value = bigint | boolean | string | ReadonlySet<string> | typeof BAD;
+
+interface Input {
+  key: string;
+  section: "customer" | "context" | "params" | "usage";
+  field: string;
+  type: string; // an input type, or "counter"
+  values: readonly string[];
+}
+
+type Constraint =
+  | { kind: "interval"; min: bigint | null; max: bigint | null }
+  | { kind: "in"; variants: readonly string[] }
+  | { kind: "eq"; eq: boolean }
+  | { kind: "set"; contains: readonly string[]; excludes: readonly string[] };
+
+interface Budget {
+  counter: string;
+  param: string;
+  max: bigint;
+}
+
+interface Row {
+  index: number;
+  rule: string;
+  effect: Effect;
+  roles: ReadonlySet<string>;
+  actions: ReadonlySet<string>;
+  scope: ReadonlyArray<readonly [string, Constraint]>; // sorted by key
+  limits: ReadonlyArray<readonly [string, Constraint]>; // sorted by key
+  budgets: readonly Budget[];
+  obligations: readonly string[];
+  notify: readonly string[];
+  escalateTo: string | null;
+  exceptRoles: ReadonlySet<string>;
+  reads: readonly string[];
+}
+
+function holds(c: Constraint, v: Value): boolean {
+  switch (c.kind) {
+    case "interval":
+      if (typeof v !== "bigint") return false;
+      return (c.min === null || v >= c.min) && (c.max === null || v <= c.max);
+    case "in":
+      return typeof v === "string" && c.variants.includes(v);
+    case "eq":
+      return typeof v === "boolean" && v === c.eq;
+    case "set":
+      if (!(v instanceof Set)) return false;
+      return c.contains.every((x) => v.has(x)) && !c.excludes.some((x) => v.has(x));
+  }
+}
+
+function whyNot(c: Constraint, key: string, shown: string, v: Value): string {
+  switch (c.kind) {
+    case "interval":
+      if (c.min !== null && typeof v === "bigint" && v < c.min) return `${key} is ${shown}, below the minimum ${c.min}`;
+      return `${key} is ${shown}, above the maximum ${c.max}`;
+    case "in":
+      return `${key} is ${shown}, not one of ${c.variants.join(", ")}`;
+    case "eq":
+      return `${key} is ${shown}, not ${c.eq}`;
+    case "set": {
+      if (!(v instanceof Set)) return `${key} is ${shown}`;
+      const lacking = c.contains.filter((x) => !v.has(x));
+      if (lacking.length > 0) return `${key} is ${shown}, which lacks ${lacking.join(", ")}`;
+      return `${key} is ${shown}, which holds excluded ${c.excludes.filter((x) => v.has(x)).join(", ")}`;
+    }
+  }
+}
+
+function constraint(value: unknown, path: string, inp: Input, limit: boolean): Constraint {
+  const o = object(value, path);
+  const all = Object.keys(o);
+  const present = (k: string): boolean => has(o, k) && o[k] !== null;
+  const only = (allowed: string[]): boolean => all.every((k) => allowed.includes(k));
+  let kind: Constraint["kind"];
+  if (only(["min", "max"])) kind = "interval";
+  else if (all.length === 1 && all[0] === "in") kind = "in";
+  else if (all.length === 1 && all[0] === "eq") kind = "eq";
+  else if (only(["contains", "excludes"])) kind = "set";
+  else {
+    return fail(
+      path,
+      "is not a constraint: expected {min, max}, {in}, {eq} or {contains, excludes}, " +
+        `got the fields ${all.sort(compareCodePoints).join(", ")}`,
+    );
+  }
+  const integral = inp.type === "counter" || INTEGER_TYPES.has(inp.type);
+  if (limit && (kind !== "interval" || !integral)) {
+    fail(path, "a limit must be an interval on an integer input or a counter");
+  }
+  const listed = (variants: string[], at: string): void => {
+    for (const v of variants) {
+      if (!inp.values.includes(v)) fail(at, `${q(v)} is not a variant of ${inp.key} (${inp.values.join(", ")})`);
+    }
+  };
+  switch (kind) {
+    case "interval": {
+      if (!integral) fail(path, `an interval does not apply to an input of type ${q(inp.type)}`);
+      const min = present("min") ? integer(o["min"], `${path}.min`) : null;
+      const max = present("max") ? integer(o["max"], `${path}.max`) : null;
+      if (min === null && max === null) fail(path, "an interval needs `min` or `max`");
+      if (min !== null && max !== null && min > max) fail(path, `\`min\` ${min} is above \`max\` ${max}`);
+      return { kind, min, max };
+    }
+    case "in": {
+      if (inp.type !== "enum") fail(path, `\`in\` does not apply to an input of type ${q(inp.type)}`);
+      const variants = strings(o["in"], `${path}.in`);
+      if (variants.length === 0) fail(`${path}.in`, "must list at least one variant");
+      listed(variants, `${path}.in`);
+      return { kind, variants: sorted(variants) };
+    }
+    case "eq": {
+      if (inp.type !== "bool") fail(path, `\`eq\` does not apply to an input of type ${q(inp.type)}`);
+      const eq = o["eq"];
+      if (typeof eq !== "boolean") fail(`${path}.eq`, `must be true or false, not ${show(eq)}`);
+      return { kind, eq };
+    }
+    case "set": {
+      if (inp.type !== "set") fail(path, `\`contains\`/\`excludes\` do not apply to an input of type ${q(inp.type)}`);
+      if (!present("contains") && !present("excludes")) fail(path, "a set constraint needs `contains` or `excludes`");
+      const contains = present("contains") ? strings(o["contains"], `${path}.contains`) : [];
+      const excludes = present("excludes") ? strings(o["excludes"], `${path}.excludes`) : [];
+      listed(contains, `${path}.contains`);
+      listed(excludes, `${path}.excludes`);
+      return { kind, contains: sorted(contains), excludes: sorted(excludes) };
+    }
+  }
+}
+
+function error(kind: ErrorKind, input: string | null, message: string): RequestError {
+  return { kind, input, message };
+}
+
+function deny(errors: RequestError[]): Decision {
+  return { decision: "deny", escalate_to: [], obligations: [], notify: [], rules: [], errors };
+}
+
+/** Sorted by input (`null` first), then kind; each problem once. */
+function sortErrors(errors: RequestError[]): RequestError[] {
+  const out = [...errors].sort((a, b) => {
+    if (a.input !== b.input) {
+      if (a.input === null) return -1;
+      if (b.input === null) return 1;
+      return compareCodePoints(a.input, b.input);
+    }
+    return compareCodePoints(a.kind, b.kind);
+  });
+  return out.filter((e, i) => i === 0 || e.input !== out[i - 1]!.input || e.kind !== out[i - 1]!.kind);
+}
+
+function typed(inp: Input, value: unknown, errors: RequestError[]): Value {
+  const wrong = (expected: string): typeof BAD => {
+    errors.push(error("wrong_type", inp.key, `${inp.key} must be ${expected}, not ${show(value)}`));
+    return BAD;
+  };
+  if (inp.type === "counter") {
+    const n = toInt(value);
+    return n !== undefined && n >= 0n ? n : wrong("a non-negative integer");
+  }
+  if (inp.type === "bool") return typeof value === "boolean" ? value : wrong("true or false");
+  if (INTEGER_TYPES.has(inp.type)) {
+    const n = toInt(value);
+    if (n !== undefined) return n;
+    if (typeof value === "number" && Number.isInteger(value)) {
+      return wrong("an integer (beyond 2^53, pass a bigint or use decideJSON)");
+    }
+    return wrong(
+      inp.type === "money"
+        ? "an integer number of minor units"
+        : inp.type === "duration"
+          ? "an integer number of minutes"
+          : "an integer",
+    );
+  }
+  if (inp.type === "enum") {
+    if (typeof value !== "string") return wrong(`a string, one of ${inp.values.join(", ")}`);
+    if (!inp.values.includes(value)) {
+      errors.push(error("unknown_variant", inp.key, `${inp.key}: ${show(value)} is not one of ${inp.values.join(", ")}`));
+      return BAD;
+    }
+    return value;
+  }
+  // set
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+    return wrong(`an array of strings, each one of ${inp.values.join(", ")}`);
+  }
+  const items = value as string[];
+  const unknown = items.filter((v) => !inp.values.includes(v));
+  if (unknown.length > 0) {
+    errors.push(
+      error(
+        "unknown_variant",
+        inp.key,
+        `${inp.key}: ${unknown.map((v) => show(v)).join(", ")} not one of ${inp.values.join(", ")}`,
+      ),
+    );
+    return BAD;
+  }
+  return new Set(items);
+}
+
+function outcome(
+  row: Row,
+  values: ReadonlyMap<string, Value>,
+  raw: ReadonlyMap<string, unknown>,
+): [RowOutcome, string | null, string] {
+  for (const key of row.reads) {
+    const v = values.get(key);
+    if (v === undefined) return ["invalid", key, `${key} is missing`];
+    if (v === BAD) return ["invalid", key, `${key} is ${show(raw.get(key))}, which is ill-typed`];
+  }
+  for (const [key, c] of row.scope) {
+    const v = values.get(key)!;
+    if (!holds(c, v)) return ["scope_failed", key, whyNot(c, key, show(raw.get(key)), v)];
+  }
+  for (const [key, c] of row.limits) {
+    const v = values.get(key)!;
+    if (!holds(c, v)) return ["limit_failed", key, whyNot(c, key, show(raw.get(key)), v)];
+  }
+  for (const b of row.budgets) {
+    const used = values.get(b.counter) as bigint;
+    const amount = values.get(b.param) as bigint;
+    if (used + amount > b.max) {
+      return [
+        "limit_failed",
+        b.counter,
+        `${b.counter} is ${used} and ${b.param} is ${amount}: together ${used + amount}, above the budget ${b.max}`,
+      ];
+    }
+  }
+  return ["matched", null, "every constraint holds"];
+}
+
+// ---------------------------------------------------------------------------
+// The table.
+
+/**
+ * A validated `remit.table/1` decision table, ready to decide requests.
+ *
+ * Load it with {@link Table.load}, {@link Table.fromJSON} or
+ * {@link Table.fromObject}; each throws {@link TableError} naming the
+ * problem when the table is not valid. A loaded table is immutable.
+ */
+export class Table {
+  /** The policy's name. */
+  readonly policyName: string;
+  /** The policy's version, or `null`. */
+  readonly policyVersion: string | null;
+  /** The table's content digest (`sha256:…`), as written. */
+  readonly digest: string;
+  /** The currency, or `null` when the policy uses no money. */
+  readonly currency: { readonly code: string; readonly scale: number } | null;
+
+  private readonly roleMap = new Map<string, string[]>();
+  private readonly actionMap = new Map<string, Map<string, string>>();
+  private readonly inputMap = new Map<string, Input>();
+  private readonly counterMap = new Map<string, Input>();
+  private readonly counterInfo = new Map<string, CounterInfo>();
+  private readonly obligationMap = new Map<string, string>();
+  private readonly rows: Row[];
+  private readonly groups = new Map<string, Row[]>();
+  private readonly groupReads = new Map<string, string[]>();
+
+  private constructor(value: unknown) {
+    const t = object(value, "table");
+    if (!has(t, "format")) fail("table", `lacks the field \`format\`; expected "format": "${FORMAT}"`);
+    const format = t["format"];
+    if (typeof format !== "string") fail("format", `must be a string, not ${kindOf(format)}`);
+    if (format !== FORMAT) fail("format", `unsupported table format ${q(format)}: this evaluator reads ${q(FORMAT)}`);
+    fields(
+      t,
+      "table",
+      ["format", "policy", "digest", "default", "roles", "actions", "inputs", "counters", "obligations", "rows"],
+      ["currency"],
+    );
+
+    const policy = object(t["policy"], "policy");
+    fields(policy, "policy", ["name"], ["version"]);
+    this.policyName = string(policy["name"], "policy.name");
+    const version = get(policy, "version");
+    this.policyVersion = version === undefined || version === null ? null : string(version, "policy.version");
+    this.digest = string(t["digest"], "digest");
+
+    const currency = get(t, "currency");
+    if (currency === undefined || currency === null) {
+      this.currency = null;
+    } else {
+      const c = object(currency, "currency");
+      fields(c, "currency", ["code", "scale"]);
+      const scale = integer(c["scale"], "currency.scale", 0n);
+      if (scale > U32_MAX) fail("currency.scale", `must be at most ${U32_MAX}, not ${scale}`);
+      this.currency = { code: string(c["code"], "currency.code"), scale: Number(scale) };
+    }
+
+    const dflt = object(t["default"], "default");
+    fields(dflt, "default", ["effect"]);
+    if (dflt["effect"] !== "deny") fail("default.effect", `must be "deny" in ${FORMAT}, not ${show(dflt["effect"])}`);
+
+    const roles = object(t["roles"], "roles");
+    for (const name of Object.keys(roles)) this.roleMap.set(name, strings(roles[name], `roles.${name}`));
+    for (const [name, ancestors] of this.roleMap) {
+      for (const a of ancestors) if (!this.roleMap.has(a)) fail(`roles.${name}`, `lists the unknown ancestor ${q(a)}`);
+    }
+
+    const inputs = object(t["inputs"], "inputs");
+    for (const key of Object.keys(inputs)) {
+      const path = `inputs.${key}`;
+      const info = object(inputs[key], path);
+      fields(info, path, ["type"], ["values"]);
+      const dot = key.indexOf(".");
+      const prefix = dot < 0 ? "" : key.slice(0, dot);
+      const field = dot < 0 ? "" : key.slice(dot + 1);
+      if ((prefix !== "customer" && prefix !== "context" && prefix !== "param") || field === "") {
+        fail(path, "an input key must be `customer.NAME`, `context.NAME` or `param.NAME`");
+      }
+      const type = string(info["type"], `${path}.type`);
+      if (!INPUT_TYPES.includes(type)) fail(`${path}.type`, `unknown input type ${q(type)}`);
+      let values: string[] = [];
+      const given = get(info, "values");
+      if (given !== undefined && given !== null) {
+        if (type !== "enum" && type !== "set") fail(`${path}.values`, `a ${q(type)} input lists no variants`);
+        values = strings(given, `${path}.values`);
+      }
+      if ((type === "enum" || type === "set") && values.length === 0) fail(path, `an ${type} input must list its \`values\``);
+      const section = prefix === "param" ? "params" : prefix === "customer" ? "customer" : "context";
+      this.inputMap.set(key, { key, section, field, type, values });
+    }
+
+    const actions = object(t["actions"], "actions");
+    for (const name of Object.keys(actions)) {
+      const path = `actions.${name}`;
+      const info = object(actions[name], path);
+      fields(info, path, ["params"]);
+      const params = new Map<string, string>();
+      const given = object(info["params"], `${path}.params`);
+      for (const p of Object.keys(given)) {
+        const type = string(given[p], `${path}.params.${p}`);
+        if (!INPUT_TYPES.includes(type)) fail(`${path}.params.${p}`, `unknown input type ${q(type)}`);
+        const declared = this.inputMap.get(`param.${p}`);
+        if (declared === undefined) fail(`${path}.params.${p}`, `\`inputs\` has no \`param.${p}\``);
+        if (declared.type !== type) {
+          fail(`${path}.params.${p}`, `is ${q(type)} but the input \`param.${p}\` is ${q(declared.type)}`);
+        }
+        params.set(p, type);
+      }
+      this.actionMap.set(name, params);
+    }
+
+    const counters = object(t["counters"], "counters");
+    for (const id of Object.keys(counters)) {
+      const path = `counters.${id}`;
+      const info = object(counters[id], path);
+      fields(info, path, ["per", "actions", "measure", "window_minutes"]);
+      if (info["per"] !== "customer" && info["per"] !== "employee") {
+        fail(`${path}.per`, `must be "customer" or "employee", not ${show(info["per"])}`);
+      }
+      const per = info["per"];
+      const counted = strings(info["actions"], `${path}.actions`);
+      for (const a of counted) {
+        if (!this.actionMap.has(a)) fail(`${path}.actions`, `names the unknown action ${q(a)}`);
+      }
+      const measure = info["measure"];
+      if (measure !== "count" && measure !== "sum") {
+        fail(`${path}.measure`, `must be "count" or "sum", not ${show(measure)}`);
+      }
+      const window = integer(info["window_minutes"], `${path}.window_minutes`, 1n);
+      if (this.inputMap.has(id)) fail(path, "a counter id cannot also be an input key");
+      this.counterMap.set(id, { key: id, section: "usage", field: id, type: "counter", values: [] });
+      this.counterInfo.set(id, { per, actions: counted, measure, window_minutes: Number(window) });
+    }
+
+    const obligations = object(t["obligations"], "obligations");
+    for (const name of Object.keys(obligations)) {
+      this.obligationMap.set(name, string(obligations[name], `obligations.${name}`));
+    }
+
+    const rows = t["rows"];
+    if (!Array.isArray(rows)) fail("rows", `must be an array, not ${kindOf(rows)}`);
+    this.rows = rows.map((r, i) => this.row(i, r));
+    for (const row of this.rows) {
+      for (const role of row.roles) {
+        for (const action of row.actions) {
+          const key = groupKey(role, action);
+          let group = this.groups.get(key);
+          if (group === undefined) this.groups.set(key, (group = []));
+          if (!group.includes(row)) group.push(row);
+        }
+      }
+    }
+    for (const [key, group] of this.groups) this.groupReads.set(key, sorted(group.flatMap((r) => r.reads)));
+  }
+
+  private row(index: number, value: unknown): Row {
+    let path = `rows[${index}]`;
+    const row = object(value, path);
+    fields(
+      row,
+      path,
+      ["rule", "effect", "roles", "actions", "scope", "limits", "budgets", "obligations", "notify"],
+      ["source", "escalation"],
+    );
+    const rule = string(row["rule"], `${path}.rule`);
+    path = `rows[${index}] (rule ${q(rule)})`;
+    const source = get(row, "source");
+    if (source !== undefined && source !== null) {
+      const src = object(source, `${path}.source`);
+      fields(src, `${path}.source`, ["file", "line", "column"]);
+      string(src["file"], `${path}.source.file`);
+      for (const field of ["line", "column"]) unsigned(src[field], `${path}.source.${field}`);
+    }
+    const effect = string(row["effect"], `${path}.effect`);
+    if (!EFFECTS.includes(effect)) fail(`${path}.effect`, `must be "permit", "forbid" or "escalate", not ${show(effect)}`);
+    const roles = strings(row["roles"], `${path}.roles`);
+    for (const r of roles) if (!this.roleMap.has(r)) fail(`${path}.roles`, `names the unknown role ${q(r)}`);
+    const actions = strings(row["actions"], `${path}.actions`);
+    for (const a of actions) if (!this.actionMap.has(a)) fail(`${path}.actions`, `names the unknown action ${q(a)}`);
+
+    const read = (key: string, where: string): Input => {
+      const inp = this.inputMap.get(key) ?? this.counterMap.get(key);
+      if (inp === undefined) fail(where, `reads ${q(key)}, which is neither a declared input nor a counter`);
+      if (inp.section === "params") {
+        for (const a of actions) {
+          if (!this.actionMap.get(a)!.has(inp.field)) {
+            fail(where, `reads ${q(key)}, but the action ${q(a)} has no parameter ${q(inp.field)}`);
+          }
+        }
+      }
+      return inp;
+    };
+    const constraints = (field: "scope" | "limits"): Array<readonly [string, Constraint]> => {
+      const given = object(row[field], `${path}.${field}`);
+      return Object.keys(given)
+        .sort(compareCodePoints)
+        .map((key) => {
+          const inp = read(key, `${path}.${field}`);
+          return [key, constraint(given[key], `${path}.${field}.${key}`, inp, field === "limits")] as const;
+        });
+    };
+    const scope = constraints("scope");
+    const limits = constraints("limits");
+    const givenBudgets = row["budgets"];
+    if (!Array.isArray(givenBudgets)) fail(`${path}.budgets`, `must be an array, not ${kindOf(givenBudgets)}`);
+    const budgets: Budget[] = givenBudgets.map((b_, j) => {
+      const bpath = `${path}.budgets[${j}]`;
+      const b = object(b_, bpath);
+      fields(b, bpath, ["counter", "param", "max"]);
+      const counter = string(b["counter"], `${bpath}.counter`);
+      if (!this.counterMap.has(counter)) fail(`${bpath}.counter`, `names the unknown counter ${q(counter)}`);
+      const param = string(b["param"], `${bpath}.param`);
+      const declared = this.inputMap.get(param);
+      if (declared === undefined || declared.section !== "params" || declared.type !== "money") {
+        fail(`${bpath}.param`, `${q(param)} is not a \`money\` parameter input`);
+      }
+      read(param, `${bpath}.param`);
+      return { counter, param, max: integer(b["max"], `${bpath}.max`) };
+    });
+    if (effect !== "permit" && (limits.length > 0 || budgets.length > 0)) {
+      fail(path, `only \`permit\` rows have \`limits\` and \`budgets\`, this row is ${q(effect)}`);
+    }
+    const obligations = strings(row["obligations"], `${path}.obligations`);
+    for (const o of obligations) {
+      if (!this.obligationMap.has(o)) fail(`${path}.obligations`, `names the unknown obligation ${q(o)}`);
+    }
+    const notify = strings(row["notify"], `${path}.notify`);
+    for (const r of notify) if (!this.roleMap.has(r)) fail(`${path}.notify`, `names the unknown role ${q(r)}`);
+    const escalation = get(row, "escalation");
+    let escalateTo: string | null = null;
+    let exceptRoles: string[] = [];
+    if (escalation === undefined || escalation === null) {
+      if (effect === "escalate") fail(`${path}.escalation`, "an `escalate` row needs an `escalation`, not null");
+    } else {
+      const epath = `${path}.escalation`;
+      if (effect === "forbid") fail(epath, "a `forbid` row cannot escalate");
+      const e = object(escalation, epath);
+      fields(e, epath, ["to", "except_roles"]);
+      escalateTo = string(e["to"], `${epath}.to`);
+      exceptRoles = strings(e["except_roles"], `${epath}.except_roles`);
+      for (const r of [escalateTo, ...exceptRoles]) {
+        if (!this.roleMap.has(r)) fail(epath, `names the unknown role ${q(r)}`);
+      }
+    }
+    // Inputs by key, then counters by id: `explain` names the first one
+    // missing or ill-typed (the Rust evaluator's order).
+    const keys = sorted([...scope.map(([k]) => k), ...limits.map(([k]) => k), ...budgets.flatMap((b) => [b.counter, b.param])]);
+    const reads = [...keys.filter((k) => !this.counterMap.has(k)), ...keys.filter((k) => this.counterMap.has(k))];
+    return {
+      index,
+      rule,
+      effect: effect as Effect,
+      roles: new Set(roles),
+      actions: new Set(actions),
+      scope,
+      limits,
+      budgets,
+      obligations,
+      notify,
+      escalateTo,
+      exceptRoles: new Set(exceptRoles),
+      reads,
+    };
+  }
+
+  // -- constructors ---------------------------------------------------------
+
+  /** Loads a table from a parsed JSON value; throws {@link TableError}.
+   * Integers beyond 2^53 must be `bigint`s (as {@link parseJSON} gives). */
+  static fromObject(value: unknown): Table {
+    return new Table(value);
+  }
+
+  /** Loads a table from JSON text; throws {@link TableError}. */
+  static fromJSON(text: string): Table {
+    let value: unknown;
+    try {
+      value = parseJSON(text);
+    } catch (e) {
+      throw new TableError(`the table is not valid JSON: ${(e as Error).message}`);
+    }
+    return new Table(value);
+  }
+
+  /** Loads a table from a JSON file; throws {@link TableError} (also when
+   * the file cannot be read). */
+  static load(path: string): Table {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      throw new TableError(`cannot read the table ${path}: ${(e as Error).message}`);
+    }
+    return Table.fromJSON(text);
+  }
+
+  // -- introspection --------------------------------------------------------
+
+  /** Every role mapped to all its ancestors. */
+  get roles(): Record<string, string[]> {
+    return Object.fromEntries([...this.roleMap].map(([r, a]) => [r, [...a]]));
+  }
+
+  /** Every action mapped to its parameters and their input types. */
+  get actions(): Record<string, Record<string, string>> {
+    return Object.fromEntries([...this.actionMap].map(([a, p]) => [a, Object.fromEntries(p)]));
+  }
+
+  /** Every usage counter a row may read: id mapped to who it counts
+   * (`per`), which `actions`, the `measure` and `window_minutes`. */
+  get counters(): Record<string, CounterInfo> {
+    return Object.fromEntries(
+      sorted(this.counterInfo.keys()).map((id) => {
+        const c = this.counterInfo.get(id)!;
+        return [id, { ...c, actions: [...c.actions] }];
+      }),
+    );
+  }
+
+  /** Obligation name mapped to its description. */
+  get obligations(): Record<string, string> {
+    return Object.fromEntries(this.obligationMap);
+  }
+
+  /** The counters that requests for `role` and `action` must supply in
+   * `usage` (the counters the candidate rows read), sorted. */
+  countersFor(role: string, action: string): string[] {
+    return (this.groupReads.get(groupKey(role, action)) ?? []).filter((k) => this.counterMap.has(k));
+  }
+
+  // -- evaluation -----------------------------------------------------------
+
+  /** Decides a request (a parsed JSON value). Never throws: a bad request
+   * is a `deny` with every problem listed in `errors`. */
+  decide(request: unknown): Decision {
+    return this.run(request, false)[0];
+  }
+
+  /** Decides a request and adds `trace`: how each candidate row fared, in
+   * row order. */
+  explain(request: unknown): Explanation {
+    const [decision, trace] = this.run(request, true);
+    return { ...decision, trace };
+  }
+
+  /** Decides a request given as JSON text, keeping JSON number syntax
+   * (`8e3` and `8000.0` are not integers; big integers stay exact). Text
+   * that is not JSON is a `malformed_request`. */
+  decideJSON(text: string): Decision {
+    let request: unknown;
+    try {
+      request = parseJSON(text);
+    } catch {
+      return deny([error("malformed_request", null, "the request is not valid JSON")]);
+    }
+    return this.decide(request);
+  }
+
+  private run(request: unknown, trace: boolean): [Decision, TraceEntry[]] {
+    const errors: RequestError[] = [];
+    if (!isObject(request)) {
+      errors.push(error("malformed_request", null, "the request must be a JSON object with `role` and `action`"));
+      return [deny(errors), []];
+    }
+    const role = this.name(request, "role", this.roleMap, "unknown_role", errors);
+    const action = this.name(request, "action", this.actionMap, "unknown_action", errors);
+
+    const sections: Record<(typeof SECTIONS)[number], Obj> = { customer: {}, context: {}, params: {}, usage: {} };
+    for (const name of SECTIONS) {
+      if (!given(request, name)) continue;
+      const value = request[name];
+      if (isObject(value)) sections[name] = value;
+      else errors.push(error("malformed_request", name, `\`${name}\` must be a JSON object, not ${kindOf(value)}`));
+    }
+
+    // Step 1: every value given for a known input must be well-typed.
+    const values = new Map<string, Value>();
+    const raw = new Map<string, unknown>();
+    for (const name of ["customer", "context"] as const) {
+      const section = sections[name];
+      for (const field of Object.keys(section)) {
+        const inp = this.inputMap.get(`${name}.${field}`);
+        if (inp !== undefined && given(section, field)) {
+          values.set(inp.key, typed(inp, section[field], errors));
+          raw.set(inp.key, section[field]);
+        }
+      }
+    }
+    if (action !== null) {
+      const params = sections.params;
+      for (const field of this.actionMap.get(action)!.keys()) {
+        if (given(params, field)) {
+          const inp = this.inputMap.get(`param.${field}`)!;
+          values.set(inp.key, typed(inp, params[field], errors));
+          raw.set(inp.key, params[field]);
+        }
+      }
+    }
+
+    // Step 2: the candidate rows, and every input and counter they read.
+    let candidates: Row[] = [];
+    if (role !== null && action !== null) {
+      const key = groupKey(role, action);
+      candidates = this.groups.get(key) ?? [];
+      const usage = sections.usage;
+      for (const read of this.groupReads.get(key) ?? []) {
+        const counter = this.counterMap.get(read);
+        if (counter !== undefined && given(usage, read)) {
+          values.set(read, typed(counter, usage[read], errors));
+          raw.set(read, usage[read]);
+        }
+        if (!values.has(read)) {
+          const inp = counter ?? this.inputMap.get(read)!;
+          errors.push(
+            error("missing_input", read, `\`${inp.section}\` has no ${q(inp.field)}, which a candidate row reads`),
+          );
+        }
+      }
+    }
+
+    const sortedErrors = sortErrors(errors);
+    const entries: TraceEntry[] = [];
+    const forbids: Row[] = [];
+    const permits: Row[] = [];
+    const escalations: Row[] = [];
+    for (const row of candidates) {
+      const [out, constraintKey, detail] = outcome(row, values, raw);
+      if (trace) {
+        entries.push({ rule: row.rule, row: row.index, effect: row.effect, outcome: out, constraint: constraintKey, detail });
+      }
+      const escalates = row.escalateTo !== null && !row.exceptRoles.has(role!);
+      if (row.effect === "forbid" && out === "matched") forbids.push(row);
+      else if (row.effect === "permit" && out === "matched") permits.push(row);
+      else if (row.effect === "permit" && out === "limit_failed" && escalates) escalations.push(row);
+      else if (row.effect === "escalate" && out === "matched" && escalates) escalations.push(row);
+    }
+
+    if (sortedErrors.length > 0) return [deny(sortedErrors), entries];
+    if (forbids.length > 0) return [{ ...deny([]), rules: sorted(forbids.map((r) => r.rule)) }, entries];
+    if (permits.length > 0) {
+      return [
+        {
+          decision: "permit",
+          escalate_to: [],
+          obligations: sorted(permits.flatMap((r) => r.obligations)),
+          notify: sorted(permits.flatMap((r) => r.notify)),
+          rules: sorted(permits.map((r) => r.rule)),
+          errors: [],
+        },
+        entries,
+      ];
+    }
+    if (escalations.length > 0) {
+      return [
+        {
+          decision: "escalate",
+          escalate_to: sorted(escalations.map((r) => r.escalateTo!)),
+          obligations: [],
+          notify: sorted(escalations.flatMap((r) => r.notify)),
+          rules: sorted(escalations.map((r) => r.rule)),
+          errors: [],
+        },
+        entries,
+      ];
+    }
+    return [deny([]), entries];
+  }
+
+  private name(
+    request: Obj,
+    field: "role" | "action",
+    known: ReadonlyMap<string, unknown>,
+    unknownKind: ErrorKind,
+    errors: RequestError[],
+  ): string | null {
+    if (!given(request, field)) {
+      errors.push(error("malformed_request", field, `the request has no \`${field}\``));
+      return null;
+    }
+    const value = request[field];
+    if (typeof value !== "string") {
+      errors.push(error("malformed_request", field, `\`${field}\` must be a string, not ${kindOf(value)}`));
+      return null;
+    }
+    if (!known.has(value)) {
+      errors.push(error(unknownKind, field, `the table has no ${field} ${q(value)}`));
+      return null;
+    }
+    return value;
+  }
+}
+
+function groupKey(role: string, action: string): string {
+  return JSON.stringify([role, action]);
+}
