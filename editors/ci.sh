@@ -105,13 +105,12 @@ else
   skip "python3 is not installed"
 fi
 
-step "Neovim: diagnostics from the real server (\$REMIT_BIN lsp)"
+step "Neovim: diagnostics, hover, definition and formatting from the real server (\$REMIT_BIN lsp)"
 if [ -z "${REMIT_BIN:-}" ] || [ ! -x "${REMIT_BIN:-}" ]; then
   skip "REMIT_BIN is not set to an executable"
-elif ! "$REMIT_BIN" --help 2>/dev/null | grep -Eq '^[[:space:]]+lsp([[:space:]]|$)'; then
-  skip "$REMIT_BIN has no \`lsp\` subcommand yet"
 else
-  REMIT_BIN="$(cd "$(dirname "$REMIT_BIN")" && pwd)/$(basename "$REMIT_BIN")" \
+  REMIT_NVIM_FEATURES=1 \
+    REMIT_BIN="$(cd "$(dirname "$REMIT_BIN")" && pwd)/$(basename "$REMIT_BIN")" \
     run bash editors/nvim/test/run.sh
   pass
 fi

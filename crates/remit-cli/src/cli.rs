@@ -29,6 +29,8 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Print the JSON Schema of the decision table.
     Schema,
+    /// Run the language server on stdio.
+    Lsp,
 }
 
 /// How diagnostics are printed.

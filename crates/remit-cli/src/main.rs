@@ -44,6 +44,9 @@ fn main() -> ExitCode {
         cli::Command::Fmt(args) => fmt::run(&args),
         cli::Command::Diff(args) => diff::run(&args),
         cli::Command::Doc(args) => doc::run(&args),
+        cli::Command::Lsp => remit_lsp::run_stdio()
+            .map(|()| Outcome::Clean)
+            .map_err(|e| UsageError(format!("language server: {e}"))),
         cli::Command::Schema => {
             println!(
                 "{}",

@@ -40,6 +40,49 @@ local function finish(ok, msg)
   end
 end
 
+--- With the real server (REMIT_NVIM_FEATURES=1): hover over the action of
+--- the broken rule, jump to its declaration, and format the buffer, each
+--- through Neovim's own LSP client.
+local function check_features(bufnr, client, lnum)
+  if client == nil then
+    return false, 'no `remit` client to ask for hover'
+  end
+  local line = vim.api.nvim_buf_get_lines(bufnr, lnum, lnum + 1, false)[1]
+  local col = line:find('refund', 1, true) - 1
+  local position = {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    position = { line = lnum, character = col },
+  }
+  local hover = client.request_sync('textDocument/hover', position, 5000, bufnr)
+  local contents = hover and hover.result and hover.result.contents
+  local text = type(contents) == 'table' and contents.value or tostring(contents)
+  if not (text and text:find('action refund(amount: Money)', 1, true)) then
+    return false, 'hover over `refund` did not show its declaration: ' .. vim.inspect(hover)
+  end
+  local definition = client.request_sync('textDocument/definition', position, 5000, bufnr)
+  local target = definition and definition.result
+  if target and target[1] then
+    target = target[1]
+  end
+  local declared = nil
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+    if l:find('^action refund') then
+      declared = i - 1
+    end
+  end
+  if not (target and target.range and target.range.start.line == declared) then
+    return false, ('definition of `refund` is not line %s: %s'):format(tostring(declared), vim.inspect(definition))
+  end
+  local formatting = client.request_sync('textDocument/formatting', {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    options = { tabSize = 2, insertSpaces = true },
+  }, 5000, bufnr)
+  if not (formatting and formatting.err == nil and type(formatting.result) == 'table' and #formatting.result == 0) then
+    return false, 'formatting the canonical fixture should give no edits: ' .. vim.inspect(formatting)
+  end
+  return true, 'hover, definition (line ' .. (declared + 1) .. ') and formatting answered'
+end
+
 local function run()
   -- This file is <plugin>/test/diagnostics_test.lua.
   local this = debug.getinfo(1, 'S').source:gsub('^@', '')
@@ -119,7 +162,15 @@ local function run()
   end, 100)
 
   if found then
-    return finish(true, ('line %d: %s'):format(found.lnum + 1, found.message:gsub('\n', ' ')))
+    local summary = ('line %d: %s'):format(found.lnum + 1, (found.message:gsub('\n', ' ')))
+    if os.getenv('REMIT_NVIM_FEATURES') == '1' then
+      local feature_ok, feature_msg = check_features(bufnr, attached(), expected_lnum)
+      if not feature_ok then
+        return finish(false, feature_msg)
+      end
+      summary = summary .. '; ' .. feature_msg
+    end
+    return finish(true, summary)
   end
 
   -- Explain the failure as precisely as possible.

@@ -3,13 +3,16 @@
 // Everything language-aware (diagnostics, hover, completion, formatting,
 // rename, code actions, semantic tokens) comes from the language server;
 // this file only finds the `remit` executable, starts `<path> lsp` over
-// stdio, and offers "Remit: Restart Language Server".
+// stdio, offers "Remit: Restart Language Server", and shows the tests a
+// rule's code lens counts (`remit.showTests`).
 
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import {
   LanguageClient,
+  type Location,
+  type Position,
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
@@ -130,8 +133,28 @@ async function restartClient(): Promise<void> {
   await startClient();
 }
 
+/**
+ * The command behind a rule's "N tests" code lens. The server sends the
+ * document URI, the lens position and the tests' locations as LSP JSON;
+ * VS Code's references peek view wants its own types.
+ */
+async function showTests(uri: string, position: Position, locations: Location[]): Promise<void> {
+  const current = client;
+  if (current === undefined) {
+    return;
+  }
+  const convert = current.protocol2CodeConverter;
+  await vscode.commands.executeCommand(
+    "editor.action.showReferences",
+    convert.asUri(uri),
+    convert.asPosition(position),
+    locations.map((location) => convert.asLocation(location)),
+  );
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   context.subscriptions.push(
+    vscode.commands.registerCommand("remit.showTests", showTests),
     vscode.commands.registerCommand("remit.restartServer", async () => {
       await restartClient();
       if (client?.isRunning() === true) {

@@ -246,8 +246,23 @@ end
 
 -- ------------------------------------------------------------ setup
 
+--- The command behind a rule's "N tests" code lens (`remit.showTests`,
+--- arguments: document URI, lens position, test locations): the tests go
+--- to the quickfix list.
+local function show_tests(command)
+  local locations = (command.arguments or {})[3] or {}
+  if #locations == 0 then
+    notify('no test exercises this rule')
+    return
+  end
+  local items = vim.lsp.util.locations_to_items(locations, 'utf-16')
+  vim.fn.setqflist({}, ' ', { title = 'remit: tests of this rule', items = items })
+  vim.cmd('copen')
+end
+
 function M.setup(opts)
   opts = opts or {}
+  vim.lsp.commands['remit.showTests'] = show_tests
   local cfg = vim.tbl_deep_extend('force', {}, defaults, opts)
   if opts.cmd then
     cfg.cmd = opts.cmd -- a list: replace, never merge element-wise

@@ -1,0 +1,148 @@
+//! Code lenses: "▶ run test" on each test, with a second lens resolved to
+//! the test's result ("✓ permit requiring reason_code", "✗ expected deny,
+//! got escalate to duty_manager"); "N tests" on each rule, counting the
+//! tests whose evaluation matched the rule (or hit one of its limits).
+
+use crate::snapshot::Snapshot;
+use remit_analysis::testing::TestResult;
+use remit_diagnostics::FileId;
+use remit_syntax::ast::ItemKind;
+use remit_table::RowOutcome;
+use serde_json::{json, Value};
+use tower_lsp_server::ls_types::{CodeLens, Command, Location};
+
+/// The command that runs one test: arguments `[uri, test name]`.
+pub const RUN_TEST: &str = "remit.runTest";
+/// The command that lists the tests of a rule: arguments `[uri, position,
+/// locations]`, the shape of VS Code's `editor.action.showReferences`.
+pub const SHOW_TESTS: &str = "remit.showTests";
+
+/// The lens title for a test result.
+pub fn test_title(result: &TestResult) -> String {
+    if result.passed {
+        format!("✓ {}", result.actual)
+    } else {
+        format!("✗ expected {}, got {}", result.expected, result.actual)
+    }
+}
+
+/// Whether a test's evaluation went through a rule.
+pub fn exercises(result: &TestResult, rule: &str) -> bool {
+    result.explanation.trace.iter().any(|t| {
+        t.rule == rule && matches!(t.outcome, RowOutcome::Matched | RowOutcome::LimitFailed)
+    })
+}
+
+/// The lenses of a file. Test results are left for `codeLens/resolve`.
+pub fn lenses(snapshot: &Snapshot, file: FileId) -> Vec<CodeLens> {
+    let (Some(ast), Some(uri)) = (snapshot.ast(file), snapshot.uri(file)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in &ast.items {
+        match &item.kind {
+            ItemKind::Test(t) => {
+                let Some(range) = snapshot.range(t.name.span) else {
+                    continue;
+                };
+                let args = vec![json!(uri.as_str()), json!(t.name.value)];
+                out.push(CodeLens {
+                    range,
+                    command: Some(Command::new(
+                        "▶ run test".to_string(),
+                        RUN_TEST.to_string(),
+                        Some(args),
+                    )),
+                    data: None,
+                });
+                out.push(CodeLens {
+                    range,
+                    command: None,
+                    data: Some(json!({ "uri": uri.as_str(), "test": t.name.value })),
+                });
+            }
+            ItemKind::Rule(r) => {
+                let Some(range) = snapshot.range(r.name.span) else {
+                    continue;
+                };
+                let tests: Vec<Location> = snapshot
+                    .test_results()
+                    .iter()
+                    .filter(|t| exercises(t, &r.name.name))
+                    .filter_map(|t| snapshot.location(t.span))
+                    .collect();
+                let title = match tests.len() {
+                    1 => "1 test".to_string(),
+                    n => format!("{n} tests"),
+                };
+                out.push(CodeLens {
+                    range,
+                    command: Some(Command::new(
+                        title,
+                        SHOW_TESTS.to_string(),
+                        Some(vec![
+                            json!(uri.as_str()),
+                            json!(range.start),
+                            serde_json::to_value(&tests).unwrap_or(Value::Null),
+                        ]),
+                    )),
+                    data: None,
+                });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The test a lens's `data` names, if any.
+pub fn lens_test(data: &Value) -> Option<(&str, &str)> {
+    Some((data.get("uri")?.as_str()?, data.get("test")?.as_str()?))
+}
+
+/// Fills a test lens's command with the test's result.
+pub fn resolve(snapshot: &Snapshot, mut lens: CodeLens) -> CodeLens {
+    let Some((uri, name)) = lens.data.as_ref().and_then(lens_test) else {
+        return lens;
+    };
+    let args = vec![json!(uri), json!(name)];
+    let title = match snapshot.test_results().iter().find(|r| r.name == name) {
+        Some(result) => test_title(result),
+        None => "⚠ this test has errors".to_string(),
+    };
+    lens.command = Some(Command::new(title, RUN_TEST.to_string(), Some(args)));
+    lens
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::fixture::*;
+
+    #[test]
+    fn test_and_rule_lenses() {
+        let s = snapshot(&[("hotel.remit", HOTEL)]);
+        let lenses = lenses(&s, FileId(0));
+        let titles: Vec<String> = lenses
+            .iter()
+            .map(|l| match &l.command {
+                Some(c) => c.title.clone(),
+                None => resolve(&s, l.clone()).command.unwrap().title,
+            })
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "2 tests",
+                "0 tests",
+                "0 tests",
+                "1 test",
+                "0 tests",
+                "▶ run test",
+                "✓ permit requiring reason_code",
+                "▶ run test",
+                "✗ expected escalate to duty_manager, got deny",
+            ]
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! `textDocument/formatting`: the same formatter as `remit fmt`.
+//!
+//! The answer is the smallest set of whole-line edits that turns the
+//! buffer into its canonical form (a line diff), so the client keeps the
+//! cursor, folds and marks on the lines formatting leaves alone. A buffer
+//! that does not parse is not formatted: the answer is no edits, and its
+//! syntax errors are already published as diagnostics.
+
+use crate::position::LineIndex;
+use similar::{DiffOp, TextDiff};
+use tower_lsp_server::ls_types::TextEdit;
+
+/// The edits that format `text`; empty when it is already canonical or
+/// does not parse.
+pub fn format(text: &str) -> Vec<TextEdit> {
+    match remit_fmt::format_source(text) {
+        Ok(formatted) => edits(text, &formatted),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Whole-line edits from `old` to `new`.
+fn edits(old: &str, new: &str) -> Vec<TextEdit> {
+    if old == new {
+        return Vec::new();
+    }
+    let diff = TextDiff::from_lines(old, new);
+    let index = LineIndex::new(old);
+    let old_lines = diff.old_slices();
+    let new_lines = diff.new_slices();
+    // Byte offset at which each old line starts, plus the end of the text.
+    let old_starts: Vec<usize> = std::iter::once(0)
+        .chain(old_lines.iter().scan(0, |end, line| {
+            *end += line.len();
+            Some(*end)
+        }))
+        .collect();
+    let at = |line: usize| old_starts.get(line).copied().unwrap_or(old.len());
+    diff.ops()
+        .iter()
+        .filter_map(|op| {
+            let (old_range, new_range) = match *op {
+                DiffOp::Equal { .. } => return None,
+                DiffOp::Delete {
+                    old_index,
+                    old_len,
+                    new_index,
+                } => (old_index..old_index + old_len, new_index..new_index),
+                DiffOp::Insert {
+                    old_index,
+                    new_index,
+                    new_len,
+                } => (old_index..old_index, new_index..new_index + new_len),
+                DiffOp::Replace {
+                    old_index,
+                    old_len,
+                    new_index,
+                    new_len,
+                } => (
+                    old_index..old_index + old_len,
+                    new_index..new_index + new_len,
+                ),
+            };
+            Some(TextEdit {
+                range: index.range(at(old_range.start), at(old_range.end)),
+                new_text: new_lines.get(new_range).unwrap_or_default().concat(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Applies edits (non-overlapping, in any order) to a text.
+    fn apply(text: &str, edits: &[TextEdit]) -> String {
+        let index = LineIndex::new(text);
+        let mut spans: Vec<(usize, usize, &str)> = edits
+            .iter()
+            .map(|e| {
+                (
+                    index.offset(e.range.start),
+                    index.offset(e.range.end),
+                    e.new_text.as_str(),
+                )
+            })
+            .collect();
+        spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+        let mut out = text.to_string();
+        for (start, end, new) in spans {
+            out.replace_range(start..end, new);
+        }
+        out
+    }
+
+    #[test]
+    fn canonical_text_needs_no_edits() {
+        assert!(format("role clerk\n").is_empty());
+    }
+
+    #[test]
+    fn edits_touch_only_the_lines_that_change() {
+        let text = "// the desk\nrole clerk\nrule r {permit clerk to refund\n  for any customer}\n// é ✓ after\n";
+        let edits = format(text);
+        assert_eq!(apply(text, &edits), remit_fmt::format_source(text).unwrap());
+        // The comment lines before and after the rule are left alone.
+        assert!(edits.iter().all(|e| e.range.start.line >= 2));
+        assert!(edits.iter().all(|e| e.range.end.line <= 4));
+    }
+
+    #[test]
+    fn a_missing_final_newline_is_added() {
+        let text = "role clerk";
+        let edits = format(text);
+        assert_eq!(apply(text, &edits), "role clerk\n");
+    }
+
+    #[test]
+    fn broken_text_is_left_alone() {
+        assert!(format("rule r { permit }\n").is_empty());
+    }
+}

@@ -1,0 +1,76 @@
+//! The Remit language server (TOOLING.md, "Language server").
+//!
+//! Over stdio, on tower-lsp: on every change it re-analyses the policy the
+//! document belongs to (all `.remit` files of its directory, open buffers
+//! taking precedence over disk) and publishes diagnostics for each of its
+//! files. It offers hover, go to definition, find references, rename,
+//! completion, document and workspace symbols, code actions, semantic
+//! tokens, folding ranges, code lenses for the policy's tests, and
+//! formatting with the same formatter as `remit fmt`.
+//!
+//! Layout: [`server`] answers LSP messages; [`worker`] applies edits in
+//! order and re-analyses ([`loader`]) into immutable [`snapshot`]s kept in
+//! [`state`]; one module per feature turns a snapshot into answers, with
+//! [`position`] converting byte offsets to UTF-16 positions.
+
+pub mod capabilities;
+pub mod code_actions;
+pub mod code_lens;
+pub mod completion;
+pub mod completion_context;
+pub mod describe;
+pub mod diagnostics;
+pub mod folding;
+pub mod formatting;
+pub mod hover;
+pub mod loader;
+pub mod navigation;
+pub mod position;
+pub mod rename;
+pub mod semantic_tokens;
+pub mod server;
+pub mod snapshot;
+pub mod state;
+pub mod symbols;
+pub mod transport;
+pub mod worker;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc::unbounded_channel;
+use tower_lsp_server::{LspService, Server};
+
+/// Serves LSP over a reader and a writer until the client exits or the
+/// input ends. Malformed input is answered with JSON-RPC errors and
+/// skipped ([`transport`]).
+pub async fn serve<I, O>(input: I, output: O)
+where
+    I: AsyncRead + Unpin + Send + 'static,
+    O: AsyncWrite + Unpin + Send + 'static,
+{
+    let (server_in, feed) = tokio::io::duplex(1 << 16);
+    let (server_out, drain) = tokio::io::duplex(1 << 16);
+    let (frames, to_write) = unbounded_channel();
+    let reader = tokio::spawn(transport::sanitize(input, feed, frames.clone()));
+    let splitter = tokio::spawn(transport::split(drain, frames));
+    let writer = tokio::spawn(transport::write(to_write, output));
+    let (service, socket) = LspService::new(server::Backend::new);
+    Server::new(server_in, server_out, socket)
+        .serve(service)
+        .await;
+    // The server is done (`exit`, or the input ended): stop reading, then
+    // let everything it wrote reach the client.
+    reader.abort();
+    let _ = reader.await;
+    let _ = splitter.await;
+    let _ = writer.await;
+}
+
+/// Runs the language server on standard input and output.
+pub fn run_stdio() -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    Ok(())
+}

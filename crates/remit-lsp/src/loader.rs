@@ -1,0 +1,108 @@
+//! Assembling a policy's files (open buffers over disk) and analysing them.
+//!
+//! [`input`] runs under the state lock and only copies what is open;
+//! [`load`] reads the disk and analyses, on a blocking thread.
+
+use crate::snapshot::{Snapshot, SnapshotFile};
+use crate::state::{DocKey, OpenDoc, PolicyKey, State};
+use remit_diagnostics::{LintLevels, Sources};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The open buffers of one policy, copied out of the state.
+#[derive(Debug, Clone)]
+pub struct PolicyInput {
+    /// The policy.
+    pub key: PolicyKey,
+    /// Its open documents.
+    pub open: Vec<(DocKey, OpenDoc)>,
+}
+
+impl PolicyInput {
+    /// Whether no document of the policy is open.
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+}
+
+/// Copies the open buffers of a policy.
+pub fn input(state: &State, key: &PolicyKey) -> PolicyInput {
+    let mut open: Vec<(DocKey, OpenDoc)> = state
+        .docs
+        .iter()
+        .filter(|(k, _)| &k.policy() == key)
+        .map(|(k, d)| (k.clone(), d.clone()))
+        .collect();
+    open.sort_by(|a, b| a.0.cmp(&b.0));
+    PolicyInput {
+        key: key.clone(),
+        open,
+    }
+}
+
+/// Reads the policy's other files from disk and analyses it.
+pub fn load(input: PolicyInput) -> Snapshot {
+    let mut files: BTreeMap<DocKey, (Option<OpenDoc>, Option<PathBuf>)> = BTreeMap::new();
+    if let PolicyKey::Dir(dir) = &input.key {
+        for path in remit_analysis::workspace::policy_files(dir).unwrap_or_default() {
+            files.insert(DocKey::File(path.clone()), (None, Some(path)));
+        }
+    }
+    for (key, doc) in input.open {
+        files.entry(key).or_insert((None, None)).0 = Some(doc);
+    }
+    let mut sources = Sources::new();
+    let mut entries = Vec::with_capacity(files.len());
+    for (key, (open, path)) in files {
+        let (text, uri, version) = match open {
+            Some(doc) => (doc.text.as_str().to_string(), doc.uri, Some(doc.version)),
+            None => {
+                let Some(text) = path.and_then(|p| std::fs::read(p).ok()) else {
+                    continue;
+                };
+                let Some(uri) = key.to_uri() else {
+                    continue;
+                };
+                (String::from_utf8_lossy(&text).into_owned(), uri, None)
+            }
+        };
+        sources.add(key.display(), text);
+        entries.push(SnapshotFile { key, uri, version });
+    }
+    let name = input.key.default_name();
+    let analysis = remit_analysis::analyze(sources, &name, &LintLevels::new());
+    Snapshot::new(input.key, analysis, entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use tower_lsp_server::ls_types::Uri;
+
+    #[test]
+    fn open_buffers_take_precedence_over_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.remit");
+        let b = dir.path().join("b.remit");
+        std::fs::write(&a, "role clerk\n").unwrap();
+        std::fs::write(&b, "role cashier\n").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not remit").unwrap();
+        let mut state = State::default();
+        state.docs.insert(
+            DocKey::File(a.clone()),
+            OpenDoc {
+                uri: Uri::from_file_path(&a).unwrap(),
+                version: 7,
+                text: Arc::new("role manager\n".into()),
+            },
+        );
+        let key = DocKey::File(a.clone()).policy();
+        let snap = load(input(&state, &key));
+        assert_eq!(snap.files.len(), 2);
+        assert_eq!(snap.files[0].version, Some(7));
+        assert_eq!(snap.files[1].version, None);
+        let roles: Vec<_> = snap.model().roles.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(roles, ["manager", "cashier"]);
+    }
+}

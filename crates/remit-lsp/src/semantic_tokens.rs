@@ -1,0 +1,269 @@
+//! Semantic tokens (full document) from the lexer: keywords, names by what
+//! they refer to (via the model's references), numbers, strings, comments,
+//! operators and annotations.
+
+use crate::position::LineIndex;
+use crate::snapshot::Snapshot;
+use remit_diagnostics::FileId;
+use remit_sema::model::Symbol;
+use remit_syntax::ast::CommentKind;
+use remit_syntax::Token;
+use std::collections::HashMap;
+use tower_lsp_server::ls_types::{
+    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend,
+};
+
+/// The token types, in legend order.
+pub const TYPES: &[SemanticTokenType] = &[
+    SemanticTokenType::KEYWORD,
+    SemanticTokenType::TYPE,
+    SemanticTokenType::ENUM,
+    SemanticTokenType::ENUM_MEMBER,
+    SemanticTokenType::PROPERTY,
+    SemanticTokenType::PARAMETER,
+    SemanticTokenType::FUNCTION,
+    SemanticTokenType::CLASS,
+    SemanticTokenType::VARIABLE,
+    SemanticTokenType::EVENT,
+    SemanticTokenType::NUMBER,
+    SemanticTokenType::STRING,
+    SemanticTokenType::COMMENT,
+    SemanticTokenType::OPERATOR,
+    SemanticTokenType::DECORATOR,
+    SemanticTokenType::INTERFACE,
+    SemanticTokenType::NAMESPACE,
+];
+
+/// The modifiers, in legend order (bit 0, bit 1, …).
+pub const MODIFIERS: &[SemanticTokenModifier] = &[
+    SemanticTokenModifier::DECLARATION,
+    SemanticTokenModifier::DOCUMENTATION,
+    SemanticTokenModifier::DEFAULT_LIBRARY,
+];
+
+const KEYWORD: u32 = 0;
+const TYPE: u32 = 1;
+const ENUM: u32 = 2;
+const ENUM_MEMBER: u32 = 3;
+const PROPERTY: u32 = 4;
+const PARAMETER: u32 = 5;
+const FUNCTION: u32 = 6;
+const CLASS: u32 = 7;
+const VARIABLE: u32 = 8;
+const EVENT: u32 = 9;
+const NUMBER: u32 = 10;
+const STRING: u32 = 11;
+const COMMENT: u32 = 12;
+const OPERATOR: u32 = 13;
+const DECORATOR: u32 = 14;
+const INTERFACE: u32 = 15;
+
+const DECLARATION: u32 = 1;
+const DOCUMENTATION: u32 = 2;
+const DEFAULT_LIBRARY: u32 = 4;
+
+/// The legend advertised in the capabilities.
+pub fn legend() -> SemanticTokensLegend {
+    SemanticTokensLegend {
+        token_types: TYPES.to_vec(),
+        token_modifiers: MODIFIERS.to_vec(),
+    }
+}
+
+fn symbol_type(symbol: Symbol) -> u32 {
+    match symbol {
+        Symbol::Enum(_) => ENUM,
+        Symbol::Variant(..) => ENUM_MEMBER,
+        Symbol::CustomerAttr(_) | Symbol::ContextAttr(_) => PROPERTY,
+        Symbol::Role(_) => CLASS,
+        Symbol::Action(_) => FUNCTION,
+        Symbol::Param(..) => PARAMETER,
+        Symbol::Obligation(_) => INTERFACE,
+        Symbol::Segment(_) | Symbol::Situation(_) => VARIABLE,
+        Symbol::Rule(_) => EVENT,
+    }
+}
+
+/// One classified range, before delta encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Classified {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+    /// Index into [`TYPES`].
+    pub kind: u32,
+    /// Bits of [`MODIFIERS`].
+    pub modifiers: u32,
+}
+
+/// The classified tokens of a file, in order.
+pub fn classify(snapshot: &Snapshot, file: FileId) -> Vec<Classified> {
+    let Some(source) = snapshot.source(file) else {
+        return Vec::new();
+    };
+    let text = source.text();
+    let names: HashMap<u32, (Symbol, bool)> = snapshot
+        .model()
+        .references
+        .iter()
+        .filter(|r| r.span.file == file)
+        .map(|r| (r.span.start, (r.symbol, r.declaration)))
+        .collect();
+    let lexed = remit_syntax::lex(file, text);
+    let mut out = Vec::with_capacity(lexed.tokens.len() + lexed.comments.len());
+    let mut previous: Option<Token<'_>> = None;
+    for &(start, token, end) in &lexed.tokens {
+        let plain = |kind| Some((kind, 0));
+        let class = match token {
+            t if t.is_keyword() => plain(KEYWORD),
+            Token::Ident(name) => match names.get(&u32::try_from(start).unwrap_or(u32::MAX)) {
+                Some((symbol, declaration)) => Some((
+                    symbol_type(*symbol),
+                    if *declaration { DECLARATION } else { 0 },
+                )),
+                None if previous == Some(Token::At) => plain(DECORATOR),
+                None if matches!(name, "Bool" | "Int" | "Money" | "Duration" | "Set") => {
+                    Some((TYPE, DEFAULT_LIBRARY))
+                }
+                None if matches!(previous, Some(Token::Int(_) | Token::Decimal(_))) => plain(TYPE),
+                None => None,
+            },
+            Token::Int(_) | Token::Decimal(_) => plain(NUMBER),
+            Token::Str(_) | Token::UnterminatedStr(_) => plain(STRING),
+            Token::EqEq
+            | Token::NotEq
+            | Token::Lt
+            | Token::Le
+            | Token::Gt
+            | Token::Ge
+            | Token::Assign => plain(OPERATOR),
+            Token::At => plain(DECORATOR),
+            _ => None,
+        };
+        if let Some((kind, modifiers)) = class {
+            out.push(Classified {
+                start,
+                end,
+                kind,
+                modifiers,
+            });
+        }
+        previous = Some(token);
+    }
+    for c in &lexed.comments {
+        out.push(Classified {
+            start: c.span.start as usize,
+            end: c.span.end as usize,
+            kind: COMMENT,
+            modifiers: if c.kind == CommentKind::Doc {
+                DOCUMENTATION
+            } else {
+                0
+            },
+        });
+    }
+    out.sort_by_key(|c| c.start);
+    out
+}
+
+/// The LSP encoding: relative line and start, lengths in UTF-16 units.
+/// A token spanning lines (none should) is cut at its first line's end.
+pub fn encode(index: &LineIndex<'_>, tokens: &[Classified]) -> Vec<SemanticToken> {
+    let mut out = Vec::with_capacity(tokens.len());
+    let (mut line, mut col) = (0u32, 0u32);
+    for t in tokens {
+        let start = index.position(t.start);
+        let line_end = index.line_range(start.line as usize).end;
+        let end = index.position(t.end.min(line_end).max(t.start));
+        let length = end.character.saturating_sub(start.character);
+        if length == 0 {
+            continue;
+        }
+        let delta_line = start.line - line;
+        let delta_start = if delta_line == 0 {
+            start.character - col
+        } else {
+            start.character
+        };
+        out.push(SemanticToken {
+            delta_line,
+            delta_start,
+            length,
+            token_type: t.kind,
+            token_modifiers_bitset: t.modifiers,
+        });
+        line = start.line;
+        col = start.character;
+    }
+    out
+}
+
+/// Every token of a file.
+pub fn full(snapshot: &Snapshot, file: FileId) -> SemanticTokens {
+    let Some(index) = snapshot.line_index(file) else {
+        return SemanticTokens::default();
+    };
+    SemanticTokens {
+        result_id: None,
+        data: encode(&index, &classify(snapshot, file)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::fixture::*;
+
+    #[test]
+    fn names_by_kind_and_utf16_deltas() {
+        let text = "/// Rôles\nrole clerk\n// ünïcode 😀\nenum T { a }\ncustomer { t: T }\nsegment s = customer.t == a\n";
+        let s = snapshot(&[("p.remit", text)]);
+        let tokens = full(&s, FileId(0)).data;
+        let rows: Vec<_> = tokens
+            .iter()
+            .map(|t| {
+                (
+                    t.delta_line,
+                    t.delta_start,
+                    t.length,
+                    TYPES[t.token_type as usize].as_str(),
+                    t.token_modifiers_bitset,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (0, 0, 9, "comment", DOCUMENTATION),
+                (1, 0, 4, "keyword", 0),
+                (0, 5, 5, "class", DECLARATION),
+                // "// ünïcode 😀": 11 chars + the emoji's two units.
+                (1, 0, 13, "comment", 0),
+                (1, 0, 4, "keyword", 0),
+                (0, 5, 1, "enum", DECLARATION),
+                (0, 4, 1, "enumMember", DECLARATION),
+                (1, 0, 8, "keyword", 0),
+                (0, 11, 1, "property", DECLARATION),
+                (0, 3, 1, "enum", 0),
+                (1, 0, 7, "keyword", 0),
+                (0, 8, 1, "variable", DECLARATION),
+                (0, 2, 1, "operator", 0),
+                (0, 2, 8, "keyword", 0),
+                (0, 9, 1, "property", 0),
+                (0, 2, 2, "operator", 0),
+                (0, 3, 1, "enumMember", 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn hotel_example_has_no_overlaps() {
+        let s = snapshot(&[("hotel.remit", HOTEL)]);
+        let classified = classify(&s, FileId(0));
+        for pair in classified.windows(2) {
+            assert!(pair[0].end <= pair[1].start, "{pair:?}");
+        }
+        assert_eq!(full(&s, FileId(0)).data.len(), classified.len());
+    }
+}

@@ -1,0 +1,297 @@
+//! The stdio transport: Content-Length framing that survives bad input.
+//!
+//! tower-lsp stops reading for good after the first message it cannot
+//! decode (a malformed header, a body that is not JSON, JSON that is not a
+//! JSON-RPC message). So the server never sees raw input: [`sanitize`]
+//! frames the client's bytes itself, answers anything malformed with a
+//! JSON-RPC error (`-32700` parse error, `-32600` invalid request), skips
+//! to the next `Content-Length` header, and hands only well-formed
+//! messages on. The server's output and those error responses are merged
+//! whole frame by whole frame by one writer.
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tower_lsp_server::jsonrpc::{Request, Response};
+
+/// The largest message accepted (a header announcing more is garbage).
+pub const MAX_MESSAGE: usize = 256 << 20;
+
+/// The largest header block looked at before giving up on it.
+const MAX_HEADER: usize = 8 << 10;
+
+/// What the front of a buffer holds.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// Not enough bytes yet.
+    Incomplete,
+    /// One message body (removed from the buffer).
+    Frame(Vec<u8>),
+    /// Bytes that are not a message (removed from the buffer), and why.
+    Garbage(String),
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn find_header(buf: &[u8], from: usize) -> Option<usize> {
+    let lower: Vec<u8> = buf.get(from..)?.to_ascii_lowercase();
+    find(&lower, b"content-length").map(|i| i + from)
+}
+
+/// Drops everything before the next `Content-Length` header after `from`
+/// (or everything, when there is none).
+fn resync(buf: &mut Vec<u8>, from: usize) {
+    let cut = find_header(buf, from.min(buf.len())).unwrap_or(buf.len());
+    buf.drain(..cut);
+}
+
+/// Takes the next message (or the next piece of garbage) off `buf`.
+pub fn next_frame(buf: &mut Vec<u8>) -> Parsed {
+    if buf.is_empty() {
+        return Parsed::Incomplete;
+    }
+    if !buf.to_ascii_lowercase().starts_with(b"content-") {
+        let probe = buf.len().min(b"content-".len());
+        if b"content-"[..probe].eq_ignore_ascii_case(&buf[..probe]) {
+            return Parsed::Incomplete;
+        }
+        let skipped = buf.len();
+        resync(buf, 1);
+        return Parsed::Garbage(format!(
+            "skipped {} bytes that are not a message header",
+            skipped - buf.len()
+        ));
+    }
+    let Some(end) = find(buf, b"\r\n\r\n") else {
+        if buf.len() > MAX_HEADER {
+            resync(buf, 1);
+            return Parsed::Garbage("a header without an end".to_string());
+        }
+        return Parsed::Incomplete;
+    };
+    let header = String::from_utf8_lossy(&buf[..end]).into_owned();
+    let length = header.split("\r\n").find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("content-length")
+            .then(|| value.trim().parse::<usize>().ok())
+    });
+    match length {
+        Some(Some(n)) if n <= MAX_MESSAGE => {
+            let start = end + 4;
+            if buf.len() < start + n {
+                return Parsed::Incomplete;
+            }
+            let body = buf[start..start + n].to_vec();
+            buf.drain(..start + n);
+            Parsed::Frame(body)
+        }
+        Some(Some(n)) => {
+            resync(buf, end + 4);
+            Parsed::Garbage(format!("a message of {n} bytes is too large"))
+        }
+        Some(None) => {
+            resync(buf, end + 4);
+            Parsed::Garbage("a Content-Length that is not a number".to_string())
+        }
+        None => {
+            resync(buf, end + 4);
+            Parsed::Garbage("a header without Content-Length".to_string())
+        }
+    }
+}
+
+/// Frames a body.
+pub fn frame(body: &[u8]) -> Vec<u8> {
+    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+fn error_response(id: Value, code: i64, message: String) -> Vec<u8> {
+    let body = json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": { "code": code, "message": message },
+    });
+    frame(body.to_string().as_bytes())
+}
+
+/// Checks a body: `Ok` when it is a JSON-RPC message tower-lsp can
+/// decode, else the error response to send back.
+pub fn check(body: &[u8]) -> Result<(), Vec<u8>> {
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(error_response(
+                Value::Null,
+                -32700,
+                format!("Parse error: {e}"),
+            ))
+        }
+    };
+    let ok = serde_json::from_value::<Response>(value.clone()).is_ok()
+        || serde_json::from_value::<Request>(value.clone()).is_ok();
+    if ok {
+        return Ok(());
+    }
+    let id = match value.get("id") {
+        Some(id @ (Value::Number(_) | Value::String(_))) => id.clone(),
+        _ => Value::Null,
+    };
+    Err(error_response(
+        id,
+        -32600,
+        "Invalid request: not a JSON-RPC 2.0 request, notification or response".to_string(),
+    ))
+}
+
+/// Reads the client's bytes, forwards well-formed messages to `server`,
+/// and sends error responses for the rest to `replies`. Ends when the
+/// input ends or the server stops reading.
+pub async fn sanitize<I, W>(mut input: I, mut server: W, replies: UnboundedSender<Vec<u8>>)
+where
+    I: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut buf: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 64 << 10];
+    loop {
+        loop {
+            match next_frame(&mut buf) {
+                Parsed::Incomplete => break,
+                Parsed::Garbage(why) => {
+                    let _ = replies.send(error_response(
+                        Value::Null,
+                        -32700,
+                        format!("Parse error: {why}"),
+                    ));
+                }
+                Parsed::Frame(body) => match check(&body) {
+                    Ok(()) => {
+                        if server.write_all(&frame(&body)).await.is_err() {
+                            return;
+                        }
+                        if server.flush().await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(reply) => {
+                        let _ = replies.send(reply);
+                    }
+                },
+            }
+        }
+        match input.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let _ = server.shutdown().await;
+}
+
+/// Reads the server's framed output and hands each whole frame to
+/// `frames`.
+pub async fn split<R>(mut output: R, frames: UnboundedSender<Vec<u8>>)
+where
+    R: AsyncRead + Unpin,
+{
+    let mut buf: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 64 << 10];
+    loop {
+        while let Some(body) = whole_frame(&mut buf) {
+            if frames.send(frame(&body)).is_err() {
+                return;
+            }
+        }
+        match output.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+fn whole_frame(buf: &mut Vec<u8>) -> Option<Vec<u8>> {
+    loop {
+        match next_frame(buf) {
+            Parsed::Incomplete => return None,
+            Parsed::Frame(body) => return Some(body),
+            Parsed::Garbage(_) => continue,
+        }
+    }
+}
+
+/// Writes frames to the client, one whole frame at a time.
+pub async fn write<O>(mut frames: UnboundedReceiver<Vec<u8>>, mut output: O)
+where
+    O: AsyncWrite + Unpin,
+{
+    while let Some(f) = frames.recv().await {
+        if output.write_all(&f).await.is_err() || output.flush().await.is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(input: &[u8]) -> Vec<Parsed> {
+        let mut buf = input.to_vec();
+        let mut out = Vec::new();
+        loop {
+            match next_frame(&mut buf) {
+                Parsed::Incomplete => return out,
+                p => out.push(p),
+            }
+        }
+    }
+
+    #[test]
+    fn frames_and_resynchronises() {
+        let good = frame(b"{}");
+        let mut input = b"garbage".to_vec();
+        input.extend_from_slice(&good);
+        input.extend_from_slice(b"Content-Length: abc\r\n\r\n{junk}");
+        input.extend_from_slice(&good);
+        input.extend_from_slice(b"content-type: x\r\n\r\n");
+        input.extend_from_slice(&good);
+        input.extend_from_slice(b"Content-Length: 10\r\n\r\n{\"a\"");
+        let parsed = parse_all(&input);
+        assert_eq!(
+            parsed,
+            [
+                Parsed::Garbage("skipped 7 bytes that are not a message header".into()),
+                Parsed::Frame(b"{}".to_vec()),
+                Parsed::Garbage("a Content-Length that is not a number".into()),
+                Parsed::Frame(b"{}".to_vec()),
+                Parsed::Garbage("a header without Content-Length".into()),
+                Parsed::Frame(b"{}".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_partial_header_waits() {
+        assert_eq!(parse_all(b"Cont"), []);
+        assert_eq!(parse_all(b"Content-Length: 5\r\n"), []);
+    }
+
+    #[test]
+    fn checks_json_rpc_shape() {
+        assert!(check(br#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#).is_ok());
+        assert!(check(br#"{"jsonrpc":"2.0","id":3,"result":null}"#).is_ok());
+        let parse = String::from_utf8(check(b"{oops").unwrap_err()).unwrap();
+        assert!(parse.contains("-32700"), "{parse}");
+        let invalid = String::from_utf8(check(br#"{"id":7}"#).unwrap_err()).unwrap();
+        assert!(
+            invalid.contains("-32600") && invalid.contains("\"id\":7"),
+            "{invalid}"
+        );
+        assert!(check(b"[]").is_err());
+        assert!(check(b"null").is_err());
+    }
+}
