@@ -8,6 +8,10 @@ use remit_analysis::{analyze, generate::department_policy};
 use remit_diagnostics::{LintLevels, Sources};
 use std::time::Duration;
 
+/// The allocator the `remit` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn check(c: &mut Criterion) {
     let mut group = c.benchmark_group("check");
     group

@@ -16,6 +16,10 @@ use remit_table::Evaluator;
 use serde_json::{json, Value};
 use std::hint::black_box;
 
+/// The allocator the `remit` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn requests(table: &remit_table::Table, n: usize) -> Vec<Value> {
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = move |m: usize| {

@@ -11,6 +11,10 @@ use remit_analysis::{analyze, generate::overlap_table};
 use remit_diagnostics::{LintLevels, Sources};
 use std::time::Duration;
 
+/// The allocator the `remit` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn dmn(c: &mut Criterion) {
     let mut group = c.benchmark_group("dmn_overlaps");
     group

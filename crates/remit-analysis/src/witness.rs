@@ -49,18 +49,24 @@ impl Point<'_> {
             );
             sections[section].1.insert(field.to_string(), value);
         }
+        // Only the counters of this action: no row of it reads another, and
+        // a large table has hundreds.
+        let counters: Vec<(&String, &remit_table::CounterInfo)> = self
+            .table
+            .counters
+            .iter()
+            .filter(|(_, c)| c.actions.iter().any(|a| a == self.action))
+            .collect();
         let mut usage: Map<String, Value> = Map::new();
-        for id in self.table.counters.keys() {
-            let v = match self.region.get(id) {
+        for (id, _) in &counters {
+            let v = match self.region.get(*id) {
                 Some(Constraint::Interval(i)) => i.min.unwrap_or(0).max(0),
                 _ => 0,
             };
-            usage.insert(id.clone(), json!(v));
+            usage.insert((*id).clone(), json!(v));
         }
         // Realisable: a longer window over the same actions holds at least
         // as many uses as a shorter one.
-        let counters: Vec<(&String, &remit_table::CounterInfo)> =
-            self.table.counters.iter().collect();
         for (short_id, short) in &counters {
             for (long_id, long) in &counters {
                 if short.per == long.per

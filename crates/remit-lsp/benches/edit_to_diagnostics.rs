@@ -12,6 +12,10 @@
 #![allow(missing_docs, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
+
+/// The allocator the `remit` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use remit_lsp::transport::{frame, next_frame, Parsed};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

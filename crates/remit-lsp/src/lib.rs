@@ -39,6 +39,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc::unbounded_channel;
 use tower_lsp_server::{LspService, Server};
 
+/// The capacity of the in-process pipes between the transport and the
+/// server.
+const PIPE: usize = 1 << 20;
+
 /// Serves LSP over a reader and a writer until the client exits or the
 /// input ends. Malformed input is answered with JSON-RPC errors and
 /// skipped ([`transport`]).
@@ -47,8 +51,10 @@ where
     I: AsyncRead + Unpin + Send + 'static,
     O: AsyncWrite + Unpin + Send + 'static,
 {
-    let (server_in, feed) = tokio::io::duplex(1 << 16);
-    let (server_out, drain) = tokio::io::duplex(1 << 16);
+    // Pipes as large as a big document, so a full-text change crosses in
+    // one piece.
+    let (server_in, feed) = tokio::io::duplex(PIPE);
+    let (server_out, drain) = tokio::io::duplex(PIPE);
     let (frames, to_write) = unbounded_channel();
     let reader = tokio::spawn(transport::sanitize(input, feed, frames.clone()));
     let splitter = tokio::spawn(transport::split(drain, frames));

@@ -52,11 +52,8 @@ pub fn next_frame(buf: &mut Vec<u8>) -> Parsed {
     if buf.is_empty() {
         return Parsed::Incomplete;
     }
-    if !buf.to_ascii_lowercase().starts_with(b"content-") {
-        let probe = buf.len().min(b"content-".len());
-        if b"content-"[..probe].eq_ignore_ascii_case(&buf[..probe]) {
-            return Parsed::Incomplete;
-        }
+    let probe = buf.len().min(b"content-".len());
+    if !b"content-"[..probe].eq_ignore_ascii_case(&buf[..probe]) {
         let skipped = buf.len();
         resync(buf, 1);
         return Parsed::Garbage(format!(
@@ -64,7 +61,12 @@ pub fn next_frame(buf: &mut Vec<u8>) -> Parsed {
             skipped - buf.len()
         ));
     }
-    let Some(end) = find(buf, b"\r\n\r\n") else {
+    if probe < b"content-".len() {
+        return Parsed::Incomplete;
+    }
+    // The header ends within its first MAX_HEADER bytes or is garbage:
+    // never scan a large body for it.
+    let Some(end) = find(&buf[..buf.len().min(MAX_HEADER + 4)], b"\r\n\r\n") else {
         if buf.len() > MAX_HEADER {
             resync(buf, 1);
             return Parsed::Garbage("a header without an end".to_string());
@@ -122,6 +124,13 @@ fn error_response(id: Value, code: i64, message: String) -> Vec<u8> {
 /// Checks a body: `Ok` when it is a JSON-RPC message tower-lsp can
 /// decode, else the error response to send back.
 pub fn check(body: &[u8]) -> Result<(), Vec<u8>> {
+    // One parse straight from the bytes for the well-formed case (a
+    // `didChange` may carry a megabyte of text); a `Value` only for errors.
+    if serde_json::from_slice::<Request>(body).is_ok()
+        || serde_json::from_slice::<Response>(body).is_ok()
+    {
+        return Ok(());
+    }
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
@@ -132,11 +141,6 @@ pub fn check(body: &[u8]) -> Result<(), Vec<u8>> {
             ))
         }
     };
-    let ok = serde_json::from_value::<Response>(value.clone()).is_ok()
-        || serde_json::from_value::<Request>(value.clone()).is_ok();
-    if ok {
-        return Ok(());
-    }
     let id = match value.get("id") {
         Some(id @ (Value::Number(_) | Value::String(_))) => id.clone(),
         _ => Value::Null,

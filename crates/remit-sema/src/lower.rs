@@ -9,6 +9,7 @@
 //! inheritance is expanded into each row's role list.
 
 use crate::model::{Cond, Input, InputKind, Model, RuleDef, Type};
+use rayon::prelude::*;
 use remit_diagnostics::{Code, Diagnostic, Sources};
 use remit_syntax::ast::CmpOp;
 use remit_syntax::ast::{EffectKind, Per};
@@ -38,17 +39,37 @@ pub struct LowerOutput {
 /// One disjunct: per-input constraints that must all hold.
 pub type Conjunction = BTreeMap<String, Constraint>;
 
+/// One rule lowered: its index, its rows (or how many combinations made
+/// it too large), and the counters it reads.
+type LoweredRule = (
+    usize,
+    Result<Vec<Row>, usize>,
+    BTreeMap<String, CounterInfo>,
+);
+
 /// Lowers every rule that checked cleanly.
 pub fn lower(model: &Model, sources: &Sources) -> LowerOutput {
     let mut diagnostics = Vec::new();
     let inputs = inputs(model, &mut diagnostics);
     let mut counters: BTreeMap<String, CounterInfo> = BTreeMap::new();
     let mut rows: Vec<(String, usize, Row)> = Vec::new();
-    for (index, rule) in model.rules.iter().enumerate() {
-        if !rule.ok {
-            continue;
-        }
-        match rule_rows(model, rule, sources, &mut counters) {
+    // Rules lower independently, in parallel; each collects the counters
+    // it reads (an id determines its counter, so merging is a union).
+    let per_rule: Vec<LoweredRule> = model
+        .rules
+        .par_iter()
+        .enumerate()
+        .filter(|(_, rule)| rule.ok)
+        .map(|(index, rule)| {
+            let mut own = BTreeMap::new();
+            let result = rule_rows(model, rule, sources, &mut own);
+            (index, result, own)
+        })
+        .collect();
+    for (index, result, own) in per_rule {
+        let rule = &model.rules[index];
+        counters.extend(own);
+        match result {
             Ok(rule_rows) => rows.extend(rule_rows.into_iter().map(|r| (rule.name.clone(), index, r))),
             Err(count) => diagnostics.push(
                 Diagnostic::new(

@@ -7,6 +7,7 @@ use crate::grammar::ItemParser;
 use crate::lex::{lex, SpannedToken};
 use crate::token::Token;
 use lalrpop_util::ParseError;
+use rayon::prelude::*;
 use remit_diagnostics::{Code, Diagnostic, FileId, Span};
 use std::convert::Infallible;
 
@@ -21,36 +22,23 @@ type Error<'s> = ParseError<usize, Token<'s>, Infallible>;
 pub fn parse(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     let lexed = lex(file, text);
     let mut diagnostics = lexed.diagnostics;
-    let parser = ItemParser::new();
     let chunks = split_items(&lexed.tokens);
-    let mut items = Vec::with_capacity(chunks.len());
-    for (index, range) in chunks.iter().enumerate() {
-        let tokens = &lexed.tokens[range.clone()];
-        let (Some(first), Some(last)) = (tokens.first(), tokens.last()) else {
-            continue;
-        };
-        let span = Span::new(file, first.0, last.2);
-        let next = chunks
-            .get(index + 1)
-            .and_then(|r| lexed.tokens.get(r.start));
-        let ctx = Context { file, tokens, next };
-        if let Some(d) = check_nesting(file, tokens) {
-            diagnostics.push(d);
-            items.push(error_item(span));
-            continue;
-        }
-        let mut recovered = Vec::new();
-        let result = parser.parse(file, &mut recovered, tokens.iter().copied());
-        for e in recovered {
-            diagnostics.push(ctx.diagnostic(e.error));
-        }
-        match result {
-            Ok(item) => items.push(item),
-            Err(e) => {
-                diagnostics.push(ctx.diagnostic(e));
-                items.push(error_item(span));
-            }
-        }
+    // Items parse independently (the splitter cut the tokens at item
+    // keywords), so they parse in parallel; results keep source order.
+    let parsed: Vec<(Option<Item>, Vec<Diagnostic>)> = chunks
+        .par_iter()
+        .enumerate()
+        .map(|(index, range)| {
+            let next = chunks
+                .get(index + 1)
+                .and_then(|r| lexed.tokens.get(r.start));
+            parse_item(file, &lexed.tokens[range.clone()], next)
+        })
+        .collect();
+    let mut items = Vec::with_capacity(parsed.len());
+    for (item, item_diagnostics) in parsed {
+        diagnostics.extend(item_diagnostics);
+        items.extend(item);
     }
     dedupe(&mut diagnostics);
     attach_docs(text, &mut items, &lexed.comments);
@@ -61,6 +49,37 @@ pub fn parse(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         },
         diagnostics,
     )
+}
+
+/// Parses the tokens of one item (`next` is the token after them, for
+/// "expected …" messages at the end); an item that does not parse becomes
+/// an error item.
+fn parse_item<'s>(
+    file: FileId,
+    tokens: &[SpannedToken<'s>],
+    next: Option<&SpannedToken<'s>>,
+) -> (Option<Item>, Vec<Diagnostic>) {
+    let (Some(first), Some(last)) = (tokens.first(), tokens.last()) else {
+        return (None, Vec::new());
+    };
+    let span = Span::new(file, first.0, last.2);
+    let ctx = Context { file, tokens, next };
+    if let Some(d) = check_nesting(file, tokens) {
+        return (Some(error_item(span)), vec![d]);
+    }
+    let mut recovered = Vec::new();
+    let result = ItemParser::new().parse(file, &mut recovered, tokens.iter().copied());
+    let mut diagnostics: Vec<Diagnostic> = recovered
+        .into_iter()
+        .map(|e| ctx.diagnostic(e.error))
+        .collect();
+    match result {
+        Ok(item) => (Some(item), diagnostics),
+        Err(e) => {
+            diagnostics.push(ctx.diagnostic(e));
+            (Some(error_item(span)), diagnostics)
+        }
+    }
 }
 
 fn error_item(span: Span) -> Item {

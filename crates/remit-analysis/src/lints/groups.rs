@@ -10,10 +10,11 @@ use remit_syntax::ast::EffectKind;
 use remit_table::Outcome;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Every group lint but `redundant_rule` (run on its own, see
+/// [`redundant`]).
 pub(super) fn run(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     conflicting(ctx, out);
     shadowed(ctx, out);
-    redundant(ctx, out);
     dead_ends(ctx, out);
     cycles(ctx, out);
 }
@@ -317,8 +318,8 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// A permit covered, for the roles it names, by another permit with the
-/// same or stronger obligations and limits.
-fn redundant(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+/// same or stronger obligations and limits (`redundant_rule`).
+pub(super) fn redundant(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     for (p, rule) in ctx.model.rules.iter().enumerate() {
         if !rule.ok || rule.effect != EffectKind::Permit || ctx.allowed(p, Code::REDUNDANT_RULE) {
             continue;

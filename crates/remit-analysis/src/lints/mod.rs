@@ -34,33 +34,46 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(model: &'a Model, lowered: &'a LowerOutput, evaluator: &'a Evaluator) -> Self {
-        let table = &lowered.table;
-        let mut row_rule = vec![0; table.rows.len()];
-        for (rule, rows) in lowered.rule_rows.iter().enumerate() {
-            for &r in rows {
-                row_rule[r] = rule;
-            }
-        }
-        let mut groups: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
-        for (i, row) in table.rows.iter().enumerate() {
-            for role in &row.roles {
-                let by_action = groups.entry(role.as_str()).or_default();
-                for action in &row.actions {
-                    by_action.entry(action.as_str()).or_default().push(i);
+    /// The context, with the evaluator built on another thread meanwhile
+    /// (the two are the largest fixed costs of the lints).
+    fn build(
+        model: &'a Model,
+        lowered: &'a LowerOutput,
+        evaluator: &'a mut Option<Evaluator>,
+    ) -> Option<Self> {
+        let table: &'a Table = &lowered.table;
+        let (built, (row_rule, groups, boxes)) = rayon::join(
+            || Evaluator::new(std::sync::Arc::clone(&lowered.table)).ok(),
+            || {
+                let mut row_rule = vec![0; table.rows.len()];
+                for (rule, rows) in lowered.rule_rows.iter().enumerate() {
+                    for &r in rows {
+                        row_rule[r] = rule;
+                    }
                 }
-            }
-        }
-        let boxes = table.rows.iter().map(box_of).collect();
-        Ctx {
+                let mut groups: HashMap<&'a str, HashMap<&'a str, Vec<usize>>> = HashMap::new();
+                for (i, row) in table.rows.iter().enumerate() {
+                    for role in &row.roles {
+                        let by_action = groups.entry(role.as_str()).or_default();
+                        for action in &row.actions {
+                            by_action.entry(action.as_str()).or_default().push(i);
+                        }
+                    }
+                }
+                let boxes: Vec<Option<Region>> = table.rows.iter().map(box_of).collect();
+                (row_rule, groups, boxes)
+            },
+        );
+        *evaluator = built;
+        Some(Ctx {
             model,
             table,
             rule_rows: &lowered.rule_rows,
-            evaluator,
+            evaluator: evaluator.as_ref()?,
             row_rule,
             groups,
             boxes,
-        }
+        })
     }
 
     pub fn row(&self, i: usize) -> &'a Row {
@@ -75,16 +88,19 @@ impl<'a> Ctx<'a> {
     }
 
     /// The rows of a rule that apply to a role and action.
-    pub fn rows_in(
-        &self,
+    pub fn rows_in<'s>(
+        &'s self,
         rule: usize,
-        role: &str,
-        action: &str,
-    ) -> impl Iterator<Item = usize> + '_ {
-        let (role, action) = (role.to_string(), action.to_string());
+        role: &'s str,
+        action: &'s str,
+    ) -> impl Iterator<Item = usize> + 's {
         self.rule_rows[rule].iter().copied().filter(move |r| {
             let row = self.row(*r);
-            row.roles.binary_search(&role).is_ok() && row.actions.binary_search(&action).is_ok()
+            row.roles.binary_search_by(|x| x.as_str().cmp(role)).is_ok()
+                && row
+                    .actions
+                    .binary_search_by(|x| x.as_str().cmp(action))
+                    .is_ok()
         })
     }
 
@@ -123,12 +139,25 @@ pub(crate) fn box_of(row: &Row) -> Option<Region> {
 /// rules have no rows), and `unused_declaration` waits until every name
 /// resolves (a misspelt use is not a missing one).
 pub fn run(model: &Model, lowered: &LowerOutput, names_resolve: bool) -> Vec<Diagnostic> {
-    let Ok(evaluator) = Evaluator::new(std::sync::Arc::clone(&lowered.table)) else {
+    let mut evaluator = None;
+    let Some(ctx) = Ctx::build(model, lowered, &mut evaluator) else {
         return Vec::new();
     };
-    let ctx = Ctx::new(model, lowered, &evaluator);
-    let mut out = Vec::new();
-    rule_level::run(&ctx, names_resolve, &mut out);
-    groups::run(&ctx, &mut out);
+    // `redundant_rule` compares every pair of permits in a group, and costs
+    // about as much as all the others together: it gets a thread of its own.
+    let (mut out, redundant) = rayon::join(
+        || {
+            let mut out = Vec::new();
+            rule_level::run(&ctx, names_resolve, &mut out);
+            groups::run(&ctx, &mut out);
+            out
+        },
+        || {
+            let mut out = Vec::new();
+            groups::redundant(&ctx, &mut out);
+            out
+        },
+    );
+    out.extend(redundant);
     out
 }
