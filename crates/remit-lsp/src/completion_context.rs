@@ -8,24 +8,7 @@
 use remit_diagnostics::FileId;
 use remit_syntax::Token;
 
-/// Item keywords, offered at the top level.
-pub const ITEM_KEYWORDS: &[&str] = &[
-    "policy",
-    "currency",
-    "enum",
-    "customer",
-    "context",
-    "role",
-    "action",
-    "obligation",
-    "segment",
-    "situation",
-    "rule",
-    "test",
-];
-
-/// Clause keywords, offered inside a rule after its effect.
-pub const CLAUSE_KEYWORDS: &[&str] = &["for", "when", "limit", "require", "notify", "otherwise"];
+pub use remit_syntax::{CLAUSE_KEYWORDS, ITEM_KEYWORDS};
 
 /// Effect keywords, offered first in a rule.
 pub const EFFECT_KEYWORDS: &[&str] = &["permit", "forbid", "escalate"];

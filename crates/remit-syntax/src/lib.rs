@@ -15,7 +15,7 @@ mod token;
 
 pub use lex::{lex, Lexed, SpannedToken};
 pub use parser::{parse, MAX_NESTING};
-pub use token::{Token, KEYWORDS};
+pub use token::{Token, CLAUSE_KEYWORDS, ITEM_KEYWORDS, KEYWORDS};
 
 #[allow(
     missing_docs,

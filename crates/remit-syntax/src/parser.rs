@@ -6,6 +6,7 @@ use crate::ast::{self, CommentKind, Item, ItemKind};
 use crate::grammar::ItemParser;
 use crate::lex::{lex, SpannedToken};
 use crate::token::Token;
+use crate::token::{CLAUSE_KEYWORDS, ITEM_KEYWORDS};
 use lalrpop_util::ParseError;
 use rayon::prelude::*;
 use remit_diagnostics::{Code, Diagnostic, FileId, Span};
@@ -260,22 +261,6 @@ struct Context<'a, 's> {
     tokens: &'a [SpannedToken<'s>],
     next: Option<&'a SpannedToken<'s>>,
 }
-
-const CLAUSE_KEYWORDS: &[&str] = &["for", "when", "limit", "require", "notify", "otherwise"];
-const ITEM_KEYWORDS: &[&str] = &[
-    "policy",
-    "currency",
-    "enum",
-    "customer",
-    "context",
-    "role",
-    "action",
-    "obligation",
-    "segment",
-    "situation",
-    "rule",
-    "test",
-];
 
 impl Context<'_, '_> {
     fn diagnostic(&self, error: Error<'_>) -> Diagnostic {

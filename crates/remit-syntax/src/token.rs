@@ -205,6 +205,26 @@ impl Token<'_> {
     }
 }
 
+/// The keywords that start an item, in the order LANGUAGE.md lists items.
+pub const ITEM_KEYWORDS: &[&str] = &[
+    "policy",
+    "currency",
+    "enum",
+    "customer",
+    "context",
+    "role",
+    "action",
+    "obligation",
+    "segment",
+    "situation",
+    "rule",
+    "test",
+];
+
+/// The keywords that start a rule clause after its effect line, in
+/// canonical order (LANGUAGE.md §4).
+pub const CLAUSE_KEYWORDS: &[&str] = &["for", "when", "limit", "require", "notify", "otherwise"];
+
 /// Every reserved word of LANGUAGE.md §2.
 pub const KEYWORDS: &[&str] = &[
     "policy",
