@@ -67,6 +67,18 @@ step "VS Code extension (editors/vscode)"
 )
 pass
 
+step "VS Code: the real server through the client's protocol stack (\$REMIT_BIN lsp)"
+if [ -z "${REMIT_BIN:-}" ] || [ ! -x "${REMIT_BIN:-}" ]; then
+  skip "REMIT_BIN is not set to an executable"
+else
+  remit_bin="$(cd "$(dirname "$REMIT_BIN")" && pwd)/$(basename "$REMIT_BIN")"
+  (
+    cd editors/vscode
+    REMIT_BIN="$remit_bin" run npm run test:server
+  )
+  pass
+fi
+
 # ---------------------------------------------------------------- tree-sitter
 
 step "tree-sitter grammar (editors/tree-sitter-remit)"
