@@ -9,7 +9,6 @@ use crate::load::{index_rows, Bits, CompiledRow, Evaluator, Node, Slot, Source, 
 use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
 
 /// What kind of problem a request has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -275,11 +274,13 @@ impl Evaluator {
 
     /// The sorted, deduplicated union of a list field over some rows.
     fn union<'t>(&'t self, rows: &[usize], field: impl Fn(&'t Row) -> &'t [String]) -> Vec<String> {
-        let set: BTreeSet<&String> = rows
+        let mut all: Vec<&'t String> = rows
             .iter()
             .flat_map(|i| field(&self.table.rows[*i]).iter())
             .collect();
-        set.into_iter().cloned().collect()
+        all.sort_unstable();
+        all.dedup();
+        all.into_iter().cloned().collect()
     }
 
     /// Words for a row's outcome: the constraint concerned and why.
