@@ -31,8 +31,9 @@ pub fn run(args: &TestArgs) -> Result<Outcome, UsageError> {
             })
             .collect();
         println!(
-            "running {} tests in {}",
+            "running {} test{} in {}",
             results.len(),
+            if results.len() == 1 { "" } else { "s" },
             analysis.checked.model.name
         );
         for r in &results {

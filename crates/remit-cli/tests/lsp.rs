@@ -1053,6 +1053,28 @@ fn semantic_tokens_folding_and_code_lenses() {
         message["params"]["message"],
         "test \"wrong on purpose\": ✗ expected deny, got permit"
     );
+    // A test that does not exist, and one that has errors, say which.
+    let missing = c.request(
+        "workspace/executeCommand",
+        json!({ "command": "remit.runTest", "arguments": [c.uri("tests.remit"), "no such test"] }),
+    );
+    assert_eq!(
+        missing["error"]["message"],
+        "there is no test called \"no such test\" in this file"
+    );
+    let broken = format!(
+        "{TESTS}\ntest \"broken\" {{\n  role front_dsk\n  action refund\n  expect deny\n}}\n"
+    );
+    c.open_text("tests.remit", 2, &broken);
+    c.diagnostics("tests.remit", Some(2));
+    let errored = c.request(
+        "workspace/executeCommand",
+        json!({ "command": "remit.runTest", "arguments": [c.uri("tests.remit"), "broken"] }),
+    );
+    assert_eq!(
+        errored["error"]["message"],
+        "test \"broken\" has errors, so it cannot run: fix the errors reported on it"
+    );
     c.shutdown();
 }
 

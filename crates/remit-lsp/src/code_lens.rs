@@ -95,6 +95,15 @@ pub fn lenses(snapshot: &Snapshot, file: FileId) -> Vec<CodeLens> {
     out
 }
 
+/// Whether a file has a `test` item with this name (checked or not).
+pub fn has_test(snapshot: &Snapshot, file: FileId, name: &str) -> bool {
+    snapshot.ast(file).is_some_and(|ast| {
+        ast.items
+            .iter()
+            .any(|item| matches!(&item.kind, ItemKind::Test(t) if t.name.value == name))
+    })
+}
+
 /// The test a lens's `data` names, if any.
 pub fn lens_test(data: &Value) -> Option<(&str, &str)> {
     Some((data.get("uri")?.as_str()?, data.get("test")?.as_str()?))

@@ -14,9 +14,18 @@ use tower_lsp_server::ls_types::TextEdit;
 /// does not parse.
 pub fn format(text: &str) -> Vec<TextEdit> {
     match remit_fmt::format_source(text) {
+        // The formatter writes `\n`; a buffer whose lines end in `\r\n`
+        // keeps its line endings (otherwise every line would change).
+        Ok(formatted) if uses_crlf(text) => edits(text, &formatted.replace('\n', "\r\n")),
         Ok(formatted) => edits(text, &formatted),
         Err(_) => Vec::new(),
     }
+}
+
+/// Whether a text's first line ends in `\r\n`.
+fn uses_crlf(text: &str) -> bool {
+    text.find('\n')
+        .is_some_and(|i| text.as_bytes().get(i.wrapping_sub(1)) == Some(&b'\r'))
 }
 
 /// Whole-line edits from `old` to `new`.
@@ -114,6 +123,20 @@ mod tests {
         let text = "role clerk";
         let edits = format(text);
         assert_eq!(apply(text, &edits), "role clerk\n");
+    }
+
+    #[test]
+    fn windows_line_endings_are_kept() {
+        let text = "role clerk\r\nrule r {permit clerk to refund\r\n  for any customer}\r\n";
+        let edits = format(text);
+        assert_eq!(
+            apply(text, &edits),
+            "role clerk\r\nrule r {\r\n  permit clerk to refund\r\n  for any customer\r\n}\r\n"
+        );
+        // The first line is already canonical: no edit touches it.
+        assert!(edits.iter().all(|e| e.range.start.line >= 1));
+        let formatted = apply(text, &edits);
+        assert!(format(&formatted).is_empty());
     }
 
     #[test]

@@ -349,20 +349,30 @@ impl LanguageServer for Backend {
             return Err(Error::invalid_params("expected [uri, test name]"));
         };
         let result = self
-            .on(&uri, |s, _| {
-                s.test_results().iter().find(|r| r.name == name).map(|r| {
+            .on(&uri, |s, file| {
+                let found = s.test_results().iter().find(|r| r.name == name).map(|r| {
                     (
                         r.passed,
                         code_lens::test_title(r),
                         r.expected.clone(),
                         r.actual.clone(),
                     )
-                })
+                });
+                (found, code_lens::has_test(s, file, name))
             })
-            .await
-            .flatten();
-        let Some((passed, title, expected, actual)) = result else {
-            return Err(failed(format!("no test called \"{name}\" that checks")));
+            .await;
+        let (passed, title, expected, actual) = match result {
+            Some((Some(found), _)) => found,
+            Some((None, true)) => {
+                return Err(failed(format!(
+                    "test \"{name}\" has errors, so it cannot run: fix the errors reported on it"
+                )))
+            }
+            _ => {
+                return Err(failed(format!(
+                    "there is no test called \"{name}\" in this file"
+                )))
+            }
         };
         let kind = if passed {
             MessageType::INFO

@@ -509,16 +509,35 @@ fn dead_ends(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     region,
                 };
                 let request = point.request();
+                // The target may inherit this very rule: it then has a rule
+                // for the action, but only the box whose limits just broke.
+                let inherits = ctx
+                    .group(target_name, action)
+                    .iter()
+                    .any(|r| ctx.row_rule[*r] == index);
+                let (headline, label, help) = if inherits {
+                    (
+                        format!("rule `{}` escalates `{action}` to `{target_name}`, whose only rule for `{action}` is this one, inherited with the same limits", rule.name),
+                        format!("`{target_name}` inherits `{}` and has no other rule for `{action}`", rule.name),
+                        format!("give `{target_name}` a rule of its own for `{action}` with a wider box, or escalate to a role that has one"),
+                    )
+                } else {
+                    (
+                        format!("rule `{}` escalates `{action}` to `{target_name}`, which has no rule for `{action}`", rule.name),
+                        format!("`{target_name}` may neither permit nor escalate `{action}`"),
+                        format!("give `{target_name}` a `permit` (or `escalate`) rule for `{action}`, or escalate to a role that has one"),
+                    )
+                };
                 out.push(
                     Diagnostic::new(
                         Code::ESCALATION_DEAD_END,
-                        format!("rule `{}` escalates `{action}` to `{target_name}`, which has no rule for `{action}`", rule.name, ),
+                        headline,
                         rule.name_span,
                         format!("escalates to `{target_name}`"),
                     )
                     .with_severity(Severity::Error)
-                    .secondary(ctx.model.roles[target].span, format!("`{target_name}` may neither permit nor escalate `{action}`"))
-                    .help(format!("give `{target_name}` a `permit` (or `escalate`) rule for `{action}`, or escalate to a role that has one"))
+                    .secondary(ctx.model.roles[target].span, label)
+                    .help(help)
                     .witness(witness(&point, request, vec![format!("is escalated to `{target_name}` by `{}`, and `{target_name}` can do nothing with it", rule.name)])),
                 );
                 break;
