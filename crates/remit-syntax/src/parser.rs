@@ -236,6 +236,21 @@ fn is_blank(text: &str, from: usize, to: usize) -> bool {
 }
 
 /// Resolves `\"` and `\\` in a string token (quotes included).
+/// `first` followed by `rest`, in a vector exactly as long as it needs
+/// to be: syntax trees of large policies hold millions of these.
+pub(crate) fn one_then<T>(first: T, rest: Vec<T>) -> Vec<T> {
+    let mut v = Vec::with_capacity(rest.len() + 1);
+    v.push(first);
+    v.extend(rest);
+    v
+}
+
+/// A vector without spare capacity (see [`one_then`]).
+pub(crate) fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+    v.shrink_to_fit();
+    v
+}
+
 pub(crate) fn unescape(raw: &str) -> String {
     let inner = raw
         .strip_prefix('"')
