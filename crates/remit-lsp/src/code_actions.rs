@@ -1,5 +1,6 @@
 //! Quick fixes: every fix a diagnostic carries ("did you mean", add a
-//! currency, …), a missing cap for `unbounded_amount`, `for any customer`
+//! currency, …), a missing cap for `unbounded_amount`, a missing
+//! per-customer count for `unbounded_frequency`, `for any customer`
 //! for `unscoped_customers`, and `@allow(lint)` above the rule for any
 //! lint finding on a rule.
 
@@ -7,8 +8,8 @@ use crate::diagnostics::{in_range, to_lsp};
 use crate::snapshot::Snapshot;
 use remit_diagnostics::{Code, Diagnostic, FileId, Span};
 use remit_sema::model::{Model, RuleDef, Type};
-use remit_sema::units::format_money;
-use remit_syntax::ast::ItemKind;
+use remit_sema::units::{format_duration, format_money};
+use remit_syntax::ast::{ItemKind, Per};
 use std::collections::HashMap;
 use tower_lsp_server::ls_types::{CodeAction, CodeActionKind, TextEdit, Uri, WorkspaceEdit};
 
@@ -76,6 +77,11 @@ fn edits_for(snapshot: &Snapshot, d: &Diagnostic) -> Vec<Edit> {
     let rule = rule_at(snapshot.model(), d.primary.span);
     if d.code == Code::UNBOUNDED_AMOUNT {
         if let Some(e) = rule.and_then(|r| missing_cap(snapshot, d, r)) {
+            edits.push(e);
+        }
+    }
+    if d.code == Code::UNBOUNDED_FREQUENCY {
+        if let Some(e) = rule.and_then(|r| missing_frequency(snapshot, r)) {
             edits.push(e);
         }
     }
@@ -173,6 +179,41 @@ fn missing_cap(snapshot: &Snapshot, d: &Diagnostic, rule: &RuleDef) -> Option<Ed
         Type::Duration => format!("{value} minutes"),
         _ => value.to_string(),
     };
+    let cap = format!("limit {param} <= {literal}");
+    let title = if existing.is_some() {
+        format!("add `{cap}` (the smallest cap on `{param}` elsewhere)")
+    } else {
+        format!("add `{cap}` (then raise it)")
+    };
+    last_clause(snapshot, rule, title, cap)
+}
+
+/// `limit N per customer per WINDOW` before the rule's closing brace: the
+/// tightest per-customer count other rules put on the same actions (fewest
+/// uses, then longest window), else once in 30 days (to be adjusted).
+fn missing_frequency(snapshot: &Snapshot, rule: &RuleDef) -> Option<Edit> {
+    let model = snapshot.model();
+    let existing = model
+        .rules
+        .iter()
+        .filter(|r| r.name != rule.name && r.ok)
+        .filter(|r| r.actions.iter().any(|a| rule.actions.contains(a)))
+        .flat_map(|r| r.counts.iter().filter(|c| c.per == Per::Customer))
+        .min_by_key(|c| (c.count, std::cmp::Reverse(c.window_minutes)))
+        .map(|c| (c.count, c.window_minutes));
+    let (count, window) = existing.unwrap_or((1, 30 * 1440));
+    let limit = format!("limit {count} per customer per {}", format_duration(window));
+    let title = if existing.is_some() {
+        format!("add `{limit}` (the tightest such limit elsewhere)")
+    } else {
+        format!("add `{limit}` (then adjust it)")
+    };
+    last_clause(snapshot, rule, title, limit)
+}
+
+/// An edit that adds `clause` as the rule's last clause, on its own line
+/// before the closing brace, indented like the effect line.
+fn last_clause(snapshot: &Snapshot, rule: &RuleDef, title: String, clause: String) -> Option<Edit> {
     let text = snapshot.source(rule.body_end.file)?.text();
     let mut at = (rule.body_end.start as usize).min(text.len());
     while at > 0
@@ -183,16 +224,10 @@ fn missing_cap(snapshot: &Snapshot, d: &Diagnostic, rule: &RuleDef) -> Option<Ed
     {
         at -= 1;
     }
-    let cap = format!("limit {param} <= {literal}");
-    let title = if existing.is_some() {
-        format!("add `{cap}` (the smallest cap on `{param}` elsewhere)")
-    } else {
-        format!("add `{cap}` (then raise it)")
-    };
     Some(Edit {
         title,
         span: Span::new(rule.body_end.file, at, at),
-        text: format!("\n{}{cap}", indent_of(snapshot, rule.effect_span)),
+        text: format!("\n{}{clause}", indent_of(snapshot, rule.effect_span)),
         preferred: true,
     })
 }
@@ -258,7 +293,7 @@ mod tests {
             .collect()
     }
 
-    const HEAD: &str = "currency USD\nrole clerk\naction refund(amount: Money)\n";
+    const HEAD: &str = "currency USD\ncustomer { vip: Bool }\nrole clerk\naction refund(amount: Money)\n";
 
     #[test]
     fn unbounded_amount_gets_a_cap() {
@@ -279,6 +314,51 @@ mod tests {
             fixed.contains("  limit 1 per customer per 1 day\n  limit amount <= 20.00 USD\n}\n"),
             "{fixed}"
         );
+        let s = snapshot(&[("p.remit", fixed)]);
+        assert!(!s.analysis.has_errors(), "{:?}", s.analysis.diagnostics);
+    }
+
+    #[test]
+    fn unbounded_frequency_gets_a_count_limit() {
+        let text = format!(
+            "{HEAD}rule daily {{\n  permit clerk to refund\n  for any customer\n  limit amount <= 20 USD\n  limit 3 per customer per 1 day\n}}\n\
+             rule weekly {{\n  permit clerk to refund\n  for customer.vip\n  limit amount <= 20 USD\n  limit 2 per customer per 7 days\n}}\n\
+             rule open {{\n  permit clerk to refund\n  for any customer\n  limit amount <= 20 USD\n}}\n"
+        );
+        let actions = applied(&text);
+        let (title, fixed) = actions
+            .iter()
+            .find(|(t, _)| t.starts_with("add `limit 2"))
+            .unwrap_or_else(|| panic!("{actions:#?}"));
+        assert_eq!(
+            title,
+            "add `limit 2 per customer per 1 week` (the tightest such limit elsewhere)"
+        );
+        assert!(
+            fixed.contains("  limit amount <= 20 USD\n  limit 2 per customer per 1 week\n}\n"),
+            "{fixed}"
+        );
+        let s = snapshot(&[("p.remit", fixed)]);
+        assert!(
+            !s.analysis
+                .diagnostics
+                .iter()
+                .any(|d| d.code == Code::UNBOUNDED_FREQUENCY),
+            "{:?}",
+            s.analysis.diagnostics
+        );
+    }
+
+    #[test]
+    fn unbounded_frequency_without_a_model_limit_proposes_one() {
+        let text = format!(
+            "{HEAD}rule open {{\n  permit clerk to refund\n  for any customer\n  limit amount <= 20 USD\n}}\n"
+        );
+        let actions = applied(&text);
+        let (_, fixed) = actions
+            .iter()
+            .find(|(t, _)| t == "add `limit 1 per customer per 30 days` (then adjust it)")
+            .unwrap();
         let s = snapshot(&[("p.remit", fixed)]);
         assert!(!s.analysis.has_errors(), "{:?}", s.analysis.diagnostics);
     }
