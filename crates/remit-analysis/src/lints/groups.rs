@@ -7,7 +7,8 @@ use crate::region::{contains, disjoint, meet, uncovered, Region};
 use crate::witness::{rule_in_scope, rule_matched, witness, Point};
 use remit_diagnostics::{Code, Diagnostic, Severity};
 use remit_syntax::ast::EffectKind;
-use remit_table::Outcome;
+use remit_table::{Explanation, Outcome};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Every group lint but `redundant_rule` (run on its own, see
@@ -142,20 +143,11 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for ((p, e), f) in permit_vs_escalate {
-        let (pr, er) = (&ctx.model.rules[p], &ctx.model.rules[e]);
-        if ctx.allowed(p, Code::CONFLICTING_OUTCOMES) || ctx.allowed(e, Code::CONFLICTING_OUTCOMES)
-        {
+    for ((p, e), f) in &permit_vs_escalate {
+        let (pr, er) = (&ctx.model.rules[*p], &ctx.model.rules[*e]);
+        let Some((point, request, ex)) = conflict_witness(ctx, (*p, *e), f) else {
             continue;
-        }
-        let point = Point {
-            table: ctx.table,
-            role: &f.role,
-            action: &f.action,
-            region: f.region,
         };
-        let request = point.request();
-        let ex = ctx.evaluator.explain(&request);
         if !(rule_matched(&ex, &pr.name)
             && rule_in_scope(&ex, &er.name)
             && ex.decision.decision == Outcome::Permit)
@@ -174,20 +166,11 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 .witness(witness(&point, request, vec![format!("is permitted by `{}` but escalated to `{target}` by `{}`", pr.name, er.name)])),
         );
     }
-    for ((a, b), f) in escalate_pairs {
-        let (ar, br) = (&ctx.model.rules[a], &ctx.model.rules[b]);
-        if ctx.allowed(a, Code::CONFLICTING_OUTCOMES) || ctx.allowed(b, Code::CONFLICTING_OUTCOMES)
-        {
+    for ((a, b), f) in &escalate_pairs {
+        let (ar, br) = (&ctx.model.rules[*a], &ctx.model.rules[*b]);
+        let Some((point, request, ex)) = conflict_witness(ctx, (*a, *b), f) else {
             continue;
-        }
-        let point = Point {
-            table: ctx.table,
-            role: &f.role,
-            action: &f.action,
-            region: f.region,
         };
-        let request = point.request();
-        let ex = ctx.evaluator.explain(&request);
         if !(ex.decision.decision == Outcome::Escalate && ex.decision.escalate_to.len() > 1) {
             continue;
         }
@@ -207,6 +190,27 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 .witness(witness(&point, request, vec![format!("is escalated to `{ta}` by `{}` and to `{tb}` by `{}`", ar.name, br.name)])),
         );
     }
+}
+
+/// The candidate witness of a conflict between two rules, with the
+/// evaluator's explanation of it; `None` when either rule allows the lint.
+fn conflict_witness<'c>(
+    ctx: &'c Ctx<'_>,
+    (a, b): (usize, usize),
+    f: &'c Finding,
+) -> Option<(Point<'c>, Value, Explanation)> {
+    if ctx.allowed(a, Code::CONFLICTING_OUTCOMES) || ctx.allowed(b, Code::CONFLICTING_OUTCOMES) {
+        return None;
+    }
+    let point = Point {
+        table: ctx.table,
+        role: &f.role,
+        action: &f.action,
+        region: f.region.clone(),
+    };
+    let request = point.request();
+    let ex = ctx.evaluator.explain(&request);
+    Some((point, request, ex))
 }
 
 /// A permit or escalate rule that never decides anything for the roles it
