@@ -293,7 +293,8 @@ mod tests {
             .collect()
     }
 
-    const HEAD: &str = "currency USD\ncustomer { vip: Bool }\nrole clerk\naction refund(amount: Money)\n";
+    const HEAD: &str =
+        "currency USD\ncustomer { vip: Bool }\nrole clerk\naction refund(amount: Money)\n";
 
     #[test]
     fn unbounded_amount_gets_a_cap() {
