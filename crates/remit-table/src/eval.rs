@@ -123,20 +123,29 @@ pub struct Explanation {
     pub trace: Vec<TraceEntry>,
 }
 
-/// A typed request value: enum variants as indices, sets as bitsets.
-#[derive(Debug, Clone)]
+/// A typed request value: enum variants as indices, sets as the index of
+/// their bitset in [`Values::sets`]. `Copy`, so a request's slots fill
+/// like plain memory.
+#[derive(Debug, Clone, Copy)]
 enum Val {
     Missing,
     Bad,
     Int(i64),
     Bool(bool),
     Enum(u32),
-    Set(Bits),
+    Set(usize),
+}
+
+/// A request's values, one per slot of the table.
+struct Values {
+    slots: Vec<Val>,
+    /// The bitsets of the set-valued slots.
+    sets: Vec<Bits>,
 }
 
 struct Prepared {
     group: Option<(usize, usize)>,
-    values: Vec<Val>,
+    values: Values,
     errors: Vec<RequestError>,
 }
 
@@ -190,7 +199,7 @@ impl Evaluator {
                 group
                     .index
                     .get_or_init(|| index_rows(&group.rows, &self.rows, &self.slots)),
-                &prepared.values,
+                &prepared.values.slots,
             )
         };
         let role = u32::try_from(group_key.0).unwrap_or(u32::MAX);
@@ -344,7 +353,10 @@ impl Evaluator {
     /// value the candidate rows need.
     fn prepare(&self, request: &Value) -> Prepared {
         let mut errors = Vec::new();
-        let mut values = vec![Val::Missing; self.slots.len()];
+        let mut values = Values {
+            slots: vec![Val::Missing; self.slots.len()],
+            sets: Vec::new(),
+        };
         let Some(obj) = request.as_object() else {
             errors.push(error(ErrorKind::MalformedRequest, None, "the request must be a JSON object with `role`, `action`, `params`, `customer`, `context` and `usage`"));
             return Prepared {
@@ -404,7 +416,8 @@ impl Evaluator {
             let Some(lookup) = lookup else { continue };
             for (field, value) in map.iter() {
                 if let Some(&slot) = lookup.get(field) {
-                    values[slot] = typed(&self.slots[slot], value, &mut errors);
+                    values.slots[slot] =
+                        typed(&self.slots[slot], value, &mut values.sets, &mut errors);
                 }
             }
         }
@@ -416,10 +429,10 @@ impl Evaluator {
                     let s = &self.slots[slot];
                     if s.counter {
                         if let Some(v) = usage.and_then(|u| u.get(&s.key)) {
-                            values[slot] = typed(s, v, &mut errors);
+                            values.slots[slot] = typed(s, v, &mut values.sets, &mut errors);
                         }
                     }
-                    if matches!(values[slot], Val::Missing) {
+                    if matches!(values.slots[slot], Val::Missing) {
                         let s = &self.slots[slot];
                         let message = if s.counter {
                             format!("`usage` has no counter `{}`; the caller supplies every counter the table lists", s.key)
@@ -523,7 +536,7 @@ fn variant(slot: &Slot, s: &str) -> Option<u32> {
         .and_then(|i| u32::try_from(i).ok())
 }
 
-fn typed(slot: &Slot, value: &Value, errors: &mut Vec<RequestError>) -> Val {
+fn typed(slot: &Slot, value: &Value, sets: &mut Vec<Bits>, errors: &mut Vec<RequestError>) -> Val {
     let mut wrong = |expected: &str| {
         errors.push(error(
             ErrorKind::WrongType,
@@ -592,13 +605,14 @@ fn typed(slot: &Slot, value: &Value, errors: &mut Vec<RequestError>) -> Val {
                 ));
                 return Val::Bad;
             }
-            Val::Set(Bits::of(
+            sets.push(Bits::of(
                 strings
                     .iter()
                     .filter_map(|s| variant(slot, s))
                     .map(|i| i as usize),
                 slot.values.len(),
-            ))
+            ));
+            Val::Set(sets.len() - 1)
         }
     }
 }
@@ -627,32 +641,33 @@ fn lookup<'n>(node: &'n Node, values: &[Val]) -> &'n [usize] {
     }
 }
 
-fn row_outcome(row: &CompiledRow, values: &[Val]) -> (RowOutcome, Failed) {
+fn row_outcome(row: &CompiledRow, values: &Values) -> (RowOutcome, Failed) {
+    let slots = &values.slots;
     if let Some(&bad) = row
         .reads
         .iter()
-        .find(|s| matches!(values[**s], Val::Missing | Val::Bad))
+        .find(|s| matches!(slots[**s], Val::Missing | Val::Bad))
     {
         return (RowOutcome::Invalid, Failed::Input(bad));
     }
     if let Some(i) = row
         .scope
         .iter()
-        .position(|c| !holds(&c.test, &values[c.slot]))
+        .position(|c| !holds(&c.test, slots[c.slot], &values.sets))
     {
         return (RowOutcome::ScopeFailed, Failed::Scope(i));
     }
     if let Some(i) = row
         .limits
         .iter()
-        .position(|c| !holds(&c.test, &values[c.slot]))
+        .position(|c| !holds(&c.test, slots[c.slot], &values.sets))
     {
         return (RowOutcome::LimitFailed, Failed::Limit(i));
     }
     for (i, &(counter, param, max)) in row.budgets.iter().enumerate() {
-        let within = match (&values[counter], &values[param]) {
+        let within = match (slots[counter], slots[param]) {
             (Val::Int(used), Val::Int(amount)) => {
-                used.checked_add(*amount).is_some_and(|total| total <= max)
+                used.checked_add(amount).is_some_and(|total| total <= max)
             }
             _ => false,
         };
@@ -663,14 +678,14 @@ fn row_outcome(row: &CompiledRow, values: &[Val]) -> (RowOutcome, Failed) {
     (RowOutcome::Matched, Failed::Nothing)
 }
 
-fn holds(t: &Test, v: &Val) -> bool {
+fn holds(t: &Test, v: Val, sets: &[Bits]) -> bool {
     match (t, v) {
-        (Test::Interval { min, max }, Val::Int(n)) => min <= n && n <= max,
-        (Test::Enum(bits), Val::Enum(i)) => bits.has(*i),
-        (Test::Bool(b), Val::Bool(x)) => b == x,
-        (Test::Set { contains, excludes }, Val::Set(items)) => {
-            items.covers(contains) && !items.meets(excludes)
-        }
+        (Test::Interval { min, max }, Val::Int(n)) => *min <= n && n <= *max,
+        (Test::Enum(bits), Val::Enum(i)) => bits.has(i),
+        (Test::Bool(b), Val::Bool(x)) => *b == x,
+        (Test::Set { contains, excludes }, Val::Set(i)) => sets
+            .get(i)
+            .is_some_and(|items| items.covers(contains) && !items.meets(excludes)),
         _ => false,
     }
 }
