@@ -112,7 +112,7 @@ pub fn policy_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 /// Reads a policy directory into sources. Files that are not UTF-8 are an
-/// error naming the file.
+/// error naming the file; a leading byte-order mark is dropped.
 pub fn load_policy(dir: &Path) -> Result<Sources, LoadError> {
     let mut sources = Sources::new();
     for file in policy_files(dir)? {
@@ -127,6 +127,12 @@ pub fn load_policy(dir: &Path) -> Result<Sources, LoadError> {
                 e.utf8_error().valid_up_to()
             ),
         })?;
+        // A byte-order mark is the encoding's, not the policy's: without
+        // it, columns on the first line count as an editor shows them.
+        let text = match remit_syntax::split_bom(&text) {
+            ("", _) => text,
+            (_, rest) => rest.to_string(),
+        };
         sources.add(file.display().to_string(), text);
     }
     Ok(sources)

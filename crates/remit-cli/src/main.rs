@@ -3,6 +3,10 @@
 //! Exit codes: 0 clean, 1 policy errors (or failing tests, or a changed
 //! decision for `diff`), 2 usage or I/O errors.
 
+// Output goes through `stdio`, which ends quietly on a closed pipe.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod atomic_write;
 mod build;
 mod check;
 mod cli;
@@ -11,10 +15,12 @@ mod doc;
 mod eval;
 mod fmt;
 mod output;
+mod stdio;
 mod test_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;
+use stdio::{errln, outln};
 
 /// mimalloc: analysis allocates many small maps and strings, and the
 /// language server frees and rebuilds them on every edit; glibc's
@@ -55,18 +61,19 @@ fn main() -> ExitCode {
             .map(|()| Outcome::Clean)
             .map_err(|e| UsageError(format!("language server: {e}"))),
         cli::Command::Schema => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&remit_table::schema()).unwrap_or_default()
             );
             Ok(Outcome::Clean)
         }
     };
+    stdio::flush();
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
         Err(UsageError(message)) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             ExitCode::from(2)
         }
     }

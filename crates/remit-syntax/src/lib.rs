@@ -13,7 +13,7 @@ mod lex;
 mod parser;
 mod token;
 
-pub use lex::{lex, Lexed, SpannedToken};
+pub use lex::{lex, split_bom, Lexed, SpannedToken, BOM};
 pub use parser::{parse, MAX_NESTING};
 pub use token::{Token, CLAUSE_KEYWORDS, ITEM_KEYWORDS, KEYWORDS};
 
