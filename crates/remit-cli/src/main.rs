@@ -1,7 +1,9 @@
 //! `remit`: the command line of the Remit policy language.
 //!
 //! Exit codes: 0 clean, 1 policy errors (or failing tests, or a changed
-//! decision for `diff`), 2 usage or I/O errors.
+//! decision for `diff`), 2 usage or I/O errors. Output into a pipe whose
+//! reader has gone ends quietly with 0 (`stdio`); docs/cli.md has the
+//! details, and how files are written.
 
 // Output goes through `stdio`, which ends quietly on a closed pipe.
 #![deny(clippy::print_stdout, clippy::print_stderr)]

@@ -900,7 +900,6 @@ fn the_readme_tour_runs_as_written() {
             let shut = read_lsp_response(&mut reader, 2);
             assert!(shut["error"].is_null(), "{shut}");
             send(serde_json::json!({"jsonrpc": "2.0", "method": "exit"}));
-            drop(send);
             drop(stdin);
             child.wait_with_output().unwrap()
         } else {
