@@ -548,10 +548,13 @@ fn spawn_into_closed_pipe(
     i: usize,
     stderr_too: bool,
 ) -> std::process::Child {
+    // The reader closes its end, then says so; only then does `remit` start.
+    let wait = r#"while [ ! -e "gone$RUN" ]; do sleep 0.02; done"#;
+    let reader = r#"{ exec 0<&-; : >"gone$RUN"; }"#;
     let script = if stderr_too {
-        r#"{ sleep 0.3; "$0" "$@" 2>&1; echo $? >"code$RUN"; } | :; : >"err$RUN""#
+        format!(r#"{{ {wait}; "$0" "$@" 2>&1; echo $? >"code$RUN"; }} | {reader}; : >"err$RUN""#)
     } else {
-        r#"{ sleep 0.3; "$0" "$@" 2>"err$RUN"; echo $? >"code$RUN"; } | :"#
+        format!(r#"{{ {wait}; "$0" "$@" 2>"err$RUN"; echo $? >"code$RUN"; }} | {reader}"#)
     };
     Command::new("sh")
         .arg("-c")
@@ -777,6 +780,7 @@ fn test_runs_tests_despite_analysis_errors_and_says_what_stops_them() {
 }
 
 /// Copies a directory tree.
+#[cfg(unix)]
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -791,6 +795,7 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// The README's fenced blocks of a kind (`sh`, `json`) under a heading.
+#[cfg(unix)]
 fn readme_blocks(readme: &str, heading: &str, kind: &str) -> Vec<String> {
     let section = &readme[readme
         .find(heading)
@@ -812,12 +817,14 @@ fn readme_blocks(readme: &str, heading: &str, kind: &str) -> Vec<String> {
 }
 
 /// One LSP message, framed.
+#[cfg(unix)]
 fn lsp_message(body: serde_json::Value) -> String {
     let body = body.to_string();
     format!("Content-Length: {}\r\n\r\n{body}", body.len())
 }
 
 /// Reads LSP messages until the response to request `id`.
+#[cfg(unix)]
 fn read_lsp_response(reader: &mut impl std::io::BufRead, id: i64) -> serde_json::Value {
     loop {
         let mut length = 0;
@@ -845,6 +852,7 @@ fn read_lsp_response(reader: &mut impl std::io::BufRead, id: i64) -> serde_json:
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn the_readme_tour_runs_as_written() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
