@@ -264,6 +264,14 @@ fixes and rename, start the language server with `eglot' or `lsp'
 (with-eval-after-load 'lsp-mode
   (remit--register-lsp-client))
 
+;; The server marks annotations (`@allow') as `decorator' tokens, a type
+;; LSP 3.17 added and lsp-mode 8 has no face for (it would warn and show
+;; nothing).  Give it the face of macros, unless it already has one.
+(with-eval-after-load 'lsp-semantic-tokens
+  (defvar lsp-semantic-token-faces)
+  (unless (assoc "decorator" lsp-semantic-token-faces)
+    (add-to-list 'lsp-semantic-token-faces '("decorator" . lsp-face-semhl-macro) t)))
+
 (provide 'remit-mode)
 
 ;;; remit-mode.el ends here
