@@ -35,9 +35,9 @@
 
 (defcustom remit-server-program "remit"
   "The `remit' executable that serves the language server (`remit lsp').
-A name looked up on `exec-path', or an absolute file name.  Read each
-time a client starts the server, so a change takes effect on the next
-`eglot' or `lsp' in a Remit buffer."
+A name looked up on the variable `exec-path', or an absolute file
+name.  Read each time a client starts the server, so a change takes
+effect on the next `eglot' or `lsp' in a Remit buffer."
   :type 'string
   :group 'remit)
 
@@ -54,7 +54,7 @@ time a client starts the server, so a change takes effect on the next
   :group 'remit)
 
 (defun remit-server-command ()
-  "The command line that starts the Remit language server, as a list."
+  "Return the command line of the Remit language server, as a list."
   (cons remit-server-program remit-server-args))
 
 ;;;; Faces
@@ -207,6 +207,21 @@ the lexer.)"
     (when (> offset 0)
       (move-to-column (+ column offset)))))
 
+;;;; Navigation
+
+(defconst remit-imenu-generic-expression
+  (let ((item (lambda (keyword)
+                (concat "^[ \t]*" keyword "[ \t]+\\(" remit--identifier "\\)"))))
+    `(("Tests" "^[ \t]*test[ \t]+\"\\([^\"\n]*\\)\"" 1)
+      ("Segments" ,(funcall item "segment") 1)
+      ("Situations" ,(funcall item "situation") 1)
+      ("Actions" ,(funcall item "action") 1)
+      ("Roles" ,(funcall item "role") 1)
+      ("Enums" ,(funcall item "enum") 1)
+      ("Rules" ,(funcall item "rule") 1)))
+  "Index of a policy for `imenu': its rules, declarations and tests.
+\(With a language server, `imenu' uses its document symbols instead.)")
+
 ;;;; Mode
 
 ;;;###autoload
@@ -227,6 +242,7 @@ fixes and rename, start the language server with `eglot' or `lsp'
   (setq-local comment-use-syntax t)
   (setq-local indent-line-function #'remit-indent-line)
   (setq-local electric-indent-chars (append '(?\{ ?\}) electric-indent-chars))
+  (setq-local imenu-generic-expression remit-imenu-generic-expression)
   (setq-local font-lock-defaults
               '(remit-font-lock-keywords
                 nil nil nil nil

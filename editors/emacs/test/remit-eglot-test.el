@@ -57,7 +57,7 @@
           (t (expand-file-name bin)))))
 
 (defun remit-eglot-test--wait (what predicate)
-  "Wait until PREDICATE returns non-nil, and return that.
+  "Wait for PREDICATE to give non-nil, and return that value.
 Fails with a message naming WHAT after `remit-eglot-test--timeout'
 seconds."
   (let ((deadline (+ (float-time) remit-eglot-test--timeout))
@@ -110,7 +110,7 @@ Occurrences in comments and strings are not counted."
       n)))
 
 (defun remit-eglot-test--send-changes ()
-  "Send the buffer's pending changes to the server now.
+  "Send pending edits of the buffer to the server now.
 Eglot sends them from an idle timer, and batch Emacs is never idle."
   (eglot--signal-textDocument/didChange))
 

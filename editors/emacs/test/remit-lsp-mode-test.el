@@ -58,7 +58,7 @@
           (t (expand-file-name bin)))))
 
 (defun remit-lsp-test--wait (what predicate)
-  "Wait until PREDICATE returns non-nil, and return that.
+  "Wait for PREDICATE to give non-nil, and return that value.
 Fails with a message naming WHAT after `remit-lsp-test--timeout' seconds."
   (let ((deadline (+ (float-time) remit-lsp-test--timeout))
         result)
@@ -172,7 +172,7 @@ The copy permits `front_dsk' (for `front_desk') in `long_wait_meal'."
        (delete-directory scratch t))))
 
 (defun remit-lsp-test--diagnostics ()
-  "The diagnostics lsp-mode holds for the current buffer's file."
+  "Return the diagnostics lsp-mode has for the current buffer's file."
   (gethash (lsp--fix-path-casing (buffer-file-name)) (lsp-diagnostics t)))
 
 (ert-deftest remit-lsp-mode-diagnostics-quick-fix-and-hover ()

@@ -188,6 +188,38 @@ so a keyword added to the lexer and not here fails this test."
     (should (equal (buffer-string)
                    "test \"a { b\" {\n  // {\n  expect deny\n}\n"))))
 
+(ert-deftest remit-mode-indentation-agrees-with-remit-fmt ()
+  "Re-indenting a bundled example (canonical `remit fmt' output) changes nothing."
+  (let ((files (directory-files-recursively
+                (expand-file-name "../../../examples" remit-test--directory)
+                "\\.remit\\'")))
+    (unless files
+      (ert-skip "no examples/**/*.remit beside this checkout"))
+    (dolist (file files)
+      (with-temp-buffer
+        (insert-file-contents file)
+        (remit-mode)
+        (let ((before (buffer-string))
+              (inhibit-message t))
+          (indent-region (point-min) (point-max))
+          (let ((old (split-string before "\n"))
+                (new (split-string (buffer-string) "\n"))
+                (line 1))
+            (while (and old (equal (car old) (car new)))
+              (setq old (cdr old) new (cdr new) line (1+ line)))
+            (when old
+              (ert-fail (format "indent-region changes %s:%d from %S to %S"
+                                file line (car old) (car new))))))))))
+
+(ert-deftest remit-mode-imenu-lists-rules-declarations-and-tests ()
+  (require 'imenu)
+  (remit-test--with-buffer remit-test--source
+    (let ((index (imenu--generic-function imenu-generic-expression)))
+      (should (equal (mapcar #'car (cdr (assoc "Rules" index))) '("room_recovery")))
+      (should (equal (mapcar #'car (cdr (assoc "Actions" index))) '("refund")))
+      (should (equal (mapcar #'car (cdr (assoc "Enums" index))) '("Tier")))
+      (should (equal (mapcar #'car (cdr (assoc "Tests" index))) '("gold"))))))
+
 (provide 'remit-mode-test)
 
 ;;; remit-mode-test.el ends here
