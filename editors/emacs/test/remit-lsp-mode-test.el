@@ -128,6 +128,8 @@ The copy permits `front_dsk' (for `front_desk') in `long_wait_meal'."
           (lsp-restart 'ignore)
           (lsp-keep-workspace-alive nil)
           (lsp-enable-snippet nil)
+          (lsp-completion-provider :none)
+          (lsp-headerline-breadcrumb-enable nil)
           (lsp-semantic-tokens-enable t)
           (lsp-response-timeout remit-lsp-test--timeout)
           (lsp-log-io t)
