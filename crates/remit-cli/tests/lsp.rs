@@ -32,6 +32,9 @@ struct Client {
     server_requests: Vec<Value>,
 }
 
+/// A range as `(line, character, line, character)`.
+type Span4 = (u32, u32, u32, u32);
+
 /// What the test client announces by default: Markdown hovers and
 /// related information, as VS Code and Neovim do.
 fn editor_capabilities() -> Value {
@@ -254,7 +257,7 @@ impl Client {
         &mut self,
         file: &str,
         version: i64,
-        changes: &[((u32, u32, u32, u32), &str)],
+        changes: &[(Span4, &str)],
     ) {
         let uri = self.uri(file);
         let changes: Vec<Value> = changes
