@@ -51,6 +51,11 @@ use tower_lsp_server::{LspService, Server};
 /// server.
 const PIPE: usize = 1 << 20;
 
+/// How many requests tower-lsp keeps in flight at once (its default is
+/// 4). Handlers only wait (for analysis, or for their feature's blocking
+/// thread), so four slow answers must not hold up a fifth request.
+const CONCURRENCY: usize = 32;
+
 /// Serves LSP over a reader and a writer until the client exits or the
 /// input ends. Malformed input is answered with JSON-RPC errors and
 /// skipped ([`transport`]). Returns whether the session ended cleanly:
@@ -78,6 +83,7 @@ where
     let (service, socket) =
         LspService::new(move |client| server::Backend::new(client, server_lifecycle));
     Server::new(server_in, server_out, socket)
+        .concurrency_level(CONCURRENCY)
         .serve(service)
         .await;
     // The server is done (`exit`, or the input ended): stop reading, then
