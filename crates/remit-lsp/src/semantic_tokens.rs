@@ -2,7 +2,7 @@
 //! they refer to (via the model's references), numbers, strings, comments,
 //! operators and annotations.
 
-use crate::position::{floor_char_boundary, LineIndex};
+use crate::position::{floor_char_boundary, utf16_len, LineIndex};
 use crate::snapshot::Snapshot;
 use remit_diagnostics::FileId;
 use remit_sema::model::Symbol;
@@ -232,14 +232,6 @@ impl Cursor {
         self.column += index.text().get(self.offset..offset).map_or(0, utf16_len);
         self.offset = offset;
         (line, to_u32(self.column))
-    }
-}
-
-fn utf16_len(s: &str) -> usize {
-    if s.is_ascii() {
-        s.len()
-    } else {
-        s.chars().map(char::len_utf16).sum()
     }
 }
 
