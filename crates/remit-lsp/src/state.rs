@@ -291,4 +291,34 @@ mod tests {
         let policy = key.policy();
         assert_eq!(policy.default_name(), "Untitled-1");
     }
+
+    #[test]
+    fn ranged_changes_edit_the_buffer_in_order() {
+        use tower_lsp_server::ls_types::{Position, Range};
+        let uri: Uri = "file:///tmp/p/a.remit".parse().unwrap();
+        let key = DocKey::from_uri(&uri);
+        let change = |version, range: Option<(u32, u32)>, text: &str| Edit::Change {
+            uri: uri.clone(),
+            version,
+            changes: vec![TextDocumentContentChangeEvent {
+                range: range.map(|(l, c)| Range::new(Position::new(l, c), Position::new(l, c))),
+                range_length: None,
+                text: text.to_string(),
+            }],
+        };
+        let mut state = State::default();
+        // A ranged change for a document never opened is dropped.
+        assert!(state.apply(change(1, Some((0, 0)), "x")).is_empty());
+        state.apply(Edit::Open {
+            uri: uri.clone(),
+            version: 1,
+            text: "role a\n".into(),
+        });
+        assert_eq!(state.apply(change(2, Some((0, 0)), "// é\n")).len(), 1);
+        assert_eq!(state.apply(change(3, Some((1, 6)), "b")).len(), 1);
+        // An older version is dropped.
+        assert!(state.apply(change(2, Some((0, 0)), "stale")).is_empty());
+        assert_eq!(state.docs[&key].text.as_str(), "// é\nrole ab\n");
+        assert_eq!(state.docs[&key].version, 3);
+    }
 }
