@@ -1,8 +1,8 @@
 //! The one task that applies edits and re-analyses policies.
 //!
-//! Notification handlers apply their edit to the state under the lock (a
-//! full-text change older than the buffer's version is dropped, so edits
-//! take effect in version order however tower-lsp interleaves handlers),
+//! Notification handlers apply their edit to the state under the lock, in
+//! the order the client sent them (a change older than the buffer's
+//! version is dropped, as a guard),
 //! number it, and queue the policies it touches on one ordered channel,
 //! all in one critical section. This worker re-analyses those policies on
 //! a blocking thread and publishes diagnostics for every file of each
