@@ -109,7 +109,7 @@ run nvim --headless -u NONE -i NONE -n \
   -c 'lua require("remit")' -c 'q'
 pass
 
-step "Neovim: diagnostics from a stand-in server (editors/nvim/test/fake_remit.py)"
+step "Neovim: diagnostics, omnifunc and on_attach with a stand-in server (editors/nvim/test/fake_remit.py)"
 if command -v python3 >/dev/null 2>&1; then
   REMIT_BIN="$root/editors/nvim/test/fake_remit.py" run bash editors/nvim/test/run.sh
   pass
@@ -117,7 +117,7 @@ else
   skip "python3 is not installed"
 fi
 
-step "Neovim: diagnostics, hover, definition and formatting from the real server (\$REMIT_BIN lsp)"
+step "Neovim: diagnostics, omnifunc, hover, definition, formatting and code lenses from the real server (\$REMIT_BIN lsp)"
 if [ -z "${REMIT_BIN:-}" ] || [ ! -x "${REMIT_BIN:-}" ]; then
   skip "REMIT_BIN is not set to an executable"
 else
