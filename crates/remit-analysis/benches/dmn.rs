@@ -7,7 +7,8 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use remit_analysis::{analyze, generate::overlap_table};
+use remit_analysis::analyze;
+use remit_gen::overlap_table;
 use remit_diagnostics::{LintLevels, Sources};
 use std::time::Duration;
 

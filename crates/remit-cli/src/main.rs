@@ -60,7 +60,13 @@ fn main() -> ExitCode {
         cli::Command::Diff(args) => diff::run(&args),
         cli::Command::Doc(args) => doc::run(&args),
         cli::Command::Lsp => remit_lsp::run_stdio()
-            .map(|()| Outcome::Clean)
+            .map(|clean| {
+                if clean {
+                    Outcome::Clean
+                } else {
+                    Outcome::Failed
+                }
+            })
             .map_err(|e| UsageError(format!("language server: {e}"))),
         cli::Command::Schema => {
             outln!(
