@@ -5,8 +5,8 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use remit_analysis::analyze;
-use remit_gen::department_policy;
 use remit_diagnostics::{LintLevels, Sources};
+use remit_gen::department_policy;
 use std::time::Duration;
 
 /// The allocator the `remit` binary uses.

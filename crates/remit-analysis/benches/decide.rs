@@ -11,8 +11,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use remit_analysis::analyze;
-use remit_gen::department_policy;
 use remit_diagnostics::{LintLevels, Sources};
+use remit_gen::department_policy;
 use remit_table::Evaluator;
 use serde_json::{json, Value};
 use std::hint::black_box;

@@ -253,12 +253,7 @@ impl Client {
 
     /// A `didChange` of ranged changes: `((line, character, line,
     /// character), new text)`, applied in order.
-    fn change_ranges(
-        &mut self,
-        file: &str,
-        version: i64,
-        changes: &[(Span4, &str)],
-    ) {
+    fn change_ranges(&mut self, file: &str, version: i64, changes: &[(Span4, &str)]) {
         let uri = self.uri(file);
         let changes: Vec<Value> = changes
             .iter()

@@ -91,11 +91,17 @@ pub fn load(input: PolicyInput) -> Snapshot {
 fn read(path: &Path) -> Result<String, (String, usize, String)> {
     let bytes =
         std::fs::read(path).map_err(|e| (String::new(), 0, format!("cannot read it: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| {
+    let text = String::from_utf8(bytes).map_err(|e| {
         let error = remit_analysis::workspace::not_utf8(path, e.utf8_error());
         let offset = e.utf8_error().valid_up_to();
         let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
         (lossy, offset, error.message)
+    })?;
+    // As `remit check` reads it: a leading byte-order mark is not text
+    // (editors do not show it, so positions must not count it).
+    Ok(match remit_syntax::split_bom(&text) {
+        (bom, rest) if !bom.is_empty() => rest.to_string(),
+        _ => text,
     })
 }
 

@@ -5,9 +5,7 @@ use crate::expr::Place;
 use crate::model::{Cap, Cond, CountLimit, TotalLimit, Type};
 use crate::units::quantity_value;
 use remit_diagnostics::{Code, Diagnostic, Span};
-use remit_syntax::ast::{
-    CapOp, ClauseKind, Definition, Item, ItemKind, Names, Per, Rule,
-};
+use remit_syntax::ast::{CapOp, ClauseKind, Definition, Item, ItemKind, Names, Per, Rule};
 use remit_syntax::ClauseTag;
 
 impl Checker {

@@ -120,12 +120,10 @@ impl ast::ClauseKind {
             ast::ClauseKind::When(_) => ClauseTag::When,
             ast::ClauseKind::Cap { .. } => ClauseTag::Cap,
             ast::ClauseKind::Count {
-                per: Per::Customer,
-                ..
+                per: Per::Customer, ..
             } => ClauseTag::CountPerCustomer,
             ast::ClauseKind::Count {
-                per: Per::Employee,
-                ..
+                per: Per::Employee, ..
             } => ClauseTag::CountPerEmployee,
             ast::ClauseKind::Total { .. } => ClauseTag::Total,
             ast::ClauseKind::Require(_) => ClauseTag::Require,
@@ -211,7 +209,10 @@ mod tests {
             ClauseTag::Notify.spec().allowed_in_phrase(),
             "`permit` and `escalate` rules"
         );
-        assert_eq!(ClauseTag::Otherwise.spec().allowed_in_phrase(), "`permit` rules");
+        assert_eq!(
+            ClauseTag::Otherwise.spec().allowed_in_phrase(),
+            "`permit` rules"
+        );
     }
 
     #[test]

@@ -3,10 +3,10 @@
 //! in words what was expected.
 
 use crate::ast::{self, CommentKind, Item, ItemKind};
+use crate::clause::{clause_keyword_list, CLAUSE_KEYWORDS};
 use crate::grammar::ItemParser;
 use crate::lex::{lex, SpannedToken};
 use crate::token::Token;
-use crate::clause::{clause_keyword_list, CLAUSE_KEYWORDS};
 use crate::token::ITEM_KEYWORDS;
 use lalrpop_util::ParseError;
 use rayon::prelude::*;
@@ -368,7 +368,10 @@ impl Context<'_, '_> {
             return Some(format!("close {} with `}}`", self.item_phrase()));
         }
         if CLAUSE_KEYWORDS.iter().all(|k| expects(k)) {
-            return Some(format!("a rule clause starts with {}", clause_keyword_list("or")));
+            return Some(format!(
+                "a rule clause starts with {}",
+                clause_keyword_list("or")
+            ));
         }
         if ITEM_KEYWORDS.iter().filter(|k| expects(k)).count() > 3 {
             return Some("a policy is made of items: `policy`, `currency`, `enum`, `customer`, `context`, `role`, `action`, `obligation`, `segment`, `situation`, `rule` and `test`".into());
@@ -436,7 +439,11 @@ fn describe_expected(expected: &[String]) -> String {
     if CLAUSE_KEYWORDS.iter().all(|k| has(k)) {
         let list: Vec<String> = CLAUSE_KEYWORDS.iter().map(|k| format!("`{k}`")).collect();
         let clause = format!("a clause ({})", list.join(", "));
-        return if has("}") { format!("{clause} or `}}`") } else { clause };
+        return if has("}") {
+            format!("{clause} or `}}`")
+        } else {
+            clause
+        };
     }
     if ITEM_KEYWORDS.iter().filter(|k| has(k)).count() > 3 {
         return "an item (`rule`, `role`, `action`, `enum`, `test`, …)".into();
