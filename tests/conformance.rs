@@ -108,8 +108,8 @@ fn every_request_vector_decides_as_expected() {
         let table_path = root()
             .join("tests/conformance")
             .join(suite["table"].as_str().unwrap());
-        let evaluator = Evaluator::from_json(&std::fs::read_to_string(&table_path).unwrap())
-            .unwrap_or_else(|e| {
+        let evaluator =
+            Evaluator::from_json(std::fs::read(&table_path).unwrap()).unwrap_or_else(|e| {
                 panic!(
                     "{}: table {} does not load: {e}",
                     file.display(),

@@ -18,6 +18,7 @@
 //! - a `\u` escape is a character: an unpaired surrogate is refused;
 //! - arrays and objects nest at most [`MAX_DEPTH`] deep.
 
+use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 
 /// How deep arrays and objects may nest (the outermost one is depth 1).
@@ -269,9 +270,13 @@ impl Parser<'_> {
             }
             let key_at = self.at;
             let key = self.string()?;
-            if map.contains_key(&key) {
-                return Err(self.fail(Problem::DuplicateKey(key), key_at));
-            }
+            let slot = match map.entry(key) {
+                Entry::Vacant(slot) => slot,
+                Entry::Occupied(taken) => {
+                    let key = taken.key().clone();
+                    return Err(self.fail(Problem::DuplicateKey(key), key_at));
+                }
+            };
             self.whitespace();
             if self.peek() != Some(b':') {
                 return Err(
@@ -280,8 +285,7 @@ impl Parser<'_> {
             }
             self.at += 1;
             self.whitespace();
-            let value = self.value()?;
-            map.insert(key, value);
+            slot.insert(self.value()?);
             self.whitespace();
             match self.peek() {
                 Some(b',') => {
