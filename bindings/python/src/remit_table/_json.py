@@ -30,6 +30,9 @@ MAX_DEPTH = 128
 
 _BOM = "\ufeff"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A `\u` escape of a surrogate (or a backslash before `ud800`, which is
+# harmless: it only makes the value be checked).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # The longest integer literal that can be a 64-bit integer (signed or not):
 # `-9223372036854775808` and `18446744073709551615` have 20 characters.
 _LONGEST_INTEGER = 20
@@ -108,6 +111,11 @@ def _constant(name: str) -> NoReturn:
     raise JsonError("syntax", f"`{name}` is not a JSON value")
 
 
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_unique, parse_constant=_constant, parse_int=_integer
+)
+
+
 def read_json(text: Union[str, bytes]) -> Any:
     """Reads JSON text (``str``) or UTF-8 bytes; raises :class:`JsonError`."""
     if isinstance(text, (bytes, bytearray, memoryview)):
@@ -123,19 +131,21 @@ def read_json(text: Union[str, bytes]) -> Any:
     elif text.startswith(_BOM):
         text = text[1:]
     try:
-        value = json.loads(
-            text,
-            object_pairs_hook=_unique,
-            parse_constant=_constant,
-            parse_int=_integer,
-        )
+        value = _DECODER.decode(text)
     except _Duplicate as e:
         raise JsonError("duplicate_key", e.key) from None
     except RecursionError:
         raise JsonError("too_deep") from None
     except json.JSONDecodeError as e:
         raise JsonError("syntax", e.msg, e.lineno, e.colno) from None
-    _check(value)
+    # Only a text with more than MAX_DEPTH brackets can nest too deep, and
+    # only one with a surrogate or its escape can hold an unpaired one.
+    if (
+        text.count("[") + text.count("{") > MAX_DEPTH
+        or _SURROGATE.search(text)
+        or _SURROGATE_ESCAPE.search(text)
+    ):
+        _check(value)
     return value
 
 
