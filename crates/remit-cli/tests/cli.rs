@@ -1010,4 +1010,152 @@ fn every_example_has_a_request_that_it_decides_cleanly() {
         decisions.insert(name.clone(), decision);
     }
     insta::assert_json_snapshot!("example_requests", decisions);
+
+/// `remit eval` on a built table, with the request given as bytes.
+fn eval_bytes(dir: &Path, table: &str, request: &[u8], explain: bool) -> Output {
+    std::fs::write(dir.join("req.json"), request).unwrap();
+    let mut args = vec!["eval", "--table", table, "--request", "req.json"];
+    if explain {
+        args.push("--explain");
+    }
+    remit(&args, dir)
+}
+
+/// `remit eval --request -`, the request piped to standard input.
+fn eval_stdin(dir: &Path, table: &str, request: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_remit"))
+        .args(["eval", "--table", table, "--request", "-"])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(request).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+const REQUEST: &str = r#"{"role":"clerk","action":"refund","params":{"amount":2000},"customer":{"tier":"gold"},"usage":{"customer/refund/count/P30D":0,"customer/refund/sum/P90D":0}}"#;
+
+#[test]
+fn eval_denies_a_request_that_is_not_utf8_like_any_unreadable_request() {
+    let dir = policy_dir(POLICY);
+    remit(&["build", "p", "-o", "t.json"], dir.path());
+    // `g\xe9ld`: Latin-1, where UTF-8 expects a continuation byte.
+    let at = REQUEST.find("gold").unwrap();
+    let latin1 = [
+        &REQUEST.as_bytes()[..at],
+        b"g\xe9ld",
+        &REQUEST.as_bytes()[at + 4..],
+    ]
+    .concat();
+    for out in [
+        eval_bytes(dir.path(), "t.json", &latin1, false),
+        eval_stdin(dir.path(), "t.json", &latin1),
+    ] {
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        insta::assert_snapshot!("eval_not_utf8", stdout(&out));
+    }
+    let out = eval_bytes(dir.path(), "t.json", &latin1, true);
+    assert_eq!(out.status.code(), Some(1));
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["errors"][0]["kind"], "malformed_request");
+    assert_eq!(d["trace"], serde_json::json!([]));
+}
+
+#[test]
+fn eval_says_what_is_wrong_with_a_request_that_is_not_json() {
+    let dir = policy_dir(POLICY);
+    remit(&["build", "p", "-o", "t.json"], dir.path());
+    let out = eval_bytes(
+        dir.path(),
+        "t.json",
+        b"{\"role\": \"clerk\",\n  \"action\" \"refund\"}",
+        false,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("eval_not_json", stdout(&out));
+    assert!(!stdout(&out).contains("not invalid"));
+}
+
+#[test]
+fn eval_refuses_a_request_with_a_duplicate_key() {
+    let dir = policy_dir(POLICY);
+    remit(&["build", "p", "-o", "t.json"], dir.path());
+    // Last-wins would permit, first-wins would deny: refuse both readings.
+    let twice = REQUEST.replace(r#""tier":"gold""#, r#""tier":"basic","tier":"gold""#);
+    let out = eval_bytes(dir.path(), "t.json", twice.as_bytes(), false);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("eval_duplicate_key", stdout(&out));
+    // A table with a duplicate key does not load.
+    let table = std::fs::read_to_string(dir.path().join("t.json")).unwrap();
+    let broken = table.replacen(
+        "\"format\": \"remit.table/1\",",
+        "\"format\": \"remit.table/1\",\n  \"format\": \"remit.table/1\",",
+        1,
+    );
+    assert_ne!(broken, table);
+    std::fs::write(dir.path().join("twice.json"), broken).unwrap();
+    let out = eval_bytes(dir.path(), "twice.json", REQUEST.as_bytes(), false);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "cannot load table `twice.json`: the table gives the key `format` twice in one object (the second at line 3, column 3)"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn eval_skips_a_byte_order_mark_on_the_table_and_the_request() {
+    let dir = policy_dir(POLICY);
+    remit(&["build", "p", "-o", "t.json"], dir.path());
+    let table = std::fs::read(dir.path().join("t.json")).unwrap();
+    std::fs::write(
+        dir.path().join("bom.json"),
+        [b"\xEF\xBB\xBF".as_slice(), &table].concat(),
+    )
+    .unwrap();
+    let request = [b"\xEF\xBB\xBF".as_slice(), REQUEST.as_bytes()].concat();
+    for out in [
+        eval_bytes(dir.path(), "bom.json", &request, false),
+        eval_stdin(dir.path(), "bom.json", &request),
+    ] {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(d["decision"], "permit");
+    }
+}
+
+#[test]
+fn eval_reads_number_forms_as_every_evaluator_does() {
+    let dir = policy_dir(POLICY);
+    remit(&["build", "p", "-o", "t.json"], dir.path());
+    let decide = |request: String| {
+        let out = eval_bytes(dir.path(), "t.json", request.as_bytes(), false);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    // `-0` is the integer 0; `1e400` where nobody reads it is ignored.
+    let d = decide(
+        REQUEST
+            .replace(":2000", ":-0")
+            .replace(r#""tier":"gold""#, r#""tier":"gold","score":1e400"#),
+    );
+    assert_eq!(d["decision"], "permit", "{d}");
+    // A negative amount is not a quantity.
+    let d = decide(REQUEST.replace(":2000", ":-2000"));
+    assert_eq!(d["errors"][0]["kind"], "wrong_type");
+    assert_eq!(d["errors"][0]["input"], "param.amount");
 }
