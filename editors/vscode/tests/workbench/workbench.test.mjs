@@ -306,6 +306,9 @@ before(async () => {
   );
   ws = prepareWorkspace(config.example, config.remit);
   fs.mkdirSync(config.artifacts, { recursive: true });
+  for (const stale of [screenshotPath, failurePath, logPath]) {
+    fs.rmSync(stale, { force: true });
+  }
 });
 
 after(async () => {
