@@ -120,6 +120,8 @@ export function prepareWorkspace(example, remit) {
     "editor.hover.delay": 200,
   };
   fs.writeFileSync(path.join(userData, "User/settings.json"), JSON.stringify(settings, null, 2));
+  const tmp = path.join(root, "tmp");
+  fs.mkdirSync(tmp);
   const codeServerConfig = path.join(root, "code-server.yaml");
   fs.writeFileSync(codeServerConfig, "auth: none\ncert: false\n");
 
@@ -136,6 +138,7 @@ export function prepareWorkspace(example, remit) {
       XDG_CONFIG_HOME: path.join(root, "xdg-config"),
       XDG_DATA_HOME: path.join(root, "xdg-data"),
       XDG_CACHE_HOME: path.join(root, "xdg-cache"),
+      TMPDIR: tmp, // code-server's IPC sockets
       // No extension marketplace: its queries would only time out offline.
       EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: "http://127.0.0.1:9/gallery", itemUrl: "http://127.0.0.1:9/item" }),
     },
