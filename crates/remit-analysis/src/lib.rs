@@ -6,7 +6,6 @@
 
 pub mod diff;
 pub mod doc;
-pub mod generate;
 mod lints;
 pub mod region;
 pub mod testing;

@@ -1,6 +1,7 @@
 //! `remit eval`
 
 use crate::cli::EvalArgs;
+use crate::stdio::outln;
 use crate::{Outcome, UsageError};
 use remit_table::Evaluator;
 use std::io::Read;
@@ -41,7 +42,7 @@ pub fn run(args: &EvalArgs) -> Result<Outcome, UsageError> {
         }
         (_, out) => out,
     };
-    println!("{}", serde_json::to_string_pretty(&output)?);
+    outln!("{}", serde_json::to_string_pretty(&output)?);
     let invalid = output
         .get("errors")
         .and_then(|e| e.as_array())
