@@ -88,7 +88,8 @@ function step(name, timeoutMs, fn) {
 /**
  * Waits until `fn` (run in the page with `args`) returns a truthy value,
  * and returns it; on timeout, fails saying `what` did not happen, with the
- * last value `describe` (run in the page too) reported.
+ * last value `describe` (run in the page too) and the notifications on
+ * screen.
  */
 async function waitInPage(what, timeoutMs, fn, args = [], describe = undefined) {
   try {
@@ -101,7 +102,10 @@ async function waitInPage(what, timeoutMs, fn, args = [], describe = undefined) 
         seen = await page.evaluate(describe, ...args).catch((e) => `(could not read: ${e})`);
         seen = `; last seen: ${JSON.stringify(seen)}`;
       }
-      throw new Error(`${what} did not happen within ${timeoutMs / 1000} s${seen}`);
+      // A notification often says why (the server did not start, say).
+      const toasts = await page.evaluate(() => remitPage.toasts()).catch(() => []);
+      const said = toasts.length > 0 ? `; notifications: ${JSON.stringify(toasts)}` : "";
+      throw new Error(`${what} did not happen within ${timeoutMs / 1000} s${seen}${said}`);
     }
     throw err;
   }
