@@ -3,7 +3,6 @@
 ;; Version: 0.1.0
 ;; Package-Requires: ((emacs "27.1"))
 ;; Keywords: languages
-;; URL: https://github.com/remit-lang/remit
 
 ;; This file is not part of GNU Emacs.
 

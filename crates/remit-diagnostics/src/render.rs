@@ -11,12 +11,23 @@ use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term;
 use serde_json::{json, Value};
 
-/// Where the documentation of every code lives; `#name` anchors each one.
-pub const DOCS_URL: &str = "https://github.com/remit-lang/remit/blob/main/docs/diagnostics.md";
+/// Where `docs/diagnostics.md` is published, `#name` anchoring each code:
+/// the `REMIT_DOCS_URL` environment variable when the binary is built.
+/// The project has no public home yet, so a build without it links to no
+/// page rather than to an invented one (editors and SARIF viewers then
+/// show the code without a link; the help text names the file).
+pub const DOCS_URL: Option<&str> = option_env!("REMIT_DOCS_URL");
 
-/// The documentation link of a code.
-pub fn docs_link(code: Code) -> String {
-    format!("{DOCS_URL}#{}", code.name)
+/// The documentation link of a code, when the build knows where the
+/// documentation is published.
+pub fn docs_link(code: Code) -> Option<String> {
+    DOCS_URL.map(|url| format!("{url}#{}", code.name))
+}
+
+/// Where to read about a code: its link, or its section of
+/// `docs/diagnostics.md`.
+fn docs_reference(code: Code) -> String {
+    docs_link(code).unwrap_or_else(|| format!("docs/diagnostics.md#{}", code.name))
 }
 
 struct CodespanFiles<'a>(&'a Sources);
@@ -263,15 +274,18 @@ pub fn sarif(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
     let rules: Vec<Value> = CODES
         .iter()
         .map(|c| {
-            json!({
+            let mut rule = json!({
                 "id": c.id,
                 "name": c.name,
                 "shortDescription": { "text": c.summary },
                 "fullDescription": { "text": c.summary },
-                "helpUri": docs_link(*c),
-                "help": { "text": format!("{}: see {}", c.summary, docs_link(*c)) },
+                "help": { "text": format!("{}: see {}", c.summary, docs_reference(*c)) },
                 "defaultConfiguration": { "level": sarif_level(c.severity) },
-            })
+            });
+            if let (Some(link), Some(obj)) = (docs_link(*c), rule.as_object_mut()) {
+                obj.insert("helpUri".into(), Value::String(link));
+            }
+            rule
         })
         .collect();
     let results: Vec<Value> = diagnostics
@@ -309,18 +323,19 @@ pub fn sarif(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
             result
         })
         .collect();
+    let mut driver = json!({
+        "name": "remit",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    if let (Some(url), Some(obj)) = (DOCS_URL, driver.as_object_mut()) {
+        obj.insert("informationUri".into(), Value::String(url.to_string()));
+    }
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "remit",
-                    "informationUri": DOCS_URL,
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "rules": rules,
-                }
-            },
+            "tool": { "driver": driver },
             "results": results,
         }]
     })
