@@ -653,11 +653,16 @@ function suite(remit: string): void {
       end: { line: 2, character: 18 },
     });
     assert.deepEqual(d.range, rangeOf(TYPO, "front_dsk"));
+    // A documentation link only when the server was built with
+    // REMIT_DOCS_URL (the project has no public home yet): never invented.
     const href = d.codeDescription?.href;
-    assert.ok(href, "the diagnostic links to its documentation (codeDescription.href)");
-    const url = new URL(href);
-    assert.equal(url.protocol, "https:");
-    assert.equal(url.hash, "#unknown_name");
+    if (process.env.REMIT_DOCS_URL) {
+      assert.ok(href, "the diagnostic links to its documentation (codeDescription.href)");
+      const url = new URL(href);
+      assert.equal(url.hash, "#unknown_name");
+    } else {
+      assert.equal(href, undefined, "no documentation link without REMIT_DOCS_URL");
+    }
 
     // The schema is not open: its diagnostics (none) come from disk,
     // published under its own URI without a version.
