@@ -85,6 +85,7 @@ codes! {
     DEFINITION_CYCLE = "E0305", "definition_cycle", Error, "segments or situations defined in terms of themselves";
     DUPLICATE_ITEM = "E0306", "duplicate_item", Error, "an item that a policy may have only once, given twice";
     MISPLACED_ANNOTATION = "E0307", "misplaced_annotation", Error, "an annotation where it has no meaning";
+    ROLE_HIERARCHY_TOO_LARGE = "E0308", "role_hierarchy_too_large", Error, "role inheritance deeper than 64 levels, or with more than 100000 (role, ancestor) pairs";
     INVALID_TEST = "E0401", "invalid_test", Error, "a test item that is incomplete or malformed";
     RULE_TOO_LARGE = "E0501", "rule_too_large", Error, "a rule whose condition expands to more rows than the table allows";
     CONFLICTING_OUTCOMES = "conflicting_outcomes", "conflicting_outcomes", Error, "two rules prescribe different outcomes for one request";
