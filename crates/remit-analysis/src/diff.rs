@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 /// How much work one diff may do: region steps (a coverage test of one
 /// row, a subtraction) plus [`REQUEST_COST`] for each witness request
 /// decided by both tables.
-pub const DIFF_BUDGET: usize = 2_000_000;
+pub const DIFF_BUDGET: usize = 5_000_000;
 
 /// What deciding one candidate request by both tables costs, in steps.
 pub const REQUEST_COST: usize = 20;
@@ -103,6 +103,8 @@ pub struct Diff {
     pub unexamined: Vec<RoleAction>,
     /// The work bound the diff ran under.
     pub budget: usize,
+    /// How much of it the diff used.
+    pub steps: usize,
 }
 
 /// The work bound ran out.
@@ -113,8 +115,16 @@ struct Budget(usize);
 
 impl Budget {
     fn spend(&mut self, steps: usize) -> Result<(), Exhausted> {
-        self.0 = self.0.checked_sub(steps).ok_or(Exhausted)?;
-        Ok(())
+        match self.0.checked_sub(steps) {
+            Some(left) => {
+                self.0 = left;
+                Ok(())
+            }
+            None => {
+                self.0 = 0;
+                Err(Exhausted)
+            }
+        }
     }
 }
 
@@ -151,8 +161,8 @@ pub fn diff_within(
         old_eval: &old_eval,
         new_eval: &new_eval,
         domain: &domain,
-        old_rows: old.rows.iter().map(decides_as).collect(),
-        new_rows: new.rows.iter().map(decides_as).collect(),
+        old_changed: changed_rows(old, new),
+        new_changed: changed_rows(new, old),
         budget: Budget(budget),
         changes: Vec::new(),
         seen: BTreeSet::new(),
@@ -181,6 +191,7 @@ pub fn diff_within(
             break;
         }
     }
+    let steps = budget - run.budget.0;
     let mut changes = run.changes;
     changes.sort_by(|a, b| {
         (&a.role, &a.action, a.kind, &a.description).cmp(&(
@@ -195,6 +206,7 @@ pub fn diff_within(
         changes,
         unexamined,
         budget,
+        steps,
     })
 }
 
@@ -205,9 +217,10 @@ struct Run<'a> {
     old_eval: &'a Evaluator,
     new_eval: &'a Evaluator,
     domain: &'a Table,
-    /// Each table's rows as they decide (rule names and sources left out).
-    old_rows: HashSet<String>,
-    new_rows: HashSet<String>,
+    /// For each row of each table, whether the other table lacks it (as
+    /// it decides: rule names and sources left out).
+    old_changed: Vec<bool>,
+    new_changed: Vec<bool>,
     budget: Budget,
     changes: Vec<Change>,
     seen: BTreeSet<(String, String, ChangeKind, Vec<String>, Vec<String>)>,
@@ -221,29 +234,39 @@ fn decides_as(row: &Row) -> String {
     serde_json::to_string(&row).unwrap_or_default()
 }
 
+/// For each row of `t`, whether `other` has no row that decides alike.
+fn changed_rows(t: &Table, other: &Table) -> Vec<bool> {
+    let others: HashSet<String> = other.rows.iter().map(decides_as).collect();
+    t.rows
+        .iter()
+        .map(|r| !others.contains(&decides_as(r)))
+        .collect()
+}
+
 /// The rows of one effect for one role and action, each with its region
-/// and whether the other table has the same row.
+/// and whether the other table lacks it (`changed`, by row index).
 fn rows_of<'t>(
     t: &'t Table,
-    other: &HashSet<String>,
+    changed: &[bool],
     effect: Outcome,
     role: &str,
     action: &str,
 ) -> Vec<(&'t Row, Region, bool)> {
     t.rows
         .iter()
-        .filter(|r| {
+        .zip(changed)
+        .filter(|(r, _)| {
             r.effect == effect
                 && r.roles.iter().any(|x| x == role)
                 && r.actions.iter().any(|x| x == action)
         })
-        .filter_map(|r| {
+        .filter_map(|(r, c)| {
             let region = if effect == Outcome::Permit {
                 meet(&r.scope, &r.limits)?
             } else {
                 r.scope.clone()
             };
-            Some((r, region, !other.contains(&decides_as(r))))
+            Some((r, region, *c))
         })
         .collect()
 }
@@ -262,16 +285,16 @@ impl Run<'_> {
     /// decision changes (the region it would test is inside itself).
     fn compare(&mut self, role: &str, action: &str) -> Result<(), Exhausted> {
         let (old, new) = (self.old, self.new);
-        let rows = |t, other, effect| rows_of(t, other, effect, role, action);
+        let rows = |t, changed: &[bool], effect| rows_of(t, changed, effect, role, action);
         let (op, of, oe) = (
-            rows(old, &self.new_rows, Outcome::Permit),
-            rows(old, &self.new_rows, Outcome::Forbid),
-            rows(old, &self.new_rows, Outcome::Escalate),
+            rows(old, &self.old_changed, Outcome::Permit),
+            rows(old, &self.old_changed, Outcome::Forbid),
+            rows(old, &self.old_changed, Outcome::Escalate),
         );
         let (np, nf, ne) = (
-            rows(new, &self.old_rows, Outcome::Permit),
-            rows(new, &self.old_rows, Outcome::Forbid),
-            rows(new, &self.old_rows, Outcome::Escalate),
+            rows(new, &self.new_changed, Outcome::Permit),
+            rows(new, &self.new_changed, Outcome::Forbid),
+            rows(new, &self.new_changed, Outcome::Escalate),
         );
         let (op_all, of_all, oe_all) = (regions(&op), regions(&of), regions(&oe));
         let (np_all, nf_all, ne_all) = (regions(&np), regions(&nf), regions(&ne));

@@ -135,6 +135,15 @@ pub fn reference_markdown() -> String {
          analysis lints use their name as their code, and their severity can be changed with \
          `--allow`, `--warn`, `--deny` (and `--deny warnings`), `@deny(…)` before `policy`, \
          and `@allow(…)` before a rule.\n\n\
+         **Bounded output.** At most 100 diagnostics with one code are shown for one file \
+         (`MAX_PER_CODE_PER_FILE`); the rest become one diagnostic with the same code, \
+         \"… and N more `code_name` errors in this file\", placed at the first one not shown. \
+         Every output format has it: in `--format json` it is an ordinary entry with an extra \
+         `omitted` field (N); in SARIF and GitHub annotations it is one more result. Counts \
+         in the summary line include the omitted ones. A labelled source line longer than \
+         160 bytes is shown as an excerpt of about 120 bytes around the label, with `…` \
+         where text was cut; the `file:line:column` shown are the file's own, and a secondary \
+         label outside the excerpt becomes a note giving its position.\n\n\
          | code | name | default | what it means |\n|---|---|---|---|\n",
     );
     for c in CODES {
