@@ -156,7 +156,10 @@ fn wide_rules(rules: usize, cap: u32) -> Table {
     }
     text.push_str("}\nrole clerk\naction refund(amount: Money)\n");
     for r in 0..rules {
-        let when: Vec<String> = attrs.chars().map(|a| format!("customer.{a} != {r}")).collect();
+        let when: Vec<String> = attrs
+            .chars()
+            .map(|a| format!("customer.{a} != {r}"))
+            .collect();
         let cap = if r == 0 { cap } else { 100 + r as u32 };
         text.push_str(&format!(
             "rule r{r} {{\n  permit clerk to refund\n  for {}\n  limit amount <= {cap} USD\n  limit 1 per customer per 1 day\n}}\n",
@@ -182,8 +185,19 @@ fn one_threshold_moved_among_seven_wide_rules() {
     assert!(report.complete);
     assert!(report.steps < DIFF_BUDGET / 4, "{} steps", report.steps);
     let kinds: Vec<ChangeKind> = report.changes.iter().map(|c| c.kind).collect();
-    assert_eq!(kinds, vec![ChangeKind::Widened], "{}", render(&report.changes));
-    assert!(report.changes[0].description.starts_with("now permits amount 106.01–150.00 USD (r0)"), "{}", render(&report.changes));
+    assert_eq!(
+        kinds,
+        vec![ChangeKind::Widened],
+        "{}",
+        render(&report.changes)
+    );
+    assert!(
+        report.changes[0]
+            .description
+            .starts_with("now permits amount 106.01–150.00 USD (r0)"),
+        "{}",
+        render(&report.changes)
+    );
 }
 
 /// Past its work bound a diff stops, keeps what it found, and lists the

@@ -276,7 +276,10 @@ fn regions<'r>(rows: &'r [(&Row, Region, bool)]) -> Vec<&'r Region> {
 }
 
 fn changed<'r>(rows: &'r [(&Row, Region, bool)]) -> Vec<&'r Region> {
-    rows.iter().filter(|(_, _, c)| *c).map(|(_, r, _)| r).collect()
+    rows.iter()
+        .filter(|(_, _, c)| *c)
+        .map(|(_, r, _)| r)
+        .collect()
 }
 
 impl Run<'_> {
@@ -335,7 +338,10 @@ impl Run<'_> {
         // change of obligations).
         let mut old_by_obligations: BTreeMap<&Vec<String>, Vec<&Region>> = BTreeMap::new();
         for (row, o, _) in &op {
-            old_by_obligations.entry(&row.obligations).or_default().push(o);
+            old_by_obligations
+                .entry(&row.obligations)
+                .or_default()
+                .push(o);
         }
         for (n_row, n, _) in &np {
             for (obligations, olds) in &old_by_obligations {
@@ -396,7 +402,10 @@ impl Run<'_> {
             region,
         };
         let request = point.request();
-        let (before, after) = (self.old_eval.decide(&request), self.new_eval.decide(&request));
+        let (before, after) = (
+            self.old_eval.decide(&request),
+            self.new_eval.decide(&request),
+        );
         if !before.errors.is_empty() || !after.errors.is_empty() {
             return Ok(());
         }

@@ -254,11 +254,7 @@ impl<'a> Excerpt<'a> {
     /// really shows it (rather than an ellipsis in its place).
     fn place(&self, span: Span, o: usize) -> Option<(usize, bool)> {
         let file = self.sources.get(span.file)?;
-        let piece = self
-            .files
-            .get(&span.file)?
-            .lines
-            .get(&file.line_index(o))?;
+        let piece = self.files.get(&span.file)?.lines.get(&file.line_index(o))?;
         Some((piece.map(o), piece.from <= o && o <= piece.to))
     }
 
@@ -306,10 +302,7 @@ impl<'a> Files<'a> for Excerpt<'a> {
     fn location(&'a self, id: FileId, byte_index: usize) -> Result<Location, FilesError> {
         let fe = self.file(id)?;
         let line = fe.line_of(byte_index);
-        let original = fe
-            .lines
-            .get(&line)
-            .map_or(0, |p| p.unmap(byte_index));
+        let original = fe.lines.get(&line).map_or(0, |p| p.unmap(byte_index));
         let at = self.sources.line_col(Span::new(id, original, original));
         Ok(Location {
             line_number: at.line,

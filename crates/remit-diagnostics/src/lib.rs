@@ -9,8 +9,8 @@
 
 mod cap;
 mod code;
-mod excerpt;
 mod diagnostic;
+mod excerpt;
 mod lint;
 pub mod render;
 mod source;

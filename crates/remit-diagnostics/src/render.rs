@@ -110,10 +110,7 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
 
 /// The diagnostic against an excerpt of its files, for labels on lines
 /// too long to show whole.
-fn to_excerpt<'a>(
-    sources: &'a Sources,
-    d: &Diagnostic,
-) -> (Excerpt<'a>, cs::Diagnostic<FileId>) {
+fn to_excerpt<'a>(sources: &'a Sources, d: &Diagnostic) -> (Excerpt<'a>, cs::Diagnostic<FileId>) {
     let labels: Vec<(bool, Span, &str)> = std::iter::once(&d.primary)
         .map(|l| (true, l.span, l.message.as_str()))
         .chain(
