@@ -223,8 +223,11 @@ struct Run<'a> {
     new_changed: Vec<bool>,
     budget: Budget,
     changes: Vec<Change>,
-    seen: BTreeSet<(String, String, ChangeKind, Vec<String>, Vec<String>)>,
+    seen: BTreeSet<ChangeKey>,
 }
+
+/// A change is reported once per role, action, kind and rules involved.
+type ChangeKey = (String, String, ChangeKind, Vec<String>, Vec<String>);
 
 /// A row as it decides: everything but its rule's name and source.
 fn decides_as(row: &Row) -> String {
