@@ -95,14 +95,15 @@ pub fn print(analyses: &[&Analysis], args: &DiagnosticArgs) {
     }
 }
 
-/// "2 errors, 1 warning"
+/// "2 errors, 1 warning" (a "… and N more" diagnostic counts for its N)
 pub fn summary(analyses: &[&Analysis]) -> (usize, usize, String) {
     let count = |s| {
         analyses
             .iter()
             .flat_map(|a| a.diagnostics.iter())
             .filter(|d| d.severity == s)
-            .count()
+            .map(remit_diagnostics::Diagnostic::count)
+            .sum::<usize>()
     };
     let errors = count(remit_diagnostics::Severity::Error);
     let warnings = count(remit_diagnostics::Severity::Warning);

@@ -359,7 +359,9 @@ fn diff_exit_codes_and_fail_on() {
         dir.path(),
     );
     assert_eq!(out.status.code(), Some(1));
-    let changes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["complete"], true);
+    let changes = &report["changes"];
     assert_eq!(changes[0]["kind"], "widened");
     assert_eq!(changes[0]["old"]["decision"], "escalate");
     assert_eq!(changes[0]["new"]["decision"], "permit");

@@ -5,6 +5,7 @@
 //! - [`sarif`]: SARIF 2.1.0, for code-scanning uploads;
 //! - [`github`]: GitHub Actions workflow commands (annotations).
 
+use crate::excerpt::{self, Excerpt};
 use crate::{Code, Diagnostic, FileId, Label, Severity, SourceFile, Sources, Span, CODES};
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::{Error as FilesError, Files};
@@ -74,21 +75,16 @@ impl CodespanFiles<'_> {
     }
 }
 
-fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
-    let severity = match d.severity {
+fn severity(d: &Diagnostic) -> cs::Severity {
+    match d.severity {
         Severity::Error => cs::Severity::Error,
         Severity::Warning => cs::Severity::Warning,
         Severity::Hint => cs::Severity::Help,
-    };
-    let label = |style, l: &Label| {
-        cs::Label::new(style, l.span.file, l.span.range()).with_message(&l.message)
-    };
-    let mut labels = vec![label(cs::LabelStyle::Primary, &d.primary)];
-    labels.extend(
-        d.secondary
-            .iter()
-            .map(|l| label(cs::LabelStyle::Secondary, l)),
-    );
+    }
+}
+
+/// The notes below the snippet: the witness, the notes, then the help.
+fn notes(d: &Diagnostic, extra: Vec<String>) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some(w) = &d.witness {
         let mut text = format!("witness: {}", w.summary);
@@ -98,31 +94,95 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
         }
         notes.push(text);
     }
+    notes.extend(extra);
     notes.extend(d.notes.iter().cloned());
     if let Some(help) = &d.help {
         notes.push(format!("help: {help}"));
     }
-    cs::Diagnostic::new(severity)
+    notes
+}
+
+fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
+    let label = |style, l: &Label| {
+        cs::Label::new(style, l.span.file, l.span.range()).with_message(&l.message)
+    };
+    let mut labels = vec![label(cs::LabelStyle::Primary, &d.primary)];
+    labels.extend(
+        d.secondary
+            .iter()
+            .map(|l| label(cs::LabelStyle::Secondary, l)),
+    );
+    cs::Diagnostic::new(severity(d))
         .with_code(d.code.id)
         .with_message(&d.message)
         .with_labels(labels)
-        .with_notes(notes)
+        .with_notes(notes(d, Vec::new()))
 }
 
-/// Renders diagnostics as codespan-reporting terminal output.
+/// The diagnostic against an excerpt of its files, for labels on lines
+/// too long to show whole.
+fn to_excerpt<'a>(sources: &'a Sources, d: &Diagnostic) -> (Excerpt<'a>, cs::Diagnostic<FileId>) {
+    let labels: Vec<(bool, Span, &str)> = std::iter::once(&d.primary)
+        .map(|l| (true, l.span, l.message.as_str()))
+        .chain(
+            d.secondary
+                .iter()
+                .map(|l| (false, l.span, l.message.as_str())),
+        )
+        .collect();
+    let (excerpt, labels, outside) = Excerpt::new(sources, &labels);
+    let labels = labels
+        .into_iter()
+        .map(|l| {
+            let style = if l.primary {
+                cs::LabelStyle::Primary
+            } else {
+                cs::LabelStyle::Secondary
+            };
+            cs::Label::new(style, l.file, l.range).with_message(l.message)
+        })
+        .collect();
+    let diagnostic = cs::Diagnostic::new(severity(d))
+        .with_code(d.code.id)
+        .with_message(&d.message)
+        .with_labels(labels)
+        .with_notes(notes(d, outside));
+    (excerpt, diagnostic)
+}
+
+fn emit<'f, F: Files<'f, FileId = FileId>>(
+    out: &mut Vec<u8>,
+    config: &term::Config,
+    files: &'f F,
+    d: &cs::Diagnostic<FileId>,
+    color: bool,
+) -> Result<(), FilesError> {
+    if color {
+        let mut buffer = term::termcolor::Buffer::ansi();
+        let r = term::emit_to_write_style(&mut buffer, config, files, d);
+        out.extend_from_slice(buffer.as_slice());
+        r
+    } else {
+        term::emit_to_io_write(out, config, files, d)
+    }
+}
+
+/// Renders diagnostics as codespan-reporting terminal output. A labelled
+/// line longer than [`excerpt::MAX_LINE_BYTES`] bytes is shown as an excerpt around
+/// its labels (the positions shown stay those of the file).
 pub fn human(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> String {
     let files = CodespanFiles(sources);
     let config = term::Config::default();
     let mut out: Vec<u8> = Vec::new();
     for d in diagnostics {
-        let cs = to_codespan(d);
-        let result = if color {
-            let mut buffer = term::termcolor::Buffer::ansi();
-            let r = term::emit_to_write_style(&mut buffer, &config, &files, &cs);
-            out.extend_from_slice(buffer.as_slice());
-            r
+        let spans: Vec<Span> = std::iter::once(d.primary.span)
+            .chain(d.secondary.iter().map(|l| l.span))
+            .collect();
+        let result = if excerpt::needed(sources, &spans) {
+            let (excerpt, cs) = to_excerpt(sources, d);
+            emit(&mut out, &config, &excerpt, &cs, color)
         } else {
-            term::emit_to_io_write(&mut out, &config, &files, &cs)
+            emit(&mut out, &config, &files, &to_codespan(d), color)
         };
         if let Err(e) = result {
             out.extend_from_slice(
@@ -153,7 +213,8 @@ fn range_json(sources: &Sources, span: Span) -> Value {
 }
 
 /// One JSON object per diagnostic: file, range, severity, code, name,
-/// message, labels, help, notes, witness and fixes.
+/// message, labels, help, notes, witness and fixes; a "… and N more"
+/// summary ([`crate::cap_repeats`]) also has `omitted`, the N.
 pub fn json(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
     Value::Array(
         diagnostics
@@ -169,7 +230,7 @@ pub fn json(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
                 };
                 let mut labels = vec![label(&d.primary, true)];
                 labels.extend(d.secondary.iter().map(|l| label(l, false)));
-                json!({
+                let mut object = json!({
                     "file": sources.name(d.primary.span.file),
                     "range": range_json(sources, d.primary.span),
                     "severity": d.severity.as_str(),
@@ -186,7 +247,13 @@ pub fn json(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
                         "range": range_json(sources, f.span),
                         "replacement": f.replacement,
                     })).collect::<Vec<_>>(),
-                })
+                });
+                if d.omitted > 0 {
+                    if let Some(o) = object.as_object_mut() {
+                        o.insert("omitted".into(), json!(d.omitted));
+                    }
+                }
+                object
             })
             .collect(),
     )

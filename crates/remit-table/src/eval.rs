@@ -561,10 +561,7 @@ fn json_kind(value: &Value) -> &'static str {
 }
 
 fn variant(slot: &Slot, s: &str) -> Option<u32> {
-    slot.values
-        .iter()
-        .position(|v| v == s)
-        .and_then(|i| u32::try_from(i).ok())
+    slot.index.get(s).copied()
 }
 
 fn typed(slot: &Slot, value: &Value, sets: &mut Vec<Bits>, errors: &mut Vec<RequestError>) -> Val {

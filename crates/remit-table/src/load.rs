@@ -59,6 +59,9 @@ pub(crate) struct Slot {
     pub field: String,
     pub ty: InputType,
     pub values: Vec<String>,
+    /// Each of `values` → its index (variant lookups take constant time,
+    /// however large the enum).
+    pub index: HashMap<String, u32>,
     /// Counters must be non-negative.
     pub counter: bool,
 }
@@ -389,6 +392,7 @@ impl Evaluator {
                 source,
                 field: field.to_string(),
                 ty: info.ty,
+                index: variant_index(&values),
                 values,
                 counter: false,
             });
@@ -446,6 +450,7 @@ impl Evaluator {
                 field: id.clone(),
                 ty: InputType::Int,
                 values: Vec::new(),
+                index: HashMap::default(),
                 counter: true,
             });
             by_key.insert(id.clone(), slot);
@@ -700,8 +705,20 @@ fn locate(value: &serde_json::Value) -> Option<(String, String)> {
     None
 }
 
+/// Variant name → index, for [`Slot::index`].
+/// A value listed twice keeps its first index.
+fn variant_index(values: &[String]) -> HashMap<String, u32> {
+    let mut index = HashMap::default();
+    for (i, v) in values.iter().enumerate() {
+        if let Ok(i) = u32::try_from(i) {
+            index.entry(v.clone()).or_insert(i);
+        }
+    }
+    index
+}
+
 fn compile_test(slot: &Slot, c: &Constraint) -> Test {
-    let index = |v: &String| slot.values.iter().position(|x| x == v);
+    let index = |v: &String| slot.index.get(v).map(|i| *i as usize);
     let bits = |vs: &[String]| Bits::of(vs.iter().filter_map(index), slot.values.len());
     match c {
         Constraint::Interval(i) => Test::Interval {
@@ -729,7 +746,7 @@ fn validate_constraint(slot: &Slot, c: &Constraint, limit: bool) -> Result<(), S
             if set.values.is_empty() {
                 return Err("`in` must list at least one variant".into());
             }
-            match set.values.iter().find(|v| !slot.values.contains(v)) {
+            match set.values.iter().find(|v| !slot.index.contains_key(*v)) {
                 Some(v) => Err(format!("`{v}` is not one of its variants")),
                 None => Ok(()),
             }
@@ -744,7 +761,7 @@ fn validate_constraint(slot: &Slot, c: &Constraint, limit: bool) -> Result<(), S
                 .iter()
                 .flatten()
                 .chain(s.excludes.iter().flatten());
-            match all.into_iter().find(|v| !slot.values.contains(v)) {
+            match all.into_iter().find(|v| !slot.index.contains_key(*v)) {
                 Some(v) => Err(format!("`{v}` is not one of its variants")),
                 None => Ok(()),
             }
