@@ -280,7 +280,7 @@ impl<'a> Words<'a> {
             Cond::Bool {
                 input,
                 value: false,
-            } => (format!("not {}", self.input(input)), NOT),
+            } => (self.negated(&self.input(input)), NOT),
             Cond::In { input, variants } => (self.membership(input, variants, false), ATOM),
             Cond::Contains { input, variant } => {
                 let verb = if self.staff() { "include" } else { "contains" };
@@ -297,6 +297,20 @@ impl<'a> Words<'a> {
         } else {
             text
         }
+    }
+
+    /// `not X`; for staff, `has no X` and `is not X` where the label
+    /// starts with `has` or `is`.
+    fn negated(&self, label: &str) -> String {
+        if self.staff() {
+            if let Some(rest) = label.strip_prefix("has ") {
+                return format!("has no {rest}");
+            }
+            if let Some(rest) = label.strip_prefix("is ") {
+                return format!("is not {rest}");
+            }
+        }
+        format!("not {label}")
     }
 
     fn compare(&self, input: &Input, op: CmpOp, v: i64) -> String {
@@ -652,6 +666,17 @@ pub(crate) mod tests {
         }));
         assert_eq!(cond_words(&model, &[], &not_ge), "wait less than 30 minutes");
         assert_eq!(cond(&model, &[], &not_ge), "not (context.wait >= 30 minutes)");
+    }
+
+    #[test]
+    fn a_false_flag_reads_as_english() {
+        let model = hotel();
+        let words = Words::new(&model, &[], Reader::Staff);
+        assert_eq!(words.negated("has receipt"), "has no receipt");
+        assert_eq!(words.negated("is overnight"), "is not overnight");
+        assert_eq!(words.negated("flagged for abuse"), "not flagged for abuse");
+        let author = Words::new(&model, &[], Reader::Author);
+        assert_eq!(author.negated("has_receipt"), "not has_receipt");
     }
 
     #[test]

@@ -186,7 +186,12 @@ fn row<'m>(
     let mut requires: Vec<String> = rule.require.iter().map(|o| words.obligation(*o)).collect();
     if !rule.notify.is_empty() {
         let roles: Vec<String> = rule.notify.iter().map(|r| words.role(*r)).collect();
-        requires.push(format!("{} notified", list(&roles, "and")));
+        let verb = if roles.len() == 1 { "is" } else { "are" };
+        let told = format!("{} {verb} told afterwards", list(&roles, "and"));
+        let mut chars = told.chars();
+        requires.push(chars.next().map_or_else(String::new, |c| {
+            c.to_uppercase().collect::<String>() + chars.as_str()
+        }));
     }
     let limited = !(rule.caps.is_empty() && rule.counts.is_empty() && rule.totals.is_empty());
     let above = match (permit, limited, rule.otherwise) {

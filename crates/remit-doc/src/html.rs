@@ -9,6 +9,7 @@ use crate::{
 use remit_analysis::describe::{humanize, list};
 use remit_analysis::matrix::{matrix, Phrase, RoleMatrix, Row};
 use remit_sema::model::Model;
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 const STYLE: &str = "
@@ -17,11 +18,15 @@ h1 { margin-bottom: .3rem; }
 h2 { border-bottom: 1px solid #ccd; padding-bottom: .2rem; margin-top: 2.2rem; }
 nav a { margin-right: 1rem; }
 .how { background: #f5f7fa; border-left: 4px solid #3b6ea8; padding: .6rem .9rem; max-width: 60rem; }
-table { border-collapse: collapse; width: 100%; font-size: .9rem; margin-top: .6rem; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; margin-top: .6rem; table-layout: fixed; }
+col.action { width: 9%; } col.rule { width: 15%; } col.who { width: 15%; } col.when { width: 15%; }
+col.upto { width: 12%; } col.often { width: 11%; } col.requires { width: 12%; } col.above { width: 11%; }
 th, td { border: 1px solid #ccd; padding: .35rem .5rem; vertical-align: top; text-align: left; }
-thead th { background: #eef3fb; white-space: nowrap; }
-tbody th { background: #f7f9fc; white-space: nowrap; }
-.outcome { display: inline-block; border-radius: .6rem; padding: 0 .45rem; font-weight: 600; font-size: .8rem; margin-right: .3rem; }
+thead th { background: #eef3fb; }
+tbody th { background: #f7f9fc; }
+.outcome { display: inline-block; border-radius: .3rem; padding: 0 .45rem; font-weight: 600; font-size: .8rem; margin-bottom: .15rem; }
+.rule { display: block; }
+.item + .item { border-top: 1px dotted #bbc; margin-top: .25rem; padding-top: .25rem; }
 .outcome.may { background: #e3f4e6; color: #1d5e2a; }
 .outcome.never { background: #fde2e2; color: #8a1c1c; }
 .outcome.goes { background: #fff1d6; color: #7a4b00; }
@@ -33,6 +38,9 @@ tbody th { background: #f7f9fc; white-space: nowrap; }
 .inherited { color: #667; font-style: italic; }
 .uncovered { color: #445; }
 ";
+
+/// Column classes, for their widths.
+const COLGROUP: &str = "<col class=\"action\"><col class=\"rule\"><col class=\"who\"><col class=\"when\"><col class=\"upto\"><col class=\"often\"><col class=\"requires\"><col class=\"above\">";
 
 /// The matrix as one self-contained HTML page.
 pub fn html(model: &Model) -> String {
@@ -91,14 +99,16 @@ fn role_section(s: &mut String, model: &Model, role: &RoleMatrix<'_>) {
         );
         return;
     }
-    let _ = writeln!(s, "<table>\n<thead><tr><th>Action</th>");
+    let _ = writeln!(s, "<table>\n<colgroup>{COLGROUP}</colgroup>\n<thead><tr><th>Action</th>");
     for c in COLUMNS {
         let _ = write!(s, "<th>{c}</th>");
     }
     let _ = writeln!(s, "</tr></thead>");
+    let mut documented = BTreeSet::new();
     for (action, rows) in by_action(model, &role.rows) {
         let _ = writeln!(s, "<tbody>");
         for (i, row) in rows.iter().enumerate() {
+            let first = documented.insert(row.rule.name.as_str());
             s.push_str("<tr>");
             if i == 0 {
                 let _ = write!(
@@ -108,7 +118,7 @@ fn role_section(s: &mut String, model: &Model, role: &RoleMatrix<'_>) {
                     escape(&action)
                 );
             }
-            row_cells(s, model, role, row);
+            row_cells(s, model, role, row, first);
             s.push_str("</tr>\n");
         }
         let _ = writeln!(s, "</tbody>");
@@ -124,7 +134,9 @@ fn role_section(s: &mut String, model: &Model, role: &RoleMatrix<'_>) {
     let _ = writeln!(s, "</section>");
 }
 
-fn row_cells(s: &mut String, model: &Model, role: &RoleMatrix<'_>, row: &Row<'_>) {
+/// A row's cells after the action; the rule's doc comment only on its
+/// `first` row in the table.
+fn row_cells(s: &mut String, model: &Model, role: &RoleMatrix<'_>, row: &Row<'_>, first: bool) {
     let _ = write!(
         s,
         "<td><span class=\"outcome {}\">{}</span><span class=\"rule\">{}</span>",
@@ -136,7 +148,7 @@ fn row_cells(s: &mut String, model: &Model, role: &RoleMatrix<'_>, row: &Row<'_>
         let name = model.roles.get(from).map_or("?", |r| r.name.as_str());
         let _ = write!(
             s,
-            " <a class=\"from\" href=\"#{}\">from {}</a></td><td class=\"inherited\" colspan=\"{}\">as in that role’s table</td>",
+            "<a class=\"from\" href=\"#{}\">from {}</a></td><td class=\"inherited\" colspan=\"{}\">as in that role’s table</td>",
             escape(&anchor(model, from)),
             escape(&humanize(name)),
             COLUMNS.len() - 2
@@ -144,7 +156,7 @@ fn row_cells(s: &mut String, model: &Model, role: &RoleMatrix<'_>, row: &Row<'_>
         let _ = write!(s, "<td>{}</td>", escape(&above_cell(model, role, row)));
         return;
     }
-    if let Some(d) = &row.rule.doc {
+    if let Some(d) = row.rule.doc.as_ref().filter(|_| first) {
         let _ = write!(s, "<div class=\"doc\">{}</div>", escape(d));
     }
     s.push_str("</td>");
@@ -175,7 +187,7 @@ fn items(list: &[String]) -> String {
         return "—".to_string();
     }
     list.iter()
-        .map(|i| format!("<div>{}</div>", escape(i)))
+        .map(|i| format!("<div class=\"item\">{}</div>", escape(i)))
         .collect()
 }
 

@@ -4,6 +4,7 @@ use crate::{above_cell, anchor, by_action, heading, outcome_cell, title, COLUMNS
 use remit_analysis::describe::{humanize, list};
 use remit_analysis::matrix::{escalation_edges, matrix, Phrase, RoleMatrix, Row};
 use remit_sema::model::Model;
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 /// The matrix as Markdown, with a Mermaid escalation graph.
@@ -54,10 +55,13 @@ fn role_section(s: &mut String, model: &Model, role: &RoleMatrix<'_>) {
     }
     let _ = writeln!(s, "| Action | {} |", COLUMNS.join(" | "));
     let _ = writeln!(s, "|{}", "---|".repeat(COLUMNS.len() + 1));
+    let mut documented = BTreeSet::new();
     for (action, rows) in by_action(model, &role.rows) {
         for (i, row) in rows.iter().enumerate() {
             let action = if i == 0 { cell(&action) } else { String::new() };
-            let _ = writeln!(s, "| {action} | {} |", cells(model, role, row).join(" | "));
+            let first = documented.insert(row.rule.name.as_str());
+            let cells = cells(model, role, row, first).join(" | ");
+            let _ = writeln!(s, "| {action} | {cells} |");
         }
     }
     let _ = writeln!(s);
@@ -70,8 +74,9 @@ fn role_section(s: &mut String, model: &Model, role: &RoleMatrix<'_>) {
     }
 }
 
-/// The cells of a row after the action.
-fn cells(model: &Model, role: &RoleMatrix<'_>, row: &Row<'_>) -> Vec<String> {
+/// The cells of a row after the action; the rule's doc comment only on its
+/// `first` row in the table.
+fn cells(model: &Model, role: &RoleMatrix<'_>, row: &Row<'_>, first: bool) -> Vec<String> {
     let mut rule = format!("**{}**: {}", outcome_cell(model, row.outcome), cell(&row.rule_name));
     if let Some(from) = row.from {
         let name = model.roles.get(from).map_or("?", |r| r.name.as_str());
@@ -86,7 +91,7 @@ fn cells(model: &Model, role: &RoleMatrix<'_>, row: &Row<'_>) -> Vec<String> {
         out.push(cell(&above_cell(model, role, row)));
         return out;
     }
-    if let Some(d) = &row.rule.doc {
+    if let Some(d) = row.rule.doc.as_ref().filter(|_| first) {
         let _ = write!(rule, "<br>{}", cell(&d.replace('\n', " ")));
     }
     vec![
