@@ -125,13 +125,17 @@ fn a_duty_manager_is_never_sent_to_themself() {
         .expect("the inherited room recovery row");
     assert!(
         recovery.contains(
-            "denied, unless another row covers it (the rule sends it to duty manager: that is this role)"
+            "denied, unless another row covers it: not sent to duty manager, this role itself"
         ),
         "{recovery}"
     );
     let gm = section(&md, "## General manager");
     assert!(!gm.contains("goes to general manager"), "{gm}");
     assert!(!gm.contains("goes to duty manager"), "{gm}");
+    assert!(
+        gm.contains("denied, unless another row covers it: not sent down to duty manager"),
+        "{gm}"
+    );
 }
 
 /// Item 20: one table per role, one row per action and rule, inherited

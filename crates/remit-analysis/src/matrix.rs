@@ -246,11 +246,11 @@ pub fn above_words(model: &Model, role: RoleId, above: AboveLimit) -> String {
         AboveLimit::GoesTo(t) => format!("goes to {}", words.role(t)),
         AboveLimit::Denied => "denied, unless another row covers it".to_string(),
         AboveLimit::NotUpward(t) if t == role => format!(
-            "denied, unless another row covers it (the rule sends it to {}: that is this role)",
+            "denied, unless another row covers it: not sent to {}, this role itself",
             words.role(t)
         ),
         AboveLimit::NotUpward(t) => format!(
-            "denied, unless another row covers it (the rule sends it to {}, and requests never go down)",
+            "denied, unless another row covers it: not sent down to {}",
             words.role(t)
         ),
     }

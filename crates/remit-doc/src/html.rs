@@ -19,8 +19,8 @@ h2 { border-bottom: 1px solid #ccd; padding-bottom: .2rem; margin-top: 2.2rem; }
 nav a { margin-right: 1rem; }
 .how { background: #f5f7fa; border-left: 4px solid #3b6ea8; padding: .6rem .9rem; max-width: 60rem; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; margin-top: .6rem; table-layout: fixed; }
-col.action { width: 9%; } col.rule { width: 15%; } col.who { width: 15%; } col.when { width: 15%; }
-col.upto { width: 12%; } col.often { width: 11%; } col.requires { width: 12%; } col.above { width: 11%; }
+col.action { width: 8%; } col.rule { width: 14%; } col.who { width: 14%; } col.when { width: 14%; }
+col.upto { width: 11%; } col.often { width: 11%; } col.requires { width: 13%; } col.above { width: 15%; }
 th, td { border: 1px solid #ccd; padding: .35rem .5rem; vertical-align: top; text-align: left; }
 thead th { background: #eef3fb; }
 tbody th { background: #f7f9fc; }
@@ -35,7 +35,8 @@ tbody th { background: #f7f9fc; }
 .def { color: #445; font-size: .85rem; margin-top: .25rem; }
 .def b { font-weight: 600; }
 .from { color: #556; font-style: italic; }
-.inherited { color: #667; font-style: italic; }
+.inherited { color: #556; }
+.inherited b { color: #123; }
 .uncovered { color: #445; }
 ";
 
@@ -137,25 +138,25 @@ fn role_section(s: &mut String, model: &Model, role: &RoleMatrix<'_>) {
 /// A row's cells after the action; the rule's doc comment only on its
 /// `first` row in the table.
 fn row_cells(s: &mut String, model: &Model, role: &RoleMatrix<'_>, row: &Row<'_>, first: bool) {
-    let _ = write!(
-        s,
-        "<td><span class=\"outcome {}\">{}</span><span class=\"rule\">{}</span>",
+    let pill = format!(
+        "<span class=\"outcome {}\">{}</span>",
         outcome_class(row.outcome),
-        escape(&outcome_cell(model, row.outcome)),
-        escape(&row.rule_name)
+        escape(&outcome_cell(model, row.outcome))
     );
     if let Some(from) = row.from {
         let name = model.roles.get(from).map_or("?", |r| r.name.as_str());
         let _ = write!(
             s,
-            "<a class=\"from\" href=\"#{}\">from {}</a></td><td class=\"inherited\" colspan=\"{}\">as in that role’s table</td>",
+            "<td class=\"inherited\" colspan=\"{}\">{pill} <b>{}</b>, <a class=\"from\" href=\"#{}\">from {}</a>: as in that role’s table</td><td>{}</td>",
+            COLUMNS.len() - 1,
+            escape(&row.rule_name),
             escape(&anchor(model, from)),
             escape(&humanize(name)),
-            COLUMNS.len() - 2
+            escape(&above_cell(model, role, row))
         );
-        let _ = write!(s, "<td>{}</td>", escape(&above_cell(model, role, row)));
         return;
     }
+    let _ = write!(s, "<td>{pill}<span class=\"rule\">{}</span>", escape(&row.rule_name));
     if let Some(d) = row.rule.doc.as_ref().filter(|_| first) {
         let _ = write!(s, "<div class=\"doc\">{}</div>", escape(d));
     }
