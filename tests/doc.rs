@@ -13,9 +13,7 @@ use remit_tests::{analyze_dir, analyze_text, example_dirs, root};
 fn examples() -> Vec<(String, Analysis)> {
     example_dirs()
         .into_iter()
-        .filter(|d| {
-            remit_analysis::workspace::policy_files(d).is_ok_and(|files| !files.is_empty())
-        })
+        .filter(|d| remit_analysis::workspace::policy_files(d).is_ok_and(|files| !files.is_empty()))
         .map(|d| {
             let name = d.file_name().unwrap().to_string_lossy().into_owned();
             let a = analyze_dir(&d);
@@ -36,7 +34,10 @@ fn every_example_matrix_as_markdown() {
     let all = examples();
     assert!(all.len() >= 5, "examples: {}", all.len());
     for (name, a) in all {
-        snapshot(&format!("{name}_md"), &remit_doc::markdown(&a.checked.model));
+        snapshot(
+            &format!("{name}_md"),
+            &remit_doc::markdown(&a.checked.model),
+        );
     }
 }
 
@@ -189,10 +190,7 @@ fn staff_read_words_not_identifiers() {
     let a = analyze_dir(&root().join("examples/hotel_front_desk"));
     let md = remit_doc::markdown(&a.checked.model);
     let front = section(&md, "## Front desk");
-    let recovery = front
-        .lines()
-        .find(|l| l.contains("room recovery"))
-        .unwrap();
+    let recovery = front.lines().find(|l| l.contains("room recovery")).unwrap();
     assert!(
         recovery.contains(
             "loyal guests<br>*loyal guests*: loyalty tier is gold or platinum or nights stayed this year at least 10"
@@ -200,7 +198,9 @@ fn staff_read_words_not_identifiers() {
         "{recovery}"
     );
     assert!(
-        recovery.contains("service failure<br>*service failure*: incident is noise, dirty room or late checkin"),
+        recovery.contains(
+            "service failure<br>*service failure*: incident is noise, dirty room or late checkin"
+        ),
         "{recovery}"
     );
     assert!(front.contains("flagged for abuse"), "{front}");
@@ -259,7 +259,8 @@ fn the_html_page_is_self_contained() {
         assert_eq!(html.matches("<svg").count(), 1, "{name}");
         for tag in ["table", "tbody", "tr", "section"] {
             assert_eq!(
-                html.matches(&format!("<{tag}>")).count() + html.matches(&format!("<{tag} ")).count(),
+                html.matches(&format!("<{tag}>")).count()
+                    + html.matches(&format!("<{tag} ")).count(),
                 html.matches(&format!("</{tag}>")).count(),
                 "{name}: unbalanced <{tag}>"
             );

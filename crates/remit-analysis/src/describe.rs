@@ -270,8 +270,14 @@ impl<'a> Words<'a> {
     /// A condition, parenthesised when its precedence is below `context`.
     pub fn cond(&self, c: &Cond, context: u8) -> String {
         let (text, prec) = match c {
-            Cond::True => (if self.staff() { "always" } else { "true" }.to_string(), ATOM),
-            Cond::False => (if self.staff() { "never" } else { "false" }.to_string(), ATOM),
+            Cond::True => (
+                if self.staff() { "always" } else { "true" }.to_string(),
+                ATOM,
+            ),
+            Cond::False => (
+                if self.staff() { "never" } else { "false" }.to_string(),
+                ATOM,
+            ),
             Cond::Or(parts) => (self.join(parts, " or ", OR), OR),
             Cond::And(parts) => (self.join(parts, " and ", AND), AND),
             Cond::Not(inner) => (self.not(inner), NOT),
@@ -408,7 +414,11 @@ impl<'a> Words<'a> {
                     kind: InputKind::Param,
                     name: cap.param.clone(),
                 };
-                format!("{} up to {}", self.input(&input), self.value(&input, cap.max))
+                format!(
+                    "{} up to {}",
+                    self.input(&input),
+                    self.value(&input, cap.max)
+                )
             })
             .collect()
     }
@@ -501,7 +511,10 @@ pub fn rule(model: &Model, r: &RuleDef) -> String {
     match &r.customers {
         None | Some(Cond::True) => s.push_str(" for any customer"),
         Some(Cond::Segment(i)) => {
-            s.push_str(&format!(" for {} customers", words.definition_label(false, *i)));
+            s.push_str(&format!(
+                " for {} customers",
+                words.definition_label(false, *i)
+            ));
         }
         Some(c) => s.push_str(&format!(" for customers where {}", words.cond(c, 0))),
     }
@@ -631,7 +644,10 @@ pub(crate) mod tests {
         // `tier` and `nights_this_year` are labelled by their doc comments,
         // the situation by its name in words.
         let words = cond_words(&model, &[], &nested);
-        assert!(!words.contains('_') && !words.contains("customer."), "{words}");
+        assert!(
+            !words.contains('_') && !words.contains("customer."),
+            "{words}"
+        );
         assert_eq!(
             words,
             "(loyalty tier is gold or platinum or nights stayed this year at least 10) \
@@ -653,7 +669,10 @@ pub(crate) mod tests {
         };
         let not_in = Cond::Not(Box::new(Cond::In {
             input: input("incident"),
-            variants: ["noise", "lost_item"].iter().map(|v| v.to_string()).collect(),
+            variants: ["noise", "lost_item"]
+                .iter()
+                .map(|v| v.to_string())
+                .collect(),
         }));
         assert_eq!(
             cond_words(&model, &[], &not_in),
@@ -664,8 +683,14 @@ pub(crate) mod tests {
             op: CmpOp::Ge,
             value: 30,
         }));
-        assert_eq!(cond_words(&model, &[], &not_ge), "wait less than 30 minutes");
-        assert_eq!(cond(&model, &[], &not_ge), "not (context.wait >= 30 minutes)");
+        assert_eq!(
+            cond_words(&model, &[], &not_ge),
+            "wait less than 30 minutes"
+        );
+        assert_eq!(
+            cond(&model, &[], &not_ge),
+            "not (context.wait >= 30 minutes)"
+        );
     }
 
     #[test]
@@ -682,11 +707,7 @@ pub(crate) mod tests {
     #[test]
     fn definitions_follow_segments_into_segments_once() {
         let model = hotel();
-        let c = Cond::Or(vec![
-            Cond::Segment(0),
-            Cond::Situation(0),
-            Cond::Segment(0),
-        ]);
+        let c = Cond::Or(vec![Cond::Segment(0), Cond::Situation(0), Cond::Segment(0)]);
         let defs = definitions(&model, &[], &c);
         let terms: Vec<&str> = defs.iter().map(|d| d.term.as_str()).collect();
         assert_eq!(terms, ["loyal guests", "service failure"]);
@@ -699,8 +720,8 @@ pub(crate) mod tests {
     #[test]
     fn escalation_never_goes_to_oneself_or_down() {
         let model = hotel();
-        let [fd, dm, gm] = ["front_desk", "duty_manager", "general_manager"]
-            .map(|n| model.role(n).unwrap());
+        let [fd, dm, gm] =
+            ["front_desk", "duty_manager", "general_manager"].map(|n| model.role(n).unwrap());
         assert!(escalation_applies(&model, fd, dm));
         assert!(!escalation_applies(&model, dm, dm));
         assert!(!escalation_applies(&model, gm, dm));

@@ -175,7 +175,10 @@ fn row<'m>(
     let permit = rule.effect == EffectKind::Permit;
     let mut up_to = words.caps(&rule.caps);
     up_to.extend(rule.totals.iter().map(|t| words.total_amount(t)));
-    let has_params = model.actions.get(action).is_some_and(|a| !a.params.is_empty());
+    let has_params = model
+        .actions
+        .get(action)
+        .is_some_and(|a| !a.params.is_empty());
     if permit && up_to.is_empty() && has_params {
         up_to.push("no limit".to_string());
     }
@@ -207,7 +210,12 @@ fn row<'m>(
         rule_name: words.rule_name(rule),
         from,
         outcome,
-        for_whom: phrase(model, &rule.actions, rule.customers.as_ref(), "any customer"),
+        for_whom: phrase(
+            model,
+            &rule.actions,
+            rule.customers.as_ref(),
+            "any customer",
+        ),
         when: phrase(model, &rule.actions, rule.when.as_ref(), "always"),
         up_to,
         how_often,

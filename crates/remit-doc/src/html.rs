@@ -100,7 +100,10 @@ fn role_section(s: &mut String, model: &Model, role: &RoleMatrix<'_>) {
         );
         return;
     }
-    let _ = writeln!(s, "<table>\n<colgroup>{COLGROUP}</colgroup>\n<thead><tr><th>Action</th>");
+    let _ = writeln!(
+        s,
+        "<table>\n<colgroup>{COLGROUP}</colgroup>\n<thead><tr><th>Action</th>"
+    );
     for c in COLUMNS {
         let _ = write!(s, "<th>{c}</th>");
     }
@@ -156,7 +159,11 @@ fn row_cells(s: &mut String, model: &Model, role: &RoleMatrix<'_>, row: &Row<'_>
         );
         return;
     }
-    let _ = write!(s, "<td>{pill}<span class=\"rule\">{}</span>", escape(&row.rule_name));
+    let _ = write!(
+        s,
+        "<td>{pill}<span class=\"rule\">{}</span>",
+        escape(&row.rule_name)
+    );
     if let Some(d) = row.rule.doc.as_ref().filter(|_| first) {
         let _ = write!(s, "<div class=\"doc\">{}</div>", escape(d));
     }

@@ -74,10 +74,10 @@ fn by_action<'r, 'm>(model: &Model, rows: &'r [Row<'m>]) -> Vec<(String, &'r [Ro
     while let Some(first) = rest.first() {
         let n = rest.iter().take_while(|r| r.action == first.action).count();
         let (group, tail) = rest.split_at(n);
-        let name = model
-            .actions
-            .get(first.action)
-            .map_or_else(|| "?".to_string(), |a| remit_analysis::describe::humanize(&a.name));
+        let name = model.actions.get(first.action).map_or_else(
+            || "?".to_string(),
+            |a| remit_analysis::describe::humanize(&a.name),
+        );
         out.push((name, group));
         rest = tail;
     }

@@ -81,7 +81,11 @@ fn role_section(s: &mut String, model: &Model, role: &RoleMatrix<'_>) {
 /// The cells of a row after the action; the rule's doc comment only on its
 /// `first` row in the table.
 fn cells(model: &Model, role: &RoleMatrix<'_>, row: &Row<'_>, first: bool) -> Vec<String> {
-    let mut rule = format!("**{}**: {}", outcome_cell(model, row.outcome), cell(&row.rule_name));
+    let mut rule = format!(
+        "**{}**: {}",
+        outcome_cell(model, row.outcome),
+        cell(&row.rule_name)
+    );
     if let Some(from) = row.from {
         let name = model.roles.get(from).map_or("?", |r| r.name.as_str());
         let _ = write!(
@@ -121,7 +125,10 @@ fn items(list: &[String]) -> String {
     if list.is_empty() {
         return "—".to_string();
     }
-    list.iter().map(|i| cell(i)).collect::<Vec<_>>().join("<br>")
+    list.iter()
+        .map(|i| cell(i))
+        .collect::<Vec<_>>()
+        .join("<br>")
 }
 
 /// Text safe inside a table cell.

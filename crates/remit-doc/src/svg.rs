@@ -77,13 +77,13 @@ pub fn svg(model: &Model) -> String {
         .unwrap_or(0);
     let arch = |span: usize| 40 + 18 * span;
     let top = MARGIN + if skips > 1 { arch(skips) + 14 } else { 14 };
-    let back = edges.keys().any(|(f, t)| column[*t] <= column[*f] && f != t);
+    let back = edges
+        .keys()
+        .any(|(f, t)| column[*t] <= column[*f] && f != t);
     let rows_max = rows_in.iter().copied().max().unwrap_or(1);
     let width = 2 * MARGIN + columns_used * box_w + (columns_used - 1) * gap_x;
-    let height = top
-        + rows_max * (BOX_H + GAP_Y)
-        + if back { arch(columns_used) } else { 0 }
-        + MARGIN;
+    let height =
+        top + rows_max * (BOX_H + GAP_Y) + if back { arch(columns_used) } else { 0 } + MARGIN;
     let at = |r: usize| {
         (
             MARGIN + column[r] * (box_w + gap_x),

@@ -223,7 +223,10 @@ fn doc_before(text: &str, docs: &[&ast::Comment], at: usize) -> Option<String> {
         end = c.span.start as usize;
         first -= 1;
     }
-    let run = docs.get(first..)?.iter().take_while(|c| (c.span.end as usize) <= at);
+    let run = docs
+        .get(first..)?
+        .iter()
+        .take_while(|c| (c.span.end as usize) <= at);
     let lines: Vec<&str> = run
         .map(|c| {
             let body = c.text.trim_start_matches("///");
