@@ -109,7 +109,7 @@ run nvim --headless -u NONE -i NONE -n \
   -c 'lua require("remit")' -c 'q'
 pass
 
-step "Neovim: diagnostics from a stand-in server (editors/nvim/test/fake_remit.py)"
+step "Neovim: diagnostics, omnifunc and on_attach with a stand-in server (editors/nvim/test/fake_remit.py)"
 if command -v python3 >/dev/null 2>&1; then
   REMIT_BIN="$root/editors/nvim/test/fake_remit.py" run bash editors/nvim/test/run.sh
   pass
@@ -117,13 +117,54 @@ else
   skip "python3 is not installed"
 fi
 
-step "Neovim: diagnostics, hover, definition and formatting from the real server (\$REMIT_BIN lsp)"
+step "Neovim: diagnostics, omnifunc, hover, definition, formatting and code lenses from the real server (\$REMIT_BIN lsp)"
 if [ -z "${REMIT_BIN:-}" ] || [ ! -x "${REMIT_BIN:-}" ]; then
   skip "REMIT_BIN is not set to an executable"
 else
   REMIT_NVIM_FEATURES=1 \
     REMIT_BIN="$(cd "$(dirname "$REMIT_BIN")" && pwd)/$(basename "$REMIT_BIN")" \
     run bash editors/nvim/test/run.sh
+  pass
+fi
+
+# ---------------------------------------------------------------- Emacs
+
+step "Emacs: tools (emacs-nox; elpa-eglot before Emacs 29; elpa-lsp-mode)"
+# Whether `emacs -Q' can load FEATURE, built in or as a Debian elpa-* package.
+emacs_has() {
+  emacs -Q --batch --eval "(progn (require 'package)
+    (add-to-list 'package-directory-list \"/usr/share/emacs/site-lisp/elpa\")
+    (package-initialize)
+    (kill-emacs (if (require '$1 nil t) 0 1)))" >/dev/null 2>&1
+}
+if ! command -v emacs >/dev/null 2>&1; then
+  apt_install emacs-nox
+fi
+if ! emacs_has eglot; then
+  apt_install elpa-eglot # built in from Emacs 29; Debian 12 has 28.2
+fi
+if ! emacs_has lsp-mode; then
+  apt_install elpa-lsp-mode
+fi
+emacs --version | head -1
+
+step "Emacs: remit-mode byte-compiles; font-lock, comments, indentation (editors/emacs)"
+run bash editors/emacs/test/run.sh mode
+pass
+
+step "Emacs: Eglot against the real server: diagnostics, quick fix, hover, rename (\$REMIT_BIN lsp)"
+if [ -z "${REMIT_BIN:-}" ] || [ ! -x "${REMIT_BIN:-}" ]; then
+  skip "REMIT_BIN is not set to an executable"
+else
+  run bash editors/emacs/test/run.sh eglot
+  pass
+fi
+
+step "Emacs: lsp-mode against the real server: registration, diagnostics, quick fix, hover, semantic tokens (\$REMIT_BIN lsp)"
+if [ -z "${REMIT_BIN:-}" ] || [ ! -x "${REMIT_BIN:-}" ]; then
+  skip "REMIT_BIN is not set to an executable"
+else
+  run bash editors/emacs/test/run.sh lsp-mode
   pass
 fi
 

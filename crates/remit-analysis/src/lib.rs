@@ -7,7 +7,6 @@
 
 pub mod describe;
 pub mod diff;
-pub mod generate;
 mod lints;
 pub mod matrix;
 pub mod region;

@@ -2,6 +2,7 @@
 
 use crate::cli::{DiffArgs, DiffFormat, FailOn};
 use crate::output::{analyze_dir, policy_dirs, print};
+use crate::stdio::outln;
 use crate::{Outcome, UsageError};
 use remit_analysis::diff::{diff, Change};
 use remit_diagnostics::LintLevels;
@@ -13,7 +14,7 @@ pub fn run(args: &DiffArgs) -> Result<Outcome, UsageError> {
     let new = load(&args.new)?;
     let changes = diff(&old, &new).map_err(|e| UsageError(e.to_string()))?;
     match args.format {
-        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&changes)?),
+        DiffFormat::Json => outln!("{}", serde_json::to_string_pretty(&changes)?),
         DiffFormat::Human => print_human(&changes),
     }
     let failing = match args.fail_on {
@@ -66,20 +67,20 @@ fn load(path: &Path) -> Result<Table, UsageError> {
 
 fn print_human(changes: &[Change]) {
     if changes.is_empty() {
-        println!("no decision changes");
+        outln!("no decision changes");
         return;
     }
     let mut group: Option<(&str, &str)> = None;
     for c in changes {
         if group != Some((&c.role, &c.action)) {
-            println!("{} · {}", c.role, c.action);
+            outln!("{} · {}", c.role, c.action);
             group = Some((&c.role, &c.action));
         }
-        println!("  {}", c.description);
-        println!("    witness: {}", c.witness);
+        outln!("  {}", c.description);
+        outln!("    witness: {}", c.witness);
     }
     let widening = changes.iter().filter(|c| c.widens()).count();
-    println!(
+    outln!(
         "\n{} {}, {widening} widening power",
         changes.len(),
         if changes.len() == 1 {

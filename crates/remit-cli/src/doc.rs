@@ -1,8 +1,9 @@
 //! `remit doc`
 
+use crate::atomic_write::write_atomically;
 use crate::cli::DocArgs;
-use crate::fmt::write_atomically;
 use crate::output::{analyze_dir, policy_dirs};
+use crate::stdio::errln;
 use crate::{Outcome, UsageError};
 use remit_diagnostics::LintLevels;
 
@@ -27,7 +28,7 @@ pub fn run(args: &DocArgs) -> Result<Outcome, UsageError> {
     let model = &analysis.checked.model;
     write_atomically(&args.output.join("index.md"), &remit_doc::markdown(model))?;
     write_atomically(&args.output.join("index.html"), &remit_doc::html(model))?;
-    eprintln!(
+    errln!(
         "wrote {} and {}",
         args.output.join("index.md").display(),
         args.output.join("index.html").display()

@@ -195,6 +195,44 @@ fn sarif_region(sources: &Sources, span: Span) -> Value {
     })
 }
 
+/// Everything but RFC 3986's unreserved characters is percent-encoded in a
+/// path segment (UTF-8 bytes included), so `#`, `?`, `%`, spaces and `:`
+/// keep their meaning as part of the file name.
+const SARIF_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A file name as a SARIF `artifactLocation.uri`, which is a URI
+/// reference: a relative path stays relative (`dir/a%20b%23c%3F.remit`),
+/// an absolute one becomes a `file:` URI (`file:///tmp/p.remit`,
+/// `file:///C:/p/p.remit`); `\` separators become `/`.
+fn sarif_uri(name: &str) -> String {
+    let path = name.replace('\\', "/");
+    let drive = matches!(path.as_bytes(), [d, b':', b'/', ..] if d.is_ascii_alphabetic());
+    let encoded: Vec<String> = path
+        .split('/')
+        .enumerate()
+        .map(|(i, segment)| {
+            if i == 0 && drive {
+                // The drive letter of a Windows path keeps its colon.
+                segment.to_string()
+            } else {
+                percent_encoding::utf8_percent_encode(segment, SARIF_SEGMENT).to_string()
+            }
+        })
+        .collect();
+    let encoded = encoded.join("/");
+    if drive {
+        format!("file:///{encoded}")
+    } else if path.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        encoded
+    }
+}
+
 fn sarif_location(
     sources: &Sources,
     span: Span,
@@ -203,7 +241,7 @@ fn sarif_location(
 ) -> Value {
     let mut loc = json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": sources.name(span.file).replace('\\', "/") },
+            "artifactLocation": { "uri": sarif_uri(sources.name(span.file)) },
             "region": sarif_region(sources, span),
         }
     });
@@ -383,6 +421,28 @@ mod tests {
             text,
             "::error file=p.remit,line=3,col=10,endLine=3,endColumn=11,title=error[E0101]::unknown role `b`%0Ahelp: declare it with `role b`, or use `a`\n"
         );
+    }
+
+    #[test]
+    fn sarif_uris_are_percent_encoded_uri_references() {
+        let mut sources = Sources::new();
+        let file = sources.add("dir/a b#c?.remit", "role a\n");
+        let d = Diagnostic::new(Code::UNKNOWN_NAME, "m", Span::new(file, 5, 6), "l");
+        let log = sarif(&sources, &[d]);
+        assert_eq!(
+            log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+                ["uri"],
+            "dir/a%20b%23c%3F.remit"
+        );
+        for (name, uri) in [
+            ("p/policy.remit", "p/policy.remit"),
+            ("p/100%_caf\u{e9}:v1.remit", "p/100%25_caf%C3%A9%3Av1.remit"),
+            ("/tmp/a b/p.remit", "file:///tmp/a%20b/p.remit"),
+            ("C:\\work\\p q.remit", "file:///C:/work/p%20q.remit"),
+            ("c:d.remit", "c%3Ad.remit"),
+        ] {
+            assert_eq!(sarif_uri(name), uri, "{name}");
+        }
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //! in words what was expected.
 
 use crate::ast::{self, CommentKind, Item, ItemKind};
+use crate::clause::{clause_keyword_list, CLAUSE_KEYWORDS};
 use crate::grammar::ItemParser;
 use crate::lex::{lex, SpannedToken};
 use crate::token::Token;
-use crate::token::{CLAUSE_KEYWORDS, ITEM_KEYWORDS};
+use crate::token::ITEM_KEYWORDS;
 use lalrpop_util::ParseError;
 use rayon::prelude::*;
 use remit_diagnostics::{Code, Diagnostic, FileId, Span};
@@ -373,7 +374,10 @@ impl Context<'_, '_> {
             return Some(format!("close {} with `}}`", self.item_phrase()));
         }
         if CLAUSE_KEYWORDS.iter().all(|k| expects(k)) {
-            return Some("a rule clause starts with `for`, `when`, `limit`, `require`, `notify` or `otherwise`".into());
+            return Some(format!(
+                "a rule clause starts with {}",
+                clause_keyword_list("or")
+            ));
         }
         if ITEM_KEYWORDS.iter().filter(|k| expects(k)).count() > 3 {
             return Some("a policy is made of items: `policy`, `currency`, `enum`, `customer`, `context`, `role`, `action`, `obligation`, `segment`, `situation`, `rule` and `test`".into());
@@ -439,10 +443,12 @@ fn describe_expected(expected: &[String]) -> String {
     let names: Vec<String> = expected.iter().map(|e| describe_terminal(e)).collect();
     let has = |s: &str| expected.iter().any(|e| e.trim_matches('"') == s);
     if CLAUSE_KEYWORDS.iter().all(|k| has(k)) {
+        let list: Vec<String> = CLAUSE_KEYWORDS.iter().map(|k| format!("`{k}`")).collect();
+        let clause = format!("a clause ({})", list.join(", "));
         return if has("}") {
-            "a clause (`for`, `when`, `limit`, `require`, `notify`, `otherwise`) or `}`".into()
+            format!("{clause} or `}}`")
         } else {
-            "a clause (`for`, `when`, `limit`, `require`, `notify`, `otherwise`)".into()
+            clause
         };
     }
     if ITEM_KEYWORDS.iter().filter(|k| has(k)).count() > 3 {
