@@ -35,25 +35,7 @@ pub fn run(args: &EvalArgs) -> Result<Outcome, UsageError> {
         let invalid = !decision.errors.is_empty();
         (serde_json::to_string_pretty(&decision)?, invalid)
     };
-<<<<<<< HEAD
-    let output = match (&request, output) {
-        (serde_json::Value::String(problem), mut out) if problem.starts_with("invalid JSON") => {
-            if let Some(errors) = out.get_mut("errors").and_then(|e| e.as_array_mut()) {
-                errors.clear();
-                errors.push(serde_json::json!({"kind": "malformed_request", "input": null, "message": format!("the request is not {problem}")}));
-            }
-            out
-        }
-        (_, out) => out,
-    };
-    outln!("{}", serde_json::to_string_pretty(&output)?);
-    let invalid = output
-        .get("errors")
-        .and_then(|e| e.as_array())
-        .is_some_and(|e| !e.is_empty());
-=======
-    println!("{output}");
->>>>>>> evaluators
+    outln!("{output}");
     Ok(if invalid {
         Outcome::Failed
     } else {

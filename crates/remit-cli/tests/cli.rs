@@ -1016,6 +1016,7 @@ fn every_example_has_a_request_that_it_decides_cleanly() {
         decisions.insert(name.clone(), decision);
     }
     insta::assert_json_snapshot!("example_requests", decisions);
+}
 
 /// `remit eval` on a built table, with the request given as bytes.
 fn eval_bytes(dir: &Path, table: &str, request: &[u8], explain: bool) -> Output {
