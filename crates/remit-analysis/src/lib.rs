@@ -1,12 +1,14 @@
 //! The Remit pipeline shared by the command line and the language server:
 //! parse, check, lower, analyse ([`analyze`]), find policies on disk
-//! ([`workspace`]), and run a policy's own `test` items ([`testing`]).
+//! ([`workspace`]), run a policy's own `test` items ([`testing`]), and
+//! say rules in words ([`describe`], [`matrix`]).
 //!
 //! Nothing here knows about terminals or LSP.
 
+pub mod describe;
 pub mod diff;
-pub mod doc;
 mod lints;
+pub mod matrix;
 pub mod region;
 pub mod testing;
 pub mod witness;

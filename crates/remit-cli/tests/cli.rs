@@ -375,7 +375,13 @@ fn doc_writes_markdown_and_html() {
         Some(0)
     );
     let md = std::fs::read_to_string(dir.path().join("out/index.md")).unwrap();
-    assert!(md.contains("- **clerk_refunds**: may refund for customers where customer.tier is gold; amount up to 50.00 USD"), "{md}");
+    assert!(
+        md.contains(
+            "| refund | **May**: clerk refunds | tier is gold | always | 50.00 USD \
+             | at most 3 per customer per 30 days | Keep the receipt | goes to manager |"
+        ),
+        "{md}"
+    );
     assert!(std::fs::read_to_string(dir.path().join("out/index.html"))
         .unwrap()
         .contains("<svg"));

@@ -5,8 +5,8 @@
 //! their box in plain words, and everything its doc comment. On a test's
 //! name, the test's result.
 
-use crate::describe;
 use crate::snapshot::Snapshot;
+use remit_analysis::describe;
 use remit_diagnostics::FileId;
 use remit_sema::model::{AttrDef, Model, Symbol, Type};
 use remit_syntax::ast::ItemKind;

@@ -24,7 +24,6 @@ pub mod code_actions;
 pub mod code_lens;
 pub mod completion;
 pub mod completion_context;
-pub mod describe;
 pub mod diagnostics;
 pub mod folding;
 pub mod formatting;

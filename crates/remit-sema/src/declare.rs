@@ -360,6 +360,7 @@ impl Checker {
                     name: f.name.name.clone(),
                     ty,
                     span: f.name.span,
+                    doc: f.doc.clone(),
                 });
             }
         }

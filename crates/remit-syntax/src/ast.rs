@@ -193,6 +193,8 @@ pub struct Field {
     pub name: Ident,
     /// Its type.
     pub ty: TypeExpr,
+    /// The `///` lines right before it, joined, without the slashes.
+    pub doc: Option<String>,
 }
 
 /// A type as written.

@@ -23,6 +23,14 @@ pub fn canonical_ast_with(text: &str, docs: bool) -> Vec<String> {
     for item in &mut file.items {
         if !docs {
             item.doc = None;
+            let fields = match &mut item.kind {
+                ItemKind::Customer(schema) | ItemKind::Context(schema) => &mut schema.fields,
+                ItemKind::Action(action) => &mut action.params,
+                _ => &mut Vec::new(),
+            };
+            for field in fields {
+                field.doc = None;
+            }
         }
         match &mut item.kind {
             ItemKind::Rule(rule) => rule.clauses.sort_by_key(|c| c.kind.rank()),
