@@ -11,6 +11,7 @@ mod doc;
 mod eval;
 mod fmt;
 mod output;
+mod serve;
 mod test_cmd;
 
 use clap::Parser;
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
         cli::Command::Lsp => remit_lsp::run_stdio()
             .map(|()| Outcome::Clean)
             .map_err(|e| UsageError(format!("language server: {e}"))),
+        cli::Command::Serve(args) => serve::run(&args),
         cli::Command::Schema => {
             println!(
                 "{}",
