@@ -15,6 +15,8 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, UsageError> {
         .enable_all()
         .build()
         .map_err(|e| UsageError(format!("cannot start the service's runtime: {e}")))?;
-    runtime.block_on(remit_serve::run(options)).map_err(UsageError)?;
+    runtime
+        .block_on(remit_serve::run(options))
+        .map_err(UsageError)?;
     Ok(Outcome::Clean)
 }

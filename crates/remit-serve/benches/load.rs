@@ -113,7 +113,12 @@ async fn measure(urls: &[String], path: &str, clients: usize) -> (f64, f64, f64,
         all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
             .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
-    (all.len() as f64 / RUN.as_secs_f64(), pct(0.50), pct(0.99), errors)
+    (
+        all.len() as f64 / RUN.as_secs_f64(),
+        pct(0.50),
+        pct(0.99),
+        errors,
+    )
 }
 
 async fn run(label: &str, urls: &[String]) {
@@ -141,7 +146,11 @@ async fn main() {
             return;
         }
     };
-    let sqlite = start(dir.path(), format!("sqlite:{}", dir.path().join("bench.db").display())).await;
+    let sqlite = start(
+        dir.path(),
+        format!("sqlite:{}", dir.path().join("bench.db").display()),
+    )
+    .await;
     run("SQLite", std::slice::from_ref(&sqlite.url)).await;
     let _ = sqlite.stop.send(());
     match std::env::var("REMIT_TEST_POSTGRES") {
@@ -149,7 +158,11 @@ async fn main() {
             let one = start(dir.path(), url.clone()).await;
             run("PostgreSQL, 1 replica", std::slice::from_ref(&one.url)).await;
             let two = start(dir.path(), url).await;
-            run("PostgreSQL, 2 replicas", &[one.url.clone(), two.url.clone()]).await;
+            run(
+                "PostgreSQL, 2 replicas",
+                &[one.url.clone(), two.url.clone()],
+            )
+            .await;
             let _ = one.stop.send(());
             let _ = two.stop.send(());
         }

@@ -114,7 +114,10 @@ async fn authenticate(State(s): State<Shared>, req: Request, next: Next) -> Resp
             }
         }
     };
-    s.metrics.clients.with_label_values(&[client.as_str()]).inc();
+    s.metrics
+        .clients
+        .with_label_values(&[client.as_str()])
+        .inc();
     next.run(req).await
 }
 
@@ -153,7 +156,10 @@ fn answer(policy: &Policy, decision: &Decision, counts: &Counts) -> Map<String, 
 }
 
 fn count_decision(s: &AppState, endpoint: &str, policy: &str, answer: &Map<String, Value>) {
-    let decision = answer.get("decision").and_then(Value::as_str).unwrap_or("deny");
+    let decision = answer
+        .get("decision")
+        .and_then(Value::as_str)
+        .unwrap_or("deny");
     s.metrics
         .decisions
         .with_label_values(&[endpoint, policy, decision])
@@ -223,7 +229,10 @@ fn decide_use(req: &ServiceRequest, counts: &Counts, now: Millis) -> Decided {
         let (state, expires_at) = if req.commit {
             (UseState::Committed, None)
         } else {
-            (UseState::Held, Some(now.saturating_add(req.hold_seconds.saturating_mul(1000))))
+            (
+                UseState::Held,
+                Some(now.saturating_add(req.hold_seconds.saturating_mul(1000))),
+            )
         };
         UseRecord {
             id: uuid::Uuid::new_v4().to_string(),
@@ -255,7 +264,11 @@ fn decide_use(req: &ServiceRequest, counts: &Counts, now: Millis) -> Decided {
     }
 }
 
-async fn uses(State(s): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn uses(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let bytes = read_body(&headers, body).await?;
     let req = request::read(&bytes, Endpoint::Uses, &s.tables)?;
     let now = clock::now();
@@ -328,7 +341,9 @@ impl Redecide for Redecider {
             .as_object()
             .map(|m| {
                 m.iter()
-                    .filter(|(k, _)| ["role", "action", "params", "customer", "context"].contains(&k.as_str()))
+                    .filter(|(k, _)| {
+                        ["role", "action", "params", "customer", "context"].contains(&k.as_str())
+                    })
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect()
             })
@@ -338,7 +353,9 @@ impl Redecide for Redecider {
                 params.insert(p.to_string(), json!(amount));
             }
         }
-        let decision = policy.evaluator.decide(&request::with_usage(&table, counts));
+        let decision = policy
+            .evaluator
+            .decide(&request::with_usage(&table, counts));
         let out = answer(&policy, &decision, counts);
         let record = (decision.decision == Outcome::Permit).then(|| UseRecord {
             amount,
@@ -395,7 +412,10 @@ fn commit_amount(bytes: &[u8]) -> Result<Option<i64>, ApiError> {
     };
     let mut problems = Vec::new();
     for k in map.keys().filter(|k| *k != "amount") {
-        problems.push(Problem::at(k, format!("unknown field `{k}`; a commit takes only `amount`")));
+        problems.push(Problem::at(
+            k,
+            format!("unknown field `{k}`; a commit takes only `amount`"),
+        ));
     }
     let amount = match map.get("amount") {
         None => None,
@@ -497,7 +517,12 @@ async fn release(
             }]));
         }
     }
-    match s.ledger.release(&id, clock::now()).await.map_err(|e| s.store_error(e))? {
+    match s
+        .ledger
+        .release(&id, clock::now())
+        .await
+        .map_err(|e| s.store_error(e))?
+    {
         ReleaseOutcome::NotFound => Err(unknown_use(&id)),
         ReleaseOutcome::Released(r) => Ok(Json(Value::Object(use_json(&r)))),
         ReleaseOutcome::Committed(_) => Err(ApiError::new(
@@ -522,7 +547,10 @@ async fn usage(
     let customer = q.get("customer_id").filter(|c| !c.is_empty());
     let employee = q.get("employee_id").filter(|e| !e.is_empty());
     if customer.is_none() && employee.is_none() {
-        problems.push(Problem::at("customer_id", "give `customer_id`, `employee_id` or both"));
+        problems.push(Problem::at(
+            "customer_id",
+            "give `customer_id`, `employee_id` or both",
+        ));
     }
     let policy = match q.get("policy") {
         None => {
@@ -539,7 +567,10 @@ async fn usage(
                 ))
             }
             None => {
-                problems.push(Problem::at("policy", format!("this service does not serve policy `{name}`")));
+                problems.push(Problem::at(
+                    "policy",
+                    format!("this service does not serve policy `{name}`"),
+                ));
                 None
             }
         },
@@ -591,7 +622,9 @@ async fn status(State(s): State<Shared>) -> Json<Value> {
         .collect();
     let holds = s.ledger.live_holds(now).await;
     let store = match &holds {
-        Ok(_) => json!({"kind": s.ledger.kind(), "location": s.ledger.location(), "reachable": true}),
+        Ok(_) => {
+            json!({"kind": s.ledger.kind(), "location": s.ledger.location(), "reachable": true})
+        }
         Err(e) => {
             s.metrics.store_errors.inc();
             json!({"kind": s.ledger.kind(), "location": s.ledger.location(), "reachable": false, "error": e.0})
@@ -659,8 +692,10 @@ mod tests {
 
     #[test]
     fn body_hashes_ignore_key_order() {
-        let a: Value = serde_json::from_str(r#"{"a":1,"b":{"c":2,"d":[1,{"x":1,"y":2}]}}"#).unwrap();
-        let b: Value = serde_json::from_str(r#"{"b":{"d":[1,{"y":2,"x":1}],"c":2},"a":1}"#).unwrap();
+        let a: Value =
+            serde_json::from_str(r#"{"a":1,"b":{"c":2,"d":[1,{"x":1,"y":2}]}}"#).unwrap();
+        let b: Value =
+            serde_json::from_str(r#"{"b":{"d":[1,{"y":2,"x":1}],"c":2},"a":1}"#).unwrap();
         assert_eq!(body_hash(&a), body_hash(&b));
         let c: Value = serde_json::from_str(r#"{"a":2}"#).unwrap();
         assert_ne!(body_hash(&a), body_hash(&c));
@@ -670,7 +705,13 @@ mod tests {
     fn commit_bodies_are_checked() {
         assert_eq!(commit_amount(b"").unwrap(), None);
         assert_eq!(commit_amount(br#"{"amount": 60}"#).unwrap(), Some(60));
-        assert_eq!(commit_amount(br#"{"amount": -1, "x": 1}"#).unwrap_err().problems.len(), 2);
+        assert_eq!(
+            commit_amount(br#"{"amount": -1, "x": 1}"#)
+                .unwrap_err()
+                .problems
+                .len(),
+            2
+        );
         assert_eq!(commit_amount(b"[").unwrap_err().code, "malformed_json");
     }
 }

@@ -80,7 +80,8 @@ mod tests {
 
     #[test]
     fn tokens_name_clients_and_bad_lines_are_all_listed() {
-        let t = Tokens::parse("# ops\ncrm:0123456789abcdef0123\n\npos:fedcba9876543210fedc\n").unwrap();
+        let t =
+            Tokens::parse("# ops\ncrm:0123456789abcdef0123\n\npos:fedcba9876543210fedc\n").unwrap();
         assert_eq!(t.name_of("0123456789abcdef0123"), Some("crm"));
         assert_eq!(t.name_of("0123456789abcdef012"), None);
         let problems = Tokens::parse("nocolon\n:0123456789abcdef0123\ncrm:short\n").unwrap_err();

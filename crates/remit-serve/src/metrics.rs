@@ -28,19 +28,26 @@ impl Metrics {
     pub fn new() -> Result<Metrics, prometheus::Error> {
         let registry = Registry::new();
         let decisions = IntCounterVec::new(
-            Opts::new("remit_decisions_total", "Decisions by endpoint, policy and result"),
+            Opts::new(
+                "remit_decisions_total",
+                "Decisions by endpoint, policy and result",
+            ),
             &["endpoint", "policy", "decision"],
         )?;
         let latency = HistogramVec::new(
-            HistogramOpts::new("remit_request_duration_seconds", "Request latency")
-                .buckets(vec![0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0]),
+            HistogramOpts::new("remit_request_duration_seconds", "Request latency").buckets(vec![
+                0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
+            ]),
             &["route", "status"],
         )?;
         let clients = IntCounterVec::new(
             Opts::new("remit_requests_total", "Requests by client name"),
             &["client"],
         )?;
-        let holds = IntGauge::new("remit_holds_live", "Holds not yet committed, released or expired")?;
+        let holds = IntGauge::new(
+            "remit_holds_live",
+            "Holds not yet committed, released or expired",
+        )?;
         let store_errors = IntCounter::new("remit_store_errors_total", "Ledger errors")?;
         let reloads = IntCounterVec::new(
             Opts::new("remit_table_reloads_total", "Table reloads by result"),

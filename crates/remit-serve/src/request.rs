@@ -57,7 +57,10 @@ impl ServiceRequest {
 
     /// The action named by the request.
     pub fn action(&self) -> &str {
-        self.table.get("action").and_then(Value::as_str).unwrap_or("")
+        self.table
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     /// The action's money parameter (0 when it has none).
@@ -69,7 +72,10 @@ impl ServiceRequest {
 /// A table request from its fields and counters.
 pub fn with_usage(table: &Map<String, Value>, usage: &Counts) -> Value {
     let mut request = table.clone();
-    let usage: Map<String, Value> = usage.iter().map(|(k, v)| (k.clone(), Value::from(*v))).collect();
+    let usage: Map<String, Value> = usage
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from(*v)))
+        .collect();
     request.insert("usage".into(), Value::Object(usage));
     Value::Object(request)
 }
@@ -162,7 +168,11 @@ pub fn read(bytes: &[u8], endpoint: Endpoint, tables: &Tables) -> Result<Service
                 IDENTITY_FIELDS
                     .iter()
                     .chain(TABLE_FIELDS.iter())
-                    .chain(if endpoint == Endpoint::Uses { USE_FIELDS.iter() } else { [].iter() })
+                    .chain(if endpoint == Endpoint::Uses {
+                        USE_FIELDS.iter()
+                    } else {
+                        [].iter()
+                    })
                     .map(|f| format!("`{f}`"))
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -227,8 +237,11 @@ pub fn read(bytes: &[u8], endpoint: Endpoint, tables: &Tables) -> Result<Service
         match tables.get(&policy_name) {
             Some(p) => Some(p),
             None => {
-                let served: Vec<String> =
-                    tables.all().iter().map(|p| format!("`{}`", p.name)).collect();
+                let served: Vec<String> = tables
+                    .all()
+                    .iter()
+                    .map(|p| format!("`{}`", p.name))
+                    .collect();
                 let e = ApiError::new(
                     StatusCode::NOT_FOUND,
                     "unknown_policy",
@@ -260,7 +273,9 @@ pub fn read(bytes: &[u8], endpoint: Endpoint, tables: &Tables) -> Result<Service
             commit,
             body,
         }),
-        Some(policy) => Err(ApiError::invalid(problems).with("digest", Value::from(policy.digest.clone()))),
+        Some(policy) => {
+            Err(ApiError::invalid(problems).with("digest", Value::from(policy.digest.clone())))
+        }
         None => Err(ApiError::invalid(problems)),
     }
 }

@@ -100,7 +100,10 @@ impl Service {
     }
 
     /// Serves until `shutdown` completes, then drains in-flight requests.
-    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), String> {
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), String> {
         let s = &self.state;
         let policies: Vec<String> = s
             .tables
@@ -129,8 +132,16 @@ impl Service {
                     tick.tick().await;
                     let tables = state.tables.clone();
                     if let Ok(r) = tokio::task::spawn_blocking(move || tables.poll()).await {
-                        state.metrics.reloads.with_label_values(&["loaded"]).inc_by(r.loaded);
-                        state.metrics.reloads.with_label_values(&["refused"]).inc_by(r.refused);
+                        state
+                            .metrics
+                            .reloads
+                            .with_label_values(&["loaded"])
+                            .inc_by(r.loaded);
+                        state
+                            .metrics
+                            .reloads
+                            .with_label_values(&["refused"])
+                            .inc_by(r.refused);
                     }
                 }
             })
@@ -170,5 +181,8 @@ pub async fn shutdown_signal() {
 
 /// `remit serve`: bind, serve until SIGTERM, drain.
 pub async fn run(options: ServeOptions) -> Result<(), String> {
-    Service::bind(&options).await?.serve(shutdown_signal()).await
+    Service::bind(&options)
+        .await?
+        .serve(shutdown_signal())
+        .await
 }

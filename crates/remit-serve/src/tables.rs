@@ -56,7 +56,11 @@ impl Policy {
             if counter.measure != Measure::Sum {
                 continue;
             }
-            if let Some(action) = counter.actions.iter().find(|a| !money_param.contains_key(*a)) {
+            if let Some(action) = counter
+                .actions
+                .iter()
+                .find(|a| !money_param.contains_key(*a))
+            {
                 return Err(format!(
                     "cannot serve table `{}`: counter `{id}` sums money over action `{action}`, which does not have exactly one `money` parameter\n  help: rebuild the table with `remit build`; the service records each use's one money parameter",
                     path.display()
@@ -111,7 +115,11 @@ impl Policy {
                 let v = i128::from(minor);
                 let sign = if v < 0 { "-" } else { "" };
                 let (whole, frac) = (v.abs() / unit, v.abs() % unit);
-                format!("{sign}{whole}.{frac:0width$} {}", c.code, width = scale as usize)
+                format!(
+                    "{sign}{whole}.{frac:0width$} {}",
+                    c.code,
+                    width = scale as usize
+                )
             }
         }
     }
@@ -186,7 +194,8 @@ impl Tables {
             match Policy::load(path) {
                 Err(e) => problems.push(e),
                 Ok(p) => {
-                    if let Some(other) = policies.get(&p.name).map(|o: &Arc<Policy>| o.path.clone()) {
+                    if let Some(other) = policies.get(&p.name).map(|o: &Arc<Policy>| o.path.clone())
+                    {
                         problems.push(format!(
                             "tables `{}` and `{}` are both policy `{}`\n  help: serve one table per policy",
                             other.display(),
@@ -313,11 +322,23 @@ mod tests {
         let tables = Tables::load(std::slice::from_ref(&path)).unwrap();
         assert_eq!(tables.get("p").unwrap().digest, "sha256:1");
         std::fs::write(&path, "{ not json").unwrap();
-        assert_eq!(tables.poll(), PollResult { loaded: 0, refused: 1 });
+        assert_eq!(
+            tables.poll(),
+            PollResult {
+                loaded: 0,
+                refused: 1
+            }
+        );
         assert_eq!(tables.get("p").unwrap().digest, "sha256:1");
         assert!(tables.refusals()[0].message.contains("not valid JSON"));
         std::fs::write(&path, TABLE.replace("sha256:1", "sha256:2")).unwrap();
-        assert_eq!(tables.poll(), PollResult { loaded: 1, refused: 0 });
+        assert_eq!(
+            tables.poll(),
+            PollResult {
+                loaded: 1,
+                refused: 0
+            }
+        );
         assert_eq!(tables.get("p").unwrap().digest, "sha256:2");
         assert!(tables.refusals().is_empty());
         std::fs::write(&path, TABLE.replace(r#""name":"p""#, r#""name":"q""#)).unwrap();

@@ -31,18 +31,38 @@ async fn every_bad_body_gets_its_status_and_every_problem() {
     let uses = s.url("/v1/uses");
 
     let (st, r) = raw(&c, &uses, "{\"policy\": ").await;
-    assert_eq!((st, r["error"]["code"].as_str()), (400, Some("malformed_json")), "{r}");
-    assert!(r["error"]["message"].as_str().unwrap().contains("line 1"), "{r}");
+    assert_eq!(
+        (st, r["error"]["code"].as_str()),
+        (400, Some("malformed_json")),
+        "{r}"
+    );
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("line 1"),
+        "{r}"
+    );
 
     let (st, r) = raw(&c, &uses, "[1, 2]").await;
     assert_eq!(st, 400);
-    assert!(r["error"]["message"].as_str().unwrap().contains("not an array"), "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not an array"),
+        "{r}"
+    );
 
     // Missing identities: every one listed.
     let (st, r) = post(&c, &uses, &json!({"role": "clerk", "action": "refund"})).await;
     assert_eq!(st, 400, "{r}");
-    assert_eq!(problems(&r), ["policy", "customer_id", "employee_id"], "{r}");
-    assert!(r["error"]["message"].as_str().unwrap().starts_with("the request has 3 problems"));
+    assert_eq!(
+        problems(&r),
+        ["policy", "customer_id", "employee_id"],
+        "{r}"
+    );
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("the request has 3 problems"));
 
     // Wrong types, in the service's fields and in the table's.
     let mut body = refund("c1", "e1", 100);
@@ -57,19 +77,35 @@ async fn every_bad_body_gets_its_status_and_every_problem() {
     got.sort();
     assert_eq!(
         got,
-        ["customer.tier", "customer_id", "hold_seconds", "param.amount", "usage"],
+        [
+            "customer.tier",
+            "customer_id",
+            "hold_seconds",
+            "param.amount",
+            "usage"
+        ],
         "{r}"
     );
-    assert_eq!(r["digest"], "sha256:a", "the table that found the problems is named");
+    assert_eq!(
+        r["digest"], "sha256:a",
+        "the table that found the problems is named"
+    );
     let text = r.to_string();
-    assert!(text.contains("`customer_id` must be a string, not a number"), "{text}");
+    assert!(
+        text.contains("`customer_id` must be a string, not a number"),
+        "{text}"
+    );
     assert!(text.contains("filled by the service"), "{text}");
 
     // Unknown policy: 404 with what is served.
     let mut body = refund("c1", "e1", 100);
     body["policy"] = json!("nope");
     let (st, r) = post(&c, &uses, &body).await;
-    assert_eq!((st, r["error"]["code"].as_str()), (404, Some("unknown_policy")), "{r}");
+    assert_eq!(
+        (st, r["error"]["code"].as_str()),
+        (404, Some("unknown_policy")),
+        "{r}"
+    );
     assert!(r["error"]["help"].as_str().unwrap().contains("`shop`"));
 
     // Unknown role and a decide body with use fields.
@@ -85,7 +121,11 @@ async fn every_bad_body_gets_its_status_and_every_problem() {
     // Over 1 MiB, declared and streamed.
     let big = format!("{{\"policy\": \"{}\"}}", "x".repeat(1 << 20));
     let (st, r) = raw(&c, &uses, big.clone()).await;
-    assert_eq!((st, r["error"]["code"].as_str()), (413, Some("body_too_large")), "{r}");
+    assert_eq!(
+        (st, r["error"]["code"].as_str()),
+        (413, Some("body_too_large")),
+        "{r}"
+    );
     let (status, out) = chunked(s.addr, "/v1/uses", &big).await;
     assert!(status.contains("413"), "{out}");
     assert!(out.contains("body_too_large"), "{out}");
@@ -95,9 +135,17 @@ async fn every_bad_body_gets_its_status_and_every_problem() {
     assert_eq!(st, 400, "{r}");
     let (_, h) = post(&c, &uses, &refund("c1", "e1", 100)).await;
     let id = h["use_id"].as_str().unwrap();
-    let (st, r) = post(&c, &s.url(&format!("/v1/uses/{id}/commit")), &json!({"amount": 101})).await;
+    let (st, r) = post(
+        &c,
+        &s.url(&format!("/v1/uses/{id}/commit")),
+        &json!({"amount": 101}),
+    )
+    .await;
     assert_eq!(st, 400, "{r}");
-    assert!(r["error"]["message"].as_str().unwrap().contains("1.01 USD"), "{r}");
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("1.01 USD"),
+        "{r}"
+    );
 
     // Usage parameters.
     let (st, r) = get(&c, &s.url("/v1/usage?customer_id=c1&colour=red")).await;
@@ -115,7 +163,10 @@ async fn chunked(addr: std::net::SocketAddr, path: &str, text: &str) -> (String,
     stream.write_all(head.as_bytes()).await.unwrap();
     for chunk in text.as_bytes().chunks(64 * 1024) {
         // The server may answer 413 and close before every chunk is sent.
-        if stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await.is_err()
+        if stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .await
+            .is_err()
             || stream.write_all(chunk).await.is_err()
             || stream.write_all(b"\r\n").await.is_err()
         {
@@ -136,10 +187,21 @@ async fn tokens_are_required_when_given() {
     let s = InProcess::start(&table("sha256:a", 5000, 10000, 5), None, Some(tokens)).await;
     let c = client();
     let url = s.url("/v1/decide");
-    let r = c.post(&url).json(&refund("c1", "e1", 1)).send().await.unwrap();
+    let r = c
+        .post(&url)
+        .json(&refund("c1", "e1", 1))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
     let v: Value = r.json().await.unwrap();
-    assert!(v["error"]["help"].as_str().unwrap().contains("Authorization: Bearer"), "{v}");
+    assert!(
+        v["error"]["help"]
+            .as_str()
+            .unwrap()
+            .contains("Authorization: Bearer"),
+        "{v}"
+    );
     let r = c
         .post(&url)
         .bearer_auth("0123456789abcdef012345678X")
@@ -168,7 +230,10 @@ async fn tokens_are_required_when_given() {
         .text()
         .await
         .unwrap();
-    assert!(text.contains(r#"remit_requests_total{client="crm"}"#), "{text}");
+    assert!(
+        text.contains(r#"remit_requests_total{client="crm"}"#),
+        "{text}"
+    );
     s.stop().await.unwrap();
 }
 
@@ -184,14 +249,20 @@ async fn listening_beyond_loopback_needs_tokens() {
         ..ServeOptions::default()
     };
     let e = Service::bind(&options).await.err().unwrap();
-    assert!(e.starts_with("refusing to listen on `0.0.0.0:0` without `--tokens`"), "{e}");
+    assert!(
+        e.starts_with("refusing to listen on `0.0.0.0:0` without `--tokens`"),
+        "{e}"
+    );
     assert!(e.contains("help: pass `--tokens FILE`"), "{e}");
 
     let mut bad = options.clone();
     bad.listen = "127.0.0.1:0".into();
     std::fs::write(&bad.tables[0], "{\"format\": \"remit.table/9\"}").unwrap();
     let e = Service::bind(&bad).await.err().unwrap();
-    assert!(e.contains("unsupported table format `remit.table/9`"), "{e}");
+    assert!(
+        e.contains("unsupported table format `remit.table/9`"),
+        "{e}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -213,6 +284,9 @@ async fn an_unreachable_store_is_a_503_deny_never_a_permit() {
     assert_eq!(get(&c, &s.url("/readyz")).await.0, 503);
     let (_, status) = get(&c, &s.url("/v1/status")).await;
     assert_eq!(status["store"]["reachable"], false);
-    assert_eq!(status["store"]["location"], "postgres://remit@127.0.0.1:1/remit");
+    assert_eq!(
+        status["store"]["location"],
+        "postgres://remit@127.0.0.1:1/remit"
+    );
     s.stop().await.unwrap();
 }

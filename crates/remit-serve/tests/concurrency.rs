@@ -36,7 +36,12 @@ async fn hammer(urls: Vec<String>) -> Acks {
                     let mut rng = rand::rng();
                     (rng.random_range(1..=MAX_AMOUNT), rng.random_range(0..4u8))
                 };
-                let (st, r) = post(&c, &format!("{base}/v1/uses"), &refund("guest", &format!("e{n}"), amount)).await;
+                let (st, r) = post(
+                    &c,
+                    &format!("{base}/v1/uses"),
+                    &refund("guest", &format!("e{n}"), amount),
+                )
+                .await;
                 assert_eq!(st, 200, "{r}");
                 acks.lock().unwrap().answers += 1;
                 let Some(id) = r["use_id"].as_str().map(str::to_string) else {
@@ -48,17 +53,24 @@ async fn hammer(urls: Vec<String>) -> Acks {
                 // Commit, commit smaller, release, or leave it held.
                 let counted = match after {
                     0 => {
-                        let (st, _) = post(&c, &format!("{base}/v1/uses/{id}/commit"), &json!({})).await;
+                        let (st, _) =
+                            post(&c, &format!("{base}/v1/uses/{id}/commit"), &json!({})).await;
                         assert_eq!(st, 200);
                         (amount, true)
                     }
                     1 => {
-                        let (st, _) = post(&c, &format!("{base}/v1/uses/{id}/commit"), &json!({"amount": amount / 2})).await;
+                        let (st, _) = post(
+                            &c,
+                            &format!("{base}/v1/uses/{id}/commit"),
+                            &json!({"amount": amount / 2}),
+                        )
+                        .await;
                         assert_eq!(st, 200);
                         (amount / 2, true)
                     }
                     2 => {
-                        let (st, _) = post(&c, &format!("{base}/v1/uses/{id}/release"), &json!({})).await;
+                        let (st, _) =
+                            post(&c, &format!("{base}/v1/uses/{id}/release"), &json!({})).await;
                         assert_eq!(st, 200);
                         (0, false)
                     }
@@ -84,10 +96,21 @@ fn check(acks: &Acks, usage: &Value) {
     assert!(total <= BUDGET, "{total} promised for a budget of {BUDGET}");
     // The ledger agrees with the clients exactly.
     let counted = &usage["counters"];
-    assert_eq!(counted["customer/refund/sum/P1D"].as_i64(), Some(total), "{usage}");
-    assert_eq!(counted["customer/refund/count/P1D"].as_i64(), Some(uses), "{usage}");
+    assert_eq!(
+        counted["customer/refund/sum/P1D"].as_i64(),
+        Some(total),
+        "{usage}"
+    );
+    assert_eq!(
+        counted["customer/refund/count/P1D"].as_i64(),
+        Some(uses),
+        "{usage}"
+    );
     // The test means something only if the clients pressed on a limit.
-    assert!(acks.refused > 0, "no request was ever refused: the load never reached a limit");
+    assert!(
+        acks.refused > 0,
+        "no request was ever refused: the load never reached a limit"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,7 +124,8 @@ async fn sixty_four_clients_never_overspend_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_clients_on_two_replicas_never_overspend_on_postgres() {
-    let Some(url) = postgres("sixty_four_clients_on_two_replicas_never_overspend_on_postgres") else {
+    let Some(url) = postgres("sixty_four_clients_on_two_replicas_never_overspend_on_postgres")
+    else {
         return;
     };
     let db = fresh_database(&url, "remit_concurrency").await;

@@ -26,10 +26,12 @@ fn rows(db: &std::path::Path) -> BTreeMap<String, (String, i64, i64, Option<i64>
     let mut stmt = conn
         .prepare("SELECT id, state, amount, created_at, expires_at FROM uses")
         .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    stmt.query_map([], |r| {
+        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
 }
 
 async fn load(base: String, acked: Arc<Mutex<Acked>>) {
@@ -55,8 +57,17 @@ async fn load(base: String, acked: Arc<Mutex<Acked>>) {
             1 => ("commit", amount / 2),
             _ => ("release", 0),
         };
-        let body = if after == 1 { json!({"amount": final_amount}) } else { json!({}) };
-        let Ok(r) = c.post(format!("{base}/v1/uses/{id}/{path}")).json(&body).send().await else {
+        let body = if after == 1 {
+            json!({"amount": final_amount})
+        } else {
+            json!({})
+        };
+        let Ok(r) = c
+            .post(format!("{base}/v1/uses/{id}/{path}"))
+            .json(&body)
+            .send()
+            .await
+        else {
             return;
         };
         if r.status().as_u16() != 200 {
@@ -76,11 +87,19 @@ async fn load(base: String, acked: Arc<Mutex<Acked>>) {
 fn check(db: &std::path::Path, acked: &Acked, now: i64) {
     let rows = rows(db);
     for (id, amount) in &acked.commits {
-        let row = rows.get(id).unwrap_or_else(|| panic!("acknowledged commit `{id}` is gone"));
-        assert_eq!((row.0.as_str(), row.1), ("committed", *amount), "use `{id}`");
+        let row = rows
+            .get(id)
+            .unwrap_or_else(|| panic!("acknowledged commit `{id}` is gone"));
+        assert_eq!(
+            (row.0.as_str(), row.1),
+            ("committed", *amount),
+            "use `{id}`"
+        );
     }
     for id in &acked.released {
-        let row = rows.get(id).unwrap_or_else(|| panic!("acknowledged release `{id}` is gone"));
+        let row = rows
+            .get(id)
+            .unwrap_or_else(|| panic!("acknowledged release `{id}` is gone"));
         assert_eq!(row.0, "released", "acknowledged release `{id}` came back");
     }
     let mut counted = 0;
@@ -95,7 +114,10 @@ fn check(db: &std::path::Path, acked: &Acked, now: i64) {
             counted += amount;
         }
     }
-    assert!(counted <= BUDGET, "{counted} counted for a budget of {BUDGET}");
+    assert!(
+        counted <= BUDGET,
+        "{counted} counted for a budget of {BUDGET}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -111,7 +133,9 @@ async fn kill_9_at_random_moments_loses_nothing_acknowledged() {
         // Blocks briefly until the process says where it listens.
         let mut p = spawn_serve(&args, "127.0.0.1:0");
         let base = format!("http://{}", p.addr);
-        let tasks: Vec<_> = (0..8).map(|_| tokio::spawn(load(base.clone(), acked.clone()))).collect();
+        let tasks: Vec<_> = (0..8)
+            .map(|_| tokio::spawn(load(base.clone(), acked.clone())))
+            .collect();
         let wait = rand::rng().random_range(150..450);
         tokio::time::sleep(Duration::from_millis(wait)).await;
         p.child.kill().unwrap(); // SIGKILL
@@ -122,16 +146,34 @@ async fn kill_9_at_random_moments_loses_nothing_acknowledged() {
         let now = chrono::Utc::now().timestamp_millis();
         check(&db, &acked.lock().unwrap(), now);
     }
-    let a = acked.lock().unwrap();
-    assert!(a.commits.len() > 20 && !a.released.is_empty(), "too little load to mean anything: {} commits", a.commits.len());
+    let (commits, released) = {
+        let a = acked.lock().unwrap();
+        (a.commits.len(), a.released.len())
+    };
+    assert!(
+        commits > 20 && released > 0,
+        "too little load to mean anything: {commits} commits",
+    );
     // After the last crash, once every hold has expired, the service
     // counts exactly the committed uses.
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let args = ["--table", t.to_str().unwrap(), "--store", &store];
     let mut p = spawn_serve(&args, "127.0.0.1:0");
-    let (_, usage) = get(&client(), &format!("http://{}/v1/usage?policy=shop&customer_id=guest", p.addr)).await;
-    let committed: i64 = rows(&db).values().filter(|r| r.0 == "committed").map(|r| r.1).sum();
-    assert_eq!(usage["counters"]["customer/refund/sum/P1D"].as_i64(), Some(committed), "{usage}");
+    let (_, usage) = get(
+        &client(),
+        &format!("http://{}/v1/usage?policy=shop&customer_id=guest", p.addr),
+    )
+    .await;
+    let committed: i64 = rows(&db)
+        .values()
+        .filter(|r| r.0 == "committed")
+        .map(|r| r.1)
+        .sum();
+    assert_eq!(
+        usage["counters"]["customer/refund/sum/P1D"].as_i64(),
+        Some(committed),
+        "{usage}"
+    );
     p.child.kill().unwrap();
     p.child.wait().unwrap();
 }

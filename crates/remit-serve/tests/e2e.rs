@@ -26,21 +26,37 @@ async fn a_use_is_decided_held_committed_and_counted() {
 
     let usage_url = s.url("/v1/usage?policy=shop&customer_id=c1&employee_id=e1");
     let (_, u) = get(&c, &usage_url).await;
-    assert_eq!(u["counters"]["customer/refund/sum/P1D"], 4000, "a live hold counts");
+    assert_eq!(
+        u["counters"]["customer/refund/sum/P1D"], 4000,
+        "a live hold counts"
+    );
     assert_eq!(u["counters"]["employee/refund/count/P1D"], 1);
 
     // Commit with a smaller final amount; a repeat is idempotent.
     let commit = s.url(&format!("/v1/uses/{id}/commit"));
     let (st, r) = post(&c, &commit, &json!({"amount": 2500})).await;
-    assert_eq!((st, &r["state"], &r["amount"]), (200, &json!("committed"), &json!(2500)), "{r}");
+    assert_eq!(
+        (st, &r["state"], &r["amount"]),
+        (200, &json!("committed"), &json!(2500)),
+        "{r}"
+    );
     let (st, _) = post(&c, &commit, &json!({})).await;
     assert_eq!(st, 200);
     let (st, r) = post(&c, &commit, &json!({"amount": 100})).await;
     assert_eq!(st, 409, "{r}");
     assert_eq!(r["error"]["code"], "commit_conflict");
-    assert!(r["error"]["message"].as_str().unwrap().contains("25.00 USD"), "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("25.00 USD"),
+        "{r}"
+    );
     let (st, r) = post(&c, &s.url(&format!("/v1/uses/{id}/release")), &json!({})).await;
-    assert_eq!((st, r["error"]["code"].as_str()), (409, Some("use_committed")));
+    assert_eq!(
+        (st, r["error"]["code"].as_str()),
+        (409, Some("use_committed"))
+    );
     let (_, u) = get(&c, &usage_url).await;
     assert_eq!(u["counters"]["customer/refund/sum/P1D"], 2500);
 
@@ -52,7 +68,10 @@ async fn a_use_is_decided_held_committed_and_counted() {
     assert_eq!(e["escalate_to"], json!(["manager"]));
     assert_eq!(e["use_id"], json!(null));
     let (_, u) = get(&c, &usage_url).await;
-    assert_eq!(u["counters"]["customer/refund/count/P1D"], 1, "an escalation holds nothing");
+    assert_eq!(
+        u["counters"]["customer/refund/count/P1D"], 1,
+        "an escalation holds nothing"
+    );
 
     // A hold released stops counting; release is idempotent; a released
     // hold cannot be committed.
@@ -63,7 +82,10 @@ async fn a_use_is_decided_held_committed_and_counted() {
     let (st, r) = post(&c, &release, &json!({})).await;
     assert_eq!((st, &r["state"]), (200, &json!("released")));
     let (st, r) = post(&c, &s.url(&format!("/v1/uses/{id2}/commit")), &json!({})).await;
-    assert_eq!((st, r["error"]["code"].as_str()), (409, Some("use_released")));
+    assert_eq!(
+        (st, r["error"]["code"].as_str()),
+        (409, Some("use_released"))
+    );
     let (_, u) = get(&c, &usage_url).await;
     assert_eq!(u["counters"]["customer/refund/sum/P1D"], 2500);
 
@@ -73,7 +95,10 @@ async fn a_use_is_decided_held_committed_and_counted() {
     let (_, r) = post(&c, &s.url("/v1/uses"), &body).await;
     assert_eq!(r["state"], "committed");
     let (st, r) = post(&c, &s.url("/v1/uses/no-such-use/commit"), &json!({})).await;
-    assert_eq!((st, r["error"]["code"].as_str()), (404, Some("unknown_use")));
+    assert_eq!(
+        (st, r["error"]["code"].as_str()),
+        (404, Some("unknown_use"))
+    );
 
     s.stop().await.unwrap();
 }
@@ -117,12 +142,18 @@ async fn holds_expire_and_a_late_commit_is_decided_again() {
     assert_eq!(u["counters"]["customer/refund/sum/P1D"], 4000);
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
     let (_, u) = get(&c, &usage).await;
-    assert_eq!(u["counters"]["customer/refund/sum/P1D"], 0, "expired holds count no more");
+    assert_eq!(
+        u["counters"]["customer/refund/sum/P1D"], 0,
+        "expired holds count no more"
+    );
 
     // Meanwhile 40.00 of the 50.00 budget is committed by someone else.
     let mut other = refund("c1", "e2", 4000);
     other["commit"] = json!(true);
-    assert_eq!(post(&c, &s.url("/v1/uses"), &other).await.1["state"], "committed");
+    assert_eq!(
+        post(&c, &s.url("/v1/uses"), &other).await.1["state"],
+        "committed"
+    );
 
     // 30.00 no longer fits: re-decided, refused, not committed.
     let (st, r) = post(&c, &s.url(&format!("/v1/uses/{late}/commit")), &json!({})).await;
@@ -130,7 +161,12 @@ async fn holds_expire_and_a_late_commit_is_decided_again() {
     assert_eq!(r["error"]["code"], "hold_expired");
     assert_eq!(r["decision"]["decision"], "escalate");
     // 10.00 still fits: re-decided and committed.
-    let (st, r) = post(&c, &s.url(&format!("/v1/uses/{late_small}/commit")), &json!({})).await;
+    let (st, r) = post(
+        &c,
+        &s.url(&format!("/v1/uses/{late_small}/commit")),
+        &json!({}),
+    )
+    .await;
     assert_eq!(st, 200, "{r}");
     assert_eq!(r["redecided"], true);
     assert_eq!(r["decision"]["digest"], "sha256:a");
@@ -151,15 +187,33 @@ async fn status_probes_metrics_and_headroom() {
     assert_eq!(status["store"]["reachable"], true);
     assert_eq!(status["holds"]["live"], 1);
     assert_eq!(status["refused"], json!([]));
-    assert_eq!(get(&c, &s.url("/healthz")).await, (200, json!({"status": "ok"})));
-    assert_eq!(get(&c, &s.url("/readyz")).await, (200, json!({"status": "ready"})));
-    let text = c.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(
+        get(&c, &s.url("/healthz")).await,
+        (200, json!({"status": "ok"}))
+    );
+    assert_eq!(
+        get(&c, &s.url("/readyz")).await,
+        (200, json!({"status": "ready"}))
+    );
+    let text = c
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
-        text.contains(r#"remit_decisions_total{decision="permit",endpoint="uses",policy="shop"} 1"#),
+        text.contains(
+            r#"remit_decisions_total{decision="permit",endpoint="uses",policy="shop"} 1"#
+        ),
         "{text}"
     );
     assert!(text.contains("remit_holds_live 1"), "{text}");
-    assert!(text.contains("remit_request_duration_seconds_bucket"), "{text}");
+    assert!(
+        text.contains("remit_request_duration_seconds_bucket"),
+        "{text}"
+    );
     let (st, r) = post(&c, &s.url("/v1/headroom"), &refund("c1", "e1", 100)).await;
     assert_eq!(st, 501);
     assert!(r["error"]["message"].as_str().unwrap().contains("issue 16"));

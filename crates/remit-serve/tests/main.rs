@@ -2,10 +2,12 @@
 //! concurrency (SQLite, and PostgreSQL with two replicas), hot reload,
 //! crashes (`kill -9` of the real `remit serve`) and the README's curl.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod bad_input;
 mod concurrency;
-mod e2e;
-mod support;
-mod reload;
 mod crash;
 mod curl;
+mod e2e;
+mod reload;
+mod support;

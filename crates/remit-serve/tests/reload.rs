@@ -47,18 +47,28 @@ async fn tables_swap_under_load_and_a_corrupt_one_is_refused() {
     let refused = status["refused"][0]["message"].as_str().unwrap_or("");
     assert!(refused.contains("not valid JSON"), "{status}");
     let (_, r) = post(&http, &s.url("/v1/decide"), &refund("x", "e", 1000)).await;
-    assert_eq!((r["digest"].as_str(), r["decision"].as_str()), (Some("sha256:b"), Some("escalate")));
+    assert_eq!(
+        (r["digest"].as_str(), r["decision"].as_str()),
+        (Some("sha256:b"), Some("escalate"))
+    );
     write_atomic(&s.table, &c);
     tokio::time::sleep(Duration::from_millis(300)).await;
     done.store(true, Ordering::Relaxed);
     for t in tasks {
         t.await.unwrap();
     }
-    let seen = seen.lock().unwrap();
+    let seen = seen.lock().unwrap().clone();
     let mut digests = BTreeSet::new();
     for (digest, decision) in seen.iter() {
-        let expected = if digest == "sha256:b" { "escalate" } else { "permit" };
-        assert_eq!(decision, expected, "an answer named `{digest}` but was decided by another table");
+        let expected = if digest == "sha256:b" {
+            "escalate"
+        } else {
+            "permit"
+        };
+        assert_eq!(
+            decision, expected,
+            "an answer named `{digest}` but was decided by another table"
+        );
         digests.insert(digest.clone());
     }
     assert_eq!(
@@ -67,8 +77,22 @@ async fn tables_swap_under_load_and_a_corrupt_one_is_refused() {
         "every table served in turn"
     );
     let (_, status) = get(&http, &s.url("/v1/status")).await;
-    assert_eq!(status["refused"], Value::Array(vec![]), "a good table clears the refusal");
-    let metrics = http.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains(r#"remit_table_reloads_total{result="refused"} 1"#), "{metrics}");
+    assert_eq!(
+        status["refused"],
+        Value::Array(vec![]),
+        "a good table clears the refusal"
+    );
+    let metrics = http
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"remit_table_reloads_total{result="refused"} 1"#),
+        "{metrics}"
+    );
     s.stop().await.unwrap();
 }

@@ -91,7 +91,8 @@ impl InProcess {
             std::fs::write(&p, t).unwrap();
             p
         });
-        let store = store.unwrap_or_else(|| format!("sqlite:{}", dir.path().join("usage.db").display()));
+        let store =
+            store.unwrap_or_else(|| format!("sqlite:{}", dir.path().join("usage.db").display()));
         let options = ServeOptions {
             tables: vec![table.clone()],
             store,
@@ -174,13 +175,18 @@ pub fn postgres(test: &str) -> Option<String> {
 /// A fresh, empty database on the test cluster, so tests running at the
 /// same time never share a ledger.
 pub async fn fresh_database(url: &str, name: &str) -> String {
-    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
     tokio::spawn(conn);
     client
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .await
         .unwrap();
-    client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
     let base = match url.rfind('/') {
         Some(i) if i > url.find("://").map_or(0, |s| s + 2) => &url[..i],
         _ => url,

@@ -253,8 +253,12 @@ pub trait Ledger: Send + Sync {
     /// Whether the store answers.
     async fn ping(&self) -> Result<(), StoreError>;
     /// The counters of `plan` for `scope` at `now` (read only).
-    async fn counts(&self, scope: &Scope, plan: &CounterPlan, now: Millis)
-        -> Result<Counts, StoreError>;
+    async fn counts(
+        &self,
+        scope: &Scope,
+        plan: &CounterPlan,
+        now: Millis,
+    ) -> Result<Counts, StoreError>;
     /// Decides and holds in one serialisable step.
     async fn hold(&self, step: HoldStep) -> Result<HoldOutcome, StoreError>;
     /// Commits a hold (idempotent).
@@ -288,8 +292,8 @@ pub async fn open(store: &str) -> Result<std::sync::Arc<dyn Ledger>, StoreError>
 pub(crate) enum CommitPlan {
     /// Answer without writing.
     Answer(CommitOutcome),
-    /// Write `record` as committed, then answer.
-    Write(UseRecord, CommitOutcome),
+    /// Write `record` as committed, then answer `Committed(record)`.
+    Write(UseRecord),
     /// The hold expired: lock, read counters and re-decide.
     Redecide(UseRecord, i64),
 }
@@ -315,7 +319,7 @@ pub(crate) fn plan_commit(record: UseRecord, amount: Option<i64>, now: Millis) -
                 committed.state = UseState::Committed;
                 committed.expires_at = None;
                 committed.amount = final_amount;
-                CommitPlan::Write(committed.clone(), CommitOutcome::Committed(committed))
+                CommitPlan::Write(committed)
             } else {
                 CommitPlan::Redecide(record, final_amount)
             }
@@ -389,7 +393,11 @@ mod tests {
     #[test]
     fn lock_keys_are_sorted_and_distinguish_subject_kinds() {
         let keys = lock_keys(&scope("x", "x"));
-        assert_eq!(keys.len(), 2, "customer x and employee x are different subjects");
+        assert_eq!(
+            keys.len(),
+            2,
+            "customer x and employee x are different subjects"
+        );
         assert!(keys[0] < keys[1]);
         assert_ne!(lock_keys(&scope("a", "e")), lock_keys(&scope("b", "e")));
     }
@@ -412,7 +420,7 @@ mod tests {
     fn commit_plans_follow_the_hold_state() {
         assert!(matches!(
             plan_commit(held(100, 50), Some(60), 10),
-            CommitPlan::Write(r, _) if r.amount == 60 && r.state == UseState::Committed
+            CommitPlan::Write(r) if r.amount == 60 && r.state == UseState::Committed
         ));
         assert!(matches!(
             plan_commit(held(100, 50), Some(160), 10),

@@ -13,16 +13,16 @@
 use super::sql::{self, Dialect, Param};
 use super::{
     finish_redecide, lock_key, lock_keys, plan_commit, CommitOutcome, CommitPlan, CommitStep,
-    CounterPlan, Counts, HoldOutcome, HoldStep, Ledger, Millis, ReleaseOutcome, Scope,
-    StoreError, UseRecord, UseState,
+    CounterPlan, Counts, HoldOutcome, HoldStep, Ledger, Millis, ReleaseOutcome, Scope, StoreError,
+    UseRecord, UseState,
 };
 use async_trait::async_trait;
+use deadpool_postgres::GenericClient;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
 use remit_table::CounterPer;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 use tokio_postgres::types::ToSql;
-use deadpool_postgres::GenericClient;
 use tokio_postgres::NoTls;
 
 /// Connections per service instance.
@@ -60,9 +60,9 @@ impl PostgresLedger {
     /// ready, answers 503, and migrates on the first request that reaches
     /// the database.
     pub async fn connect(url: &str) -> Result<PostgresLedger, StoreError> {
-        let config: tokio_postgres::Config = url.parse().map_err(|e| {
-            StoreError(format!("`{}` is not a PostgreSQL URL: {e}", redact(url)))
-        })?;
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError(format!("`{}` is not a PostgreSQL URL: {e}", redact(url))))?;
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -99,9 +99,11 @@ impl PostgresLedger {
                 tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
                     .await
                     .map_err(pg_err)?;
-                tx.batch_execute("CREATE TABLE IF NOT EXISTS remit_schema (version INTEGER NOT NULL)")
-                    .await
-                    .map_err(pg_err)?;
+                tx.batch_execute(
+                    "CREATE TABLE IF NOT EXISTS remit_schema (version INTEGER NOT NULL)",
+                )
+                .await
+                .map_err(pg_err)?;
                 let current: i32 = tx
                     .query_one("SELECT COALESCE(MAX(version), 0) FROM remit_schema", &[])
                     .await
@@ -117,9 +119,12 @@ impl PostgresLedger {
                             "cannot migrate the PostgreSQL ledger to version {version}: {e}"
                         ))
                     })?;
-                    tx.execute("INSERT INTO remit_schema (version) VALUES ($1)", &[&version])
-                        .await
-                        .map_err(pg_err)?;
+                    tx.execute(
+                        "INSERT INTO remit_schema (version) VALUES ($1)",
+                        &[&version],
+                    )
+                    .await
+                    .map_err(pg_err)?;
                 }
                 tx.commit().await.map_err(pg_err)
             })
@@ -339,9 +344,9 @@ impl Ledger for PostgresLedger {
         };
         let outcome = match plan_commit(record, step.amount, step.now) {
             CommitPlan::Answer(outcome) => outcome,
-            CommitPlan::Write(record, outcome) => {
+            CommitPlan::Write(record) => {
                 update_tx(&tx, &record, step.now).await?;
-                outcome
+                CommitOutcome::Committed(record)
             }
             CommitPlan::Redecide(record, amount) => {
                 lock(&tx, &lock_keys(&record.scope)).await?;
@@ -402,7 +407,10 @@ mod tests {
 
     #[test]
     fn urls_lose_their_password() {
-        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u@h:5432/db"
+        );
         assert_eq!(redact("postgres://h/db"), "postgres://h/db");
     }
 }

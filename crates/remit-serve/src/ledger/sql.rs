@@ -82,7 +82,9 @@ pub(crate) fn counter_query(
                     let path = format!("$.\"{}\"", key.replace('"', ""));
                     format!("json_extract(keys, {})", b.bind(Param::Text(path)))
                 }
-                Dialect::Postgres => format!("(keys::jsonb ->> {})", b.bind(Param::Text(key.clone()))),
+                Dialect::Postgres => {
+                    format!("(keys::jsonb ->> {})", b.bind(Param::Text(key.clone())))
+                }
             };
             conds.push(format!("{read} = {}", b.bind(Param::Text(value.clone()))));
         }
@@ -90,7 +92,10 @@ pub(crate) fn counter_query(
             Measure::Count => "1",
             Measure::Sum => "amount",
         };
-        let sum = format!("COALESCE(SUM(CASE WHEN {} THEN {measure} ELSE 0 END), 0)", conds.join(" AND "));
+        let sum = format!(
+            "COALESCE(SUM(CASE WHEN {} THEN {measure} ELSE 0 END), 0)",
+            conds.join(" AND ")
+        );
         columns.push(match dialect {
             Dialect::Sqlite => sum,
             Dialect::Postgres => format!("({sum})::BIGINT"),
@@ -112,12 +117,18 @@ pub(crate) fn counter_query(
         columns.join(", ")
     );
     // The scan starts at the oldest window; an all-time counter scans all.
-    let oldest = counters.iter().map(|c| c.after).try_fold(i64::MAX, |acc, a| a.map(|a| acc.min(a)));
+    let oldest = counters
+        .iter()
+        .map(|c| c.after)
+        .try_fold(i64::MAX, |acc, a| a.map(|a| acc.min(a)));
     if let Some(oldest) = oldest {
         let p = b.bind(Param::Int(oldest));
         sql.push_str(&format!(" AND created_at > {p}"));
     }
-    Some(Query { sql, params: b.params })
+    Some(Query {
+        sql,
+        params: b.params,
+    })
 }
 
 /// The schema, version by version. Each backend applies the versions it
@@ -180,8 +191,14 @@ mod tests {
     fn sliding_counters_scan_from_the_oldest_window() {
         let a = counter("a", Some(100), vec![]);
         let b = counter("b", Some(50), vec![]);
-        let q = counter_query(Dialect::Postgres, &scope(), CounterPer::Customer, &[&a, &b], 7)
-            .unwrap_or_else(|| unreachable!());
+        let q = counter_query(
+            Dialect::Postgres,
+            &scope(),
+            CounterPer::Customer,
+            &[&a, &b],
+            7,
+        )
+        .unwrap_or_else(|| unreachable!());
         assert!(q.sql.contains("customer_id = $8"), "{}", q.sql);
         assert!(q.sql.ends_with("AND created_at > $10"), "{}", q.sql);
         assert_eq!(q.params.last(), Some(&Param::Int(50)));
@@ -195,7 +212,9 @@ mod tests {
             .unwrap_or_else(|| unreachable!());
         assert!(!q.sql.contains("AND created_at >"), "{}", q.sql);
         assert!(q.sql.contains("json_extract(keys, ?3) = ?4"), "{}", q.sql);
-        assert!(q.params.contains(&Param::Text("$.\"context.incident\"".into())));
+        assert!(q
+            .params
+            .contains(&Param::Text("$.\"context.incident\"".into())));
         assert!(counter_query(Dialect::Sqlite, &scope(), CounterPer::Employee, &[], 7).is_none());
     }
 }

@@ -11,8 +11,7 @@
 use super::sql::{self, Dialect, Param};
 use super::{
     finish_redecide, plan_commit, CommitOutcome, CommitPlan, CommitStep, CounterPlan, Counts,
-    HoldOutcome, HoldStep, Ledger, Millis, ReleaseOutcome, Scope, StoreError, UseRecord,
-    UseState,
+    HoldOutcome, HoldStep, Ledger, Millis, ReleaseOutcome, Scope, StoreError, UseRecord, UseState,
 };
 use async_trait::async_trait;
 use remit_table::CounterPer;
@@ -137,7 +136,11 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS remit_schema (version INTEGER NOT NULL)")
         .map_err(store_err)?;
     let current: i64 = conn
-        .query_row("SELECT COALESCE(MAX(version), 0) FROM remit_schema", [], |r| r.get(0))
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM remit_schema",
+            [],
+            |r| r.get(0),
+        )
         .map_err(store_err)?;
     for (i, migration) in sql::MIGRATIONS.iter().enumerate() {
         let version = i as i64 + 1;
@@ -213,9 +216,15 @@ fn read_use(row: &rusqlite::Row<'_>) -> rusqlite::Result<(UseRecord, String)> {
 
 fn get_tx(conn: &Connection, id: &str) -> Result<Option<UseRecord>, StoreError> {
     let mut stmt = conn
-        .prepare_cached(&format!("SELECT {} FROM uses WHERE id = ?1", sql::USE_COLUMNS))
+        .prepare_cached(&format!(
+            "SELECT {} FROM uses WHERE id = ?1",
+            sql::USE_COLUMNS
+        ))
         .map_err(store_err)?;
-    let found = stmt.query_row([id], read_use).optional().map_err(store_err)?;
+    let found = stmt
+        .query_row([id], read_use)
+        .optional()
+        .map_err(store_err)?;
     match found {
         None => Ok(None),
         Some((mut record, state)) => {
@@ -307,9 +316,9 @@ fn commit_tx(conn: &Connection, step: CommitStep) -> Result<CommitOutcome, Store
     };
     match plan_commit(record, step.amount, step.now) {
         CommitPlan::Answer(outcome) => Ok(outcome),
-        CommitPlan::Write(record, outcome) => {
+        CommitPlan::Write(record) => {
             update_tx(conn, &record, step.now)?;
-            Ok(outcome)
+            Ok(CommitOutcome::Committed(record))
         }
         CommitPlan::Redecide(record, amount) => {
             let plan = step.redecide.plan(&record, step.now);
@@ -364,7 +373,8 @@ impl Ledger for SqliteLedger {
         now: Millis,
     ) -> Result<Counts, StoreError> {
         let (scope, plan) = (scope.clone(), plan.clone());
-        self.run(move |conn| counts_tx(conn, &scope, &plan, now)).await
+        self.run(move |conn| counts_tx(conn, &scope, &plan, now))
+            .await
     }
 
     async fn hold(&self, step: HoldStep) -> Result<HoldOutcome, StoreError> {
