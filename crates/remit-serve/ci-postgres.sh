@@ -4,7 +4,7 @@
 # Installs Debian's `postgresql` if it is missing, creates a cluster in a
 # temporary directory (as the `postgres` user), starts it on a local port
 # (loopback and a socket in /tmp only), exports REMIT_TEST_POSTGRES, runs
-# `cargo test -p remit-serve` (extra arguments are passed to it), and
+# `cargo build -p remit-cli` and `cargo test -p remit-serve` (extra arguments are passed to it), and
 # stops and removes the cluster whatever happens.
 #
 #   bash crates/remit-serve/ci-postgres.sh
@@ -32,4 +32,6 @@ su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$data/db' -l '$data/log' -w -o \"-p
 
 export REMIT_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres"
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+# The crash and curl tests drive the real `remit` binary: build it first.
+cargo build -q -p remit-cli
 cargo test -p remit-serve "$@"
