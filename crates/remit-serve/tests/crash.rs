@@ -177,3 +177,40 @@ async fn kill_9_at_random_moments_loses_nothing_acknowledged() {
     p.child.kill().unwrap();
     p.child.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t.json");
+    std::fs::write(&t, table("sha256:a", 2_000, BUDGET, 100)).unwrap();
+    let store = format!("sqlite:{}", dir.path().join("usage.db").display());
+    let mut p = spawn_serve(
+        &["--table", t.to_str().unwrap(), "--store", &store],
+        "127.0.0.1:0",
+    );
+    let c = client();
+    let url = format!("http://{}/v1/uses", p.addr);
+    // Requests in flight when SIGTERM arrives must not keep it from
+    // draining and exiting 0.
+    let inflight: Vec<_> = (0..8)
+        .map(|i| {
+            let (c, url) = (c.clone(), url.clone());
+            tokio::spawn(async move { post(&c, &url, &refund(&format!("g{i}"), "e", 100)).await.0 })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &p.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = p.child.wait().unwrap();
+    assert!(
+        status.success(),
+        "`remit serve` exited with {status} on SIGTERM"
+    );
+    for r in inflight {
+        // Answered if sent before the signal, refused after it.
+        let _ = r.await;
+    }
+}
