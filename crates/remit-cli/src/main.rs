@@ -17,6 +17,7 @@ mod doc;
 mod eval;
 mod fmt;
 mod output;
+mod serve;
 mod stdio;
 mod test_cmd;
 
@@ -68,6 +69,7 @@ fn main() -> ExitCode {
                 }
             })
             .map_err(|e| UsageError(format!("language server: {e}"))),
+        cli::Command::Serve(args) => serve::run(&args),
         cli::Command::Schema => {
             outln!(
                 "{}",
