@@ -9,6 +9,11 @@
 #
 #   bash crates/remit-serve/ci-postgres.sh
 #   PGPORT=55433 bash crates/remit-serve/ci-postgres.sh -- concurrency
+#   bash crates/remit-serve/ci-postgres.sh --run cargo test --workspace
+#
+# With `--run COMMAND…` it runs that command with the cluster up instead
+# (`.ci/run` runs the README's test command this way, so the PostgreSQL
+# tests are part of it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 port="${PGPORT:-55432}"
@@ -32,6 +37,11 @@ su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$data/db' -l '$data/log' -w -o \"-p
 
 export REMIT_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres"
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
-# The crash and curl tests drive the real `remit` binary: build it first.
-cargo build -q -p remit-cli
-cargo test -p remit-serve "$@"
+if [ "${1:-}" = "--run" ]; then
+  shift
+  "$@"
+else
+  # The crash and curl tests drive the real `remit` binary: build it first.
+  cargo build -q -p remit-cli
+  cargo test -p remit-serve "$@"
+fi

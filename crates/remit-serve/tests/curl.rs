@@ -25,6 +25,24 @@ fn sh_blocks(markdown: &str) -> Vec<String> {
     blocks
 }
 
+/// The README's third command is the one this test runs.
+#[test]
+fn the_readme_gives_the_same_commands() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let doc = std::fs::read_to_string(root.join("docs/service.md")).unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let readme_blocks = sh_blocks(&readme);
+    for block in sh_blocks(&doc)
+        .iter()
+        .filter(|b| b.contains(" serve ") || b.contains("curl "))
+    {
+        assert!(
+            readme_blocks.contains(block),
+            "README.md does not give the command of docs/service.md:\n{block}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_follows_the_docs() {
     if Command::new("curl").arg("--version").output().is_err() {
