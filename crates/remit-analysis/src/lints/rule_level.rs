@@ -293,7 +293,10 @@ fn unsatisfiable(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
             .help("look for contradictory comparisons such as `amount > 100 and amount < 50`"),
         );
     }
-    if rule.effect == EffectKind::Permit && !any_request(ctx, index, |r, a| ctx.box_zone(r, a))? {
+    if rule.effect == EffectKind::Permit
+        && !rows.is_empty()
+        && !any_request(ctx, index, |r, a| ctx.box_zone(r, a))?
+    {
         return Some(
             Diagnostic::new(Code::UNSATISFIABLE_CONDITION, format!("rule `{}` can never permit: its limits exclude every request in its scope", rule.name), rule.name_span, "never permits")
                 .secondary(rule.effect_span, "so this never happens")
