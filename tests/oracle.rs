@@ -561,8 +561,8 @@ fn space(model: &Model) -> Option<Vec<Point>> {
                    lists: &mut Vec<Vec<Value>>| {
             let key = format!("{}.{name}", if param { "param" } else { section });
             let mut vs = values(model, ty, &key, &lits, param);
-            if !read.contains(&key)
-                && !(param && matches!(ty, Type::Int | Type::Money | Type::Duration))
+            if !(read.contains(&key)
+                || param && matches!(ty, Type::Int | Type::Money | Type::Duration))
             {
                 vs.truncate(1);
             }
@@ -1119,11 +1119,26 @@ fn check_policy(seed: u64, tally: &mut Tally) {
             ("conflicting_outcomes", Some(a)) => {
                 secondary.map(|b| got.conflicts.insert((a, b))).is_some()
             }
-            ("shadowed_rule", Some(k)) => got.shadowed.insert(k) || true,
-            ("unsatisfiable_condition", Some(k)) => got.unsatisfiable.insert(k) || true,
-            ("unbounded_amount", Some(k)) => got.unbounded_amount.insert(k) || true,
-            ("unbounded_frequency", Some(k)) => got.unbounded_frequency.insert(k) || true,
-            ("escalation_dead_end", Some(k)) => got.dead_ends.insert(k) || true,
+            ("shadowed_rule", Some(k)) => {
+                got.shadowed.insert(k);
+                true
+            }
+            ("unsatisfiable_condition", Some(k)) => {
+                got.unsatisfiable.insert(k);
+                true
+            }
+            ("unbounded_amount", Some(k)) => {
+                got.unbounded_amount.insert(k);
+                true
+            }
+            ("unbounded_frequency", Some(k)) => {
+                got.unbounded_frequency.insert(k);
+                true
+            }
+            ("escalation_dead_end", Some(k)) => {
+                got.dead_ends.insert(k);
+                true
+            }
             ("redundant_rule", Some(k)) => {
                 let t = Truth { model };
                 if let Some(q) = secondary {
@@ -1135,7 +1150,8 @@ fn check_policy(seed: u64, tally: &mut Tally) {
                         )));
                     }
                 }
-                got.redundant.insert(k) || true
+                got.redundant.insert(k);
+                true
             }
             ("escalation_cycle", _) => between_backticks(&d.message)
                 .map(|a| got.cycles.insert(a.to_string()))

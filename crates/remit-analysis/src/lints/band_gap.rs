@@ -20,6 +20,9 @@ use remit_table::{Constraint, InputType, Interval, Outcome, RowOutcome};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// One band of a bucket: its range of the quantity and its rule.
+type Band = (Option<i64>, Option<i64>, usize);
+
 /// One gap: the rules on either side, the quantity and its missing range.
 struct Gap {
     below: usize,
@@ -43,10 +46,7 @@ pub(super) fn run(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     for (role, action, rows) in groups {
         // (quantity, the rest of the scope) → [(min, max, rule)]
         // The rest of the scope is keyed by its canonical JSON (sorted keys).
-        let mut buckets: BTreeMap<
-            (&str, String),
-            (Region, Vec<(Option<i64>, Option<i64>, usize)>),
-        > = BTreeMap::new();
+        let mut buckets: BTreeMap<(&str, String), (Region, Vec<Band>)> = BTreeMap::new();
         for &r in rows.iter() {
             let row = ctx.row(r);
             if row.effect != Outcome::Permit {
@@ -218,9 +218,7 @@ fn report(ctx: &Ctx<'_>, g: &Gap) -> Option<Diagnostic> {
             format!("the next band starts at {}", shown(g.to + 1)),
         )
         .note(format!("affects {}", quoted.join(", ")))
-        .help(format!(
-            "extend one band to meet the other, add a rule for the gap, or `@allow(band_gap)` if nothing is meant to apply there"
-        ))
+        .help("extend one band to meet the other, add a rule for the gap, or `@allow(band_gap)` if nothing is meant to apply there")
         .witness(witness(
             &point,
             request,
