@@ -70,8 +70,31 @@ fn mismatch(got: &Value, expect: &Value) -> Option<String> {
     (have != want).then(|| format!("errors are {have:?}, expected {want:?}"))
 }
 
+/// The bytes of a vector whose request is given as text: `request_text`
+/// (the text) or `request_hex` (the bytes, in hex). `None` for a
+/// `request`, which is a JSON value.
+fn request_bytes(case: &Value) -> Option<Vec<u8>> {
+    text_or_hex(case, "request_text", "request_hex")
+}
+
+/// `doc[text]` as UTF-8 bytes, or `doc[hex]` decoded.
+fn text_or_hex(doc: &Value, text: &str, hex: &str) -> Option<Vec<u8>> {
+    if let Some(t) = doc.get(text) {
+        return Some(t.as_str().unwrap().as_bytes().to_vec());
+    }
+    let h = doc.get(hex)?.as_str().unwrap();
+    assert!(h.len() % 2 == 0, "odd hex `{h}`");
+    Some(
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect(),
+    )
+}
+
 /// Every vector of every file in `cases/`, each decided by `decide` and by
-/// `explain` (which must agree), against its expectation. All failures are
+/// `explain` (which must agree; `decide_json` and `explain_json` for a
+/// request given as text), against its expectation. All failures are
 /// reported together.
 #[test]
 fn every_request_vector_decides_as_expected() {
@@ -85,8 +108,8 @@ fn every_request_vector_decides_as_expected() {
         let table_path = root()
             .join("tests/conformance")
             .join(suite["table"].as_str().unwrap());
-        let evaluator = Evaluator::from_json(&std::fs::read_to_string(&table_path).unwrap())
-            .unwrap_or_else(|e| {
+        let evaluator =
+            Evaluator::from_json(std::fs::read(&table_path).unwrap()).unwrap_or_else(|e| {
                 panic!(
                     "{}: table {} does not load: {e}",
                     file.display(),
@@ -101,8 +124,16 @@ fn every_request_vector_decides_as_expected() {
             if !names.insert(name) {
                 failures.push(format!("{} / {name}: the name is used twice", stem(file)));
             }
-            let decided = evaluator.decide(&case["request"]);
-            let explained = evaluator.explain(&case["request"]);
+            let (decided, explained) = match request_bytes(case) {
+                Some(bytes) => (
+                    evaluator.decide_json(&bytes),
+                    evaluator.explain_json(&bytes),
+                ),
+                None => (
+                    evaluator.decide(&case["request"]),
+                    evaluator.explain(&case["request"]),
+                ),
+            };
             let got = serde_json::to_value(&decided).unwrap();
             if let Some(why) = mismatch(&got, &case["expect"]) {
                 failures.push(format!("{} / {name}: {why}\n{got:#}", stem(file)));
@@ -141,7 +172,13 @@ fn every_malformed_table_is_refused_for_its_reason() {
             failures.push(format!("{}: no `mentions`", stem(file)));
             continue;
         };
-        match Evaluator::from_value(doc["table"].clone()) {
+        // A table given as text (`table_text`, or its bytes in `table_hex`)
+        // is loaded from the text: its defect is in how it is written.
+        let loaded = match text_or_hex(&doc, "table_text", "table_hex") {
+            Some(bytes) => Evaluator::from_json(bytes),
+            None => Evaluator::from_value(doc["table"].clone()),
+        };
+        match loaded {
             Ok(_) => failures.push(format!("{}: loaded a malformed table", stem(file))),
             Err(e) => {
                 let missing: Vec<&str> = mentions

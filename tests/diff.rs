@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use remit_analysis::diff::{diff, Change, ChangeKind};
+use remit_analysis::diff::{diff, diff_within, Change, ChangeKind, DIFF_BUDGET};
 use remit_diagnostics::{LintLevels, Sources};
 use remit_table::{Evaluator, Table};
 use remit_tests::root;
@@ -42,7 +42,9 @@ fn render(changes: &[Change]) -> String {
 fn check(name: &str, edit: impl Fn(String) -> String, expect: ChangeKind) {
     let old = table(|t| t);
     let new = table(edit);
-    let changes = diff(&old, &new).unwrap();
+    let report = diff(&old, &new).unwrap();
+    assert!(report.complete);
+    let changes = report.changes;
     assert!(
         changes.iter().any(|c| c.kind == expect),
         "{name}: no {expect:?} change in\n{}",
@@ -68,7 +70,8 @@ fn check(name: &str, edit: impl Fn(String) -> String, expect: ChangeKind) {
 
 #[test]
 fn identical_policies_have_no_changes() {
-    assert!(diff(&table(|t| t), &table(|t| t)).unwrap().is_empty());
+    let report = diff(&table(|t| t), &table(|t| t)).unwrap();
+    assert!(report.complete && report.changes.is_empty());
 }
 
 #[test]
@@ -141,4 +144,77 @@ fn an_escalation_rerouted() {
         },
         ChangeKind::Rerouted,
     );
+}
+
+/// A policy whose rules each lower to 256 rows (eight `!=`), the first
+/// rule's cap at `cap`.
+fn wide_rules(rules: usize, cap: u32) -> Table {
+    let attrs = "abcdefgh";
+    let mut text = String::from("currency USD\ncustomer {\n");
+    for a in attrs.chars() {
+        text.push_str(&format!("  {a}: Int\n"));
+    }
+    text.push_str("}\nrole clerk\naction refund(amount: Money)\n");
+    for r in 0..rules {
+        let when: Vec<String> = attrs
+            .chars()
+            .map(|a| format!("customer.{a} != {r}"))
+            .collect();
+        let cap = if r == 0 { cap } else { 100 + r as u32 };
+        text.push_str(&format!(
+            "rule r{r} {{\n  permit clerk to refund\n  for {}\n  limit amount <= {cap} USD\n  limit 1 per customer per 1 day\n}}\n",
+            when.join(" and ")
+        ));
+    }
+    let mut sources = Sources::new();
+    sources.add("wide.remit", text);
+    let a = remit_analysis::analyze(sources, "wide", &LintLevels::new());
+    assert!(!a.has_errors());
+    assert_eq!(a.lowered.table.rows.len(), 256 * rules);
+    (*a.lowered.table).clone()
+}
+
+/// Issue 13, item 6: seven rules of 256 rows with one threshold moved ran
+/// for more than 300 s (every pair of permits was tried, and every
+/// unchanged row re-examined). Rows found unchanged are now only cover,
+/// and the diff finishes well inside its work bound.
+#[test]
+fn one_threshold_moved_among_seven_wide_rules() {
+    let (old, new) = (wide_rules(7, 100), wide_rules(7, 150));
+    let report = diff(&old, &new).unwrap();
+    assert!(report.complete);
+    assert!(report.steps < DIFF_BUDGET / 4, "{} steps", report.steps);
+    let kinds: Vec<ChangeKind> = report.changes.iter().map(|c| c.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![ChangeKind::Widened],
+        "{}",
+        render(&report.changes)
+    );
+    assert!(
+        report.changes[0]
+            .description
+            .starts_with("now permits amount 106.01–150.00 USD (r0)"),
+        "{}",
+        render(&report.changes)
+    );
+}
+
+/// Past its work bound a diff stops, keeps what it found, and lists the
+/// roles and actions it did not finish.
+#[test]
+fn a_diff_past_its_work_bound_says_it_is_incomplete() {
+    let (old, new) = (wide_rules(1, 100), wide_rules(1, 150));
+    let report = diff_within(&old, &new, 1_000).unwrap();
+    assert!(!report.complete);
+    assert_eq!(report.steps, 1_000);
+    let unexamined: Vec<(&str, &str)> = report
+        .unexamined
+        .iter()
+        .map(|p| (p.role.as_str(), p.action.as_str()))
+        .collect();
+    assert_eq!(unexamined, vec![("clerk", "refund")]);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["complete"], false);
+    assert_eq!(json["unexamined"][0]["role"], "clerk");
 }

@@ -1,7 +1,12 @@
 //! Compiles `grammar/remit.lalrpop` (at the workspace root) into the parser.
 
 fn main() {
-    let grammar_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../grammar");
+    // The directory at run time, not at the build script's compile time: a
+    // target directory copied from another checkout must read this one's
+    // grammar.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| std::path::PathBuf::from("."), std::path::PathBuf::from);
+    let grammar_dir = manifest_dir.join("../../grammar");
     println!(
         "cargo:rerun-if-changed={}",
         grammar_dir.join("remit.lalrpop").display()

@@ -53,7 +53,8 @@ pub fn rendered(a: &Analysis) -> String {
     render::human(&a.sources, &a.diagnostics, false)
 }
 
-/// The policy directories under `examples/`.
+/// The policy directories under `examples/` (those holding `.remit`
+/// files: `examples/requests/` holds requests, not a policy).
 pub fn example_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
         .map(|entries| {
@@ -61,6 +62,7 @@ pub fn example_dirs() -> Vec<PathBuf> {
                 .filter_map(Result::ok)
                 .map(|e| e.path())
                 .filter(|p| p.is_dir())
+                .filter(|p| remit_analysis::workspace::policy_files(p).is_ok_and(|f| !f.is_empty()))
                 .collect()
         })
         .unwrap_or_default();

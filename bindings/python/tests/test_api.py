@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from remit_table import FORMAT, Decision, Table, TableError
+from remit_table import FORMAT, Decision, JsonError, Table, TableError, read_json
 
 SUITE = Path(__file__).resolve().parents[3] / "tests" / "conformance"
 HOTEL = SUITE / "tables" / "hotel.json"
@@ -127,6 +127,106 @@ def test_decide_json_keeps_json_number_syntax(hotel: Table) -> None:
     assert hotel.decide_json(text.replace("8000", "8000.0"))["errors"][0]["kind"] == "wrong_type"
     d = hotel.decide_json("{not json")
     assert [(e["kind"], e["input"]) for e in d["errors"]] == [("malformed_request", None)]
+
+
+def _kinds(d: Decision) -> List[Tuple[str, Optional[str]]]:
+    return [(e["kind"], e["input"]) for e in d["errors"]]
+
+
+def test_action_parameters_are_non_negative_quantities(hotel: Table) -> None:
+    for amount in (-1, -(2**63)):
+        d = hotel.decide(request(params={"amount": amount}))
+        assert _kinds(d) == [("wrong_type", "param.amount")]
+        assert d["errors"][0]["message"] == (
+            "param.amount must be a non-negative integer number of minor units "
+            f"(an action parameter is a quantity), not {amount}"
+        )
+    assert hotel.decide(request(params={"amount": 0}))["decision"] == "permit"
+    # customer and context attributes stay signed
+    customer = {"tier": "gold", "nights_this_year": -(2**63), "flagged_for_abuse": False}
+    assert hotel.decide(request(customer=customer))["decision"] == "permit"
+
+
+def test_decide_json_and_explain_json_read_text_and_bytes_alike(hotel: Table) -> None:
+    text = json.dumps(request())
+    for t in (text, "\ufeff" + text, text.encode(), b"\xef\xbb\xbf" + text.encode()):
+        assert hotel.decide_json(t)["decision"] == "permit"
+        x = hotel.explain_json(t)
+        assert {k: v for k, v in x.items() if k != "trace"} == hotel.decide_json(t)
+        assert len(x["trace"]) == 3
+    twice = text.replace(
+        '"flagged_for_abuse": false', '"flagged_for_abuse": true, "flagged_for_abuse": false'
+    )
+    d = hotel.decide_json(twice)
+    assert _kinds(d) == [("malformed_request", None)]
+    assert d["errors"][0]["message"].startswith(
+        "the request gives the key `flagged_for_abuse` twice in one object"
+    )
+    assert hotel.explain_json(twice)["trace"] == []
+    d = hotel.decide_json(b'{"role": "caf\xe9"}')
+    assert d["errors"][0]["message"] == (
+        "the request is not UTF-8 text (at line 1, column 14): "
+        "JSON must be UTF-8, so save or send it as UTF-8"
+    )
+    # json.loads would read UTF-16 bytes; JSON is UTF-8
+    assert _kinds(hotel.decide_json(text.encode("utf-16"))) == [("malformed_request", None)]
+    assert hotel.decide_json(text.replace("8000", "-0"))["decision"] == "permit"
+    d = hotel.decide_json(text.replace('"noise"}', '"noise", "x": 1e400, "y": ' + "9" * 5000 + "}"))
+    assert d["decision"] == "permit"
+
+
+def test_tables_load_with_a_byte_order_mark_and_not_with_a_duplicate_key(
+    hotel: Table, tmp_path: Path
+) -> None:
+    text = HOTEL.read_text(encoding="utf-8")
+    assert Table.from_json("\ufeff" + text).digest == hotel.digest
+    assert Table.from_json(b"\xef\xbb\xbf" + text.encode()).digest == hotel.digest
+    (tmp_path / "bom.json").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert Table.load(tmp_path / "bom.json").digest == hotel.digest
+    (tmp_path / "latin1.json").write_bytes(b"{\xe9}")
+    with pytest.raises(TableError, match=r"^the table is not UTF-8 text \(at line 1, column 2\)"):
+        Table.load(tmp_path / "latin1.json")
+    twice = text.replace(
+        '"format": "remit.table/1",', '"format": "remit.table/1",\n  "format": "remit.table/1",'
+    )
+    with pytest.raises(TableError, match="^the table gives the key `format` twice in one object"):
+        Table.from_json(twice)
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ('{"a": 1, "a": 2}', "duplicate_key"),
+        ('{"c": {"b": [{"x": 1, "\\u0078": 2}]}}', "duplicate_key"),
+        ("[" * 129 + "]" * 129, "too_deep"),
+        ('[{"a":' * 100_000, "too_deep"),
+        ("\ufeff\ufeff{}", "syntax"),
+        ('"\\ud800"', "syntax"),
+        ('"\\udc00\\ud800"', "syntax"),
+        ('"a\ud800"', "syntax"),
+        ("01", "syntax"),
+        ("NaN", "syntax"),
+        ("[1,]", "syntax"),
+        ('"a\nb"', "syntax"),
+        ("", "syntax"),
+    ],
+)
+def test_read_json_refuses_what_every_evaluator_refuses(text: str, problem: str) -> None:
+    with pytest.raises(JsonError) as info:
+        read_json(text)
+    assert info.value.problem == problem
+
+
+def test_read_json_reads_what_every_evaluator_reads() -> None:
+    assert read_json('\ufeff{"a": -0}') == {"a": 0}
+    assert isinstance(read_json("-0.0"), float)
+    assert read_json("1e400") == float("inf")
+    assert read_json("9" * 5000) == float("inf")
+    assert read_json("-9223372036854775808") == -(2**63)
+    assert read_json("18446744073709551615") == 2**64 - 1
+    assert read_json('"\\ud83d\\ude00"') == "\U0001F600"
+    assert read_json("[" * 128 + "]" * 128) is not None
+    assert read_json('{"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}')["b"][1]["a"] == 3
 
 
 def test_results_are_fresh_objects(hotel: Table) -> None:

@@ -19,4 +19,13 @@ export {
   type RowOutcome,
   type TraceEntry,
 } from "./table.js";
-export { JsonFloat, JsonSyntaxError, parseJSON, stringifyJSON, type JsonValue } from "./json.js";
+export {
+  JsonFloat,
+  JsonSyntaxError,
+  MAX_DEPTH,
+  decodeUTF8,
+  parseJSON,
+  stringifyJSON,
+  type JsonProblem,
+  type JsonValue,
+} from "./json.js";

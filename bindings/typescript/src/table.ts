@@ -8,7 +8,7 @@
  */
 
 import { readFileSync } from "node:fs";
-import { JsonFloat, parseJSON, stringifyJSON } from "./json.js";
+import { JsonFloat, JsonSyntaxError, parseJSON, stringifyJSON } from "./json.js";
 
 /** The only table format this evaluator reads. */
 export const FORMAT = "remit.table/1";
@@ -364,18 +364,22 @@ function typed(inp: Input, value: unknown, errors: RequestError[]): Value {
   }
   if (inp.type === "bool") return typeof value === "boolean" ? value : wrong("true or false");
   if (INTEGER_TYPES.has(inp.type)) {
-    const n = toInt(value);
-    if (n !== undefined) return n;
-    if (typeof value === "number" && Number.isInteger(value)) {
-      return wrong("an integer (beyond 2^53, pass a bigint or use decideJSON)");
-    }
-    return wrong(
+    const integer =
       inp.type === "money"
         ? "an integer number of minor units"
         : inp.type === "duration"
           ? "an integer number of minutes"
-          : "an integer",
-    );
+          : "an integer";
+    const n = toInt(value);
+    // Action parameters are quantities (LANGUAGE.md §3): never negative.
+    if (n !== undefined && n < 0n && inp.section === "params") {
+      return wrong(`${integer.replace("an integer", "a non-negative integer")} (an action parameter is a quantity)`);
+    }
+    if (n !== undefined) return n;
+    if (typeof value === "number" && Number.isInteger(value)) {
+      return wrong("an integer (beyond 2^53, pass a bigint or use decideJSON)");
+    }
+    return wrong(integer);
   }
   if (inp.type === "enum") {
     if (typeof value !== "string") return wrong(`a string, one of ${inp.values.join(", ")}`);
@@ -713,27 +717,29 @@ export class Table {
     return new Table(value);
   }
 
-  /** Loads a table from JSON text; throws {@link TableError}. */
-  static fromJSON(text: string): Table {
+  /** Loads a table from JSON text, or from UTF-8 bytes as read from a
+   * file (a leading byte-order mark is skipped); throws {@link TableError},
+   * also for text that gives one key twice in an object. */
+  static fromJSON(text: string | Uint8Array): Table {
     let value: unknown;
     try {
       value = parseJSON(text);
     } catch (e) {
-      throw new TableError(`the table is not valid JSON: ${(e as Error).message}`);
+      throw new TableError(e instanceof JsonSyntaxError ? e.describe("the table") : `the table cannot be read: ${String(e)}`);
     }
     return new Table(value);
   }
 
   /** Loads a table from a JSON file; throws {@link TableError} (also when
-   * the file cannot be read). */
+   * the file cannot be read or is not UTF-8). */
   static load(path: string): Table {
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = readFileSync(path, "utf8");
+      bytes = readFileSync(path);
     } catch (e) {
       throw new TableError(`cannot read the table ${path}: ${(e as Error).message}`);
     }
-    return Table.fromJSON(text);
+    return Table.fromJSON(bytes);
   }
 
   // -- introspection --------------------------------------------------------
@@ -785,17 +791,33 @@ export class Table {
     return { ...decision, trace };
   }
 
-  /** Decides a request given as JSON text, keeping JSON number syntax
-   * (`8e3` and `8000.0` are not integers; big integers stay exact). Text
-   * that is not JSON is a `malformed_request`. */
-  decideJSON(text: string): Decision {
+  /** Decides a request given as JSON text, or as UTF-8 bytes, read as
+   * every Remit evaluator reads it (docs/table-format.md, "Reading JSON
+   * text"): JSON number syntax is kept (`8e3` and `8000.0` are not
+   * integers, big integers stay exact, `-0` is `0`), a leading byte-order
+   * mark is skipped. Text that cannot be read (not UTF-8, not JSON, a key
+   * given twice in one object) is a `deny` with one `malformed_request`
+   * whose input is `null`. */
+  decideJSON(text: string | Uint8Array): Decision {
+    return this.runJSON(text, false)[0];
+  }
+
+  /** {@link Table.explain} for a request given as JSON text or UTF-8
+   * bytes, read as {@link Table.decideJSON} reads it. */
+  explainJSON(text: string | Uint8Array): Explanation {
+    const [decision, trace] = this.runJSON(text, true);
+    return { ...decision, trace };
+  }
+
+  private runJSON(text: string | Uint8Array, trace: boolean): [Decision, TraceEntry[]] {
     let request: unknown;
     try {
       request = parseJSON(text);
-    } catch {
-      return deny([error("malformed_request", null, "the request is not valid JSON")]);
+    } catch (e) {
+      const why = e instanceof JsonSyntaxError ? e.describe("the request") : `the request cannot be read: ${String(e)}`;
+      return [deny([error("malformed_request", null, why)]), []];
     }
-    return this.decide(request);
+    return this.run(request, trace);
   }
 
   private run(request: unknown, trace: boolean): [Decision, TraceEntry[]] {

@@ -2,9 +2,21 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { FORMAT, JsonFloat, Table, TableError, compareCodePoints, parseJSON } from "../src/index.js";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  FORMAT,
+  JsonFloat,
+  JsonSyntaxError,
+  MAX_DEPTH,
+  Table,
+  TableError,
+  compareCodePoints,
+  decodeUTF8,
+  parseJSON,
+  type JsonProblem,
+} from "../src/index.js";
 
 const HOTEL = resolve(__dirname, "..", "..", "..", "..", "tests", "conformance", "tables", "hotel.json");
 const COUNT = "customer/refund/count/P30D";
@@ -108,7 +120,20 @@ test("bigints are integers; JsonFloat is not", () => {
   assert.equal(hotel.decide(request({ params: { amount: 8000n } })).decision, "permit");
   assert.deepEqual(kinds(hotel.decide(request({ params: { amount: new JsonFloat("8000.0") } }))), [["wrong_type", "param.amount"]]);
   assert.deepEqual(kinds(hotel.decide(request({ params: { amount: 9223372036854775808n } }))), [["wrong_type", "param.amount"]]);
-  assert.equal(hotel.decide(request({ params: { amount: -9223372036854775808n } })).decision, "permit");
+  assert.deepEqual(kinds(hotel.decide(request({ params: { amount: -9223372036854775808n } }))), [["wrong_type", "param.amount"]]);
+});
+
+test("action parameters are non-negative quantities", () => {
+  for (const amount of [-1, -1n, -9223372036854775808n]) {
+    const d = hotel.decide(request({ params: { amount } }));
+    assert.deepEqual(kinds(d), [["wrong_type", "param.amount"]]);
+    assert.equal(d.errors[0]!.message, `param.amount must be a non-negative integer number of minor units (an action parameter is a quantity), not ${String(amount)}`);
+  }
+  assert.equal(hotel.decide(request({ params: { amount: 0 } })).decision, "permit");
+  assert.equal(hotel.decide(request({ params: { amount: -0 } })).decision, "permit");
+  // Customer and context attributes stay signed.
+  const d = hotel.decide(request({ customer: { tier: "gold", nights_this_year: -9223372036854775808n, flagged_for_abuse: false } }));
+  assert.equal(d.decision, "permit");
 });
 
 test("decideJSON keeps JSON number syntax", () => {
@@ -118,6 +143,89 @@ test("decideJSON keeps JSON number syntax", () => {
   assert.deepEqual(kinds(hotel.decideJSON(text.replace("8000", "8000.0"))), [["wrong_type", "param.amount"]]);
   assert.equal(hotel.decideJSON(text.replace("8000", "9223372036854775807")).decision, "escalate");
   assert.deepEqual(kinds(hotel.decideJSON("{not json")), [["malformed_request", null]]);
+});
+
+test("decideJSON and explainJSON read text and UTF-8 bytes alike", () => {
+  const text = JSON.stringify(request());
+  const bytes = new TextEncoder().encode(text);
+  const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes]);
+  for (const t of [text, "\uFEFF" + text, bytes, bom]) {
+    assert.equal(hotel.decideJSON(t).decision, "permit");
+    const { trace, ...d } = hotel.explainJSON(t);
+    assert.deepEqual(d, hotel.decideJSON(t));
+    assert.equal(trace.length, 3);
+  }
+  const twice = text.replace('"flagged_for_abuse":false', '"flagged_for_abuse":true,"flagged_for_abuse":false');
+  const d = hotel.decideJSON(twice);
+  assert.deepEqual(kinds(d), [["malformed_request", null]]);
+  assert.match(d.errors[0]!.message, /^the request gives the key `flagged_for_abuse` twice in one object \(the second at line 1, column \d+\)/);
+  assert.deepEqual(hotel.explainJSON(twice).trace, []);
+  const latin1 = new Uint8Array([...new TextEncoder().encode('{"role": "caf'), 0xe9, ...new TextEncoder().encode('"}')]);
+  assert.equal(
+    hotel.decideJSON(latin1).errors[0]!.message,
+    "the request is not UTF-8 text (at line 1, column 14): JSON must be UTF-8, so save or send it as UTF-8",
+  );
+  assert.equal(hotel.decideJSON("{ not json").errors[0]!.message, "the request is not valid JSON: expected a key in double quotes, found `n` at line 1, column 3");
+});
+
+test("tables load from text with a byte-order mark, and not with a duplicate key", () => {
+  const text = readFileSync(HOTEL, "utf8");
+  assert.equal(Table.fromJSON("\uFEFF" + text).digest, hotel.digest);
+  assert.equal(Table.fromJSON(new Uint8Array([0xef, 0xbb, 0xbf, ...readFileSync(HOTEL)])).digest, hotel.digest);
+  const dir = mkdtempSync(join(tmpdir(), "remit-"));
+  try {
+    writeFileSync(join(dir, "bom.json"), "\uFEFF" + text);
+    assert.equal(Table.load(join(dir, "bom.json")).digest, hotel.digest);
+    writeFileSync(join(dir, "latin1.json"), Buffer.from([0x7b, 0xe9, 0x7d]));
+    assert.throws(() => Table.load(join(dir, "latin1.json")), /^TableError: the table is not UTF-8 text \(at line 1, column 2\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(
+    () => Table.fromJSON(text.replace('"format": "remit.table/1",', '"format": "remit.table/1",\n  "format": "remit.table/1",')),
+    (e: unknown) => e instanceof TableError && e.message.startsWith("the table gives the key `format` twice in one object (the second at line 3, column 3)"),
+  );
+});
+
+test("parseJSON reads text as the Rust and Python evaluators do", () => {
+  assert.deepEqual(parseJSON('\uFEFF{"a": 1}'), { a: 1 });
+  assert.ok(Object.is(parseJSON("-0"), 0));
+  assert.ok(parseJSON("-0.0") instanceof JsonFloat);
+  const huge = parseJSON("1e400");
+  assert.ok(huge instanceof JsonFloat && huge.value === Infinity && huge.source === "1e400");
+  assert.equal(parseJSON("9".repeat(400)), BigInt("9".repeat(400)));
+  assert.equal(parseJSON('"\\ud83d\\ude00"'), "\u{1F600}");
+  assert.equal(parseJSON("[".repeat(MAX_DEPTH) + "]".repeat(MAX_DEPTH)) instanceof Array, true);
+  const cases: Array<[string, JsonProblem, string, number, number]> = [
+    ['{"a": 1, "a": 2}', "duplicate_key", "a", 1, 10],
+    ['{"c": {"b": [{"x": 1,\n  "\\u0078": 2}]}}', "duplicate_key", "x", 2, 3],
+    ["[".repeat(MAX_DEPTH + 1), "too_deep", "", 1, MAX_DEPTH + 1],
+    ['[{"a":'.repeat(100_000), "too_deep", "", 1, 385],
+    ["\uFEFF\uFEFF{}", "syntax", "expected a value, found the character U+FEFF", 1, 1],
+    ['"\\ud800"', "syntax", "a `\\u` escape is half of a surrogate pair without the other half, which is not a character", 1, 2],
+    ['"\\udc00\\ud800"', "syntax", "a `\\u` escape is half of a surrogate pair without the other half, which is not a character", 1, 2],
+    ['"a\ud800"', "syntax", "a string holds the character U+D800, half of a surrogate pair without the other half, which is not a character", 1, 3],
+    ['"\udc00"', "syntax", "a string holds the character U+DC00, half of a surrogate pair without the other half, which is not a character", 1, 2],
+    ["01", "syntax", "a number has a leading zero", 1, 2],
+    ["-", "syntax", "expected a digit, found the end of the text", 1, 2],
+    ["1.", "syntax", "expected a digit after the decimal point, found the end of the text", 1, 3],
+    ["1e+", "syntax", "expected a digit in the exponent, found the end of the text", 1, 4],
+    ['"\\x"', "syntax", "`\\` starts an escape, which `x` does not", 1, 2],
+    ['"\\u12"', "syntax", "`\\u` must be followed by four hex digits", 1, 2],
+    ['"a\nb"', "syntax", "a string holds the character U+000A, which must be written as an escape", 1, 3],
+    ["{} {}", "syntax", "unexpected text after the JSON value", 1, 4],
+    ['{"\u{1F600}": 1 2}', "syntax", "expected `,` or `}` in an object, found `2`", 1, 9],
+  ];
+  for (const [text, problem, detail, line, column] of cases) {
+    assert.throws(
+      () => parseJSON(text),
+      (e: unknown) => e instanceof JsonSyntaxError && e.problem === problem && e.detail === detail && e.line === line && e.column === column,
+      text.slice(0, 40),
+    );
+  }
+  assert.throws(() => decodeUTF8(new Uint8Array([0x61, 0x0a, 0x62, 0xc0, 0xaf])), (e: unknown) => e instanceof JsonSyntaxError && e.problem === "not_utf8" && e.line === 2 && e.column === 2);
+  assert.throws(() => decodeUTF8(new Uint8Array([0xed, 0xa0, 0x80])), JsonSyntaxError);
+  assert.equal(decodeUTF8(new Uint8Array([0xef, 0xbb, 0xbf, 0x31])), "\uFEFF1");
 });
 
 test("parseJSON", () => {

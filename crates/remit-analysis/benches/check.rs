@@ -4,8 +4,9 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use remit_analysis::{analyze, generate::department_policy};
+use remit_analysis::analyze;
 use remit_diagnostics::{LintLevels, Sources};
+use remit_gen::department_policy;
 use std::time::Duration;
 
 /// The allocator the `remit` binary uses.

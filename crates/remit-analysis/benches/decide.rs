@@ -10,8 +10,9 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use remit_analysis::{analyze, generate::department_policy};
+use remit_analysis::analyze;
 use remit_diagnostics::{LintLevels, Sources};
+use remit_gen::department_policy;
 use remit_table::Evaluator;
 use serde_json::{json, Value};
 use std::hint::black_box;

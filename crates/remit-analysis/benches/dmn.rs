@@ -7,8 +7,9 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use remit_analysis::{analyze, generate::overlap_table};
+use remit_analysis::analyze;
 use remit_diagnostics::{LintLevels, Sources};
+use remit_gen::overlap_table;
 use std::time::Duration;
 
 /// The allocator the `remit` binary uses.

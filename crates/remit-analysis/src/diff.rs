@@ -8,15 +8,31 @@
 //! candidate becomes a concrete request; only requests that the two tables
 //! really decide differently are reported, once per role, action, kind and
 //! rules involved.
+//!
+//! A row found unchanged in the other table (same effect, box, limits,
+//! obligations and escalation) cannot be where a decision changes, so it
+//! only serves as cover: a policy with one threshold moved costs about as
+//! much as the rules that moved. The whole comparison has a work bound,
+//! [`DIFF_BUDGET`], like the lints' coverage questions; past it the diff
+//! stops and says which roles and actions it did not finish
+//! ([`Diff::complete`] is false) rather than run on.
 
-use crate::region::{disjoint, limit_broken, meet, uncovered, Region};
+use crate::region::{disjoint, limit_broken, meet, subtract, Region};
 use crate::witness::Point;
 use remit_sema::model::Currency;
 use remit_sema::units::format_money;
-use remit_table::{Constraint, Decision, Evaluator, InputType, Outcome, Table};
+use remit_table::{Constraint, Decision, Evaluator, InputType, Outcome, Row, Table};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// How much work one diff may do: region steps (a coverage test of one
+/// row, a subtraction) plus [`REQUEST_COST`] for each witness request
+/// decided by both tables.
+pub const DIFF_BUDGET: usize = 5_000_000;
+
+/// What deciding one candidate request by both tables costs, in steps.
+pub const REQUEST_COST: usize = 20;
 
 /// How a decision changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -66,8 +82,63 @@ impl Change {
     }
 }
 
-/// The changes from `old` to `new`, grouped by role and action.
-pub fn diff(old: &Table, new: &Table) -> Result<Vec<Change>, remit_table::TableError> {
+/// A role and an action.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RoleAction {
+    /// The role.
+    pub role: String,
+    /// The action.
+    pub action: String,
+}
+
+/// The outcome of a diff.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diff {
+    /// Whether every role and action was compared within [`DIFF_BUDGET`].
+    /// When false, `changes` are real but there may be more.
+    pub complete: bool,
+    /// The changes found, grouped by role and action.
+    pub changes: Vec<Change>,
+    /// When incomplete: the roles and actions not compared to the end.
+    pub unexamined: Vec<RoleAction>,
+    /// The work bound the diff ran under.
+    pub budget: usize,
+    /// How much of it the diff used.
+    pub steps: usize,
+}
+
+/// The work bound ran out.
+struct Exhausted;
+
+/// What is left of the work bound.
+struct Budget(usize);
+
+impl Budget {
+    fn spend(&mut self, steps: usize) -> Result<(), Exhausted> {
+        match self.0.checked_sub(steps) {
+            Some(left) => {
+                self.0 = left;
+                Ok(())
+            }
+            None => {
+                self.0 = 0;
+                Err(Exhausted)
+            }
+        }
+    }
+}
+
+/// The changes from `old` to `new`, within [`DIFF_BUDGET`].
+pub fn diff(old: &Table, new: &Table) -> Result<Diff, remit_table::TableError> {
+    diff_within(old, new, DIFF_BUDGET)
+}
+
+/// The changes from `old` to `new`, within `budget` steps.
+pub fn diff_within(
+    old: &Table,
+    new: &Table,
+    budget: usize,
+) -> Result<Diff, remit_table::TableError> {
     let old_eval = Evaluator::new(old.clone())?;
     let new_eval = Evaluator::new(new.clone())?;
     // One domain for witnesses: every input and counter of either table.
@@ -84,121 +155,44 @@ pub fn diff(old: &Table, new: &Table) -> Result<Vec<Change>, remit_table::TableE
     for (k, v) in &old.actions {
         domain.actions.entry(k.clone()).or_insert_with(|| v.clone());
     }
-    let mut changes: Vec<Change> = Vec::new();
-    let mut seen = BTreeSet::new();
-    for role in new.roles.keys().filter(|r| old.roles.contains_key(*r)) {
-        for action in new.actions.keys().filter(|a| old.actions.contains_key(*a)) {
-            let rows = |t: &'_ Table, effect: Outcome| -> Vec<Region> {
-                t.rows
-                    .iter()
-                    .filter(|r| {
-                        r.effect == effect && r.roles.contains(role) && r.actions.contains(action)
-                    })
-                    .filter_map(|r| {
-                        if effect == Outcome::Permit {
-                            meet(&r.scope, &r.limits)
-                        } else {
-                            Some(r.scope.clone())
-                        }
-                    })
-                    .collect()
-            };
-            let (op, of, oe) = (
-                rows(old, Outcome::Permit),
-                rows(old, Outcome::Forbid),
-                rows(old, Outcome::Escalate),
-            );
-            let (np, nf, ne) = (
-                rows(new, Outcome::Permit),
-                rows(new, Outcome::Forbid),
-                rows(new, Outcome::Escalate),
-            );
-            let mut candidates: Vec<Region> = Vec::new();
-            let refs = |v: &[Region]| -> Vec<Region> { v.to_vec() };
-            let cover = |a: &[Region], b: &[Region]| -> Vec<Region> {
-                refs(a).into_iter().chain(refs(b)).collect()
-            };
-            let gap = |x: &Region, c: &[Region]| -> Option<Region> {
-                let c: Vec<&Region> = c.iter().collect();
-                uncovered(x, &c, &domain)
-            };
-            for b in &np {
-                candidates.extend(gap(b, &cover(&op, &nf)));
-                candidates.extend(
-                    of.iter()
-                        .filter_map(|f| meet(b, f))
-                        .filter_map(|m| gap(&m, &nf)),
-                );
-            }
-            for b in &op {
-                candidates.extend(gap(b, &cover(&np, &of)));
-                candidates.extend(
-                    nf.iter()
-                        .filter_map(|f| meet(b, f))
-                        .filter_map(|m| gap(&m, &of)),
-                );
-            }
-            for e in &ne {
-                candidates.extend(gap(e, &oe));
-            }
-            for e in &oe {
-                candidates.extend(gap(e, &ne));
-            }
-            for n in &np {
-                for o in op.iter().filter(|o| !disjoint(n, o)) {
-                    candidates.extend(meet(n, o));
-                }
-            }
-            // Where a permit's limits break, its `otherwise` decides.
-            for t in [old, new] {
-                for r in t.rows.iter().filter(|r| {
-                    r.effect == Outcome::Permit
-                        && r.escalation.is_some()
-                        && r.roles.contains(role)
-                        && r.actions.contains(action)
-                }) {
-                    candidates.extend(limit_broken(r).iter().filter_map(|b| meet(&r.scope, b)));
-                }
-            }
-            for region in candidates {
-                let point = Point {
-                    table: &domain,
-                    role,
-                    action,
-                    region,
-                };
-                let request = point.request();
-                let (before, after) = (old_eval.decide(&request), new_eval.decide(&request));
-                if !before.errors.is_empty() || !after.errors.is_empty() {
-                    continue;
-                }
-                let Some(kind) = classify(&before, &after) else {
-                    continue;
-                };
-                let key = (
-                    role.clone(),
-                    action.clone(),
-                    kind,
-                    before.rules.clone(),
-                    after.rules.clone(),
-                );
-                if !seen.insert(key) {
-                    continue;
-                }
-                let description = describe(kind, &before, &after, &point.region, &domain);
-                changes.push(Change {
-                    role: role.clone(),
-                    action: action.clone(),
-                    kind,
-                    description,
-                    witness: point.summary(&request),
-                    request,
-                    old: before,
-                    new: after,
-                });
-            }
+    let mut run = Run {
+        old,
+        new,
+        old_eval: &old_eval,
+        new_eval: &new_eval,
+        domain: &domain,
+        old_changed: changed_rows(old, new),
+        new_changed: changed_rows(new, old),
+        budget: Budget(budget),
+        changes: Vec::new(),
+        seen: BTreeSet::new(),
+    };
+    let pairs: Vec<(&String, &String)> = new
+        .roles
+        .keys()
+        .filter(|r| old.roles.contains_key(*r))
+        .flat_map(|role| {
+            new.actions
+                .keys()
+                .filter(|a| old.actions.contains_key(*a))
+                .map(move |action| (role, action))
+        })
+        .collect();
+    let mut unexamined = Vec::new();
+    for (i, (role, action)) in pairs.iter().enumerate() {
+        if run.compare(role, action).is_err() {
+            unexamined = pairs[i..]
+                .iter()
+                .map(|(role, action)| RoleAction {
+                    role: (*role).clone(),
+                    action: (*action).clone(),
+                })
+                .collect();
+            break;
         }
     }
+    let steps = budget - run.budget.0;
+    let mut changes = run.changes;
     changes.sort_by(|a, b| {
         (&a.role, &a.action, a.kind, &a.description).cmp(&(
             &b.role,
@@ -207,7 +201,268 @@ pub fn diff(old: &Table, new: &Table) -> Result<Vec<Change>, remit_table::TableE
             &b.description,
         ))
     });
-    Ok(changes)
+    Ok(Diff {
+        complete: unexamined.is_empty(),
+        changes,
+        unexamined,
+        budget,
+        steps,
+    })
+}
+
+/// One diff in progress.
+struct Run<'a> {
+    old: &'a Table,
+    new: &'a Table,
+    old_eval: &'a Evaluator,
+    new_eval: &'a Evaluator,
+    domain: &'a Table,
+    /// For each row of each table, whether the other table lacks it (as
+    /// it decides: rule names and sources left out).
+    old_changed: Vec<bool>,
+    new_changed: Vec<bool>,
+    budget: Budget,
+    changes: Vec<Change>,
+    seen: BTreeSet<ChangeKey>,
+}
+
+/// A change is reported once per role, action, kind and rules involved.
+type ChangeKey = (String, String, ChangeKind, Vec<String>, Vec<String>);
+
+/// A row as it decides: everything but its rule's name and source.
+fn decides_as(row: &Row) -> String {
+    let mut row = row.clone();
+    row.rule.clear();
+    row.source = None;
+    serde_json::to_string(&row).unwrap_or_default()
+}
+
+/// For each row of `t`, whether `other` has no row that decides alike.
+fn changed_rows(t: &Table, other: &Table) -> Vec<bool> {
+    let others: HashSet<String> = other.rows.iter().map(decides_as).collect();
+    t.rows
+        .iter()
+        .map(|r| !others.contains(&decides_as(r)))
+        .collect()
+}
+
+/// The rows of one effect for one role and action, each with its region
+/// and whether the other table lacks it (`changed`, by row index).
+fn rows_of<'t>(
+    t: &'t Table,
+    changed: &[bool],
+    effect: Outcome,
+    role: &str,
+    action: &str,
+) -> Vec<(&'t Row, Region, bool)> {
+    t.rows
+        .iter()
+        .zip(changed)
+        .filter(|(r, _)| {
+            r.effect == effect
+                && r.roles.iter().any(|x| x == role)
+                && r.actions.iter().any(|x| x == action)
+        })
+        .filter_map(|(r, c)| {
+            let region = if effect == Outcome::Permit {
+                meet(&r.scope, &r.limits)?
+            } else {
+                r.scope.clone()
+            };
+            Some((r, region, *c))
+        })
+        .collect()
+}
+
+fn regions<'r>(rows: &'r [(&Row, Region, bool)]) -> Vec<&'r Region> {
+    rows.iter().map(|(_, r, _)| r).collect()
+}
+
+fn changed<'r>(rows: &'r [(&Row, Region, bool)]) -> Vec<&'r Region> {
+    rows.iter()
+        .filter(|(_, _, c)| *c)
+        .map(|(_, r, _)| r)
+        .collect()
+}
+
+impl Run<'_> {
+    /// Compares the decisions of one role and action. A row the other
+    /// table has unchanged only serves as cover: it cannot be where a
+    /// decision changes (the region it would test is inside itself).
+    fn compare(&mut self, role: &str, action: &str) -> Result<(), Exhausted> {
+        let (old, new) = (self.old, self.new);
+        let rows = |t, changed: &[bool], effect| rows_of(t, changed, effect, role, action);
+        let (op, of, oe) = (
+            rows(old, &self.old_changed, Outcome::Permit),
+            rows(old, &self.old_changed, Outcome::Forbid),
+            rows(old, &self.old_changed, Outcome::Escalate),
+        );
+        let (np, nf, ne) = (
+            rows(new, &self.new_changed, Outcome::Permit),
+            rows(new, &self.new_changed, Outcome::Forbid),
+            rows(new, &self.new_changed, Outcome::Escalate),
+        );
+        let (op_all, of_all, oe_all) = (regions(&op), regions(&of), regions(&oe));
+        let (np_all, nf_all, ne_all) = (regions(&np), regions(&nf), regions(&ne));
+        let (of_changed, nf_changed) = (changed(&of), changed(&nf));
+        let old_cover: Vec<&Region> = op_all.iter().chain(&nf_all).copied().collect();
+        let new_cover: Vec<&Region> = np_all.iter().chain(&of_all).copied().collect();
+        // What a new permit allows that old permits and new forbids did not,
+        // and where an old forbid that is gone stopped it.
+        for (_, b, is_changed) in &np {
+            if *is_changed {
+                self.gap(role, action, b, &old_cover)?;
+            }
+            for f in &of_changed {
+                if let Some(m) = meet(b, f) {
+                    self.gap(role, action, &m, &nf_all)?;
+                }
+            }
+        }
+        // Likewise the other way round.
+        for (_, b, is_changed) in &op {
+            if *is_changed {
+                self.gap(role, action, b, &new_cover)?;
+            }
+            for f in &nf_changed {
+                if let Some(m) = meet(b, f) {
+                    self.gap(role, action, &m, &of_all)?;
+                }
+            }
+        }
+        for e in changed(&ne) {
+            self.gap(role, action, e, &oe_all)?;
+        }
+        for e in changed(&oe) {
+            self.gap(role, action, e, &ne_all)?;
+        }
+        // Overlapping permits whose obligations differ (only those pairs
+        // are looked at: permits that agree on obligations cannot show a
+        // change of obligations).
+        let mut old_by_obligations: BTreeMap<&Vec<String>, Vec<&Region>> = BTreeMap::new();
+        for (row, o, _) in &op {
+            old_by_obligations
+                .entry(&row.obligations)
+                .or_default()
+                .push(o);
+        }
+        for (n_row, n, _) in &np {
+            for (obligations, olds) in &old_by_obligations {
+                if **obligations == n_row.obligations {
+                    continue;
+                }
+                for o in olds {
+                    self.budget.spend(1)?;
+                    if !disjoint(n, o) {
+                        if let Some(m) = meet(n, o) {
+                            self.try_request(role, action, m)?;
+                        }
+                    }
+                }
+            }
+        }
+        // Where a permit's limits break, its `otherwise` decides.
+        for t in [old, new] {
+            for r in t.rows.iter().filter(|r| {
+                r.effect == Outcome::Permit
+                    && r.escalation.is_some()
+                    && r.roles.iter().any(|x| x == role)
+                    && r.actions.iter().any(|x| x == action)
+            }) {
+                for b in limit_broken(r) {
+                    if let Some(m) = meet(&r.scope, &b) {
+                        self.try_request(role, action, m)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Looks for a part of `x` that `cover` leaves out, and tries a request
+    /// from it.
+    fn gap(
+        &mut self,
+        role: &str,
+        action: &str,
+        x: &Region,
+        cover: &[&Region],
+    ) -> Result<(), Exhausted> {
+        if let Some(region) = uncovered(x, cover, self.domain, &mut self.budget)? {
+            self.try_request(role, action, region)?;
+        }
+        Ok(())
+    }
+
+    /// Decides a request from `region` by both tables, and records a change
+    /// when they differ (once per role, action, kind and rules involved).
+    fn try_request(&mut self, role: &str, action: &str, region: Region) -> Result<(), Exhausted> {
+        self.budget.spend(REQUEST_COST)?;
+        let point = Point {
+            table: self.domain,
+            role,
+            action,
+            region,
+        };
+        let request = point.request();
+        let (before, after) = (
+            self.old_eval.decide(&request),
+            self.new_eval.decide(&request),
+        );
+        if !before.errors.is_empty() || !after.errors.is_empty() {
+            return Ok(());
+        }
+        let Some(kind) = classify(&before, &after) else {
+            return Ok(());
+        };
+        let key = (
+            role.to_string(),
+            action.to_string(),
+            kind,
+            before.rules.clone(),
+            after.rules.clone(),
+        );
+        if !self.seen.insert(key) {
+            return Ok(());
+        }
+        let description = describe(kind, &before, &after, &point.region, self.domain);
+        self.changes.push(Change {
+            role: role.to_string(),
+            action: action.to_string(),
+            kind,
+            description,
+            witness: point.summary(&request),
+            request,
+            old: before,
+            new: after,
+        });
+        Ok(())
+    }
+}
+
+/// A part of `x` that no region of `cover` touches, if there is one,
+/// spending one step per region looked at. Depth-first over the pieces
+/// that subtraction leaves, with an explicit stack (no recursion).
+fn uncovered(
+    x: &Region,
+    cover: &[&Region],
+    table: &Table,
+    budget: &mut Budget,
+) -> Result<Option<Region>, Exhausted> {
+    let mut stack: Vec<(Region, usize)> = vec![(x.clone(), 0)];
+    while let Some((piece, from)) = stack.pop() {
+        let rest = cover.get(from..).unwrap_or(&[]);
+        let hit = rest.iter().position(|y| !disjoint(&piece, y));
+        budget.spend(1 + hit.unwrap_or(rest.len()))?;
+        let Some(k) = hit else {
+            return Ok(Some(piece));
+        };
+        let i = from + k;
+        for part in subtract(&piece, cover[i], table).into_iter().rev() {
+            stack.push((part, i + 1));
+        }
+    }
+    Ok(None)
 }
 
 fn classify(before: &Decision, after: &Decision) -> Option<ChangeKind> {

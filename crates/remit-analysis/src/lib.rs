@@ -1,13 +1,14 @@
 //! The Remit pipeline shared by the command line and the language server:
 //! parse, check, lower, analyse ([`analyze`]), find policies on disk
-//! ([`workspace`]), and run a policy's own `test` items ([`testing`]).
+//! ([`workspace`]), run a policy's own `test` items ([`testing`]), and
+//! say rules in words ([`describe`], [`matrix`]).
 //!
 //! Nothing here knows about terminals or LSP.
 
+pub mod describe;
 pub mod diff;
-pub mod doc;
-pub mod generate;
 mod lints;
+pub mod matrix;
 pub mod region;
 pub mod testing;
 pub mod witness;
@@ -25,7 +26,8 @@ pub struct Analysis {
     pub checked: Checked,
     /// The lowered table (rules with errors are left out).
     pub lowered: LowerOutput,
-    /// Every diagnostic, lint levels applied, sorted by position.
+    /// Every diagnostic, lint levels applied, sorted by position, repeats
+    /// capped.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -46,6 +48,12 @@ impl Analysis {
 /// Parses, checks, lowers and analyses one policy. `default_name` names a
 /// policy without a header; `levels` holds command-line lint settings
 /// (the policy's own `@deny` is added here).
+///
+/// The lints run only on a policy that checks and lowers without errors:
+/// a broken part reads as "never holds", so findings after an error would
+/// be follow-on noise (as rustc stops before borrow checking when types
+/// do not check). Repeated diagnostics are capped per file and code
+/// ([`remit_diagnostics::cap_repeats`]).
 pub fn analyze(sources: Sources, default_name: &str, levels: &LintLevels) -> Analysis {
     let checked = remit_sema::check(&sources, default_name);
     let lowered = remit_sema::lower(&checked.model, &sources);
@@ -55,7 +63,10 @@ pub fn analyze(sources: Sources, default_name: &str, levels: &LintLevels) -> Ana
     }
     let mut diagnostics: Vec<Diagnostic> = checked.diagnostics.clone();
     diagnostics.extend(lowered.diagnostics.iter().cloned());
-    diagnostics.extend(lints::run(&checked.model, &lowered, !checked.has_errors()));
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        // Without errors, every name resolves.
+        diagnostics.extend(lints::run(&checked.model, &lowered, true));
+    }
     let mut diagnostics: Vec<Diagnostic> = diagnostics
         .into_iter()
         .filter_map(|d| levels.apply(d))
@@ -65,6 +76,6 @@ pub fn analyze(sources: Sources, default_name: &str, levels: &LintLevels) -> Ana
         sources,
         checked,
         lowered,
-        diagnostics,
+        diagnostics: remit_diagnostics::cap_repeats(diagnostics),
     }
 }

@@ -112,7 +112,7 @@ pub fn policy_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 /// Reads a policy directory into sources. Files that are not UTF-8 are an
-/// error naming the file.
+/// error naming the file; a leading byte-order mark is dropped.
 pub fn load_policy(dir: &Path) -> Result<Sources, LoadError> {
     let mut sources = Sources::new();
     for file in policy_files(dir)? {
@@ -120,16 +120,28 @@ pub fn load_policy(dir: &Path) -> Result<Sources, LoadError> {
             path: file.clone(),
             message: e.to_string(),
         })?;
-        let text = String::from_utf8(bytes).map_err(|e| LoadError {
-            path: file.clone(),
-            message: format!(
-                "not valid UTF-8 (byte {}); Remit sources must be UTF-8",
-                e.utf8_error().valid_up_to()
-            ),
-        })?;
+        let text = String::from_utf8(bytes).map_err(|e| not_utf8(&file, e.utf8_error()))?;
+        // A byte-order mark is the encoding's, not the policy's: without
+        // it, columns on the first line count as an editor shows them.
+        let text = match remit_syntax::split_bom(&text) {
+            ("", _) => text,
+            (_, rest) => rest.to_string(),
+        };
         sources.add(file.display().to_string(), text);
     }
     Ok(sources)
+}
+
+/// The error for a source file that is not UTF-8 (the language server
+/// reports the same one).
+pub fn not_utf8(file: &Path, error: std::str::Utf8Error) -> LoadError {
+    LoadError {
+        path: file.to_path_buf(),
+        message: format!(
+            "not valid UTF-8 (byte {}); Remit sources must be UTF-8",
+            error.valid_up_to()
+        ),
+    }
 }
 
 /// The default name of a policy: its directory's name.

@@ -2,6 +2,7 @@
 
 use crate::cli::{CheckArgs, Format};
 use crate::output::{analyze_dir, levels, policy_dirs, print, summary};
+use crate::stdio::errln;
 use crate::{Outcome, UsageError};
 
 pub fn run(args: &CheckArgs) -> Result<Outcome, UsageError> {
@@ -15,7 +16,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, UsageError> {
     let (errors, _, text) = summary(&refs);
     if args.diagnostics.format == Format::Human {
         let n = analyses.len();
-        eprintln!(
+        errln!(
             "checked {n} {}: {text}",
             if n == 1 { "policy" } else { "policies" }
         );

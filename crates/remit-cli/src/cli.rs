@@ -31,6 +31,8 @@ pub enum Command {
     Schema,
     /// Run the language server on stdio.
     Lsp,
+    /// Run the decision service: decide, hold and count uses over HTTP.
+    Serve(ServeArgs),
 }
 
 /// How diagnostics are printed.
@@ -176,4 +178,20 @@ pub struct DocArgs {
     /// The directory to write `index.md` and `index.html` into.
     #[arg(short, long)]
     pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A compiled table (repeatable, one per policy; requests name the policy).
+    #[arg(long = "table", value_name = "PATH", required = true)]
+    pub tables: Vec<PathBuf>,
+    /// The usage ledger: `sqlite:PATH` or `postgres://…`.
+    #[arg(long, default_value = "sqlite:remit-usage.db")]
+    pub store: String,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub listen: String,
+    /// Bearer tokens, one `name:token` a line (required beyond loopback).
+    #[arg(long, value_name = "PATH")]
+    pub tokens: Option<PathBuf>,
 }

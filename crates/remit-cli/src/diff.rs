@@ -2,8 +2,9 @@
 
 use crate::cli::{DiffArgs, DiffFormat, FailOn};
 use crate::output::{analyze_dir, policy_dirs, print};
+use crate::stdio::outln;
 use crate::{Outcome, UsageError};
-use remit_analysis::diff::{diff, Change};
+use remit_analysis::diff::{diff, Change, Diff};
 use remit_diagnostics::LintLevels;
 use remit_table::{Evaluator, Table};
 use std::path::Path;
@@ -11,15 +12,17 @@ use std::path::Path;
 pub fn run(args: &DiffArgs) -> Result<Outcome, UsageError> {
     let old = load(&args.old)?;
     let new = load(&args.new)?;
-    let changes = diff(&old, &new).map_err(|e| UsageError(e.to_string()))?;
+    let report = diff(&old, &new).map_err(|e| UsageError(e.to_string()))?;
     match args.format {
-        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&changes)?),
-        DiffFormat::Human => print_human(&changes),
+        DiffFormat::Json => outln!("{}", serde_json::to_string_pretty(&report)?),
+        DiffFormat::Human => print_human(&report),
     }
-    let failing = match args.fail_on {
-        FailOn::Any => !changes.is_empty(),
-        FailOn::Widen => changes.iter().any(Change::widens),
-    };
+    // An incomplete diff cannot show that nothing (widening) changed.
+    let failing = !report.complete
+        || match args.fail_on {
+            FailOn::Any => !report.changes.is_empty(),
+            FailOn::Widen => report.changes.iter().any(Change::widens),
+        };
     Ok(if failing {
         Outcome::Failed
     } else {
@@ -64,28 +67,52 @@ fn load(path: &Path) -> Result<Table, UsageError> {
     Ok((*analysis.lowered.table).clone())
 }
 
-fn print_human(changes: &[Change]) {
-    if changes.is_empty() {
-        println!("no decision changes");
+fn print_human(report: &Diff) {
+    let changes = &report.changes;
+    if changes.is_empty() && report.complete {
+        outln!("no decision changes");
         return;
     }
     let mut group: Option<(&str, &str)> = None;
     for c in changes {
         if group != Some((&c.role, &c.action)) {
-            println!("{} · {}", c.role, c.action);
+            outln!("{} · {}", c.role, c.action);
             group = Some((&c.role, &c.action));
         }
-        println!("  {}", c.description);
-        println!("    witness: {}", c.witness);
+        outln!("  {}", c.description);
+        outln!("    witness: {}", c.witness);
     }
     let widening = changes.iter().filter(|c| c.widens()).count();
-    println!(
-        "\n{} {}, {widening} widening power",
-        changes.len(),
-        if changes.len() == 1 {
-            "change"
-        } else {
-            "changes"
-        }
-    );
+    if !changes.is_empty() {
+        outln!(
+            "\n{} {}, {widening} widening power",
+            changes.len(),
+            if changes.len() == 1 {
+                "change"
+            } else {
+                "changes"
+            }
+        );
+    }
+    if !report.complete {
+        const SHOWN: usize = 5;
+        let pairs: Vec<String> = report
+            .unexamined
+            .iter()
+            .take(SHOWN)
+            .map(|p| format!("{} · {}", p.role, p.action))
+            .collect();
+        let more = report.unexamined.len().saturating_sub(SHOWN);
+        outln!(
+            "\nincomplete: the diff stopped at its work bound of {} steps; not compared to the end: {}{}",
+            report.budget,
+            pairs.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+        outln!("the changes above are real, but there may be others; split the policy or compare fewer changed rules at a time");
+    }
 }

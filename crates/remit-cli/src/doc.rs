@@ -1,10 +1,10 @@
 //! `remit doc`
 
+use crate::atomic_write::write_atomically;
 use crate::cli::DocArgs;
-use crate::fmt::write_atomically;
 use crate::output::{analyze_dir, policy_dirs};
+use crate::stdio::errln;
 use crate::{Outcome, UsageError};
-use remit_analysis::doc;
 use remit_diagnostics::LintLevels;
 
 pub fn run(args: &DocArgs) -> Result<Outcome, UsageError> {
@@ -26,9 +26,9 @@ pub fn run(args: &DocArgs) -> Result<Outcome, UsageError> {
     std::fs::create_dir_all(&args.output)
         .map_err(|e| UsageError(format!("cannot create `{}`: {e}", args.output.display())))?;
     let model = &analysis.checked.model;
-    write_atomically(&args.output.join("index.md"), &doc::markdown(model))?;
-    write_atomically(&args.output.join("index.html"), &doc::html(model))?;
-    eprintln!(
+    write_atomically(&args.output.join("index.md"), &remit_doc::markdown(model))?;
+    write_atomically(&args.output.join("index.html"), &remit_doc::html(model))?;
+    errln!(
         "wrote {} and {}",
         args.output.join("index.md").display(),
         args.output.join("index.html").display()

@@ -1,51 +1,41 @@
 //! `remit eval`
 
 use crate::cli::EvalArgs;
+use crate::stdio::outln;
 use crate::{Outcome, UsageError};
 use remit_table::Evaluator;
 use std::io::Read;
 
 pub fn run(args: &EvalArgs) -> Result<Outcome, UsageError> {
-    let table_text = std::fs::read_to_string(&args.table)
+    let table_bytes = std::fs::read(&args.table)
         .map_err(|e| UsageError(format!("cannot read table `{}`: {e}", args.table.display())))?;
-    let evaluator = Evaluator::from_json(&table_text)
+    let evaluator = Evaluator::from_json(&table_bytes)
         .map_err(|e| UsageError(format!("cannot load table `{}`: {e}", args.table.display())))?;
-    let request_text = if args.request.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s)?;
-        s
+    // The request is read as bytes: text that is not UTF-8, like any other
+    // request that cannot be read as JSON, is decided (deny, with a
+    // `malformed_request` that says why and where), never an exit 2.
+    let request = if args.request.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        bytes
     } else {
-        std::fs::read_to_string(&args.request).map_err(|e| {
+        std::fs::read(&args.request).map_err(|e| {
             UsageError(format!(
                 "cannot read request `{}`: {e}",
                 args.request.display()
             ))
         })?
     };
-    // A request that is not JSON is decided like any malformed request:
-    // deny, with the error.
-    let request = serde_json::from_str(&request_text)
-        .unwrap_or_else(|e| serde_json::Value::String(format!("invalid JSON: {e}")));
-    let output = if args.explain {
-        serde_json::to_value(evaluator.explain(&request))?
+    let (output, invalid) = if args.explain {
+        let explanation = evaluator.explain_json(&request);
+        let invalid = !explanation.decision.errors.is_empty();
+        (serde_json::to_string_pretty(&explanation)?, invalid)
     } else {
-        serde_json::to_value(evaluator.decide(&request))?
+        let decision = evaluator.decide_json(&request);
+        let invalid = !decision.errors.is_empty();
+        (serde_json::to_string_pretty(&decision)?, invalid)
     };
-    let output = match (&request, output) {
-        (serde_json::Value::String(problem), mut out) if problem.starts_with("invalid JSON") => {
-            if let Some(errors) = out.get_mut("errors").and_then(|e| e.as_array_mut()) {
-                errors.clear();
-                errors.push(serde_json::json!({"kind": "malformed_request", "input": null, "message": format!("the request is not {problem}")}));
-            }
-            out
-        }
-        (_, out) => out,
-    };
-    println!("{}", serde_json::to_string_pretty(&output)?);
-    let invalid = output
-        .get("errors")
-        .and_then(|e| e.as_array())
-        .is_some_and(|e| !e.is_empty());
+    outln!("{output}");
     Ok(if invalid {
         Outcome::Failed
     } else {

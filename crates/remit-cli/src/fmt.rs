@@ -1,38 +1,33 @@
 //! `remit fmt`
 
+use crate::atomic_write::write_atomically;
 use crate::cli::FmtArgs;
+use crate::stdio::{err, errln, out};
 use crate::{Outcome, UsageError};
 use remit_analysis::workspace;
 use remit_diagnostics::{render, Sources};
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::PathBuf;
 
 pub fn run(args: &FmtArgs) -> Result<Outcome, UsageError> {
     if args.stdin {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text)?;
-        return Ok(match remit_fmt::format_source(&text) {
-            Ok(formatted) => {
-                print!("{formatted}");
+        return Ok(match format("<stdin>", &text) {
+            Some(formatted) => {
+                out!("{formatted}");
                 Outcome::Clean
             }
-            Err(e) => {
-                report("<stdin>", &text, &e);
-                Outcome::Failed
-            }
+            None => Outcome::Failed,
         });
     }
     let mut failed = false;
     for file in files(&args.paths)? {
         let text = std::fs::read_to_string(&file)
             .map_err(|e| UsageError(format!("cannot read `{}`: {e}", file.display())))?;
-        let formatted = match remit_fmt::format_source(&text) {
-            Ok(f) => f,
-            Err(e) => {
-                report(&file.display().to_string(), &text, &e);
-                failed = true;
-                continue;
-            }
+        let Some(formatted) = format(&file.display().to_string(), &text) else {
+            failed = true;
+            continue;
         };
         if formatted == text {
             continue;
@@ -40,7 +35,7 @@ pub fn run(args: &FmtArgs) -> Result<Outcome, UsageError> {
         if args.check {
             let name = file.display().to_string();
             let diff = similar::TextDiff::from_lines(&text, &formatted);
-            print!(
+            out!(
                 "{}",
                 diff.unified_diff()
                     .context_radius(2)
@@ -49,7 +44,7 @@ pub fn run(args: &FmtArgs) -> Result<Outcome, UsageError> {
             failed = true;
         } else {
             write_atomically(&file, &formatted)?;
-            eprintln!("formatted {}", file.display());
+            errln!("formatted {}", file.display());
         }
     }
     Ok(if failed {
@@ -76,24 +71,23 @@ fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
     Ok(out)
 }
 
+/// The canonical text of a file, or `None` (reported) when it does not
+/// parse. A leading byte-order mark is kept, and none is added
+/// (docs/formatting.md).
+fn format(name: &str, text: &str) -> Option<String> {
+    let (bom, body) = remit_syntax::split_bom(text);
+    match remit_fmt::format_source(body) {
+        Ok(formatted) => Some(format!("{bom}{formatted}")),
+        Err(e) => {
+            report(name, body, &e);
+            None
+        }
+    }
+}
+
 fn report(name: &str, text: &str, e: &remit_fmt::FormatError) {
     let mut sources = Sources::new();
     sources.add(name, text);
-    eprint!("{}", render::human(&sources, &e.diagnostics, false));
-    eprintln!("error: `{name}` was left unchanged: it does not parse");
-}
-
-/// Writes next to the file, then renames over it.
-pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), UsageError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| UsageError(format!("cannot write in `{}`: {e}", dir.display())))?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .map_err(|e| UsageError(format!("cannot write `{}`: {}", path.display(), e.error)))?;
-    Ok(())
+    err!("{}", render::human(&sources, &e.diagnostics, false));
+    errln!("error: `{name}` was left unchanged: it does not parse");
 }

@@ -1,8 +1,14 @@
 //! `remit`: the command line of the Remit policy language.
 //!
 //! Exit codes: 0 clean, 1 policy errors (or failing tests, or a changed
-//! decision for `diff`), 2 usage or I/O errors.
+//! decision for `diff`), 2 usage or I/O errors. Output into a pipe whose
+//! reader has gone ends quietly with 0 (`stdio`); docs/cli.md has the
+//! details, and how files are written.
 
+// Output goes through `stdio`, which ends quietly on a closed pipe.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod atomic_write;
 mod build;
 mod check;
 mod cli;
@@ -11,10 +17,13 @@ mod doc;
 mod eval;
 mod fmt;
 mod output;
+mod serve;
+mod stdio;
 mod test_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;
+use stdio::{errln, outln};
 
 /// mimalloc: analysis allocates many small maps and strings, and the
 /// language server frees and rebuilds them on every edit; glibc's
@@ -52,21 +61,29 @@ fn main() -> ExitCode {
         cli::Command::Diff(args) => diff::run(&args),
         cli::Command::Doc(args) => doc::run(&args),
         cli::Command::Lsp => remit_lsp::run_stdio()
-            .map(|()| Outcome::Clean)
+            .map(|clean| {
+                if clean {
+                    Outcome::Clean
+                } else {
+                    Outcome::Failed
+                }
+            })
             .map_err(|e| UsageError(format!("language server: {e}"))),
+        cli::Command::Serve(args) => serve::run(&args),
         cli::Command::Schema => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&remit_table::schema()).unwrap_or_default()
             );
             Ok(Outcome::Clean)
         }
     };
+    stdio::flush();
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
         Err(UsageError(message)) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             ExitCode::from(2)
         }
     }

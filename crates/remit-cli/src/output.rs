@@ -1,6 +1,7 @@
 //! Loading policies for a command and printing their diagnostics.
 
 use crate::cli::{Color, DiagnosticArgs, Format};
+use crate::stdio::{out, outln};
 use crate::UsageError;
 use remit_analysis::{analyze, workspace, Analysis};
 use remit_diagnostics::{render, Level, LintLevels};
@@ -57,7 +58,7 @@ pub fn print(analyses: &[&Analysis], args: &DiagnosticArgs) {
                 Color::Auto => std::io::stdout().is_terminal(),
             };
             for a in analyses {
-                print!("{}", render::human(&a.sources, &a.diagnostics, color));
+                out!("{}", render::human(&a.sources, &a.diagnostics, color));
             }
         }
         Format::Json => {
@@ -70,7 +71,7 @@ pub fn print(analyses: &[&Analysis], args: &DiagnosticArgs) {
                         .unwrap_or_default()
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
         }
         Format::Sarif => {
             let mut log = render::sarif(&remit_diagnostics::Sources::new(), &[]);
@@ -84,24 +85,25 @@ pub fn print(analyses: &[&Analysis], args: &DiagnosticArgs) {
                 })
                 .collect();
             log["runs"][0]["results"] = serde_json::Value::Array(results);
-            println!("{}", serde_json::to_string_pretty(&log).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&log).unwrap_or_default());
         }
         Format::Github => {
             for a in analyses {
-                print!("{}", render::github(&a.sources, &a.diagnostics));
+                out!("{}", render::github(&a.sources, &a.diagnostics));
             }
         }
     }
 }
 
-/// "2 errors, 1 warning"
+/// "2 errors, 1 warning" (a "… and N more" diagnostic counts for its N)
 pub fn summary(analyses: &[&Analysis]) -> (usize, usize, String) {
     let count = |s| {
         analyses
             .iter()
             .flat_map(|a| a.diagnostics.iter())
             .filter(|d| d.severity == s)
-            .count()
+            .map(remit_diagnostics::Diagnostic::count)
+            .sum::<usize>()
     };
     let errors = count(remit_diagnostics::Severity::Error);
     let warnings = count(remit_diagnostics::Severity::Warning);

@@ -85,6 +85,7 @@ codes! {
     DEFINITION_CYCLE = "E0305", "definition_cycle", Error, "segments or situations defined in terms of themselves";
     DUPLICATE_ITEM = "E0306", "duplicate_item", Error, "an item that a policy may have only once, given twice";
     MISPLACED_ANNOTATION = "E0307", "misplaced_annotation", Error, "an annotation where it has no meaning";
+    ROLE_HIERARCHY_TOO_LARGE = "E0308", "role_hierarchy_too_large", Error, "role inheritance deeper than 64 levels, or with more than 100000 (role, ancestor) pairs";
     INVALID_TEST = "E0401", "invalid_test", Error, "a test item that is incomplete or malformed";
     RULE_TOO_LARGE = "E0501", "rule_too_large", Error, "a rule whose condition expands to more rows than the table allows";
     CONFLICTING_OUTCOMES = "conflicting_outcomes", "conflicting_outcomes", Error, "two rules prescribe different outcomes for one request";
@@ -136,6 +137,15 @@ pub fn reference_markdown() -> String {
          analysis lints use their name as their code, and their severity can be changed with \
          `--allow`, `--warn`, `--deny` (and `--deny warnings`), `@deny(…)` before `policy`, \
          and `@allow(…)` before a rule.\n\n\
+         **Bounded output.** At most 100 diagnostics with one code are shown for one file \
+         (`MAX_PER_CODE_PER_FILE`); the rest become one diagnostic with the same code, \
+         \"… and N more `code_name` errors in this file\", placed at the first one not shown. \
+         Every output format has it: in `--format json` it is an ordinary entry with an extra \
+         `omitted` field (N); in SARIF and GitHub annotations it is one more result. Counts \
+         in the summary line include the omitted ones. A labelled source line longer than \
+         160 bytes is shown as an excerpt of about 120 bytes around the label, with `…` \
+         where text was cut; the `file:line:column` shown are the file's own, and a secondary \
+         label outside the excerpt becomes a note giving its position.\n\n\
          | code | name | default | what it means |\n|---|---|---|---|\n",
     );
     for c in CODES {

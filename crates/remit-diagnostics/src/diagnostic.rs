@@ -89,6 +89,14 @@ pub struct Diagnostic {
     pub witness: Option<Witness>,
     /// Edits that fix the problem.
     pub fixes: Vec<Fix>,
+    /// For a "… and N more" summary ([`crate::cap_repeats`]): how many
+    /// diagnostics it stands for. Zero for an ordinary diagnostic.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Diagnostic {
@@ -109,6 +117,7 @@ impl Diagnostic {
             notes: Vec::new(),
             witness: None,
             fixes: Vec::new(),
+            omitted: 0,
         }
     }
 
@@ -155,6 +164,12 @@ impl Diagnostic {
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
+    }
+
+    /// How many problems this diagnostic reports: one, or for a "… and N
+    /// more" summary, the N it stands for.
+    pub fn count(&self) -> usize {
+        self.omitted.max(1)
     }
 
     /// Whether this is an error.

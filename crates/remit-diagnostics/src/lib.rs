@@ -7,12 +7,15 @@
 //! fix. The command line renders them with [`render`]; the language server
 //! converts them to LSP diagnostics. Nothing here knows about either.
 
+mod cap;
 mod code;
 mod diagnostic;
+mod excerpt;
 mod lint;
 pub mod render;
 mod source;
 
+pub use cap::{cap_repeats, cap_repeats_at, MAX_PER_CODE_PER_FILE};
 pub use code::{reference_markdown, Code, CODES};
 pub use diagnostic::{did_you_mean, Diagnostic, Fix, Label, Severity, Witness};
 pub use lint::{Level, Lint, LintLevels, LINTS};

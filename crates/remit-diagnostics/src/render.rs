@@ -5,18 +5,30 @@
 //! - [`sarif`]: SARIF 2.1.0, for code-scanning uploads;
 //! - [`github`]: GitHub Actions workflow commands (annotations).
 
+use crate::excerpt::{self, Excerpt};
 use crate::{Code, Diagnostic, FileId, Label, Severity, SourceFile, Sources, Span, CODES};
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term;
 use serde_json::{json, Value};
 
-/// Where the documentation of every code lives; `#name` anchors each one.
-pub const DOCS_URL: &str = "https://github.com/remit-lang/remit/blob/main/docs/diagnostics.md";
+/// Where `docs/diagnostics.md` is published, `#name` anchoring each code:
+/// the `REMIT_DOCS_URL` environment variable when the binary is built.
+/// The project has no public home yet, so a build without it links to no
+/// page rather than to an invented one (editors and SARIF viewers then
+/// show the code without a link; the help text names the file).
+pub const DOCS_URL: Option<&str> = option_env!("REMIT_DOCS_URL");
 
-/// The documentation link of a code.
-pub fn docs_link(code: Code) -> String {
-    format!("{DOCS_URL}#{}", code.name)
+/// The documentation link of a code, when the build knows where the
+/// documentation is published.
+pub fn docs_link(code: Code) -> Option<String> {
+    DOCS_URL.map(|url| format!("{url}#{}", code.name))
+}
+
+/// Where to read about a code: its link, or its section of
+/// `docs/diagnostics.md`.
+fn docs_reference(code: Code) -> String {
+    docs_link(code).unwrap_or_else(|| format!("docs/diagnostics.md#{}", code.name))
 }
 
 struct CodespanFiles<'a>(&'a Sources);
@@ -63,21 +75,16 @@ impl CodespanFiles<'_> {
     }
 }
 
-fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
-    let severity = match d.severity {
+fn severity(d: &Diagnostic) -> cs::Severity {
+    match d.severity {
         Severity::Error => cs::Severity::Error,
         Severity::Warning => cs::Severity::Warning,
         Severity::Hint => cs::Severity::Help,
-    };
-    let label = |style, l: &Label| {
-        cs::Label::new(style, l.span.file, l.span.range()).with_message(&l.message)
-    };
-    let mut labels = vec![label(cs::LabelStyle::Primary, &d.primary)];
-    labels.extend(
-        d.secondary
-            .iter()
-            .map(|l| label(cs::LabelStyle::Secondary, l)),
-    );
+    }
+}
+
+/// The notes below the snippet: the witness, the notes, then the help.
+fn notes(d: &Diagnostic, extra: Vec<String>) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some(w) = &d.witness {
         let mut text = format!("witness: {}", w.summary);
@@ -87,31 +94,95 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
         }
         notes.push(text);
     }
+    notes.extend(extra);
     notes.extend(d.notes.iter().cloned());
     if let Some(help) = &d.help {
         notes.push(format!("help: {help}"));
     }
-    cs::Diagnostic::new(severity)
+    notes
+}
+
+fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
+    let label = |style, l: &Label| {
+        cs::Label::new(style, l.span.file, l.span.range()).with_message(&l.message)
+    };
+    let mut labels = vec![label(cs::LabelStyle::Primary, &d.primary)];
+    labels.extend(
+        d.secondary
+            .iter()
+            .map(|l| label(cs::LabelStyle::Secondary, l)),
+    );
+    cs::Diagnostic::new(severity(d))
         .with_code(d.code.id)
         .with_message(&d.message)
         .with_labels(labels)
-        .with_notes(notes)
+        .with_notes(notes(d, Vec::new()))
 }
 
-/// Renders diagnostics as codespan-reporting terminal output.
+/// The diagnostic against an excerpt of its files, for labels on lines
+/// too long to show whole.
+fn to_excerpt<'a>(sources: &'a Sources, d: &Diagnostic) -> (Excerpt<'a>, cs::Diagnostic<FileId>) {
+    let labels: Vec<(bool, Span, &str)> = std::iter::once(&d.primary)
+        .map(|l| (true, l.span, l.message.as_str()))
+        .chain(
+            d.secondary
+                .iter()
+                .map(|l| (false, l.span, l.message.as_str())),
+        )
+        .collect();
+    let (excerpt, labels, outside) = Excerpt::new(sources, &labels);
+    let labels = labels
+        .into_iter()
+        .map(|l| {
+            let style = if l.primary {
+                cs::LabelStyle::Primary
+            } else {
+                cs::LabelStyle::Secondary
+            };
+            cs::Label::new(style, l.file, l.range).with_message(l.message)
+        })
+        .collect();
+    let diagnostic = cs::Diagnostic::new(severity(d))
+        .with_code(d.code.id)
+        .with_message(&d.message)
+        .with_labels(labels)
+        .with_notes(notes(d, outside));
+    (excerpt, diagnostic)
+}
+
+fn emit<'f, F: Files<'f, FileId = FileId>>(
+    out: &mut Vec<u8>,
+    config: &term::Config,
+    files: &'f F,
+    d: &cs::Diagnostic<FileId>,
+    color: bool,
+) -> Result<(), FilesError> {
+    if color {
+        let mut buffer = term::termcolor::Buffer::ansi();
+        let r = term::emit_to_write_style(&mut buffer, config, files, d);
+        out.extend_from_slice(buffer.as_slice());
+        r
+    } else {
+        term::emit_to_io_write(out, config, files, d)
+    }
+}
+
+/// Renders diagnostics as codespan-reporting terminal output. A labelled
+/// line longer than [`excerpt::MAX_LINE_BYTES`] bytes is shown as an excerpt around
+/// its labels (the positions shown stay those of the file).
 pub fn human(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> String {
     let files = CodespanFiles(sources);
     let config = term::Config::default();
     let mut out: Vec<u8> = Vec::new();
     for d in diagnostics {
-        let cs = to_codespan(d);
-        let result = if color {
-            let mut buffer = term::termcolor::Buffer::ansi();
-            let r = term::emit_to_write_style(&mut buffer, &config, &files, &cs);
-            out.extend_from_slice(buffer.as_slice());
-            r
+        let spans: Vec<Span> = std::iter::once(d.primary.span)
+            .chain(d.secondary.iter().map(|l| l.span))
+            .collect();
+        let result = if excerpt::needed(sources, &spans) {
+            let (excerpt, cs) = to_excerpt(sources, d);
+            emit(&mut out, &config, &excerpt, &cs, color)
         } else {
-            term::emit_to_io_write(&mut out, &config, &files, &cs)
+            emit(&mut out, &config, &files, &to_codespan(d), color)
         };
         if let Err(e) = result {
             out.extend_from_slice(
@@ -142,7 +213,8 @@ fn range_json(sources: &Sources, span: Span) -> Value {
 }
 
 /// One JSON object per diagnostic: file, range, severity, code, name,
-/// message, labels, help, notes, witness and fixes.
+/// message, labels, help, notes, witness and fixes; a "… and N more"
+/// summary ([`crate::cap_repeats`]) also has `omitted`, the N.
 pub fn json(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
     Value::Array(
         diagnostics
@@ -158,7 +230,7 @@ pub fn json(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
                 };
                 let mut labels = vec![label(&d.primary, true)];
                 labels.extend(d.secondary.iter().map(|l| label(l, false)));
-                json!({
+                let mut object = json!({
                     "file": sources.name(d.primary.span.file),
                     "range": range_json(sources, d.primary.span),
                     "severity": d.severity.as_str(),
@@ -175,7 +247,13 @@ pub fn json(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
                         "range": range_json(sources, f.span),
                         "replacement": f.replacement,
                     })).collect::<Vec<_>>(),
-                })
+                });
+                if d.omitted > 0 {
+                    if let Some(o) = object.as_object_mut() {
+                        o.insert("omitted".into(), json!(d.omitted));
+                    }
+                }
+                object
             })
             .collect(),
     )
@@ -195,6 +273,44 @@ fn sarif_region(sources: &Sources, span: Span) -> Value {
     })
 }
 
+/// Everything but RFC 3986's unreserved characters is percent-encoded in a
+/// path segment (UTF-8 bytes included), so `#`, `?`, `%`, spaces and `:`
+/// keep their meaning as part of the file name.
+const SARIF_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A file name as a SARIF `artifactLocation.uri`, which is a URI
+/// reference: a relative path stays relative (`dir/a%20b%23c%3F.remit`),
+/// an absolute one becomes a `file:` URI (`file:///tmp/p.remit`,
+/// `file:///C:/p/p.remit`); `\` separators become `/`.
+fn sarif_uri(name: &str) -> String {
+    let path = name.replace('\\', "/");
+    let drive = matches!(path.as_bytes(), [d, b':', b'/', ..] if d.is_ascii_alphabetic());
+    let encoded: Vec<String> = path
+        .split('/')
+        .enumerate()
+        .map(|(i, segment)| {
+            if i == 0 && drive {
+                // The drive letter of a Windows path keeps its colon.
+                segment.to_string()
+            } else {
+                percent_encoding::utf8_percent_encode(segment, SARIF_SEGMENT).to_string()
+            }
+        })
+        .collect();
+    let encoded = encoded.join("/");
+    if drive {
+        format!("file:///{encoded}")
+    } else if path.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        encoded
+    }
+}
+
 fn sarif_location(
     sources: &Sources,
     span: Span,
@@ -203,7 +319,7 @@ fn sarif_location(
 ) -> Value {
     let mut loc = json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": sources.name(span.file).replace('\\', "/") },
+            "artifactLocation": { "uri": sarif_uri(sources.name(span.file)) },
             "region": sarif_region(sources, span),
         }
     });
@@ -225,15 +341,18 @@ pub fn sarif(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
     let rules: Vec<Value> = CODES
         .iter()
         .map(|c| {
-            json!({
+            let mut rule = json!({
                 "id": c.id,
                 "name": c.name,
                 "shortDescription": { "text": c.summary },
                 "fullDescription": { "text": c.summary },
-                "helpUri": docs_link(*c),
-                "help": { "text": format!("{}: see {}", c.summary, docs_link(*c)) },
+                "help": { "text": format!("{}: see {}", c.summary, docs_reference(*c)) },
                 "defaultConfiguration": { "level": sarif_level(c.severity) },
-            })
+            });
+            if let (Some(link), Some(obj)) = (docs_link(*c), rule.as_object_mut()) {
+                obj.insert("helpUri".into(), Value::String(link));
+            }
+            rule
         })
         .collect();
     let results: Vec<Value> = diagnostics
@@ -271,18 +390,19 @@ pub fn sarif(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
             result
         })
         .collect();
+    let mut driver = json!({
+        "name": "remit",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    if let (Some(url), Some(obj)) = (DOCS_URL, driver.as_object_mut()) {
+        obj.insert("informationUri".into(), Value::String(url.to_string()));
+    }
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "remit",
-                    "informationUri": DOCS_URL,
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "rules": rules,
-                }
-            },
+            "tool": { "driver": driver },
             "results": results,
         }]
     })
@@ -383,6 +503,28 @@ mod tests {
             text,
             "::error file=p.remit,line=3,col=10,endLine=3,endColumn=11,title=error[E0101]::unknown role `b`%0Ahelp: declare it with `role b`, or use `a`\n"
         );
+    }
+
+    #[test]
+    fn sarif_uris_are_percent_encoded_uri_references() {
+        let mut sources = Sources::new();
+        let file = sources.add("dir/a b#c?.remit", "role a\n");
+        let d = Diagnostic::new(Code::UNKNOWN_NAME, "m", Span::new(file, 5, 6), "l");
+        let log = sarif(&sources, &[d]);
+        assert_eq!(
+            log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+                ["uri"],
+            "dir/a%20b%23c%3F.remit"
+        );
+        for (name, uri) in [
+            ("p/policy.remit", "p/policy.remit"),
+            ("p/100%_caf\u{e9}:v1.remit", "p/100%25_caf%C3%A9%3Av1.remit"),
+            ("/tmp/a b/p.remit", "file:///tmp/a%20b/p.remit"),
+            ("C:\\work\\p q.remit", "file:///C:/work/p%20q.remit"),
+            ("c:d.remit", "c%3Ad.remit"),
+        ] {
+            assert_eq!(sarif_uri(name), uri, "{name}");
+        }
     }
 
     #[test]

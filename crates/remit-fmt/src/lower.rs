@@ -178,7 +178,7 @@ impl Lowerer<'_, '_> {
                     Node::text(range(rule.effect.span), render::effect(&rule.effect)),
                 )];
                 for clause in &rule.clauses {
-                    children.push((1 + clause_rank(&clause.kind), clause_node(clause)?));
+                    children.push((clause.kind.rank().saturating_add(1), clause_node(clause)?));
                 }
                 children.sort_by_key(|(rank, _)| *rank);
                 let children = children.into_iter().map(|(_, n)| n).collect();
@@ -194,7 +194,7 @@ impl Lowerer<'_, '_> {
             ItemKind::Test(test) => {
                 let mut children = Vec::with_capacity(test.entries.len());
                 for entry in &test.entries {
-                    children.push((test_rank(&entry.kind), self.test_entry(entry)?));
+                    children.push((entry.kind.rank(), self.test_entry(entry)?));
                 }
                 children.sort_by_key(|(rank, _)| *rank);
                 let children = children.into_iter().map(|(_, n)| n).collect();
@@ -291,35 +291,6 @@ fn inline(fit_width: bool) -> Shape {
     Shape::Inline {
         fit_width,
         empty: None,
-    }
-}
-
-/// LANGUAGE.md §4: `for`, `when`, caps, count limits, totals, `require`,
-/// `notify`, `otherwise`.
-fn clause_rank(kind: &ClauseKind) -> u8 {
-    match kind {
-        ClauseKind::ForAnyCustomer | ClauseKind::For(_) => 0,
-        ClauseKind::When(_) => 1,
-        ClauseKind::Cap { .. } => 2,
-        ClauseKind::Count { .. } => 3,
-        ClauseKind::Total { .. } => 4,
-        ClauseKind::Require(_) => 5,
-        ClauseKind::Notify(_) => 6,
-        ClauseKind::Otherwise(_) => 7,
-        ClauseKind::Error => 8,
-    }
-}
-
-/// LANGUAGE.md §7: role, action, customer, context, history, expect.
-fn test_rank(kind: &TestEntryKind) -> u8 {
-    match kind {
-        TestEntryKind::Role(_) => 0,
-        TestEntryKind::Action { .. } => 1,
-        TestEntryKind::Customer(_) => 2,
-        TestEntryKind::Context(_) => 3,
-        TestEntryKind::History(_) => 4,
-        TestEntryKind::Expect(_) => 5,
-        TestEntryKind::Error => 6,
     }
 }
 

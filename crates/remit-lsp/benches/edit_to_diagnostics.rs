@@ -7,7 +7,7 @@
 //! a pause longer than the debounce window (an edit after the user stops
 //! typing); the pause is not measured. The policy comes from the same
 //! generator as the `remit check` benchmarks
-//! (`remit_analysis::generate::department_policy`).
+//! (`remit_gen::department_policy`).
 
 #![allow(missing_docs, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -115,7 +115,7 @@ fn edit_to_diagnostics(c: &mut Criterion) {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("generated.remit");
-    let text = remit_analysis::generate::department_policy(2_000);
+    let text = remit_gen::department_policy(2_000);
     std::fs::write(&path, &text).unwrap();
     let uri = format!("file://{}", path.display());
     let mut client = Client::start(&runtime);

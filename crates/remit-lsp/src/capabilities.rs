@@ -1,6 +1,6 @@
 //! What the server advertises in `initialize`.
 
-use crate::code_lens::RUN_TEST;
+use crate::code_lens::{RUN_TEST, SHOW_TESTS};
 use crate::semantic_tokens;
 use tower_lsp_server::ls_types::*;
 
@@ -14,7 +14,7 @@ pub fn capabilities() -> ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Options(
             TextDocumentSyncOptions {
                 open_close: Some(true),
-                change: Some(TextDocumentSyncKind::FULL),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
                 will_save: None,
                 will_save_wait_until: None,
                 save: None,
@@ -43,7 +43,7 @@ pub fn capabilities() -> ServerCapabilities {
         document_formatting_provider: Some(OneOf::Left(true)),
         folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![RUN_TEST.to_string()],
+            commands: vec![RUN_TEST.to_string(), SHOW_TESTS.to_string()],
             ..ExecuteCommandOptions::default()
         }),
         semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(

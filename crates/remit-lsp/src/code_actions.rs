@@ -4,14 +4,17 @@
 //! for `unscoped_customers`, and `@allow(lint)` above the rule for any
 //! lint finding on a rule.
 
-use crate::diagnostics::{in_range, to_lsp};
+use crate::client_support::ClientSupport;
+use crate::diagnostics::{meets, to_lsp};
 use crate::snapshot::Snapshot;
 use remit_diagnostics::{Code, Diagnostic, FileId, Span};
 use remit_sema::model::{Model, RuleDef, Type};
 use remit_sema::units::{format_duration, format_money};
 use remit_syntax::ast::{ItemKind, Per};
 use std::collections::HashMap;
-use tower_lsp_server::ls_types::{CodeAction, CodeActionKind, TextEdit, Uri, WorkspaceEdit};
+use tower_lsp_server::ls_types::{
+    self as lsp, CodeAction, CodeActionKind, TextEdit, Uri, WorkspaceEdit,
+};
 
 /// One edit: a span of the snapshot and its replacement.
 struct Edit {
@@ -21,20 +24,30 @@ struct Edit {
     preferred: bool,
 }
 
-/// The quick fixes for the diagnostics whose primary range meets the byte
-/// range `start..=end` of a file.
+/// The quick fixes for the diagnostics of a file whose primary range meets
+/// the byte range `start..=end`, and for those the client names in the
+/// request's `context.diagnostics` wherever the range is (clients send the
+/// diagnostics of the cursor's line, and expect their fixes there).
 pub fn code_actions(
     snapshot: &Snapshot,
     file: FileId,
-    start: usize,
-    end: usize,
+    (start, end): (usize, usize),
+    asked: &[lsp::Diagnostic],
+    support: ClientSupport,
 ) -> Vec<CodeAction> {
     let mut out: Vec<CodeAction> = Vec::new();
     let mut seen: Vec<(Span, String)> = Vec::new();
-    for d in in_range(snapshot, file, start, end) {
-        let Some(lsp_diagnostic) = to_lsp(snapshot, d) else {
+    for d in snapshot.analysis.diagnostics.iter() {
+        let touched = meets(d, file, start, end);
+        if !touched && (asked.is_empty() || d.primary.span.file != file) {
+            continue;
+        }
+        let Some(lsp_diagnostic) = to_lsp(snapshot, d, support) else {
             continue;
         };
+        if !touched && !asked.iter().any(|a| same_diagnostic(a, &lsp_diagnostic)) {
+            continue;
+        }
         for edit in edits_for(snapshot, d) {
             let key = (edit.span, edit.text.trim().to_string());
             if seen.contains(&key) {
@@ -48,6 +61,15 @@ pub fn code_actions(
         }
     }
     out
+}
+
+/// Whether a diagnostic the client sent back is this one: the same code
+/// and range, or (for a client that moved its range) the same code,
+/// message and first line.
+fn same_diagnostic(asked: &lsp::Diagnostic, ours: &lsp::Diagnostic) -> bool {
+    asked.code == ours.code
+        && (asked.range == ours.range
+            || (asked.message == ours.message && asked.range.start.line == ours.range.start.line))
 }
 
 fn action(
@@ -279,18 +301,24 @@ mod tests {
     fn applied(text: &str) -> Vec<(String, String)> {
         let s = snapshot(&[("p.remit", text)]);
         let index = s.line_index(FileId(0)).unwrap();
-        code_actions(&s, FileId(0), 0, text.len())
-            .into_iter()
-            .map(|a| {
-                let changes = a.edit.unwrap().changes.unwrap();
-                let edit = changes.values().next().unwrap()[0].clone();
-                let start = index.offset(edit.range.start);
-                let end = index.offset(edit.range.end);
-                let mut out = text.to_string();
-                out.replace_range(start..end, &edit.new_text);
-                (a.title, out)
-            })
-            .collect()
+        code_actions(
+            &s,
+            FileId(0),
+            (0, text.len()),
+            &[],
+            ClientSupport::default(),
+        )
+        .into_iter()
+        .map(|a| {
+            let changes = a.edit.unwrap().changes.unwrap();
+            let edit = changes.values().next().unwrap()[0].clone();
+            let start = index.offset(edit.range.start);
+            let end = index.offset(edit.range.end);
+            let mut out = text.to_string();
+            out.replace_range(start..end, &edit.new_text);
+            (a.title, out)
+        })
+        .collect()
     }
 
     const HEAD: &str =
@@ -417,5 +445,39 @@ mod tests {
         let actions = applied(&text);
         assert_eq!(actions[0].0, "replace with `clerk`");
         assert!(actions[0].1.contains("permit clerk to refund"));
+    }
+
+    #[test]
+    fn the_diagnostics_the_client_names_get_their_fixes_anywhere() {
+        let text = format!("{HEAD}rule r {{\n  permit clerk to refund\n  for customer.vipp\n}}\n");
+        let s = snapshot(&[("p.remit", &text)]);
+        let support = ClientSupport::default();
+        let unknown = s
+            .analysis
+            .diagnostics
+            .iter()
+            .find(|d| s.slice(d.primary.span) == "vipp")
+            .unwrap();
+        let published = to_lsp(&s, unknown, support).unwrap();
+        // The cursor at the start of the line, outside the diagnostic.
+        let line = offset_of(&s, "  for customer.vipp", 0, 0);
+        let titles = |asked: &[lsp::Diagnostic]| -> Vec<String> {
+            code_actions(&s, FileId(0), (line, line), asked, support)
+                .into_iter()
+                .map(|a| a.title)
+                .collect()
+        };
+        assert_eq!(titles(&[]), Vec::<String>::new());
+        let fixes = titles(std::slice::from_ref(&published));
+        assert!(fixes.iter().any(|t| t.contains("`vip`")), "{fixes:?}");
+        // A client that widened the range to the line still matches.
+        let mut widened = published.clone();
+        widened.range.start.character = 0;
+        widened.range.end.character = 99;
+        assert_eq!(titles(&[widened]), fixes);
+        // A diagnostic the server never published matches nothing.
+        let mut other = published;
+        other.code = Some(lsp::NumberOrString::String("not_ours".into()));
+        assert_eq!(titles(&[other]), Vec::<String>::new());
     }
 }

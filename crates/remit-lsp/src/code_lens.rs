@@ -15,6 +15,10 @@ use tower_lsp_server::ls_types::{CodeLens, Command, Location};
 pub const RUN_TEST: &str = "remit.runTest";
 /// The command that lists the tests of a rule: arguments `[uri, position,
 /// locations]`, the shape of VS Code's `editor.action.showReferences`.
+/// Clients that have it (VS Code, the Neovim plugin) show the locations
+/// themselves; for any other, the server runs it (`workspace/executeCommand`):
+/// it answers the tests' locations, worked out again from the rule at
+/// `position`, and shows which tests they are as a message.
 pub const SHOW_TESTS: &str = "remit.showTests";
 
 /// The lens title for a test result.
@@ -31,6 +35,61 @@ pub fn exercises(result: &TestResult, rule: &str) -> bool {
     result.explanation.trace.iter().any(|t| {
         t.rule == rule && matches!(t.outcome, RowOutcome::Matched | RowOutcome::LimitFailed)
     })
+}
+
+/// The tests whose evaluation went through a rule.
+pub fn tests_of<'s>(snapshot: &'s Snapshot, rule: &'s str) -> impl Iterator<Item = &'s TestResult> {
+    snapshot
+        .test_results()
+        .iter()
+        .filter(move |t| exercises(t, rule))
+}
+
+/// What `remit.showTests` answers: the rule of a file whose item holds a
+/// byte offset, and the tests that exercise it with their locations.
+pub fn rule_tests(
+    snapshot: &Snapshot,
+    file: FileId,
+    offset: usize,
+) -> Option<(String, Vec<(String, Location)>)> {
+    let ast = snapshot.ast(file)?;
+    let rule = ast.items.iter().find_map(|item| match &item.kind {
+        ItemKind::Rule(r) if item.span.contains(offset) || r.name.span.contains(offset) => {
+            Some(r.name.name.clone())
+        }
+        _ => None,
+    })?;
+    let tests = tests_of(snapshot, &rule)
+        .filter_map(|t| Some((t.name.clone(), snapshot.location(t.span)?)))
+        .collect();
+    Some((rule, tests))
+}
+
+/// The message `remit.showTests` shows: which tests exercise a rule, and
+/// where (`tests.remit:12`).
+pub fn tests_message(snapshot: &Snapshot, rule: &str, tests: &[(String, Location)]) -> String {
+    if tests.is_empty() {
+        return format!("no test exercises rule `{rule}`");
+    }
+    let listed: Vec<String> = tests
+        .iter()
+        .map(|(name, location)| {
+            let file = snapshot
+                .files
+                .iter()
+                .find(|f| f.uri == location.uri)
+                .map_or_else(|| location.uri.as_str().to_string(), |f| f.name());
+            format!("\"{name}\" ({file}:{})", location.range.start.line + 1)
+        })
+        .collect();
+    let count = match tests.len() {
+        1 => "1 test".to_string(),
+        n => format!("{n} tests"),
+    };
+    format!(
+        "rule `{rule}` is exercised by {count}: {}",
+        listed.join(", ")
+    )
 }
 
 /// The lenses of a file. Test results are left for `codeLens/resolve`.
@@ -65,10 +124,7 @@ pub fn lenses(snapshot: &Snapshot, file: FileId) -> Vec<CodeLens> {
                 let Some(range) = snapshot.range(r.name.span) else {
                     continue;
                 };
-                let tests: Vec<Location> = snapshot
-                    .test_results()
-                    .iter()
-                    .filter(|t| exercises(t, &r.name.name))
+                let tests: Vec<Location> = tests_of(snapshot, &r.name.name)
                     .filter_map(|t| snapshot.location(t.span))
                     .collect();
                 let title = match tests.len() {
@@ -152,6 +208,39 @@ mod tests {
                 "▶ run test",
                 "✗ expected escalate to duty_manager, got deny",
             ]
+        );
+    }
+
+    #[test]
+    fn show_tests_finds_the_rule_and_its_tests() {
+        let s = snapshot(&[("hotel.remit", HOTEL)]);
+        let at = offset_of(&s, "rule room_recovery", 0, 6);
+        let (rule, tests) = rule_tests(&s, FileId(0), at).unwrap();
+        assert_eq!(rule, "room_recovery");
+        let names: Vec<&str> = tests.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "gold guest with a noisy room gets 80 dollars back",
+                "flagged guests get nothing"
+            ]
+        );
+        assert_eq!(
+            tests_message(&s, &rule, &tests),
+            "rule `room_recovery` is exercised by 2 tests: \"gold guest with a noisy room gets 80 \
+             dollars back\" (hotel.remit:76), \"flagged guests get nothing\" (hotel.remit:84)"
+        );
+        // Inside the rule's body counts too; outside any rule, nothing.
+        let inside = offset_of(&s, "limit amount <= 500", 0, 0);
+        assert_eq!(
+            rule_tests(&s, FileId(0), inside).unwrap().0,
+            "manager_recovery"
+        );
+        assert!(rule_tests(&s, FileId(0), 0).is_none());
+        let none = rule_tests(&s, FileId(0), inside).unwrap();
+        assert_eq!(
+            tests_message(&s, &none.0, &none.1),
+            "no test exercises rule `manager_recovery`"
         );
     }
 }

@@ -659,16 +659,9 @@ fn test_line_start(tokens: &[Tok<'_>], i: usize) -> bool {
 fn rule_clause_start(tokens: &[Tok<'_>], i: usize) -> bool {
     let prev = i.checked_sub(1).map(|p| tokens[p].1);
     match tokens[i].1 {
-        Token::Permit
-        | Token::Forbid
-        | Token::For
-        | Token::When
-        | Token::Limit
-        | Token::Require
-        | Token::Notify
-        | Token::Otherwise => true,
+        Token::Permit | Token::Forbid => true,
         Token::Escalate => prev != Some(Token::Otherwise),
-        _ => false,
+        t => t.keyword().is_some_and(|k| CLAUSE_KEYWORDS.contains(&k)),
     }
 }
 

@@ -5,8 +5,8 @@
 //! their box in plain words, and everything its doc comment. On a test's
 //! name, the test's result.
 
-use crate::describe;
 use crate::snapshot::Snapshot;
+use remit_analysis::describe;
 use remit_diagnostics::FileId;
 use remit_sema::model::{AttrDef, Model, Symbol, Type};
 use remit_syntax::ast::ItemKind;
@@ -29,6 +29,29 @@ fn markdown(value: String, range: Option<tower_lsp_server::ls_types::Range>) -> 
         }),
         range,
     }
+}
+
+/// The same hover as plain text, for a client whose preferred hover
+/// format is `plaintext`: code fences and `---` rules dropped, `**bold**`
+/// unmarked; identifiers keep their backticks, which read as quotes.
+pub fn plain_text(mut hover: Hover) -> Hover {
+    if let HoverContents::Markup(m) = &mut hover.contents {
+        if m.kind == MarkupKind::Markdown {
+            let mut out: Vec<&str> = Vec::new();
+            for line in m.value.lines() {
+                if line.starts_with("```") || line == "---" {
+                    continue;
+                }
+                if line.is_empty() && out.last().is_some_and(|l| l.is_empty()) {
+                    continue;
+                }
+                out.push(line);
+            }
+            m.value = out.join("\n").replace("**", "");
+            m.kind = MarkupKind::PlainText;
+        }
+    }
+    hover
 }
 
 fn code(line: &str) -> String {
@@ -337,6 +360,29 @@ mod tests {
         assert!(
             t.contains("✗ expected escalate to duty_manager, got deny"),
             "{t}"
+        );
+    }
+
+    #[test]
+    fn plain_text_drops_the_markup() {
+        let s = snapshot(&[("hotel.remit", HOTEL)]);
+        let plain = |needle: &str, delta: usize| {
+            let at = offset_of(&s, needle, 0, delta);
+            match hover(&s, FileId(0), at).map(plain_text).map(|h| h.contents) {
+                Some(HoverContents::Markup(m)) => {
+                    assert_eq!(m.kind, MarkupKind::PlainText);
+                    m.value
+                }
+                other => panic!("no hover at {needle}: {other:?}"),
+            }
+        };
+        assert_eq!(
+            plain("enum Tier", 6),
+            "enum Tier { standard, silver, gold, platinum }\n\nHow much a guest is worth to us."
+        );
+        assert_eq!(
+            plain("{gold, platinum}", 2),
+            "gold\n\nvariant of `Tier` (standard, silver, gold, platinum)"
         );
     }
 }

@@ -8,17 +8,22 @@
 //! tokens, folding ranges, code lenses for the policy's tests, and
 //! formatting with the same formatter as `remit fmt`.
 //!
-//! Layout: [`server`] answers LSP messages; [`worker`] applies edits in
-//! order and re-analyses ([`loader`]) into immutable [`snapshot`]s kept in
-//! [`state`]; one module per feature turns a snapshot into answers, with
-//! [`position`] converting byte offsets to UTF-16 positions.
+//! Layout: [`server`] answers LSP messages, each request's feature on a
+//! blocking thread so that a slow answer holds up no other; edits
+//! (incremental sync, [`text_sync`]) take effect in [`state`] in the order
+//! they were sent, and [`worker`] re-analyses ([`loader`]) into immutable
+//! [`snapshot`]s; one module per feature turns a snapshot into answers,
+//! with [`position`] converting byte offsets to UTF-16 positions and
+//! [`client_support`] recording what the client can show. [`transport`]
+//! frames the bytes itself (malformed input, `$/` requests, lsp-mode's
+//! `shutdown` params, the exit code).
 
 pub mod capabilities;
+pub mod client_support;
 pub mod code_actions;
 pub mod code_lens;
 pub mod completion;
 pub mod completion_context;
-pub mod describe;
 pub mod diagnostics;
 pub mod folding;
 pub mod formatting;
@@ -32,9 +37,11 @@ pub mod server;
 pub mod snapshot;
 pub mod state;
 pub mod symbols;
+pub mod text_sync;
 pub mod transport;
 pub mod worker;
 
+use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc::unbounded_channel;
 use tower_lsp_server::{LspService, Server};
@@ -43,10 +50,16 @@ use tower_lsp_server::{LspService, Server};
 /// server.
 const PIPE: usize = 1 << 20;
 
+/// How many requests tower-lsp keeps in flight at once (its default is
+/// 4). Handlers only wait (for analysis, or for their feature's blocking
+/// thread), so four slow answers must not hold up a fifth request.
+const CONCURRENCY: usize = 32;
+
 /// Serves LSP over a reader and a writer until the client exits or the
 /// input ends. Malformed input is answered with JSON-RPC errors and
-/// skipped ([`transport`]).
-pub async fn serve<I, O>(input: I, output: O)
+/// skipped ([`transport`]). Returns whether the session ended cleanly:
+/// `false` after an `exit` that no `shutdown` preceded (exit code 1).
+pub async fn serve<I, O>(input: I, output: O) -> bool
 where
     I: AsyncRead + Unpin + Send + 'static,
     O: AsyncWrite + Unpin + Send + 'static,
@@ -56,11 +69,20 @@ where
     let (server_in, feed) = tokio::io::duplex(PIPE);
     let (server_out, drain) = tokio::io::duplex(PIPE);
     let (frames, to_write) = unbounded_channel();
-    let reader = tokio::spawn(transport::sanitize(input, feed, frames.clone()));
+    let lifecycle = Arc::new(transport::Lifecycle::default());
+    let reader = tokio::spawn(transport::sanitize(
+        input,
+        feed,
+        frames.clone(),
+        Arc::clone(&lifecycle),
+    ));
     let splitter = tokio::spawn(transport::split(drain, frames));
     let writer = tokio::spawn(transport::write(to_write, output));
-    let (service, socket) = LspService::new(server::Backend::new);
+    let server_lifecycle = Arc::clone(&lifecycle);
+    let (service, socket) =
+        LspService::new(move |client| server::Backend::new(client, server_lifecycle));
     Server::new(server_in, server_out, socket)
+        .concurrency_level(CONCURRENCY)
         .serve(service)
         .await;
     // The server is done (`exit`, or the input ended): stop reading, then
@@ -69,14 +91,17 @@ where
     let _ = reader.await;
     let _ = splitter.await;
     let _ = writer.await;
+    lifecycle.clean()
 }
 
-/// Runs the language server on standard input and output.
-pub fn run_stdio() -> std::io::Result<()> {
+/// Runs the language server on standard input and output. `Ok(false)`:
+/// the client sent `exit` without `shutdown`, which LSP asks to end with
+/// exit code 1.
+pub fn run_stdio() -> std::io::Result<bool> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    let clean = runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
-    Ok(())
+    Ok(clean)
 }

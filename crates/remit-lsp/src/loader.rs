@@ -3,11 +3,11 @@
 //! [`input`] runs under the state lock and only copies what is open;
 //! [`load`] reads the disk and analyses, on a blocking thread.
 
-use crate::snapshot::{Snapshot, SnapshotFile};
+use crate::snapshot::{Snapshot, SnapshotFile, Unreadable};
 use crate::state::{DocKey, OpenDoc, PolicyKey, State};
-use remit_diagnostics::{LintLevels, Sources};
+use remit_diagnostics::{FileId, LintLevels, Sources};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The open buffers of one policy, copied out of the state.
 #[derive(Debug, Clone)]
@@ -53,25 +53,56 @@ pub fn load(input: PolicyInput) -> Snapshot {
     }
     let mut sources = Sources::new();
     let mut entries = Vec::with_capacity(files.len());
+    let mut unreadable = Vec::new();
     for (key, (open, path)) in files {
-        let (text, uri, version) = match open {
-            Some(doc) => (doc.text.as_str().to_string(), doc.uri, Some(doc.version)),
-            None => {
-                let Some(text) = path.and_then(|p| std::fs::read(p).ok()) else {
-                    continue;
-                };
+        let (text, uri, version) = match (open, path) {
+            (Some(doc), _) => (doc.text.as_str().to_string(), doc.uri, Some(doc.version)),
+            (None, Some(path)) => {
                 let Some(uri) = key.to_uri() else {
                     continue;
                 };
-                (String::from_utf8_lossy(&text).into_owned(), uri, None)
+                let text = match read(&path) {
+                    Ok(text) => text,
+                    Err((text, offset, message)) => {
+                        let file = FileId(u32::try_from(entries.len()).unwrap_or(u32::MAX));
+                        unreadable.push(Unreadable {
+                            file,
+                            offset,
+                            message,
+                        });
+                        text
+                    }
+                };
+                (text, uri, None)
             }
+            (None, None) => continue,
         };
         sources.add(key.display(), text);
         entries.push(SnapshotFile { key, uri, version });
     }
     let name = input.key.default_name();
     let analysis = remit_analysis::analyze(sources, &name, &LintLevels::new());
-    Snapshot::new(input.key, analysis, entries)
+    Snapshot::new(input.key, analysis, entries).with_unreadable(unreadable)
+}
+
+/// A file's text from disk, or the text to analyse instead (the lossy
+/// decoding, or nothing), the byte where the problem is, and the error
+/// `remit check` gives for it.
+fn read(path: &Path) -> Result<String, (String, usize, String)> {
+    let bytes =
+        std::fs::read(path).map_err(|e| (String::new(), 0, format!("cannot read it: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let error = remit_analysis::workspace::not_utf8(path, e.utf8_error());
+        let offset = e.utf8_error().valid_up_to();
+        let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        (lossy, offset, error.message)
+    })?;
+    // As `remit check` reads it: a leading byte-order mark is not text
+    // (editors do not show it, so positions must not count it).
+    Ok(match remit_syntax::split_bom(&text) {
+        (bom, rest) if !bom.is_empty() => rest.to_string(),
+        _ => text,
+    })
 }
 
 #[cfg(test)]
@@ -104,5 +135,30 @@ mod tests {
         assert_eq!(snap.files[1].version, None);
         let roles: Vec<_> = snap.model().roles.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(roles, ["manager", "cashier"]);
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_reported_and_read_lossily() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.remit");
+        std::fs::write(&a, "role clerk\n").unwrap();
+        // Latin-1 `é` (0xE9) in a comment, at byte 19.
+        std::fs::write(dir.path().join("b.remit"), b"role cashier\n// caf\xe9\n").unwrap();
+        let key = DocKey::File(a).policy();
+        let snap = load(input(&State::default(), &key));
+        assert_eq!(snap.unreadable.len(), 1, "{:?}", snap.unreadable);
+        let bad = &snap.unreadable[0];
+        assert_eq!(
+            snap.files[bad.file.0 as usize].key,
+            DocKey::File(dir.path().join("b.remit"))
+        );
+        assert_eq!(bad.offset, 19);
+        assert_eq!(
+            bad.message,
+            "not valid UTF-8 (byte 19); Remit sources must be UTF-8"
+        );
+        // The rest of the file is analysed.
+        let roles: Vec<_> = snap.model().roles.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(roles, ["clerk", "cashier"]);
     }
 }

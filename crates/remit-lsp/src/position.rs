@@ -79,10 +79,7 @@ impl<'t> LineIndex<'t> {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
         let line = self.line_of(offset);
         let start = self.starts.get(line).copied().unwrap_or(0).min(offset);
-        let character = self
-            .text
-            .get(start..offset)
-            .map_or(0, |s| s.chars().map(char::len_utf16).sum::<usize>());
+        let character = self.text.get(start..offset).map_or(0, utf16_len);
         Position::new(to_u32(line), to_u32(character))
     }
 
@@ -116,6 +113,16 @@ impl<'t> LineIndex<'t> {
     /// The LSP range of a span (its file is not checked).
     pub fn span_range(&self, span: Span) -> Range {
         self.range(span.start as usize, span.end as usize)
+    }
+}
+
+/// The length of a text in UTF-16 code units (its byte length when it is
+/// ASCII, checked first since it nearly always is).
+pub fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().map(char::len_utf16).sum()
     }
 }
 

@@ -4,13 +4,19 @@
 //!
 //! Requests (except completion) first wait, briefly, until every edit the
 //! client sent before them has been analysed, so they answer about the
-//! text the client has. Every feature runs behind a panic guard: a bug in
-//! one answer becomes an empty answer, never a dead server.
+//! text the client has. Then each feature runs on a blocking thread off
+//! its immutable snapshot: tower-lsp polls every handler on one task, so a
+//! feature computed in the handler itself would hold up every other
+//! answer until it was done (a big file's semantic tokens kept a hover
+//! waiting). Every feature runs behind a panic guard: a bug in one answer
+//! becomes an empty answer, never a dead server.
 
 use crate::capabilities::capabilities;
-use crate::code_lens::{self, RUN_TEST};
+use crate::client_support::ClientSupport;
+use crate::code_lens::{self, RUN_TEST, SHOW_TESTS};
 use crate::snapshot::Snapshot;
 use crate::state::{DocKey, Edit, Shared};
+use crate::transport::Lifecycle;
 use crate::worker::{Queued, Worker};
 use crate::{
     code_actions, completion, folding, formatting, hover, navigation, rename, semantic_tokens,
@@ -32,11 +38,15 @@ const WAIT: Duration = Duration::from_secs(2);
 /// LSP's `RequestFailed` error code.
 const REQUEST_FAILED: i64 = -32803;
 
+/// The files whose changes on disk the server wants to hear about.
+pub const WATCHED: &str = "**/*.remit";
+
 /// The server.
 pub struct Backend {
     client: Client,
     shared: Arc<Shared>,
     edits: UnboundedSender<Queued>,
+    lifecycle: Arc<Lifecycle>,
 }
 
 /// Runs `f`, turning a panic into `None`.
@@ -44,9 +54,19 @@ fn guard<T>(f: impl FnOnce() -> T) -> Option<T> {
     catch_unwind(AssertUnwindSafe(f)).ok()
 }
 
+/// Runs `f` on a blocking thread behind [`guard`], so that other requests
+/// are answered meanwhile.
+async fn off_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    tokio::task::spawn_blocking(move || guard(f))
+        .await
+        .ok()
+        .flatten()
+}
+
 impl Backend {
     /// A server for `client`; spawns its worker on the current runtime.
-    pub fn new(client: Client) -> Self {
+    /// `lifecycle` learns when `shutdown` is answered.
+    pub fn new(client: Client, lifecycle: Arc<Lifecycle>) -> Self {
         let shared = Arc::new(Shared::default());
         let (tx, rx) = unbounded_channel();
         tokio::spawn(Worker::new(client.clone(), Arc::clone(&shared), rx).run());
@@ -54,12 +74,18 @@ impl Backend {
             client,
             shared,
             edits: tx,
+            lifecycle,
         }
     }
 
     /// Applies an edit and queues its policies for the worker.
     fn submit(&self, edit: Edit) {
         self.shared.submit(edit, &self.edits);
+    }
+
+    /// What the client supports.
+    fn support(&self) -> ClientSupport {
+        self.shared.lock().support
     }
 
     /// The up-to-date snapshot holding a document, and the document's id.
@@ -72,23 +98,152 @@ impl Backend {
     }
 
     /// Runs a feature at a position of a document.
-    async fn at<T>(
+    async fn at<T: Send + 'static>(
         &self,
         doc: &TextDocumentPositionParams,
-        f: impl FnOnce(&Snapshot, FileId, usize) -> Option<T>,
+        f: impl FnOnce(&Snapshot, FileId, usize) -> Option<T> + Send + 'static,
     ) -> Option<T> {
         let (snapshot, file) = self.snapshot(&doc.text_document.uri).await?;
-        guard(|| {
-            let offset = snapshot.line_index(file)?.offset(doc.position);
+        let position = doc.position;
+        off_thread(move || {
+            let offset = snapshot.line_index(file)?.offset(position);
             f(&snapshot, file, offset)
         })
+        .await
         .flatten()
     }
 
     /// Runs a feature on a whole document.
-    async fn on<T>(&self, uri: &Uri, f: impl FnOnce(&Snapshot, FileId) -> T) -> Option<T> {
+    async fn on<T: Send + 'static>(
+        &self,
+        uri: &Uri,
+        f: impl FnOnce(&Snapshot, FileId) -> T + Send + 'static,
+    ) -> Option<T> {
         let (snapshot, file) = self.snapshot(uri).await?;
-        guard(|| f(&snapshot, file))
+        off_thread(move || f(&snapshot, file)).await
+    }
+
+    /// Asks the client to send `workspace/didChangeWatchedFiles` for
+    /// `.remit` files, so that files changed, created, deleted or renamed
+    /// on disk are re-read (the server analyses every file of a policy's
+    /// directory, open or not).
+    fn register_watcher(&self) {
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            let options = DidChangeWatchedFilesRegistrationOptions {
+                watchers: vec![FileSystemWatcher {
+                    glob_pattern: GlobPattern::String(WATCHED.to_string()),
+                    kind: None,
+                }],
+            };
+            let registration = Registration {
+                id: "remit-watch-remit-files".to_string(),
+                method: "workspace/didChangeWatchedFiles".to_string(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            if let Err(e) = client.register_capability(vec![registration]).await {
+                client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!(
+                            "remit: the client refused to watch `{WATCHED}` ({}); files changed \
+                             outside the editor are seen when a file of their policy is edited",
+                            e.message
+                        ),
+                    )
+                    .await;
+            }
+        });
+    }
+
+    /// `remit.runTest [uri, test name]`: runs one test, shows its result.
+    async fn run_test(&self, arguments: &[Value]) -> Result<Option<Value>> {
+        let (Some(uri), Some(name)) = (
+            arguments
+                .first()
+                .and_then(Value::as_str)
+                .and_then(|u| u.parse::<Uri>().ok()),
+            arguments.get(1).and_then(Value::as_str),
+        ) else {
+            return Err(Error::invalid_params("expected [uri, test name]"));
+        };
+        let name = name.to_string();
+        let wanted = name.clone();
+        let result = self
+            .on(&uri, move |s, file| {
+                let found = s.test_results().iter().find(|r| r.name == wanted).map(|r| {
+                    (
+                        r.passed,
+                        code_lens::test_title(r),
+                        r.expected.clone(),
+                        r.actual.clone(),
+                    )
+                });
+                (found, code_lens::has_test(s, file, &wanted))
+            })
+            .await;
+        let (passed, title, expected, actual) = match result {
+            Some((Some(found), _)) => found,
+            Some((None, true)) => {
+                return Err(failed(format!(
+                    "test \"{name}\" has errors, so it cannot run: fix the errors reported on it"
+                )))
+            }
+            _ => {
+                return Err(failed(format!(
+                    "there is no test called \"{name}\" in this file"
+                )))
+            }
+        };
+        let kind = if passed {
+            MessageType::INFO
+        } else {
+            MessageType::WARNING
+        };
+        self.client
+            .show_message(kind, format!("test \"{name}\": {title}"))
+            .await;
+        Ok(Some(json!({
+            "name": name,
+            "passed": passed,
+            "expected": expected,
+            "actual": actual,
+        })))
+    }
+
+    /// `remit.showTests [uri, position, …]`: the locations of the tests
+    /// that exercise the rule at `position`, also shown as a message.
+    async fn show_tests(&self, arguments: &[Value]) -> Result<Option<Value>> {
+        let (Some(uri), Some(position)) = (
+            arguments
+                .first()
+                .and_then(Value::as_str)
+                .and_then(|u| u.parse::<Uri>().ok()),
+            arguments
+                .get(1)
+                .and_then(|p| serde_json::from_value::<Position>(p.clone()).ok()),
+        ) else {
+            return Err(Error::invalid_params(
+                "expected [uri, position] (the position of a rule)",
+            ));
+        };
+        let found = self
+            .on(&uri, move |s, file| {
+                let offset = s.line_index(file)?.offset(position);
+                let (rule, tests) = code_lens::rule_tests(s, file, offset)?;
+                Some((code_lens::tests_message(s, &rule, &tests), tests))
+            })
+            .await
+            .flatten();
+        let Some((message, tests)) = found else {
+            return Err(failed(format!(
+                "there is no rule at line {} of this file",
+                position.line + 1
+            )));
+        };
+        self.client.show_message(MessageType::INFO, message).await;
+        let locations: Vec<Location> = tests.into_iter().map(|(_, l)| l).collect();
+        Ok(Some(serde_json::to_value(locations).unwrap_or(Value::Null)))
     }
 }
 
@@ -101,7 +256,8 @@ fn failed(message: String) -> Error {
 }
 
 impl LanguageServer for Backend {
-    async fn initialize(&self, _: InitializeParams) -> Result<InitializeResult> {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        self.shared.lock().support = ClientSupport::from_capabilities(&params.capabilities);
         Ok(InitializeResult {
             capabilities: capabilities(),
             server_info: Some(ServerInfo {
@@ -113,12 +269,16 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        if self.support().watch_registration {
+            self.register_watcher();
+        }
         self.client
             .log_message(MessageType::INFO, "remit language server ready")
             .await;
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.lifecycle.shut_down();
         Ok(())
     }
 
@@ -132,14 +292,11 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        // Full sync: the last change holds the whole text.
-        if let Some(change) = params.content_changes.into_iter().last() {
-            self.submit(Edit::Change {
-                uri: params.text_document.uri,
-                version: params.text_document.version,
-                text: change.text,
-            });
-        }
+        self.submit(Edit::Change {
+            uri: params.text_document.uri,
+            version: params.text_document.version,
+            changes: params.content_changes,
+        });
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
@@ -161,8 +318,16 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let markdown = self.support().markdown_hover;
         Ok(self
-            .at(&params.text_document_position_params, hover::hover)
+            .at(&params.text_document_position_params, move |s, f, o| {
+                let found = hover::hover(s, f, o)?;
+                Some(if markdown {
+                    found
+                } else {
+                    hover::plain_text(found)
+                })
+            })
             .await)
     }
 
@@ -180,7 +345,7 @@ impl LanguageServer for Backend {
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let include = params.context.include_declaration;
         Ok(self
-            .at(&params.text_document_position, |s, f, o| {
+            .at(&params.text_document_position, move |s, f, o| {
                 Some(navigation::references(s, f, o, include))
             })
             .await)
@@ -202,7 +367,7 @@ impl LanguageServer for Backend {
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let new_name = params.new_name;
         let result = self
-            .at(&params.text_document_position, |s, f, o| {
+            .at(&params.text_document_position, move |s, f, o| {
                 Some(rename::rename(s, f, o, &new_name))
             })
             .await;
@@ -229,10 +394,11 @@ impl LanguageServer for Backend {
         let Some(text) = text else {
             return Ok(None);
         };
-        let items = guard(|| {
+        let items = off_thread(move || {
             let offset = crate::position::LineIndex::new(&text).offset(position.position);
             completion::complete(&text, offset, snapshot.as_deref().map(Snapshot::model))
-        });
+        })
+        .await;
         Ok(items.map(CompletionResponse::Array))
     }
 
@@ -258,24 +424,28 @@ impl LanguageServer for Backend {
             all.sort_by(|a, b| a.key.cmp(&b.key));
             all
         };
-        let found = guard(|| {
+        let query = params.query;
+        let found = off_thread(move || {
             snapshots
                 .iter()
-                .flat_map(|s| symbols::workspace_symbols(s, &params.query))
+                .flat_map(|s| symbols::workspace_symbols(s, &query))
                 .take(1000)
                 .collect::<Vec<_>>()
-        });
+        })
+        .await;
         Ok(found.map(WorkspaceSymbolResponse::Nested))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let range = params.range;
+        let asked = params.context.diagnostics;
+        let support = self.support();
         Ok(self
-            .on(&params.text_document.uri, |s, f| {
+            .on(&params.text_document.uri, move |s, f| {
                 let index = s.line_index(f)?;
                 let (start, end) = (index.offset(range.start), index.offset(range.end));
                 Some(
-                    code_actions::code_actions(s, f, start, end)
+                    code_actions::code_actions(s, f, (start, end), &asked, support)
                         .into_iter()
                         .map(CodeActionOrCommand::CodeAction)
                         .collect(),
@@ -326,67 +496,18 @@ impl LanguageServer for Backend {
         };
         let fallback = lens.clone();
         Ok(self
-            .on(&uri, |s, _| code_lens::resolve(s, lens))
+            .on(&uri, move |s, _| code_lens::resolve(s, lens))
             .await
             .unwrap_or(fallback))
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
-        if params.command != RUN_TEST {
-            return Err(Error::invalid_params(format!(
-                "unknown command `{}`",
-                params.command
-            )));
+        match params.command.as_str() {
+            RUN_TEST => self.run_test(&params.arguments).await,
+            SHOW_TESTS => self.show_tests(&params.arguments).await,
+            other => Err(Error::invalid_params(format!(
+                "unknown command `{other}`; this server runs `{RUN_TEST}` and `{SHOW_TESTS}`"
+            ))),
         }
-        let (Some(uri), Some(name)) = (
-            params
-                .arguments
-                .first()
-                .and_then(Value::as_str)
-                .and_then(|u| u.parse::<Uri>().ok()),
-            params.arguments.get(1).and_then(Value::as_str),
-        ) else {
-            return Err(Error::invalid_params("expected [uri, test name]"));
-        };
-        let result = self
-            .on(&uri, |s, file| {
-                let found = s.test_results().iter().find(|r| r.name == name).map(|r| {
-                    (
-                        r.passed,
-                        code_lens::test_title(r),
-                        r.expected.clone(),
-                        r.actual.clone(),
-                    )
-                });
-                (found, code_lens::has_test(s, file, name))
-            })
-            .await;
-        let (passed, title, expected, actual) = match result {
-            Some((Some(found), _)) => found,
-            Some((None, true)) => {
-                return Err(failed(format!(
-                    "test \"{name}\" has errors, so it cannot run: fix the errors reported on it"
-                )))
-            }
-            _ => {
-                return Err(failed(format!(
-                    "there is no test called \"{name}\" in this file"
-                )))
-            }
-        };
-        let kind = if passed {
-            MessageType::INFO
-        } else {
-            MessageType::WARNING
-        };
-        self.client
-            .show_message(kind, format!("test \"{name}\": {title}"))
-            .await;
-        Ok(Some(json!({
-            "name": name,
-            "passed": passed,
-            "expected": expected,
-            "actual": actual,
-        })))
     }
 }

@@ -27,6 +27,34 @@ pub struct SnapshotFile {
     pub version: Option<i32>,
 }
 
+impl SnapshotFile {
+    /// The file's name, for messages (the files of a policy share a
+    /// directory); the URI for a buffer without a file.
+    pub fn name(&self) -> String {
+        match &self.key {
+            DocKey::File(path) => path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            DocKey::Other(uri) => uri.clone(),
+        }
+    }
+}
+
+/// A file of the policy that could not be read as text from disk: not
+/// UTF-8, or not readable at all. `remit check` refuses the whole policy
+/// for it; the editor shows the same error and analyses what it can (the
+/// text with each bad sequence replaced by U+FFFD, or nothing).
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    /// The file (in the snapshot, with the text that was analysed).
+    pub file: FileId,
+    /// The byte of that text where the problem is.
+    pub offset: usize,
+    /// What `remit check` says about it.
+    pub message: String,
+}
+
 /// An analysed policy.
 #[derive(Debug)]
 pub struct Snapshot {
@@ -36,6 +64,8 @@ pub struct Snapshot {
     pub analysis: Analysis,
     /// The files, indexed by [`FileId`].
     pub files: Vec<SnapshotFile>,
+    /// Files that could not be read as they are on disk.
+    pub unreadable: Vec<Unreadable>,
     tests: OnceLock<Vec<TestResult>>,
 }
 
@@ -46,8 +76,15 @@ impl Snapshot {
             key,
             analysis,
             files,
+            unreadable: Vec::new(),
             tests: OnceLock::new(),
         }
+    }
+
+    /// The same snapshot, recording files that could not be read.
+    pub fn with_unreadable(mut self, unreadable: Vec<Unreadable>) -> Self {
+        self.unreadable = unreadable;
+        self
     }
 
     /// The checked model.

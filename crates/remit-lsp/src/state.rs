@@ -6,14 +6,16 @@
 //! document that is not a `file:` URI (an unsaved buffer) is a policy of
 //! its own.
 
+use crate::client_support::ClientSupport;
 use crate::snapshot::Snapshot;
+use crate::text_sync;
 use crate::worker::Queued;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::watch;
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 /// Identifies a document: its file path, or its URI when it has none.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -117,14 +119,14 @@ pub enum Edit {
         /// Its text.
         text: String,
     },
-    /// `textDocument/didChange` with the full text.
+    /// `textDocument/didChange`: ranged changes or a full text.
     Change {
         /// The document.
         uri: Uri,
         /// Its new version.
         version: i32,
-        /// Its new text.
-        text: String,
+        /// The changes, applied in order ([`text_sync`]).
+        changes: Vec<TextDocumentContentChangeEvent>,
     },
     /// `textDocument/didClose`
     Close {
@@ -147,11 +149,15 @@ pub struct State {
     pub snapshots: HashMap<PolicyKey, Arc<Snapshot>>,
     /// Sequence number of the last edit handed to the worker.
     pub submitted: u64,
+    /// What the client supports (set by `initialize`).
+    pub support: ClientSupport,
 }
 
 impl State {
     /// Applies an edit; returns the policies to re-analyse. A change older
-    /// than the buffer's version is dropped.
+    /// than the buffer's version is dropped (edits reach the state in the
+    /// order the client sent them: tower-lsp starts handlers in arrival
+    /// order, and each applies its edit before its first `await`).
     pub fn apply(&mut self, edit: Edit) -> Vec<PolicyKey> {
         match edit {
             Edit::Open { uri, version, text } => {
@@ -161,16 +167,23 @@ impl State {
                 self.docs.insert(key, OpenDoc { uri, version, text });
                 vec![policy]
             }
-            Edit::Change { uri, version, text } => {
+            Edit::Change {
+                uri,
+                version,
+                changes,
+            } => {
                 let key = DocKey::from_uri(&uri);
                 let policy = key.policy();
                 match self.docs.get_mut(&key) {
                     Some(doc) if version < doc.version => return Vec::new(),
                     Some(doc) => {
                         doc.version = version;
-                        doc.text = Arc::new(text);
+                        text_sync::apply_all(Arc::make_mut(&mut doc.text), &changes);
                     }
                     None => {
+                        let Some(text) = text_sync::rebuild(&changes) else {
+                            return Vec::new();
+                        };
                         let text = Arc::new(text);
                         self.docs.insert(key, OpenDoc { uri, version, text });
                     }
@@ -277,5 +290,35 @@ mod tests {
         assert_eq!(key, DocKey::Other("untitled:Untitled-1".into()));
         let policy = key.policy();
         assert_eq!(policy.default_name(), "Untitled-1");
+    }
+
+    #[test]
+    fn ranged_changes_edit_the_buffer_in_order() {
+        use tower_lsp_server::ls_types::{Position, Range};
+        let uri: Uri = "file:///tmp/p/a.remit".parse().unwrap();
+        let key = DocKey::from_uri(&uri);
+        let change = |version, range: Option<(u32, u32)>, text: &str| Edit::Change {
+            uri: uri.clone(),
+            version,
+            changes: vec![TextDocumentContentChangeEvent {
+                range: range.map(|(l, c)| Range::new(Position::new(l, c), Position::new(l, c))),
+                range_length: None,
+                text: text.to_string(),
+            }],
+        };
+        let mut state = State::default();
+        // A ranged change for a document never opened is dropped.
+        assert!(state.apply(change(1, Some((0, 0)), "x")).is_empty());
+        state.apply(Edit::Open {
+            uri: uri.clone(),
+            version: 1,
+            text: "role a\n".into(),
+        });
+        assert_eq!(state.apply(change(2, Some((0, 0)), "// é\n")).len(), 1);
+        assert_eq!(state.apply(change(3, Some((1, 6)), "b")).len(), 1);
+        // An older version is dropped.
+        assert!(state.apply(change(2, Some((0, 0)), "stale")).is_empty());
+        assert_eq!(state.docs[&key].text.as_str(), "// é\nrole ab\n");
+        assert_eq!(state.docs[&key].version, 3);
     }
 }

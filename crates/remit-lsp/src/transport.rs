@@ -10,6 +10,8 @@
 //! whole frame by whole frame by one writer.
 
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tower_lsp_server::jsonrpc::{Request, Response};
@@ -19,6 +21,36 @@ pub const MAX_MESSAGE: usize = 256 << 20;
 
 /// The largest header block looked at before giving up on it.
 const MAX_HEADER: usize = 8 << 10;
+
+const SHUTDOWN: &str = "shutdown";
+const EXIT: &str = "exit";
+
+/// How the session ended, for the exit code: LSP says a server exits with
+/// 0 after `shutdown` then `exit`, and with 1 on an `exit` that no
+/// `shutdown` preceded. Input that simply ends (the client is gone) is a
+/// normal end.
+#[derive(Debug, Default)]
+pub struct Lifecycle {
+    shutdown: AtomicBool,
+    exit: AtomicBool,
+}
+
+impl Lifecycle {
+    /// Records that the server answered `shutdown`.
+    pub fn shut_down(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+    }
+
+    /// Records that the client sent `exit`.
+    pub fn exit(&self) {
+        self.exit.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the session ended as LSP asks: no `exit` before `shutdown`.
+    pub fn clean(&self) -> bool {
+        !self.exit.load(Ordering::SeqCst) || self.shutdown.load(Ordering::SeqCst)
+    }
+}
 
 /// What the front of a buffer holds.
 #[derive(Debug, PartialEq, Eq)]
@@ -121,20 +153,37 @@ fn error_response(id: Value, code: i64, message: String) -> Vec<u8> {
     frame(body.to_string().as_bytes())
 }
 
-/// Checks a body: `Ok` when it is a JSON-RPC message tower-lsp can
-/// decode, else the error response to send back.
-pub fn check(body: &[u8]) -> Result<(), Vec<u8>> {
+/// What to do with one well-framed body.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Checked {
+    /// Hand it to the server, as it is.
+    Forward,
+    /// Hand this body to the server instead: a `shutdown` or `exit` whose
+    /// empty `params` (`{}`, `[]`, as lsp-mode 8 sends) are dropped, since
+    /// tower-lsp answers any `params` on them with "Unexpected params".
+    Rewrite(Vec<u8>),
+    /// Answer the client with this frame, and do not pass the body on.
+    Reply(Vec<u8>),
+}
+
+/// Checks a body: whether it is a JSON-RPC message tower-lsp can decode
+/// and should see, else the response to send back. Malformed JSON is a
+/// parse error, other JSON an invalid request, and a request (not a
+/// notification) for a `$/` method MethodNotFound, which tower-lsp would
+/// never send (it swallows every answer to a `$/` method).
+pub fn check(body: &[u8]) -> Checked {
     // One parse straight from the bytes for the well-formed case (a
     // `didChange` may carry a megabyte of text); a `Value` only for errors.
-    if serde_json::from_slice::<Request>(body).is_ok()
-        || serde_json::from_slice::<Response>(body).is_ok()
-    {
-        return Ok(());
+    if let Ok(request) = serde_json::from_slice::<Request>(body) {
+        return check_request(request);
+    }
+    if serde_json::from_slice::<Response>(body).is_ok() {
+        return Checked::Forward;
     }
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
-            return Err(error_response(
+            return Checked::Reply(error_response(
                 Value::Null,
                 -32700,
                 format!("Parse error: {e}"),
@@ -145,18 +194,56 @@ pub fn check(body: &[u8]) -> Result<(), Vec<u8>> {
         Some(id @ (Value::Number(_) | Value::String(_))) => id.clone(),
         _ => Value::Null,
     };
-    Err(error_response(
+    Checked::Reply(error_response(
         id,
         -32600,
         "Invalid request: not a JSON-RPC 2.0 request, notification or response".to_string(),
     ))
 }
 
+fn check_request(request: Request) -> Checked {
+    let method = request.method();
+    if let (true, Some(id)) = (method.starts_with("$/"), request.id()) {
+        let id = serde_json::to_value(id).unwrap_or(Value::Null);
+        return Checked::Reply(error_response(
+            id,
+            -32601,
+            format!("Method not found: `{method}` is not a request this server answers"),
+        ));
+    }
+    let empty = match request.params() {
+        Some(Value::Object(map)) => map.is_empty(),
+        Some(Value::Array(list)) => list.is_empty(),
+        _ => false,
+    };
+    if empty && (method == SHUTDOWN || method == EXIT) {
+        let (method, id, _) = request.into_parts();
+        let mut bare = Request::build(method);
+        if let Some(id) = id {
+            bare = bare.id(id);
+        }
+        return match serde_json::to_vec(&bare.finish()) {
+            Ok(body) => Checked::Rewrite(body),
+            Err(_) => Checked::Forward,
+        };
+    }
+    Checked::Forward
+}
+
+/// Whether a body is the `exit` notification.
+fn is_exit(body: &[u8]) -> bool {
+    serde_json::from_slice::<Request>(body).is_ok_and(|r| r.method() == EXIT)
+}
+
 /// Reads the client's bytes, forwards well-formed messages to `server`,
-/// and sends error responses for the rest to `replies`. Ends when the
-/// input ends or the server stops reading.
-pub async fn sanitize<I, W>(mut input: I, mut server: W, replies: UnboundedSender<Vec<u8>>)
-where
+/// and sends error responses for the rest to `replies`; notes an `exit`
+/// in `lifecycle`. Ends when the input ends or the server stops reading.
+pub async fn sanitize<I, W>(
+    mut input: I,
+    mut server: W,
+    replies: UnboundedSender<Vec<u8>>,
+    lifecycle: Arc<Lifecycle>,
+) where
     I: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
@@ -173,19 +260,26 @@ where
                         format!("Parse error: {why}"),
                     ));
                 }
-                Parsed::Frame(body) => match check(&body) {
-                    Ok(()) => {
-                        if server.write_all(&frame(&body)).await.is_err() {
-                            return;
+                Parsed::Frame(body) => {
+                    let body = match check(&body) {
+                        Checked::Forward => body,
+                        Checked::Rewrite(body) => body,
+                        Checked::Reply(reply) => {
+                            let _ = replies.send(reply);
+                            continue;
                         }
-                        if server.flush().await.is_err() {
-                            return;
-                        }
+                    };
+                    // Small bodies only: `exit` has no payload to speak of.
+                    if body.len() < 256 && is_exit(&body) {
+                        lifecycle.exit();
                     }
-                    Err(reply) => {
-                        let _ = replies.send(reply);
+                    if server.write_all(&frame(&body)).await.is_err() {
+                        return;
                     }
-                },
+                    if server.flush().await.is_err() {
+                        return;
+                    }
+                }
             }
         }
         match input.read(&mut chunk).await {
@@ -286,16 +380,84 @@ mod tests {
 
     #[test]
     fn checks_json_rpc_shape() {
-        assert!(check(br#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#).is_ok());
-        assert!(check(br#"{"jsonrpc":"2.0","id":3,"result":null}"#).is_ok());
-        let parse = String::from_utf8(check(b"{oops").unwrap_err()).unwrap();
+        let reply = |c: Checked| match c {
+            Checked::Reply(r) => String::from_utf8(r).unwrap(),
+            other => panic!("expected a reply, got {other:?}"),
+        };
+        assert_eq!(
+            check(br#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#),
+            Checked::Forward
+        );
+        assert_eq!(
+            check(br#"{"jsonrpc":"2.0","id":3,"result":null}"#),
+            Checked::Forward
+        );
+        let parse = reply(check(b"{oops"));
         assert!(parse.contains("-32700"), "{parse}");
-        let invalid = String::from_utf8(check(br#"{"id":7}"#).unwrap_err()).unwrap();
+        let invalid = reply(check(br#"{"id":7}"#));
         assert!(
             invalid.contains("-32600") && invalid.contains("\"id\":7"),
             "{invalid}"
         );
-        assert!(check(b"[]").is_err());
-        assert!(check(b"null").is_err());
+        assert!(matches!(check(b"[]"), Checked::Reply(_)));
+        assert!(matches!(check(b"null"), Checked::Reply(_)));
+    }
+
+    #[test]
+    fn dollar_requests_are_method_not_found_but_notifications_pass() {
+        let Checked::Reply(r) = check(br#"{"jsonrpc":"2.0","id":"x1","method":"$/remit/custom"}"#)
+        else {
+            panic!("a `$/` request must be answered here");
+        };
+        let r: Value =
+            serde_json::from_slice(&r[r.iter().position(|b| *b == b'{').unwrap()..]).unwrap();
+        assert_eq!(r["id"], "x1");
+        assert_eq!(r["error"]["code"], -32601);
+        assert_eq!(
+            check(br#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":1}}"#),
+            Checked::Forward
+        );
+        assert_eq!(
+            check(br#"{"jsonrpc":"2.0","method":"$/setTrace","params":{"value":"off"}}"#),
+            Checked::Forward
+        );
+    }
+
+    #[test]
+    fn empty_params_of_shutdown_and_exit_are_dropped() {
+        for (body, want) in [
+            (
+                &br#"{"jsonrpc":"2.0","id":9,"method":"shutdown","params":{}}"#[..],
+                json!({ "jsonrpc": "2.0", "id": 9, "method": "shutdown" }),
+            ),
+            (
+                br#"{"jsonrpc":"2.0","method":"exit","params":[]}"#,
+                json!({ "jsonrpc": "2.0", "method": "exit" }),
+            ),
+        ] {
+            let Checked::Rewrite(out) = check(body) else {
+                panic!("not rewritten: {}", String::from_utf8_lossy(body));
+            };
+            assert_eq!(serde_json::from_slice::<Value>(&out).unwrap(), want);
+        }
+        // Anything else keeps its params.
+        assert_eq!(
+            check(br#"{"jsonrpc":"2.0","id":1,"method":"shutdown","params":{"x":1}}"#),
+            Checked::Forward
+        );
+        assert_eq!(
+            check(br#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#),
+            Checked::Forward
+        );
+    }
+
+    #[test]
+    fn exit_without_shutdown_is_not_clean() {
+        let l = Lifecycle::default();
+        assert!(l.clean(), "input that ends is a normal end");
+        l.exit();
+        assert!(!l.clean());
+        l.shut_down();
+        assert!(l.clean());
     }
 }

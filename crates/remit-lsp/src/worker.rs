@@ -1,8 +1,8 @@
 //! The one task that applies edits and re-analyses policies.
 //!
-//! Notification handlers apply their edit to the state under the lock (a
-//! full-text change older than the buffer's version is dropped, so edits
-//! take effect in version order however tower-lsp interleaves handlers),
+//! Notification handlers apply their edit to the state under the lock, in
+//! the order the client sent them (a change older than the buffer's
+//! version is dropped, as a guard),
 //! number it, and queue the policies it touches on one ordered channel,
 //! all in one critical section. This worker re-analyses those policies on
 //! a blocking thread and publishes diagnostics for every file of each
@@ -14,7 +14,7 @@
 //! Debounce: an edit after a quiet spell is analysed at once; an edit that
 //! follows the previous one within [`DEBOUNCE`] (fast typing) waits until
 //! the edits pause for that long. The latest text is always the one
-//! analysed, since every edit carries the full text.
+//! analysed, since edits are applied to the buffers as they arrive.
 
 use crate::diagnostics::{cleared, publications, Publication};
 use crate::loader;
@@ -127,9 +127,9 @@ impl<P: Publisher> Worker<P> {
     }
 
     async fn analyse(&mut self, key: PolicyKey) {
-        let input = {
+        let (input, support) = {
             let state = self.shared.lock();
-            loader::input(&state, &key)
+            (loader::input(&state, &key), state.support)
         };
         if input.is_empty() {
             self.dirty.remove(&key);
@@ -165,7 +165,7 @@ impl<P: Publisher> Worker<P> {
             return;
         }
         self.dirty.remove(&key);
-        for p in publications(old.as_deref(), &snapshot) {
+        for p in publications(old.as_deref(), &snapshot, support) {
             self.publisher.publish(p).await;
         }
     }
@@ -177,7 +177,7 @@ mod tests {
     use crate::state::Edit;
     use std::sync::Mutex;
     use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
-    use tower_lsp_server::ls_types::Uri;
+    use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
     /// File name, number of diagnostics, version.
     type Published = (String, usize, Option<i32>);
@@ -228,7 +228,11 @@ mod tests {
                 Edit::Change {
                     uri: uri.clone(),
                     version,
-                    text: text.into(),
+                    changes: vec![TextDocumentContentChangeEvent {
+                        range: None,
+                        range_length: None,
+                        text: text.into(),
+                    }],
                 },
             );
         }

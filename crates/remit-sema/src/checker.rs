@@ -19,6 +19,8 @@ pub(crate) struct Checker {
     pub rules: HashMap<String, usize>,
     pub customer: HashMap<String, usize>,
     pub context: HashMap<String, usize>,
+    /// Per enum (by index): variant name → variant index.
+    pub variants: Vec<HashMap<String, usize>>,
     pub money_without_currency_reported: bool,
 }
 
@@ -139,44 +141,57 @@ impl Checker {
     }
 
     /// Resolves a variant of enum `enum_index`, reporting it when unknown.
+    /// Constant time when it is known, however large the enum.
     pub fn resolve_variant(&mut self, enum_index: usize, name: &Ident) -> Option<String> {
         let def = self.model.enums.get(enum_index)?;
-        match def.variants.iter().position(|(v, _)| *v == name.name) {
-            Some(v) => {
-                self.reference(name.span, Symbol::Variant(enum_index, v));
-                Some(name.name.clone())
-            }
-            None => {
-                let enum_name = def.name.clone();
-                let variants: Vec<String> = def.variants.iter().map(|(v, _)| v.clone()).collect();
-                let other_enum = self
-                    .model
-                    .enums
-                    .iter()
-                    .find(|e| e.variants.iter().any(|(v, _)| *v == name.name))
-                    .map(|e| e.name.clone());
-                let mut d = Diagnostic::new(
-                    Code::UNKNOWN_VARIANT,
-                    format!("`{}` is not a variant of `{enum_name}`", name.name),
-                    name.span,
-                    format!("expected a `{enum_name}`"),
-                );
-                if let Some(other) = other_enum {
-                    d = d.note(format!("`{}` is a variant of `{other}`", name.name));
-                }
-                d = match did_you_mean(&name.name, variants.iter().map(String::as_str)) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")).fix(
-                        format!("replace with `{s}`"),
-                        name.span,
-                        s.to_string(),
-                    ),
-                    None => d.help(format!("`{enum_name}` has {}", list(&variants))),
-                };
-                self.error(d);
-                None
-            }
+        if let Some(&v) = self
+            .variants
+            .get(enum_index)
+            .and_then(|m| m.get(&name.name))
+        {
+            self.reference(name.span, Symbol::Variant(enum_index, v));
+            return Some(name.name.clone());
         }
+        let enum_name = def.name.clone();
+        let variants: Vec<String> = def.variants.iter().map(|(v, _)| v.clone()).collect();
+        let other_enum = self
+            .variants
+            .iter()
+            .position(|m| m.contains_key(&name.name))
+            .and_then(|e| self.model.enums.get(e))
+            .map(|e| e.name.clone());
+        let mut d = Diagnostic::new(
+            Code::UNKNOWN_VARIANT,
+            format!("`{}` is not a variant of `{enum_name}`", name.name),
+            name.span,
+            format!("expected a `{enum_name}`"),
+        );
+        if let Some(other) = other_enum {
+            d = d.note(format!("`{}` is a variant of `{other}`", name.name));
+        }
+        d = match did_you_mean(&name.name, variants.iter().map(String::as_str)) {
+            Some(s) => d.help(format!("did you mean `{s}`?")).fix(
+                format!("replace with `{s}`"),
+                name.span,
+                s.to_string(),
+            ),
+            None => d.help(format!("`{enum_name}` has {}", list_some(&variants))),
+        };
+        self.error(d);
+        None
     }
+}
+
+/// How many names a message lists before "and N more".
+const LISTED: usize = 8;
+
+/// Like [`list`], but past eight names "`a`, …, `h` and 92 more".
+pub(crate) fn list_some(names: &[String]) -> String {
+    if names.len() <= LISTED {
+        return list(names);
+    }
+    let shown: Vec<String> = names[..LISTED].iter().map(|n| format!("`{n}`")).collect();
+    format!("{} and {} more", shown.join(", "), names.len() - LISTED)
 }
 
 /// "`a`, `b` and `c`"

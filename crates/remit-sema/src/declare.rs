@@ -1,7 +1,7 @@
 //! The declaration passes: collect every name, then resolve types, role
 //! inheritance and annotations.
 
-use crate::checker::{list, Checker};
+use crate::checker::Checker;
 use crate::model::{
     ActionDef, AttrDef, Currency, DefinitionDef, EnumDef, ObligationDef, RoleDef, RuleDef, Symbol,
     Type,
@@ -85,6 +85,13 @@ impl Checker {
                             variants.push((v.name.clone(), v.span));
                         }
                         self.declaration(e.name.span, Symbol::Enum(index));
+                        self.variants.push(
+                            variants
+                                .iter()
+                                .enumerate()
+                                .map(|(i, (v, _))| (v.clone(), i))
+                                .collect(),
+                        );
                         for (i, (_, span)) in variants.iter().enumerate() {
                             self.declaration(*span, Symbol::Variant(index, i));
                         }
@@ -306,9 +313,10 @@ impl Checker {
                             .is_some_and(|d| d.span == r.name.span)
                         {
                             let mut extends = Vec::new();
+                            let mut seen = std::collections::HashSet::new();
                             for parent in &r.extends {
                                 if let Some(p) = self.resolve_role(parent) {
-                                    if !extends.contains(&p) {
+                                    if seen.insert(p) {
                                         extends.push(p);
                                     }
                                 }
@@ -352,6 +360,7 @@ impl Checker {
                     name: f.name.name.clone(),
                     ty,
                     span: f.name.span,
+                    doc: f.doc.clone(),
                 });
             }
         }
@@ -436,56 +445,6 @@ impl Checker {
                 }
             }
         }
-    }
-
-    /// Computes every role's ancestors and reports inheritance cycles.
-    fn inheritance(&mut self) {
-        let n = self.model.roles.len();
-        let mut reported: BTreeSet<usize> = BTreeSet::new();
-        for role in 0..n {
-            let mut ancestors = BTreeSet::new();
-            let mut stack: Vec<usize> = self.model.roles[role].extends.clone();
-            while let Some(r) = stack.pop() {
-                if ancestors.insert(r) {
-                    stack.extend(self.model.roles[r].extends.iter().copied());
-                }
-            }
-            if ancestors.remove(&role) && reported.insert(role) {
-                // Report the cycle once, on its first role.
-                let cycle: Vec<usize> = (0..n)
-                    .filter(|r| ancestors.contains(r) && self.reaches(*r, role))
-                    .collect();
-                reported.extend(cycle.iter().copied());
-                let mut names: Vec<String> = vec![self.model.roles[role].name.clone()];
-                names.extend(cycle.iter().map(|r| self.model.roles[*r].name.clone()));
-                let path = if cycle.is_empty() {
-                    format!("`{}` extends itself", names[0])
-                } else {
-                    format!("{} extend each other", list(&names))
-                };
-                let mut d = Diagnostic::new(Code::INHERITANCE_CYCLE, format!("role inheritance cycle: {path}"), self.model.roles[role].span, "part of the cycle")
-                    .help("a role may only extend roles below it; remove one `extends` to break the cycle");
-                for r in &cycle {
-                    d = d.secondary(self.model.roles[*r].span, "also part of the cycle");
-                }
-                self.error(d);
-            }
-            self.model.roles[role].ancestors = ancestors;
-        }
-    }
-
-    fn reaches(&self, from: usize, to: usize) -> bool {
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![from];
-        while let Some(r) = stack.pop() {
-            if r == to {
-                return true;
-            }
-            if seen.insert(r) {
-                stack.extend(self.model.roles[r].extends.iter().copied());
-            }
-        }
-        false
     }
 
     /// Annotations: `@allow` before rules, `@deny` before the header.

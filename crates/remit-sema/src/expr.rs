@@ -162,7 +162,14 @@ impl Checker {
                     );
                     return Cond::False;
                 };
-                match self.operand(value, place) {
+                let resolved = match bare_name(value) {
+                    Some(name) => {
+                        let set = Resolved::Input(input.clone(), ty.clone(), span);
+                        self.variant_or_operand(name, value, &set, place)
+                    }
+                    None => self.operand(value, place),
+                };
+                match resolved {
                     Resolved::Name(ident) => {
                         let enum_index = self.enums.get(enum_name).copied();
                         match enum_index.and_then(|e| self.resolve_variant(e, ident)) {
@@ -518,6 +525,55 @@ impl Checker {
         );
     }
 
+    /// Resolves the two sides of a comparison. A bare name is resolved by
+    /// the other side's type (LANGUAGE.md): compared with an enum
+    /// attribute, it is that enum's variant when the enum has one of that
+    /// name, even if a segment, situation or parameter shares the name.
+    fn operands<'e>(
+        &mut self,
+        lhs: &'e Operand,
+        rhs: &'e Operand,
+        place: Place<'_>,
+    ) -> (Resolved<'e>, Resolved<'e>) {
+        match (bare_name(lhs), bare_name(rhs)) {
+            (Some(name), None) => {
+                let r = self.operand(rhs, place);
+                let l = self.variant_or_operand(name, lhs, &r, place);
+                (l, r)
+            }
+            (None, Some(name)) => {
+                let l = self.operand(lhs, place);
+                let r = self.variant_or_operand(name, rhs, &l, place);
+                (l, r)
+            }
+            _ => (self.operand(lhs, place), self.operand(rhs, place)),
+        }
+    }
+
+    /// `name` as a variant of the enum `other` has, if it has one by that
+    /// name; otherwise `operand` resolved as usual.
+    fn variant_or_operand<'e>(
+        &mut self,
+        name: &'e Ident,
+        operand: &'e Operand,
+        other: &Resolved<'_>,
+        place: Place<'_>,
+    ) -> Resolved<'e> {
+        let enum_name = match other {
+            Resolved::Input(_, Type::Enum(e) | Type::Set(e), _) => Some(e),
+            _ => None,
+        };
+        let is_variant = enum_name
+            .and_then(|e| self.enums.get(e))
+            .and_then(|i| self.variants.get(*i))
+            .is_some_and(|m| m.contains_key(&name.name));
+        if is_variant {
+            Resolved::Name(name)
+        } else {
+            self.operand(operand, place)
+        }
+    }
+
     fn compare(
         &mut self,
         lhs: &Operand,
@@ -527,8 +583,7 @@ impl Checker {
         span: Span,
         place: Place<'_>,
     ) -> Cond {
-        let l = self.operand(lhs, place);
-        let r = self.operand(rhs, place);
+        let (l, r) = self.operands(lhs, rhs, place);
         let (input, ty, input_span, other, op) = match (l, r) {
             (Resolved::Invalid, _) | (_, Resolved::Invalid) => return Cond::False,
             (Resolved::Input(a, _, _), Resolved::Input(b, _, _)) => {
@@ -663,5 +718,16 @@ impl Checker {
             )
             .help(help.to_string()),
         );
+    }
+}
+
+/// The name of an operand that is a bare name.
+fn bare_name(operand: &Operand) -> Option<&Ident> {
+    match operand {
+        Operand::Path(Path {
+            kind: PathKind::Name(ident),
+            ..
+        }) => Some(ident),
+        _ => None,
     }
 }

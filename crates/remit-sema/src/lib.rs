@@ -9,12 +9,14 @@
 mod checker;
 mod declare;
 mod expr;
+mod inheritance;
 pub mod lower;
 pub mod model;
 mod rules;
 mod test_items;
 pub mod units;
 
+pub use inheritance::{MAX_ANCESTOR_PAIRS, MAX_INHERITANCE_DEPTH};
 pub use lower::{lower, LowerOutput, MAX_ROWS_PER_RULE};
 pub use model::Model;
 

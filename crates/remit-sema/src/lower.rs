@@ -541,9 +541,23 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>,
             None => none(),
         },
         (Cond::And(parts), false) | (Cond::Or(parts), true) => {
-            let mut acc = vec![Conjunction::new()];
+            // Parts with one disjunct are merged in one pass per input, in
+            // time linear in their number; only the others multiply.
+            let mut singles: Vec<Conjunction> = Vec::new();
+            let mut multiples: Vec<Vec<Conjunction>> = Vec::new();
             for part in parts {
-                let rhs = dnf_of(model, part, negated)?;
+                let mut rhs = dnf_of(model, part, negated)?;
+                match rhs.len() {
+                    0 => return none(),
+                    1 => singles.extend(rhs.pop()),
+                    _ => multiples.push(rhs),
+                }
+            }
+            let Some(base) = conjoin_all(&singles) else {
+                return none();
+            };
+            let mut acc = vec![base];
+            for rhs in multiples {
                 let mut next = Vec::new();
                 for a in &acc {
                     for b in &rhs {
@@ -698,6 +712,67 @@ fn single(input: &Input, c: Constraint) -> Conjunction {
     BTreeMap::from([(input.key(), c)])
 }
 
+/// The conjunction of many conjunctions, or `None` when contradictory: each
+/// input's constraints are intersected together ([`intersect_all`]), so
+/// the cost is linear in their number.
+pub fn conjoin_all(parts: &[Conjunction]) -> Option<Conjunction> {
+    let mut by_key: BTreeMap<&String, Vec<&Constraint>> = BTreeMap::new();
+    for part in parts {
+        for (key, c) in part {
+            by_key.entry(key).or_default().push(c);
+        }
+    }
+    by_key
+        .into_iter()
+        .map(|(key, cs)| Some((key.clone(), intersect_all(&cs)?)))
+        .collect()
+}
+
+/// The intersection of several constraints on one input, or `None` when
+/// it is empty (or when there are none), in time linear in their total
+/// size: set tests are merged in one pass (their lists only grow), the
+/// others a pair at a time (an enum set only shrinks).
+pub fn intersect_all(cs: &[&Constraint]) -> Option<Constraint> {
+    let (first, rest) = cs.split_first()?;
+    if rest.is_empty() {
+        return Some((*first).clone());
+    }
+    if cs.iter().all(|c| matches!(c, Constraint::Set(_))) {
+        let tests = cs.iter().filter_map(|c| match c {
+            Constraint::Set(t) => Some(t),
+            _ => None,
+        });
+        return set_tests_meet(tests);
+    }
+    rest.iter()
+        .try_fold((*first).clone(), |acc, c| intersect(&acc, c))
+}
+
+/// The conjunction of set tests: everything any of them requires, and
+/// everything any excludes (`None` when a value is both).
+fn set_tests_meet<'a>(tests: impl Iterator<Item = &'a SetTest>) -> Option<Constraint> {
+    let mut contains: BTreeSet<String> = BTreeSet::new();
+    let mut excludes: BTreeSet<String> = BTreeSet::new();
+    for t in tests {
+        contains.extend(t.contains.iter().flatten().cloned());
+        excludes.extend(t.excludes.iter().flatten().cloned());
+    }
+    if contains.intersection(&excludes).next().is_some() {
+        return None;
+    }
+    let list = |s: BTreeSet<String>| {
+        if s.is_empty() {
+            None
+        } else {
+            Some(s.into_iter().collect())
+        }
+    };
+    Some(Constraint::Set(SetTest {
+        contains: list(contains),
+        excludes: list(excludes),
+    }))
+}
+
 /// The conjunction of two conjunctions, or `None` when contradictory.
 pub fn conjoin(a: &Conjunction, b: &Conjunction) -> Option<Conjunction> {
     let mut out = a.clone();
@@ -729,49 +804,26 @@ pub fn intersect(a: &Constraint, b: &Constraint) -> Option<Constraint> {
             }
         }
         (Constraint::In(x), Constraint::In(y)) => {
-            let values: Vec<String> = x
-                .values
-                .iter()
-                .filter(|v| y.values.contains(v))
-                .cloned()
-                .collect();
-            if values.is_empty() {
-                None
+            // Linear in both sizes, keeping `x`'s order.
+            let values: Vec<String> = if y.values.len() <= 16 {
+                x.values
+                    .iter()
+                    .filter(|v| y.values.contains(v))
+                    .cloned()
+                    .collect()
             } else {
-                Some(Constraint::In(InSet { values }))
-            }
+                let ys: std::collections::HashSet<&str> =
+                    y.values.iter().map(String::as_str).collect();
+                x.values
+                    .iter()
+                    .filter(|v| ys.contains(v.as_str()))
+                    .cloned()
+                    .collect()
+            };
+            (!values.is_empty()).then_some(Constraint::In(InSet { values }))
         }
         (Constraint::Eq(x), Constraint::Eq(y)) => (x.eq == y.eq).then_some(Constraint::Eq(*x)),
-        (Constraint::Set(x), Constraint::Set(y)) => {
-            let contains: BTreeSet<String> = x
-                .contains
-                .iter()
-                .chain(y.contains.iter())
-                .flatten()
-                .cloned()
-                .collect();
-            let excludes: BTreeSet<String> = x
-                .excludes
-                .iter()
-                .chain(y.excludes.iter())
-                .flatten()
-                .cloned()
-                .collect();
-            if contains.intersection(&excludes).next().is_some() {
-                return None;
-            }
-            let list = |s: BTreeSet<String>| {
-                if s.is_empty() {
-                    None
-                } else {
-                    Some(s.into_iter().collect())
-                }
-            };
-            Some(Constraint::Set(SetTest {
-                contains: list(contains),
-                excludes: list(excludes),
-            }))
-        }
+        (Constraint::Set(x), Constraint::Set(y)) => set_tests_meet([x, y].into_iter()),
         _ => None,
     }
 }

@@ -83,6 +83,9 @@ pub struct AttrDef {
     pub ty: Type,
     /// Where the name is.
     pub span: Span,
+    /// Doc comment (staff documentation uses its first line as the
+    /// attribute's label).
+    pub doc: Option<String>,
 }
 
 /// A declared role.

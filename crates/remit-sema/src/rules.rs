@@ -5,9 +5,8 @@ use crate::expr::Place;
 use crate::model::{Cap, Cond, CountLimit, TotalLimit, Type};
 use crate::units::quantity_value;
 use remit_diagnostics::{Code, Diagnostic, Span};
-use remit_syntax::ast::{
-    CapOp, ClauseKind, Definition, EffectKind, Item, ItemKind, Names, Per, Rule,
-};
+use remit_syntax::ast::{CapOp, ClauseKind, Definition, Item, ItemKind, Names, Per, Rule};
+use remit_syntax::ClauseTag;
 
 impl Checker {
     /// Checks every segment and situation, then reports definition cycles.
@@ -188,49 +187,39 @@ impl Checker {
             r.actions = actions.clone();
             r.target = target;
         }
-        let mut seen: Vec<(&'static str, Span)> = Vec::new();
+        let mut seen: Vec<(ClauseTag, Span)> = Vec::new();
         for clause in &rule.clauses {
-            let key = match &clause.kind {
-                ClauseKind::ForAnyCustomer | ClauseKind::For(_) => Some("for"),
-                ClauseKind::When(_) => Some("when"),
-                ClauseKind::Count {
-                    per: Per::Customer, ..
-                } => Some("limit N per customer"),
-                ClauseKind::Count {
-                    per: Per::Employee, ..
-                } => Some("limit N per employee"),
-                ClauseKind::Total { .. } => Some("limit total"),
-                ClauseKind::Require(_) => Some("require"),
-                ClauseKind::Notify(_) => Some("notify"),
-                ClauseKind::Otherwise(_) => Some("otherwise"),
-                ClauseKind::Cap { .. } | ClauseKind::Error => None,
+            let Some(tag) = clause.kind.tag() else {
+                continue;
             };
-            if let Some(key) = key {
-                if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            let spec = tag.spec();
+            if !spec.repeatable {
+                if let Some((_, first)) = seen.iter().find(|(t, _)| *t == tag) {
+                    let key = spec.name;
                     self.error(
                         Diagnostic::new(Code::DUPLICATE_CLAUSE, format!("`{key}` is given twice in rule `{}`", rule.name.name), clause.span, "given again here")
                             .secondary(*first, "first given here")
-                            .help(match key {
-                                "for" | "when" => format!("combine the two conditions in one `{key}` clause with `and` or `or`"),
-                                "require" | "notify" => format!("list every name in one `{key}` clause, separated by commas"),
-                                _ => "keep one of them".to_string(),
+                            .help(match tag {
+                                ClauseTag::For | ClauseTag::When => format!("combine the two conditions in one `{key}` clause with `and` or `or`"),
+                                ClauseTag::Require | ClauseTag::Notify => format!("list every name in one `{key}` clause, separated by commas"),
+                                ClauseTag::Cap
+                                | ClauseTag::CountPerCustomer
+                                | ClauseTag::CountPerEmployee
+                                | ClauseTag::Total
+                                | ClauseTag::Otherwise => "keep one of them".to_string(),
                             }),
                     );
                     continue;
                 }
-                seen.push((key, clause.span));
+                seen.push((tag, clause.span));
             }
-            if !allowed(&clause.kind, effect) {
-                let allowed_in = match &clause.kind {
-                    ClauseKind::Notify(_) => "`permit` and `escalate` rules",
-                    _ => "`permit` rules",
-                };
+            if !spec.allowed_in(effect) {
                 self.error(
                     Diagnostic::new(
                         Code::CLAUSE_NOT_ALLOWED,
                         format!(
                             "`{}` is not allowed in a `{}` rule",
-                            clause.kind.keyword(),
+                            spec.name,
                             effect.as_str()
                         ),
                         clause.span,
@@ -241,8 +230,9 @@ impl Checker {
                         format!("this rule is a `{}`", effect.as_str()),
                     )
                     .help(format!(
-                        "`{}` applies only to {allowed_in}; remove it",
-                        clause.kind.keyword()
+                        "`{}` applies only to {}; remove it",
+                        spec.name,
+                        spec.allowed_in_phrase()
                     )),
                 );
                 continue;
@@ -429,17 +419,6 @@ impl Checker {
             return None;
         }
         Some(w)
-    }
-}
-
-fn allowed(kind: &ClauseKind, effect: EffectKind) -> bool {
-    match kind {
-        ClauseKind::ForAnyCustomer
-        | ClauseKind::For(_)
-        | ClauseKind::When(_)
-        | ClauseKind::Error => true,
-        ClauseKind::Notify(_) => effect != EffectKind::Forbid,
-        _ => effect == EffectKind::Permit,
     }
 }
 

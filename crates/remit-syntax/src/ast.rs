@@ -193,6 +193,8 @@ pub struct Field {
     pub name: Ident,
     /// Its type.
     pub ty: TypeExpr,
+    /// The `///` lines right before it, joined, without the slashes.
+    pub doc: Option<String>,
 }
 
 /// A type as written.
@@ -416,23 +418,6 @@ pub enum ClauseKind {
     Error,
 }
 
-impl ClauseKind {
-    /// The clause's keyword(s), for messages.
-    pub fn keyword(&self) -> &'static str {
-        match self {
-            ClauseKind::ForAnyCustomer | ClauseKind::For(_) => "for",
-            ClauseKind::When(_) => "when",
-            ClauseKind::Cap { .. } => "limit",
-            ClauseKind::Count { .. } => "limit … per",
-            ClauseKind::Total { .. } => "limit total",
-            ClauseKind::Require(_) => "require",
-            ClauseKind::Notify(_) => "notify",
-            ClauseKind::Otherwise(_) => "otherwise",
-            ClauseKind::Error => "clause",
-        }
-    }
-}
-
 /// An expression.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
@@ -629,6 +614,23 @@ pub enum TestEntryKind {
     Expect(Expectation),
     /// A line that did not parse; its error was reported.
     Error,
+}
+
+impl TestEntryKind {
+    /// The entry's place in the canonical order of LANGUAGE.md §7 (role,
+    /// action, customer, context, history, expect); an entry that did not
+    /// parse goes last.
+    pub fn rank(&self) -> u8 {
+        match self {
+            TestEntryKind::Role(_) => 0,
+            TestEntryKind::Action { .. } => 1,
+            TestEntryKind::Customer(_) => 2,
+            TestEntryKind::Context(_) => 3,
+            TestEntryKind::History(_) => 4,
+            TestEntryKind::Expect(_) => 5,
+            TestEntryKind::Error => 6,
+        }
+    }
 }
 
 /// `name: value`

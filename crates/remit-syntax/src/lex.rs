@@ -19,15 +19,32 @@ pub struct Lexed<'s> {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The UTF-8 byte-order mark that Windows editors put at the start of a
+/// file.
+pub const BOM: &str = "\u{feff}";
+
+/// A text split into its leading byte-order mark (`""` when it has none)
+/// and the rest. The mark says how the file is encoded; it is not part of
+/// the policy, so loaders drop it and the formatter puts it back.
+pub fn split_bom(text: &str) -> (&str, &str) {
+    match text.strip_prefix(BOM) {
+        Some(rest) => (BOM, rest),
+        None => ("", text),
+    }
+}
+
 /// Lexes a file. Never fails: problems become diagnostics and the offending
 /// text is skipped (an unterminated string still yields a string token, so
-/// parsing can go on).
+/// parsing can go on). A leading byte-order mark is skipped; spans stay
+/// offsets into `text`, mark included.
 pub fn lex(file: FileId, text: &str) -> Lexed<'_> {
     let mut out = Lexed::default();
-    let mut lexer = Token::lexer(text);
+    let (bom, body) = split_bom(text);
+    let mut lexer = Token::lexer(body);
     let mut pending_invalid: Option<(usize, usize)> = None;
     while let Some(result) = lexer.next() {
         let range = lexer.span();
+        let range = range.start + bom.len()..range.end + bom.len();
         let token = match result {
             Ok(token) => token,
             Err(()) => {
@@ -100,6 +117,15 @@ fn stand_in(text: &str, (start, end): (usize, usize)) -> Option<Token<'static>> 
 
 fn invalid_token(file: FileId, text: &str, (start, end): (usize, usize)) -> Diagnostic {
     let found = text.get(start..end).unwrap_or("?");
+    if !found.is_empty() && found.chars().all(|c| c == '\u{feff}') {
+        return Diagnostic::new(
+            Code::INVALID_TOKEN,
+            "unexpected byte-order mark (U+FEFF) in the middle of the file",
+            Span::new(file, start, end),
+            "an invisible character here",
+        )
+        .help("remove it: only the very start of a file may have a byte-order mark");
+    }
     let mut d = Diagnostic::new(
         Code::INVALID_TOKEN,
         format!("unexpected character `{found}`"),
@@ -161,6 +187,31 @@ mod tests {
         assert_eq!(lexed.diagnostics.len(), 1);
         assert_eq!(lexed.diagnostics[0].message, "unexpected character `$$$`");
         assert_eq!(lexed.tokens.len(), 2);
+    }
+
+    #[test]
+    fn skips_a_leading_byte_order_mark_and_keeps_offsets() {
+        let text = "\u{feff}role clerk // c\n";
+        let lexed = lex(FileId(0), text);
+        assert!(lexed.diagnostics.is_empty(), "{:?}", lexed.diagnostics);
+        let tokens: Vec<_> = lexed
+            .tokens
+            .iter()
+            .map(|(s, _, e)| text.get(*s..*e).unwrap_or("?"))
+            .collect();
+        assert_eq!(tokens, vec!["role", "clerk"]);
+        assert_eq!(lexed.tokens[0].0, 3);
+        assert_eq!(lexed.comments[0].span, Span::new(FileId(0), 14, 18));
+        // Anywhere else it is an error that names the invisible character.
+        let lexed = lex(FileId(0), "role\u{feff} clerk");
+        assert_eq!(lexed.diagnostics.len(), 1);
+        assert!(lexed.diagnostics[0].message.contains("byte-order mark"));
+        assert_eq!(
+            lexed.diagnostics[0].primary.span,
+            Span::new(FileId(0), 4, 7)
+        );
+        assert_eq!(split_bom("\u{feff}x"), (BOM, "x"));
+        assert_eq!(split_bom("x\u{feff}"), ("", "x\u{feff}"));
     }
 
     #[test]

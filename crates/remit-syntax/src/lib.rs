@@ -9,13 +9,15 @@
 //! nothing about what names mean.
 
 pub mod ast;
+mod clause;
 mod lex;
 mod parser;
 mod token;
 
-pub use lex::{lex, Lexed, SpannedToken};
+pub use clause::{clause_keyword_list, ClauseSpec, ClauseTag, CLAUSES, CLAUSE_KEYWORDS};
+pub use lex::{lex, split_bom, Lexed, SpannedToken, BOM};
 pub use parser::{parse, MAX_NESTING};
-pub use token::{Token, CLAUSE_KEYWORDS, ITEM_KEYWORDS, KEYWORDS};
+pub use token::{Token, ITEM_KEYWORDS, KEYWORDS};
 
 #[allow(
     missing_docs,

@@ -3,10 +3,11 @@
 //! in words what was expected.
 
 use crate::ast::{self, CommentKind, Item, ItemKind};
+use crate::clause::{clause_keyword_list, CLAUSE_KEYWORDS};
 use crate::grammar::ItemParser;
 use crate::lex::{lex, SpannedToken};
 use crate::token::Token;
-use crate::token::{CLAUSE_KEYWORDS, ITEM_KEYWORDS};
+use crate::token::ITEM_KEYWORDS;
 use lalrpop_util::ParseError;
 use rayon::prelude::*;
 use remit_diagnostics::{Code, Diagnostic, FileId, Span};
@@ -190,44 +191,50 @@ fn check_nesting(file: FileId, tokens: &[SpannedToken<'_>]) -> Option<Diagnostic
     None
 }
 
-/// Attaches each run of `///` lines to the item right after it (only
-/// whitespace between them).
+/// Attaches each run of `///` lines to the item, or the schema field or
+/// action parameter, right after it (only whitespace between them).
 fn attach_docs(text: &str, items: &mut [Item], comments: &[ast::Comment]) {
     let docs: Vec<&ast::Comment> = comments
         .iter()
         .filter(|c| c.kind == CommentKind::Doc)
         .collect();
-    let mut next_doc = 0;
     for item in items.iter_mut() {
-        let item_start = item.span.start as usize;
-        let mut run: Vec<&ast::Comment> = Vec::new();
-        while let Some(c) = docs
-            .get(next_doc)
-            .filter(|c| (c.span.end as usize) <= item_start)
-        {
-            let contiguous = run
-                .last()
-                .is_none_or(|prev| is_blank(text, prev.span.end as usize, c.span.start as usize));
-            if !contiguous {
-                run.clear();
-            }
-            run.push(c);
-            next_doc += 1;
-        }
-        let touches_item = run
-            .last()
-            .is_some_and(|c| is_blank(text, c.span.end as usize, item_start));
-        if touches_item {
-            let lines: Vec<&str> = run
-                .iter()
-                .map(|c| {
-                    let body = c.text.trim_start_matches("///");
-                    body.strip_prefix(' ').unwrap_or(body)
-                })
-                .collect();
-            item.doc = Some(lines.join("\n"));
+        item.doc = doc_before(text, &docs, item.span.start as usize);
+        let fields = match &mut item.kind {
+            ItemKind::Customer(schema) | ItemKind::Context(schema) => &mut schema.fields,
+            ItemKind::Action(action) => &mut action.params,
+            _ => continue,
+        };
+        for field in fields {
+            field.doc = doc_before(text, &docs, field.name.span.start as usize);
         }
     }
+}
+
+/// The run of `///` lines that ends right before byte `at` (only
+/// whitespace between each line and the next, and before `at`), joined
+/// without the slashes. `docs` is in source order.
+fn doc_before(text: &str, docs: &[&ast::Comment], at: usize) -> Option<String> {
+    let mut first = docs.partition_point(|c| (c.span.end as usize) <= at);
+    let mut end = at;
+    while let Some(c) = first.checked_sub(1).and_then(|i| docs.get(i)) {
+        if !is_blank(text, c.span.end as usize, end) {
+            break;
+        }
+        end = c.span.start as usize;
+        first -= 1;
+    }
+    let run = docs
+        .get(first..)?
+        .iter()
+        .take_while(|c| (c.span.end as usize) <= at);
+    let lines: Vec<&str> = run
+        .map(|c| {
+            let body = c.text.trim_start_matches("///");
+            body.strip_prefix(' ').unwrap_or(body)
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 fn is_blank(text: &str, from: usize, to: usize) -> bool {
@@ -367,7 +374,10 @@ impl Context<'_, '_> {
             return Some(format!("close {} with `}}`", self.item_phrase()));
         }
         if CLAUSE_KEYWORDS.iter().all(|k| expects(k)) {
-            return Some("a rule clause starts with `for`, `when`, `limit`, `require`, `notify` or `otherwise`".into());
+            return Some(format!(
+                "a rule clause starts with {}",
+                clause_keyword_list("or")
+            ));
         }
         if ITEM_KEYWORDS.iter().filter(|k| expects(k)).count() > 3 {
             return Some("a policy is made of items: `policy`, `currency`, `enum`, `customer`, `context`, `role`, `action`, `obligation`, `segment`, `situation`, `rule` and `test`".into());
@@ -433,10 +443,12 @@ fn describe_expected(expected: &[String]) -> String {
     let names: Vec<String> = expected.iter().map(|e| describe_terminal(e)).collect();
     let has = |s: &str| expected.iter().any(|e| e.trim_matches('"') == s);
     if CLAUSE_KEYWORDS.iter().all(|k| has(k)) {
+        let list: Vec<String> = CLAUSE_KEYWORDS.iter().map(|k| format!("`{k}`")).collect();
+        let clause = format!("a clause ({})", list.join(", "));
         return if has("}") {
-            "a clause (`for`, `when`, `limit`, `require`, `notify`, `otherwise`) or `}`".into()
+            format!("{clause} or `}}`")
         } else {
-            "a clause (`for`, `when`, `limit`, `require`, `notify`, `otherwise`)".into()
+            clause
         };
     }
     if ITEM_KEYWORDS.iter().filter(|k| has(k)).count() > 3 {
@@ -551,6 +563,28 @@ mod tests {
             "/// one\n/// two\nrole a\n/// orphan\n\n// plain\nrole b\n",
         );
         assert_eq!(file.items[0].doc.as_deref(), Some("one\ntwo"));
+        assert_eq!(file.items[1].doc, None);
+    }
+
+    #[test]
+    fn doc_comments_attach_to_schema_fields_and_parameters() {
+        let (file, diags) = parse(
+            FileId(0),
+            "/// Guests.\ncustomer {\n  /// loyalty tier\n  /// (from the CRM)\n  tier: Tier\n  \
+             nights: Int\n  /// orphan\n\n  // plain\n  vip: Bool\n}\n\
+             action refund(\n  /// the refund\n  amount: Money)\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(file.items[0].doc.as_deref(), Some("Guests."));
+        let ItemKind::Customer(schema) = &file.items[0].kind else {
+            panic!("not a schema: {:?}", file.items[0].kind);
+        };
+        let docs: Vec<Option<&str>> = schema.fields.iter().map(|f| f.doc.as_deref()).collect();
+        assert_eq!(docs, [Some("loyalty tier\n(from the CRM)"), None, None]);
+        let ItemKind::Action(action) = &file.items[1].kind else {
+            panic!("not an action: {:?}", file.items[1].kind);
+        };
+        assert_eq!(action.params[0].doc.as_deref(), Some("the refund"));
         assert_eq!(file.items[1].doc, None);
     }
 

@@ -3,145 +3,135 @@
 use logos::Logos;
 use std::fmt;
 
-/// One token. Comments and whitespace are not tokens for the parser:
-/// [`crate::lex`] keeps comments aside so that hover and the formatter can
-/// reach them.
-#[derive(Logos, Debug, Clone, Copy, PartialEq, Eq)]
-#[logos(skip r"[ \t\r\n\f]+")]
-#[allow(missing_docs)]
-pub enum Token<'s> {
-    #[token("policy")]
-    Policy,
-    #[token("version")]
-    Version,
-    #[token("currency")]
-    Currency,
-    #[token("enum")]
-    Enum,
-    #[token("customer")]
-    Customer,
-    #[token("context")]
-    Context,
-    #[token("role")]
-    Role,
-    #[token("extends")]
-    Extends,
-    #[token("action")]
-    Action,
-    #[token("obligation")]
-    Obligation,
-    #[token("segment")]
-    Segment,
-    #[token("situation")]
-    Situation,
-    #[token("rule")]
-    Rule,
-    #[token("permit")]
-    Permit,
-    #[token("forbid")]
-    Forbid,
-    #[token("escalate")]
-    Escalate,
-    #[token("to")]
-    To,
-    #[token("from")]
-    From,
-    #[token("for")]
-    For,
-    #[token("any")]
-    Any,
-    #[token("when")]
-    When,
-    #[token("limit")]
-    Limit,
-    #[token("per")]
-    Per,
-    #[token("total")]
-    Total,
-    #[token("employee")]
-    Employee,
-    #[token("otherwise")]
-    Otherwise,
-    #[token("require")]
-    Require,
-    #[token("notify")]
-    Notify,
-    #[token("and")]
-    And,
-    #[token("or")]
-    Or,
-    #[token("not")]
-    Not,
-    #[token("in")]
-    In,
-    #[token("contains")]
-    Contains,
-    #[token("true")]
-    True,
-    #[token("false")]
-    False,
-    #[token("test")]
-    Test,
-    #[token("expect")]
-    Expect,
-    #[token("requiring")]
-    Requiring,
-    #[token("deny")]
-    Deny,
-    #[token("history")]
-    History,
-    #[token("ago")]
-    Ago,
+/// Defines [`Token`] from one list of reserved words (LANGUAGE.md §2), so
+/// the lexer's tokens, [`Token::keyword`] and [`KEYWORDS`] cannot drift
+/// apart.
+macro_rules! tokens {
+    (
+        keywords { $($kw:ident = $text:literal,)* }
+        others { $($other:tt)* }
+    ) => {
+        /// One token. Comments and whitespace are not tokens for the parser:
+        /// [`crate::lex`] keeps comments aside so that hover and the formatter can
+        /// reach them.
+        #[derive(Logos, Debug, Clone, Copy, PartialEq, Eq)]
+        #[logos(skip r"[ \t\r\n\f]+")]
+        #[allow(missing_docs)]
+        pub enum Token<'s> {
+            $( #[token($text)] $kw, )*
+            $($other)*
+        }
 
-    #[token("{")]
-    LBrace,
-    #[token("}")]
-    RBrace,
-    #[token("(")]
-    LParen,
-    #[token(")")]
-    RParen,
-    #[token(",")]
-    Comma,
-    #[token(":")]
-    Colon,
-    #[token(".")]
-    Dot,
-    #[token("=")]
-    Assign,
-    #[token("==")]
-    EqEq,
-    #[token("!=")]
-    NotEq,
-    #[token("<")]
-    Lt,
-    #[token("<=")]
-    Le,
-    #[token(">")]
-    Gt,
-    #[token(">=")]
-    Ge,
-    #[token("@")]
-    At,
+        impl Token<'_> {
+            /// The reserved word, if this token is one.
+            pub fn keyword(&self) -> Option<&'static str> {
+                match self {
+                    $( Token::$kw => Some($text), )*
+                    _ => None,
+                }
+            }
+        }
 
-    #[regex(r"[A-Za-z_][A-Za-z0-9_]*")]
-    Ident(&'s str),
-    #[regex(r"[0-9][0-9_]*")]
-    Int(&'s str),
-    #[regex(r"[0-9][0-9_]*\.[0-9][0-9_]*")]
-    Decimal(&'s str),
-    #[regex(r#""([^"\\\n]|\\[^\n])*""#)]
-    Str(&'s str),
-    /// A string that reaches the end of its line without a closing quote.
-    #[regex(r#""([^"\\\n]|\\[^\n])*"#)]
-    UnterminatedStr(&'s str),
+        /// Every reserved word of LANGUAGE.md §2.
+        pub const KEYWORDS: &[&str] = &[$($text),*];
+    };
+}
 
-    /// `/// …`: attaches to the next item.
-    #[regex(r"///[^\n]*", allow_greedy = true)]
-    DocComment(&'s str),
-    /// `// …` (and `//// …`, which is not a doc comment).
-    #[regex(r"//[^\n]*", allow_greedy = true, priority = 1)]
-    LineComment(&'s str),
+tokens! {
+    keywords {
+        Policy = "policy",
+        Version = "version",
+        Currency = "currency",
+        Enum = "enum",
+        Customer = "customer",
+        Context = "context",
+        Role = "role",
+        Extends = "extends",
+        Action = "action",
+        Obligation = "obligation",
+        Segment = "segment",
+        Situation = "situation",
+        Rule = "rule",
+        Permit = "permit",
+        Forbid = "forbid",
+        Escalate = "escalate",
+        To = "to",
+        From = "from",
+        For = "for",
+        Any = "any",
+        When = "when",
+        Limit = "limit",
+        Per = "per",
+        Total = "total",
+        Employee = "employee",
+        Otherwise = "otherwise",
+        Require = "require",
+        Notify = "notify",
+        And = "and",
+        Or = "or",
+        Not = "not",
+        In = "in",
+        Contains = "contains",
+        True = "true",
+        False = "false",
+        Test = "test",
+        Expect = "expect",
+        Requiring = "requiring",
+        Deny = "deny",
+        History = "history",
+        Ago = "ago",
+    }
+    others {
+        #[token("{")]
+        LBrace,
+        #[token("}")]
+        RBrace,
+        #[token("(")]
+        LParen,
+        #[token(")")]
+        RParen,
+        #[token(",")]
+        Comma,
+        #[token(":")]
+        Colon,
+        #[token(".")]
+        Dot,
+        #[token("=")]
+        Assign,
+        #[token("==")]
+        EqEq,
+        #[token("!=")]
+        NotEq,
+        #[token("<")]
+        Lt,
+        #[token("<=")]
+        Le,
+        #[token(">")]
+        Gt,
+        #[token(">=")]
+        Ge,
+        #[token("@")]
+        At,
+
+        #[regex(r"[A-Za-z_][A-Za-z0-9_]*")]
+        Ident(&'s str),
+        #[regex(r"[0-9][0-9_]*")]
+        Int(&'s str),
+        #[regex(r"[0-9][0-9_]*\.[0-9][0-9_]*")]
+        Decimal(&'s str),
+        #[regex(r#""([^"\\\n]|\\[^\n])*""#)]
+        Str(&'s str),
+        /// A string that reaches the end of its line without a closing quote.
+        #[regex(r#""([^"\\\n]|\\[^\n])*"#)]
+        UnterminatedStr(&'s str),
+
+        /// `/// …`: attaches to the next item.
+        #[regex(r"///[^\n]*", allow_greedy = true)]
+        DocComment(&'s str),
+        /// `// …` (and `//// …`, which is not a doc comment).
+        #[regex(r"//[^\n]*", allow_greedy = true, priority = 1)]
+        LineComment(&'s str),
+    }
 }
 
 impl Token<'_> {
@@ -153,55 +143,6 @@ impl Token<'_> {
     /// Whether this is a reserved word.
     pub fn is_keyword(&self) -> bool {
         self.keyword().is_some()
-    }
-
-    /// The reserved word, if this token is one.
-    pub fn keyword(&self) -> Option<&'static str> {
-        let k = match self {
-            Token::Policy => "policy",
-            Token::Version => "version",
-            Token::Currency => "currency",
-            Token::Enum => "enum",
-            Token::Customer => "customer",
-            Token::Context => "context",
-            Token::Role => "role",
-            Token::Extends => "extends",
-            Token::Action => "action",
-            Token::Obligation => "obligation",
-            Token::Segment => "segment",
-            Token::Situation => "situation",
-            Token::Rule => "rule",
-            Token::Permit => "permit",
-            Token::Forbid => "forbid",
-            Token::Escalate => "escalate",
-            Token::To => "to",
-            Token::From => "from",
-            Token::For => "for",
-            Token::Any => "any",
-            Token::When => "when",
-            Token::Limit => "limit",
-            Token::Per => "per",
-            Token::Total => "total",
-            Token::Employee => "employee",
-            Token::Otherwise => "otherwise",
-            Token::Require => "require",
-            Token::Notify => "notify",
-            Token::And => "and",
-            Token::Or => "or",
-            Token::Not => "not",
-            Token::In => "in",
-            Token::Contains => "contains",
-            Token::True => "true",
-            Token::False => "false",
-            Token::Test => "test",
-            Token::Expect => "expect",
-            Token::Requiring => "requiring",
-            Token::Deny => "deny",
-            Token::History => "history",
-            Token::Ago => "ago",
-            _ => return None,
-        };
-        Some(k)
     }
 }
 
@@ -219,55 +160,6 @@ pub const ITEM_KEYWORDS: &[&str] = &[
     "situation",
     "rule",
     "test",
-];
-
-/// The keywords that start a rule clause after its effect line, in
-/// canonical order (LANGUAGE.md §4).
-pub const CLAUSE_KEYWORDS: &[&str] = &["for", "when", "limit", "require", "notify", "otherwise"];
-
-/// Every reserved word of LANGUAGE.md §2.
-pub const KEYWORDS: &[&str] = &[
-    "policy",
-    "version",
-    "currency",
-    "enum",
-    "customer",
-    "context",
-    "role",
-    "extends",
-    "action",
-    "obligation",
-    "segment",
-    "situation",
-    "rule",
-    "permit",
-    "forbid",
-    "escalate",
-    "to",
-    "from",
-    "for",
-    "any",
-    "when",
-    "limit",
-    "per",
-    "total",
-    "employee",
-    "otherwise",
-    "require",
-    "notify",
-    "and",
-    "or",
-    "not",
-    "in",
-    "contains",
-    "true",
-    "false",
-    "test",
-    "expect",
-    "requiring",
-    "deny",
-    "history",
-    "ago",
 ];
 
 impl fmt::Display for Token<'_> {

@@ -5,6 +5,7 @@
 //! (role, action) are scanned with integer comparisons and bit tests only.
 
 use crate::format::{Constraint, InputType, Outcome, Row};
+use crate::json;
 use crate::load::{index_rows, Bits, CompiledRow, Evaluator, Node, Slot, Source, Test};
 use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
@@ -168,6 +169,36 @@ impl Evaluator {
     /// Decides a request and explains every candidate row.
     pub fn explain(&self, request: &Value) -> Explanation {
         self.run(request, true)
+    }
+
+    /// Decides a request given as JSON text, read as every Remit evaluator
+    /// reads it (docs/table-format.md, "Reading JSON text"): UTF-8,
+    /// optionally after a byte-order mark; `-0` is the integer 0; a key
+    /// nobody reads may hold any number. Text that cannot be read (not
+    /// UTF-8, not JSON, a key given twice in one object) is a deny with one
+    /// `malformed_request` whose input is `null`, saying why and where.
+    pub fn decide_json(&self, text: impl AsRef<[u8]>) -> Decision {
+        self.run_json(text.as_ref(), false).decision
+    }
+
+    /// [`Evaluator::explain`] for a request given as JSON text, read as
+    /// [`Evaluator::decide_json`] reads it.
+    pub fn explain_json(&self, text: impl AsRef<[u8]>) -> Explanation {
+        self.run_json(text.as_ref(), true)
+    }
+
+    fn run_json(&self, text: &[u8], trace: bool) -> Explanation {
+        match json::parse(text) {
+            Ok(parsed) => self.run(&parsed.value, trace),
+            Err(e) => Explanation {
+                decision: denied(vec![error(
+                    ErrorKind::MalformedRequest,
+                    None,
+                    &e.describe("the request"),
+                )]),
+                trace: Vec::new(),
+            },
+        }
     }
 
     fn run(&self, request: &Value, trace: bool) -> Explanation {
@@ -530,10 +561,7 @@ fn json_kind(value: &Value) -> &'static str {
 }
 
 fn variant(slot: &Slot, s: &str) -> Option<u32> {
-    slot.values
-        .iter()
-        .position(|v| v == s)
-        .and_then(|i| u32::try_from(i).ok())
+    slot.index.get(s).copied()
 }
 
 fn typed(slot: &Slot, value: &Value, sets: &mut Vec<Bits>, errors: &mut Vec<RequestError>) -> Val {
@@ -550,16 +578,25 @@ fn typed(slot: &Slot, value: &Value, sets: &mut Vec<Bits>, errors: &mut Vec<Requ
             Value::Bool(b) => Val::Bool(*b),
             _ => wrong("`true` or `false`"),
         },
-        InputType::Int | InputType::Money | InputType::Duration => match value.as_i64() {
-            Some(n) if slot.counter && n < 0 => wrong("a non-negative integer"),
-            Some(n) if value.is_number() => Val::Int(n),
-            _ => wrong(match slot.ty {
+        InputType::Int | InputType::Money | InputType::Duration => {
+            let integer = match slot.ty {
+                _ if slot.counter => "a non-negative integer",
                 InputType::Money => "an integer number of minor units",
                 InputType::Duration => "an integer number of minutes",
-                _ if slot.counter => "a non-negative integer",
                 _ => "an integer",
-            }),
-        },
+            };
+            match value.as_i64() {
+                // Counters count what was already used; action parameters
+                // are quantities (LANGUAGE.md §3): neither is negative.
+                Some(n) if n < 0 && slot.counter => wrong(&format!("{integer}, not {n}")),
+                Some(n) if n < 0 && slot.source == Source::Param => wrong(&format!(
+                    "{} (an action parameter is a quantity), not {n}",
+                    integer.replacen("an integer", "a non-negative integer", 1)
+                )),
+                Some(n) => Val::Int(n),
+                None => wrong(integer),
+            }
+        }
         InputType::Enum => match value {
             Value::String(s) => match variant(slot, s) {
                 Some(i) => Val::Enum(i),
@@ -931,14 +968,15 @@ mod tests {
     #[test]
     fn integers_are_written_as_integers_and_fit_in_64_bits() {
         let e = with_set();
-        let decide = |text: &str| {
-            let days: Value = serde_json::from_str(text).unwrap();
-            e.decide(&json!({"role": "clerk", "action": "waive", "params": {"days": days}, "customer": {"products": ["room"]}}))
+        let decide = |days: &str| {
+            e.decide_json(format!(r#"{{"role": "clerk", "action": "waive", "params": {{"days": {days}}}, "customer": {{"products": ["room"]}}}}"#))
         };
         for bad in [
             "3.0",
             "3e0",
             "1e1",
+            "-0.0",
+            "1e400",
             "true",
             "\"3\"",
             "9223372036854775808",
@@ -951,10 +989,91 @@ mod tests {
             );
         }
         assert_eq!(decide("3").decision, Outcome::Permit);
-        let d = decide("-9223372036854775808");
-        assert_eq!((d.decision, d.errors.len()), (Outcome::Permit, 0));
+        // `-0` is written as an integer: it is 0.
+        assert_eq!(decide("-0").decision, Outcome::Permit);
         let d = decide("9223372036854775807");
         assert_eq!((d.decision, d.errors.len()), (Outcome::Deny, 0));
+    }
+
+    #[test]
+    fn a_negative_parameter_is_refused_and_a_negative_attribute_is_not() {
+        let e = evaluator();
+        for amount in [-1, i64::MIN] {
+            let d = e.decide(&request("clerk", "gold", false, amount, 0));
+            assert_eq!(errors(&d), vec![("wrong_type", Some("param.amount"))]);
+            assert_eq!(
+                d.errors[0].message,
+                format!("`param.amount` must be a non-negative integer number of minor units (an action parameter is a quantity), not {amount}")
+            );
+        }
+        assert_eq!(
+            e.decide(&request("clerk", "gold", false, 0, 0)).decision,
+            Outcome::Permit
+        );
+        let d = e.decide(&request("clerk", "gold", false, 10, -1));
+        assert_eq!(
+            d.errors[0].message,
+            "`customer/refund/count/P30D` must be a non-negative integer, not -1"
+        );
+        // Customer and context attributes stay signed 64-bit.
+        let signed = Evaluator::from_value(json!({
+            "format": "remit.table/1", "policy": {"name": "t", "version": null}, "digest": "sha256:0",
+            "currency": null, "default": {"effect": "deny"}, "roles": {"clerk": []},
+            "actions": {"waive": {"params": {}}}, "inputs": {"customer.balance": {"type": "int"}},
+            "counters": {}, "obligations": {},
+            "rows": [{"rule": "r", "effect": "permit", "roles": ["clerk"], "actions": ["waive"],
+                      "scope": {"customer.balance": {"max": -1}}, "limits": {}, "budgets": [],
+                      "obligations": [], "notify": [], "escalation": null}],
+        }))
+        .unwrap();
+        let d = signed.decide(
+            &json!({"role": "clerk", "action": "waive", "customer": {"balance": i64::MIN}}),
+        );
+        assert_eq!((d.decision, d.errors.len()), (Outcome::Permit, 0));
+    }
+
+    #[test]
+    fn requests_given_as_text_are_read_as_every_evaluator_reads_them() {
+        let e = with_set();
+        let ok = r#"{"role": "clerk", "action": "waive", "params": {"days": 1}, "customer": {"products": ["room"]}}"#;
+        for text in [
+            ok.to_string(),
+            format!("\u{feff}{ok}"),
+            ok.replace(
+                r#""products""#,
+                r#""score": 1e400, "big": -1e999, "products""#,
+            ),
+        ] {
+            let d = e.decide_json(&text);
+            assert_eq!((d.decision, d.errors.len()), (Outcome::Permit, 0), "{text}");
+            assert_eq!(e.explain_json(&text).decision, d);
+        }
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(ok.as_bytes());
+        assert_eq!(e.decide_json(&bytes).decision, Outcome::Permit);
+        let unreadable = |text: &[u8]| {
+            let x = e.explain_json(text);
+            assert_eq!(x.decision.decision, Outcome::Deny);
+            assert_eq!(errors(&x.decision), vec![("malformed_request", None)]);
+            assert!(x.trace.is_empty());
+            x.decision.errors[0].message.clone()
+        };
+        assert_eq!(
+            unreadable(ok.replace(r#""days": 1"#, r#""days": 1, "days": 9"#).as_bytes()),
+            "the request gives the key `days` twice in one object (the second at line 1, column 60): JSON readers disagree on which value counts, so give each key once"
+        );
+        assert_eq!(
+            unreadable(b"{\"role\": \"caf\xe9\"}"),
+            "the request is not UTF-8 text (at line 1, column 14): JSON must be UTF-8, so save or send it as UTF-8"
+        );
+        assert_eq!(
+            unreadable(b"{ not json"),
+            "the request is not valid JSON: expected a key in double quotes, found `n` at line 1, column 3"
+        );
+        assert_eq!(
+            e.decide_json(b"{ not json"),
+            e.explain_json(b"{ not json").decision
+        );
     }
 
     #[test]

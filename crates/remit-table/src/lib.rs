@@ -22,6 +22,7 @@
 
 mod eval;
 mod format;
+mod json;
 mod load;
 
 pub use eval::{Decision, ErrorKind, Explanation, RequestError, RowOutcome, TraceEntry};

@@ -2,6 +2,7 @@
 //! into an index of rows by (role, action) with inputs resolved to slots.
 
 use crate::format::{Constraint, InputType, Outcome, Table, FORMAT};
+use crate::json;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -58,6 +59,9 @@ pub(crate) struct Slot {
     pub field: String,
     pub ty: InputType,
     pub values: Vec<String>,
+    /// Each of `values` → its index (variant lookups take constant time,
+    /// however large the enum).
+    pub index: HashMap<String, u32>,
     /// Counters must be non-negative.
     pub counter: bool,
 }
@@ -275,11 +279,17 @@ pub struct Evaluator {
 }
 
 impl Evaluator {
-    /// Loads a table from JSON text.
-    pub fn from_json(text: &str) -> Result<Evaluator, TableError> {
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| err(format!("the table is not valid JSON: {e}")))?;
-        Evaluator::from_value(value)
+    /// Loads a table from JSON text: UTF-8, optionally after a byte-order
+    /// mark. Text with a duplicate key in any object is refused, like every
+    /// other defect (docs/table-format.md, "Reading JSON text").
+    pub fn from_json(text: impl AsRef<[u8]>) -> Result<Evaluator, TableError> {
+        let parsed = json::parse(text.as_ref()).map_err(|e| err(e.describe("the table")))?;
+        if let Some((number, line, column)) = parsed.huge {
+            return Err(err(format!(
+                "the table has the number `{number}` at line {line}, column {column}, beyond the range of a double: every number in a table is a 64-bit integer"
+            )));
+        }
+        Evaluator::from_value(parsed.value)
     }
 
     /// Loads a table from a parsed JSON value.
@@ -382,6 +392,7 @@ impl Evaluator {
                 source,
                 field: field.to_string(),
                 ty: info.ty,
+                index: variant_index(&values),
                 values,
                 counter: false,
             });
@@ -439,6 +450,7 @@ impl Evaluator {
                 field: id.clone(),
                 ty: InputType::Int,
                 values: Vec::new(),
+                index: HashMap::default(),
                 counter: true,
             });
             by_key.insert(id.clone(), slot);
@@ -693,8 +705,20 @@ fn locate(value: &serde_json::Value) -> Option<(String, String)> {
     None
 }
 
+/// Variant name → index, for [`Slot::index`].
+/// A value listed twice keeps its first index.
+fn variant_index(values: &[String]) -> HashMap<String, u32> {
+    let mut index = HashMap::default();
+    for (i, v) in values.iter().enumerate() {
+        if let Ok(i) = u32::try_from(i) {
+            index.entry(v.clone()).or_insert(i);
+        }
+    }
+    index
+}
+
 fn compile_test(slot: &Slot, c: &Constraint) -> Test {
-    let index = |v: &String| slot.values.iter().position(|x| x == v);
+    let index = |v: &String| slot.index.get(v).map(|i| *i as usize);
     let bits = |vs: &[String]| Bits::of(vs.iter().filter_map(index), slot.values.len());
     match c {
         Constraint::Interval(i) => Test::Interval {
@@ -722,7 +746,7 @@ fn validate_constraint(slot: &Slot, c: &Constraint, limit: bool) -> Result<(), S
             if set.values.is_empty() {
                 return Err("`in` must list at least one variant".into());
             }
-            match set.values.iter().find(|v| !slot.values.contains(v)) {
+            match set.values.iter().find(|v| !slot.index.contains_key(*v)) {
                 Some(v) => Err(format!("`{v}` is not one of its variants")),
                 None => Ok(()),
             }
@@ -737,7 +761,7 @@ fn validate_constraint(slot: &Slot, c: &Constraint, limit: bool) -> Result<(), S
                 .iter()
                 .flatten()
                 .chain(s.excludes.iter().flatten());
-            match all.into_iter().find(|v| !slot.values.contains(v)) {
+            match all.into_iter().find(|v| !slot.index.contains_key(*v)) {
                 Some(v) => Err(format!("`{v}` is not one of its variants")),
                 None => Ok(()),
             }
@@ -784,6 +808,66 @@ mod tests {
     #[test]
     fn the_base_table_loads() {
         assert_eq!(refusal(|_| {}), "loaded");
+    }
+
+    /// The refusal's message for a table given as text.
+    fn text_refusal(text: impl AsRef<[u8]>) -> String {
+        match Evaluator::from_json(text) {
+            Ok(_) => String::from("loaded"),
+            Err(e) => e.message,
+        }
+    }
+
+    #[test]
+    fn a_table_given_as_text_may_start_with_a_byte_order_mark() {
+        let text = serde_json::to_string_pretty(&table()).unwrap();
+        assert_eq!(text_refusal(format!("\u{feff}{text}")), "loaded");
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(text.as_bytes());
+        assert_eq!(text_refusal(&bytes), "loaded");
+        assert_eq!(
+            text_refusal(format!("\u{feff}\u{feff}{text}")),
+            "the table is not valid JSON: expected a value, found the character U+FEFF at line 1, column 1"
+        );
+    }
+
+    #[test]
+    fn a_table_with_a_duplicate_key_is_refused() {
+        let text = serde_json::to_string_pretty(&table()).unwrap();
+        let twice = text.replacen(
+            "\"effect\": \"permit\",",
+            "\"effect\": \"permit\",\n      \"effect\": \"forbid\",",
+            1,
+        );
+        assert_ne!(twice, text);
+        assert!(
+            text_refusal(&twice).starts_with(
+                "the table gives the key `effect` twice in one object (the second at line "
+            ),
+            "{}",
+            text_refusal(&twice)
+        );
+    }
+
+    #[test]
+    fn a_table_number_beyond_a_double_is_named_as_written() {
+        let text = serde_json::to_string(&table())
+            .unwrap()
+            .replace("\"max\":100}", "\"max\":1e400}");
+        assert_eq!(
+            text_refusal(&text),
+            format!(
+                "the table has the number `1e400` at line 1, column {}, beyond the range of a double: every number in a table is a 64-bit integer",
+                text.find("1e400").unwrap() + 1
+            )
+        );
+        // Within the range of a double, the type check names the problem.
+        let text = text.replace("1e400", "1e300");
+        assert!(
+            text_refusal(&text).contains("param.amount"),
+            "{}",
+            text_refusal(&text)
+        );
     }
 
     #[test]

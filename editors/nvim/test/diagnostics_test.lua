@@ -109,9 +109,21 @@ local function run()
   if not ok then
     return finish(false, 'require("remit") failed: ' .. tostring(remit))
   end
+  -- The README's on_attach: keymaps, and code lenses refreshed once the
+  -- server is initialized.
+  local user_attached = nil
   local setup_ok, setup_err = pcall(remit.setup, {
     cmd = { remit_bin, 'lsp' },
     root_dir = fixture_dir,
+    on_attach = function(_, attached_buf)
+      user_attached = attached_buf
+      vim.keymap.set('n', 'K', vim.lsp.buf.hover, { buffer = attached_buf, desc = 'remit: hover' })
+      vim.keymap.set('n', 'gd', vim.lsp.buf.definition, { buffer = attached_buf, desc = 'remit: go to definition' })
+      vim.keymap.set('n', '<leader>ca', vim.lsp.buf.code_action, { buffer = attached_buf, desc = 'remit: code action' })
+      vim.api.nvim_buf_call(attached_buf, function()
+        vim.lsp.codelens.refresh()
+      end)
+    end,
   })
   if not setup_ok then
     return finish(false, 'setup() failed: ' .. tostring(setup_err))
@@ -163,7 +175,27 @@ local function run()
 
   if found then
     local summary = ('line %d: %s'):format(found.lnum + 1, (found.message:gsub('\n', ' ')))
+    -- The plugin's own on_attach (omnifunc), then the user's.
+    vim.wait(5000, function()
+      return user_attached ~= nil
+    end, 50)
+    if user_attached ~= bufnr then
+      return finish(false, 'the on_attach given to setup() did not run for the buffer')
+    end
+    if vim.bo[bufnr].omnifunc ~= 'v:lua.vim.lsp.omnifunc' then
+      return finish(false, ('omnifunc is `%s`, expected `v:lua.vim.lsp.omnifunc`'):format(vim.bo[bufnr].omnifunc))
+    end
+    summary = summary .. '; omnifunc set, on_attach ran'
     if os.getenv('REMIT_NVIM_FEATURES') == '1' then
+      -- The code lenses the on_attach asked for (the fixture's one rule
+      -- gets "0 tests").
+      local lensed = vim.wait(10000, function()
+        return #vim.lsp.codelens.get(bufnr) > 0
+      end, 100)
+      if not lensed then
+        return finish(false, 'no code lenses after refreshing them from on_attach')
+      end
+      summary = summary .. ', code lenses: ' .. #vim.lsp.codelens.get(bufnr)
       local feature_ok, feature_msg = check_features(bufnr, attached(), expected_lnum)
       if not feature_ok then
         return finish(false, feature_msg)

@@ -4,7 +4,7 @@
 // rename, code actions, semantic tokens) comes from the language server;
 // this file only finds the `remit` executable, starts `<path> lsp` over
 // stdio, offers "Remit: Restart Language Server", and shows the tests a
-// rule's code lens counts (`remit.showTests`).
+// rule's code lens counts (`remit.showTests`) in the references peek.
 
 import * as os from "node:os";
 import * as path from "node:path";
@@ -18,11 +18,15 @@ import {
 } from "vscode-languageclient/node";
 
 const CLIENT_ID = "remit";
+/** The command of a rule's "N tests" lens: arguments `[uri, position, locations]`. */
+const SHOW_TESTS = "remit.showTests";
 const CLIENT_NAME = "Remit Language Server";
 const DEFAULT_SERVER = "remit";
 
 let client: LanguageClient | undefined;
 let outputChannel: vscode.OutputChannel | undefined;
+/** `remit.showTests`, when the extension registers it itself (see startClient). */
+let showTestsCommand: vscode.Disposable | undefined;
 
 /**
  * The command that starts the server: `remit.server.path`, with `~`
@@ -80,6 +84,14 @@ function createClient(command: string): LanguageClient {
       fileEvents: vscode.workspace.createFileSystemWatcher("**/*.remit"),
     },
     outputChannel,
+    middleware: {
+      // The server lists `remit.showTests` among its commands, for clients
+      // that cannot show locations (it answers them as a message), so
+      // vscode-languageclient registers the command and would send it to
+      // the server. VS Code can show them: in the references peek.
+      executeCommand: (command, args, next) =>
+        command === SHOW_TESTS ? showTests(...(args as ShowTestsArgs)) : next(command, args),
+    },
   };
 
   return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
@@ -91,6 +103,12 @@ async function startClient(): Promise<void> {
   client = next;
   try {
     await next.start();
+    // An older `remit` that does not list `remit.showTests` still puts it
+    // on its lenses: then the extension registers the command itself.
+    const commands = next.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+    if (!commands.includes(SHOW_TESTS)) {
+      showTestsCommand = vscode.commands.registerCommand(SHOW_TESTS, showTests);
+    }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const choice = await vscode.window.showErrorMessage(
@@ -111,6 +129,8 @@ async function startClient(): Promise<void> {
 async function stopClient(): Promise<void> {
   const current = client;
   client = undefined;
+  showTestsCommand?.dispose();
+  showTestsCommand = undefined;
   if (current === undefined) {
     return;
   }
@@ -133,12 +153,15 @@ async function restartClient(): Promise<void> {
   await startClient();
 }
 
+/** The arguments of `remit.showTests`, as LSP JSON. */
+type ShowTestsArgs = [uri: string, position: Position, locations: Location[]];
+
 /**
  * The command behind a rule's "N tests" code lens. The server sends the
  * document URI, the lens position and the tests' locations as LSP JSON;
  * VS Code's references peek view wants its own types.
  */
-async function showTests(uri: string, position: Position, locations: Location[]): Promise<void> {
+async function showTests(...[uri, position, locations]: ShowTestsArgs): Promise<void> {
   const current = client;
   if (current === undefined) {
     return;
@@ -154,7 +177,6 @@ async function showTests(uri: string, position: Position, locations: Location[])
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   context.subscriptions.push(
-    vscode.commands.registerCommand("remit.showTests", showTests),
     vscode.commands.registerCommand("remit.restartServer", async () => {
       await restartClient();
       if (client?.isRunning() === true) {

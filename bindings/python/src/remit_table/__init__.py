@@ -8,6 +8,7 @@ See ``docs/table-format.md`` in the Remit repository for the format and the
 exact semantics, and this package's README for how a service uses it.
 """
 
+from ._json import MAX_DEPTH, JsonError, read_json
 from ._table import (
     FORMAT,
     CounterInfo,
@@ -21,13 +22,16 @@ from ._table import (
 
 __all__ = [
     "FORMAT",
+    "MAX_DEPTH",
     "CounterInfo",
     "Decision",
     "Explanation",
+    "JsonError",
     "RequestError",
     "Table",
     "TableError",
     "TraceEntry",
+    "read_json",
 ]
 
 __version__ = "0.1.0"

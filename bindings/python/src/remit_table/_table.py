@@ -27,6 +27,8 @@ from typing import (
     Union,
 )
 
+from ._json import JsonError, read_json
+
 FORMAT = "remit.table/1"
 """The only table format this evaluator reads."""
 
@@ -657,17 +659,13 @@ class Table:
 
     @classmethod
     def from_json(cls, text: Union[str, bytes]) -> Table:
-        """Loads a table from JSON text; raises :class:`TableError`."""
-
-        def no_constant(name: str) -> NoReturn:
-            raise TableError(f"the table is not valid JSON: {name} is not a JSON number")
-
+        """Loads a table from JSON text, or from UTF-8 bytes (a leading
+        byte-order mark is skipped); raises :class:`TableError`, also for
+        text that gives one key twice in an object."""
         try:
-            value = json.loads(text, parse_constant=no_constant)
-        except (ValueError, RecursionError) as e:
-            if isinstance(e, TableError):
-                raise
-            raise TableError(f"the table is not valid JSON: {e}") from None
+            value = read_json(text)
+        except JsonError as e:
+            raise TableError(e.describe("the table")) from None
         return cls(value)
 
     @classmethod
@@ -724,25 +722,30 @@ class Table:
     def explain(self, request: object) -> Explanation:
         """Decides a request and adds ``trace``: how each candidate row fared,
         in row order."""
-        decision, trace = self._run(request, trace=True)
-        return {
-            "decision": decision["decision"],
-            "escalate_to": decision["escalate_to"],
-            "obligations": decision["obligations"],
-            "notify": decision["notify"],
-            "rules": decision["rules"],
-            "errors": decision["errors"],
-            "trace": trace,
-        }
+        return _explanation(*self._run(request, trace=True))
 
     def decide_json(self, text: Union[str, bytes]) -> Decision:
-        """Decides a request given as JSON text; text that is not JSON is a
-        ``malformed_request``."""
+        """Decides a request given as JSON text, or as UTF-8 bytes, read as
+        every Remit evaluator reads it (docs/table-format.md, "Reading JSON
+        text"): a leading byte-order mark is skipped, ``-0`` is ``0``, a key
+        nobody reads may hold any number. Text that cannot be read (not
+        UTF-8, not JSON, a key given twice in one object) is a ``deny`` with
+        one ``malformed_request`` whose input is ``None``."""
+        return self._run_json(text, trace=False)[0]
+
+    def explain_json(self, text: Union[str, bytes]) -> Explanation:
+        """:meth:`explain` for a request given as JSON text or UTF-8 bytes,
+        read as :meth:`decide_json` reads it."""
+        return _explanation(*self._run_json(text, trace=True))
+
+    def _run_json(
+        self, text: Union[str, bytes], trace: bool
+    ) -> Tuple[Decision, List[TraceEntry]]:
         try:
-            request = json.loads(text, parse_constant=_reject_constant)
-        except (ValueError, RecursionError):
-            return _deny([_error("malformed_request", None, "the request is not valid JSON")])
-        return self.decide(request)
+            request = read_json(text)
+        except JsonError as e:
+            return _deny([_error("malformed_request", None, e.describe("the request"))]), []
+        return self._run(request, trace)
 
     def _run(self, request: object, trace: bool) -> Tuple[Decision, List[TraceEntry]]:
         errors: List[RequestError] = []
@@ -910,8 +913,16 @@ class Table:
 # Evaluation helpers.
 
 
-def _reject_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a JSON number")
+def _explanation(decision: Decision, trace: List[TraceEntry]) -> Explanation:
+    return {
+        "decision": decision["decision"],
+        "escalate_to": decision["escalate_to"],
+        "obligations": decision["obligations"],
+        "notify": decision["notify"],
+        "rules": decision["rules"],
+        "errors": decision["errors"],
+        "trace": trace,
+    }
 
 
 def _error(kind: str, input: Optional[str], message: str) -> RequestError:
@@ -966,14 +977,19 @@ def _typed(inp: _Input, value: object, errors: List[RequestError]) -> _Value:
     if inp.type == "bool":
         return value if isinstance(value, bool) else wrong("true or false")
     if inp.type in _INTEGER_TYPES:
+        integer = {
+            "money": "an integer number of minor units",
+            "duration": "an integer number of minutes",
+        }.get(inp.type, "an integer")
         if _is_int(value) and isinstance(value, int):
+            # Action parameters are quantities (LANGUAGE.md §3): never negative.
+            if value < 0 and inp.section == "params":
+                return wrong(
+                    integer.replace("an integer", "a non-negative integer", 1)
+                    + " (an action parameter is a quantity)"
+                )
             return value
-        return wrong(
-            {
-                "money": "an integer number of minor units",
-                "duration": "an integer number of minutes",
-            }.get(inp.type, "an integer")
-        )
+        return wrong(integer)
     if inp.type == "enum":
         if not isinstance(value, str):
             return wrong(f"a string, one of {', '.join(inp.values)}")

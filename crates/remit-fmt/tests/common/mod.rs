@@ -4,7 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use remit_diagnostics::FileId;
-use remit_syntax::ast::{ClauseKind, ItemKind, TestEntryKind};
+use remit_syntax::ast::ItemKind;
 
 /// The items of `text`, one string each, with every span removed and the
 /// clauses of rules and the lines of tests in canonical order (the
@@ -23,10 +23,18 @@ pub fn canonical_ast_with(text: &str, docs: bool) -> Vec<String> {
     for item in &mut file.items {
         if !docs {
             item.doc = None;
+            let fields = match &mut item.kind {
+                ItemKind::Customer(schema) | ItemKind::Context(schema) => &mut schema.fields,
+                ItemKind::Action(action) => &mut action.params,
+                _ => &mut Vec::new(),
+            };
+            for field in fields {
+                field.doc = None;
+            }
         }
         match &mut item.kind {
-            ItemKind::Rule(rule) => rule.clauses.sort_by_key(|c| clause_rank(&c.kind)),
-            ItemKind::Test(test) => test.entries.sort_by_key(|e| entry_rank(&e.kind)),
+            ItemKind::Rule(rule) => rule.clauses.sort_by_key(|c| c.kind.rank()),
+            ItemKind::Test(test) => test.entries.sort_by_key(|e| e.kind.rank()),
             _ => {}
         }
     }
@@ -34,32 +42,6 @@ pub fn canonical_ast_with(text: &str, docs: bool) -> Vec<String> {
         .iter()
         .map(|item| strip_spans(&format!("{item:?}")))
         .collect()
-}
-
-fn clause_rank(kind: &ClauseKind) -> u8 {
-    match kind {
-        ClauseKind::ForAnyCustomer | ClauseKind::For(_) => 0,
-        ClauseKind::When(_) => 1,
-        ClauseKind::Cap { .. } => 2,
-        ClauseKind::Count { .. } => 3,
-        ClauseKind::Total { .. } => 4,
-        ClauseKind::Require(_) => 5,
-        ClauseKind::Notify(_) => 6,
-        ClauseKind::Otherwise(_) => 7,
-        ClauseKind::Error => 8,
-    }
-}
-
-fn entry_rank(kind: &TestEntryKind) -> u8 {
-    match kind {
-        TestEntryKind::Role(_) => 0,
-        TestEntryKind::Action { .. } => 1,
-        TestEntryKind::Customer(_) => 2,
-        TestEntryKind::Context(_) => 3,
-        TestEntryKind::History(_) => 4,
-        TestEntryKind::Expect(_) => 5,
-        TestEntryKind::Error => 6,
-    }
 }
 
 /// Replaces every `Span { file: FileId(0), start: 1, end: 2 }` by `Span`.

@@ -4,7 +4,8 @@
 --   require('remit').setup({
 --     cmd = { 'remit', 'lsp' },       -- or server_path = '/path/to/remit'
 --     root_dir = nil,                 -- string, or function(fname) -> dir
---     on_attach = function(client, bufnr) end,
+--     on_attach = function(client, bufnr) end, -- after the plugin's own:
+--                                     -- omnifunc = v:lua.vim.lsp.omnifunc
 --     capabilities = nil,
 --     settings = {},
 --     treesitter = false,             -- true: highlight with the tree-sitter
@@ -112,6 +113,19 @@ local function get_clients()
   return out
 end
 
+--- What every Remit buffer gets once the server is attached (and
+--- initialized), before the user's `on_attach`: `omnifunc` completion from
+--- the server (Neovim sets it by itself only from 0.10), unless the buffer
+--- already has an `omnifunc`.
+function M.on_attach(client, bufnr)
+  if vim.bo[bufnr].omnifunc == '' then
+    vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
+  end
+  if M.config and M.config.on_attach then
+    M.config.on_attach(client, bufnr)
+  end
+end
+
 --- The client config shared by both paths.
 local function client_config(root)
   local cfg = M.config
@@ -119,7 +133,7 @@ local function client_config(root)
     name = M.name,
     cmd = cfg.cmd,
     filetypes = cfg.filetypes,
-    on_attach = cfg.on_attach,
+    on_attach = M.on_attach,
     capabilities = cfg.capabilities or vim.lsp.protocol.make_client_capabilities(),
     settings = cfg.settings,
     init_options = cfg.init_options,

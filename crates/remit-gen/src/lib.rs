@@ -189,10 +189,10 @@ mod tests {
     use super::*;
     use remit_diagnostics::{LintLevels, Sources};
 
-    fn analyze(text: String) -> crate::Analysis {
+    fn analyze(text: String) -> remit_analysis::Analysis {
         let mut sources = Sources::new();
         sources.add("generated.remit", text);
-        crate::analyze(sources, "generated", &LintLevels::new())
+        remit_analysis::analyze(sources, "generated", &LintLevels::new())
     }
 
     #[test]

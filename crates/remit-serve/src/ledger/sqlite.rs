@@ -1,0 +1,409 @@
+//! The embedded ledger: SQLite in WAL mode, one connection owned by one
+//! writer thread.
+//!
+//! Every operation is a job on that thread. The thread takes the jobs
+//! waiting in its queue as one batch: one `BEGIN IMMEDIATE` transaction,
+//! each job in its own savepoint (a failing job rolls back alone), one
+//! `COMMIT` (with `synchronous = FULL`, on disk), and only then are the
+//! answers sent. Jobs run strictly one after another, so every
+//! decide-and-hold is serialisable; batching only shares the fsync.
+
+use super::sql::{self, Dialect, Param};
+use super::{
+    finish_redecide, plan_commit, CommitOutcome, CommitPlan, CommitStep, CounterPlan, Counts,
+    HoldOutcome, HoldStep, Ledger, Millis, ReleaseOutcome, Scope, StoreError, UseRecord, UseState,
+};
+use async_trait::async_trait;
+use remit_table::CounterPer;
+use rusqlite::{Connection, OptionalExtension};
+use tokio::sync::{mpsc, oneshot};
+
+/// Sends a job's answer once the batch's commit is known.
+type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+/// A job: runs on the connection (or learns the transaction could not
+/// begin), says whether it succeeded, and returns its reply.
+type Job = Box<dyn FnOnce(Result<&Connection, StoreError>) -> (bool, Reply) + Send>;
+
+/// The most jobs one transaction takes.
+const MAX_BATCH: usize = 128;
+
+/// The SQLite ledger.
+pub struct SqliteLedger {
+    path: String,
+    jobs: mpsc::Sender<Job>,
+}
+
+fn store_err(e: rusqlite::Error) -> StoreError {
+    StoreError(format!("sqlite: {e}"))
+}
+
+impl SqliteLedger {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &str) -> Result<SqliteLedger, StoreError> {
+        let conn = Connection::open(path)
+            .map_err(|e| StoreError(format!("cannot open the SQLite ledger `{path}`: {e}")))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(store_err)?;
+        migrate(&conn)?;
+        let (jobs, mut queue) = mpsc::channel::<Job>(4096);
+        std::thread::Builder::new()
+            .name("remit-ledger".into())
+            .spawn(move || {
+                while let Some(first) = queue.blocking_recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH {
+                        match queue.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    run_batch(&conn, batch);
+                }
+            })
+            .map_err(|e| StoreError(format!("cannot start the ledger thread: {e}")))?;
+        Ok(SqliteLedger {
+            path: path.to_string(),
+            jobs,
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = conn.and_then(f);
+            let ok = result.is_ok();
+            let reply: Reply = Box::new(move |commit| {
+                // The receiver is gone only when the request was dropped.
+                let _ = tx.send(commit.and(result));
+            });
+            (ok, reply)
+        });
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| StoreError("the ledger thread has stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError("the ledger thread dropped a job".into()))?
+    }
+}
+
+fn run_batch(conn: &Connection, batch: Vec<Job>) {
+    let begin = conn.execute_batch("BEGIN IMMEDIATE").map_err(store_err);
+    let mut replies = Vec::with_capacity(batch.len());
+    for job in batch {
+        let (_, reply) = match &begin {
+            Err(e) => job(Err(e.clone())),
+            Ok(()) => match conn.execute_batch("SAVEPOINT job") {
+                Err(e) => job(Err(store_err(e))),
+                Ok(()) => {
+                    let (ok, reply) = job(Ok(conn));
+                    let end = if ok {
+                        "RELEASE job"
+                    } else {
+                        "ROLLBACK TO job; RELEASE job"
+                    };
+                    match conn.execute_batch(end) {
+                        Ok(()) => (ok, reply),
+                        Err(e) => {
+                            let e = store_err(e);
+                            let failed: Reply = Box::new(move |_| reply(Err(e)));
+                            (false, failed)
+                        }
+                    }
+                }
+            },
+        };
+        replies.push(reply);
+    }
+    let commit = match begin {
+        Err(e) => Err(e),
+        Ok(()) => conn.execute_batch("COMMIT").map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            store_err(e)
+        }),
+    };
+    for reply in replies {
+        reply(commit.clone());
+    }
+}
+
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS remit_schema (version INTEGER NOT NULL)")
+        .map_err(store_err)?;
+    let current: i64 = conn
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM remit_schema",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(store_err)?;
+    for (i, migration) in sql::MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version <= current {
+            continue;
+        }
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {migration}; INSERT INTO remit_schema (version) VALUES ({version}); COMMIT;"
+        ))
+        .map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            StoreError(format!("cannot migrate the SQLite ledger to version {version}: {e}"))
+        })?;
+    }
+    Ok(())
+}
+
+fn bind(params: &[Param]) -> impl Iterator<Item = rusqlite::types::Value> + '_ {
+    params.iter().map(|p| match p {
+        Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
+        Param::Int(i) => rusqlite::types::Value::Integer(*i),
+    })
+}
+
+fn counts_tx(
+    conn: &Connection,
+    scope: &Scope,
+    plan: &CounterPlan,
+    now: Millis,
+) -> Result<Counts, StoreError> {
+    let mut counts = Counts::new();
+    for per in [CounterPer::Customer, CounterPer::Employee] {
+        let counters: Vec<_> = plan.of(per).collect();
+        let Some(q) = sql::counter_query(Dialect::Sqlite, scope, per, &counters, now) else {
+            continue;
+        };
+        let mut stmt = conn.prepare_cached(&q.sql).map_err(store_err)?;
+        let values: Vec<i64> = stmt
+            .query_row(rusqlite::params_from_iter(bind(&q.params)), |row| {
+                (0..counters.len()).map(|i| row.get(i)).collect()
+            })
+            .map_err(store_err)?;
+        for (c, v) in counters.iter().zip(values) {
+            counts.insert(c.id.clone(), v);
+        }
+    }
+    Ok(counts)
+}
+
+fn read_use(row: &rusqlite::Row<'_>) -> rusqlite::Result<(UseRecord, String)> {
+    let keys: String = row.get(6)?;
+    let request: String = row.get(10)?;
+    let state: String = row.get(7)?;
+    Ok((
+        UseRecord {
+            id: row.get(0)?,
+            scope: Scope {
+                policy: row.get(1)?,
+                customer_id: row.get(2)?,
+                employee_id: row.get(3)?,
+            },
+            action: row.get(4)?,
+            amount: row.get(5)?,
+            keys: serde_json::from_str(&keys).unwrap_or_default(),
+            state: UseState::Held,
+            created_at: row.get(8)?,
+            expires_at: row.get(9)?,
+            request: serde_json::from_str(&request).unwrap_or_default(),
+        },
+        state,
+    ))
+}
+
+fn get_tx(conn: &Connection, id: &str) -> Result<Option<UseRecord>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {} FROM uses WHERE id = ?1",
+            sql::USE_COLUMNS
+        ))
+        .map_err(store_err)?;
+    let found = stmt
+        .query_row([id], read_use)
+        .optional()
+        .map_err(store_err)?;
+    match found {
+        None => Ok(None),
+        Some((mut record, state)) => {
+            record.state = UseState::parse(&state)?;
+            Ok(Some(record))
+        }
+    }
+}
+
+fn insert_tx(conn: &Connection, r: &UseRecord, now: Millis) -> Result<(), StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "INSERT INTO uses ({}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            sql::USE_COLUMNS
+        ))
+        .map_err(store_err)?;
+    stmt.execute(rusqlite::params![
+        r.id,
+        r.scope.policy,
+        r.scope.customer_id,
+        r.scope.employee_id,
+        r.action,
+        r.amount,
+        r.keys.to_string(),
+        r.state.as_str(),
+        r.created_at,
+        r.expires_at,
+        r.request.to_string(),
+        now
+    ])
+    .map_err(store_err)?;
+    Ok(())
+}
+
+fn update_tx(conn: &Connection, r: &UseRecord, now: Millis) -> Result<(), StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "UPDATE uses SET amount = ?1, state = ?2, created_at = ?3, expires_at = ?4, updated_at = ?5 WHERE id = ?6",
+        )
+        .map_err(store_err)?;
+    stmt.execute(rusqlite::params![
+        r.amount,
+        r.state.as_str(),
+        r.created_at,
+        r.expires_at,
+        now,
+        r.id
+    ])
+    .map_err(store_err)?;
+    Ok(())
+}
+
+fn hold_tx(conn: &Connection, step: HoldStep) -> Result<HoldOutcome, StoreError> {
+    if let Some((key, hash)) = &step.idempotency {
+        let mut stmt = conn
+            .prepare_cached("SELECT body_hash, response FROM idempotency WHERE key = ?1")
+            .map_err(store_err)?;
+        let seen: Option<(String, String)> = stmt
+            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(store_err)?;
+        if let Some((seen_hash, response)) = seen {
+            return Ok(if &seen_hash == hash {
+                HoldOutcome::Replayed(serde_json::from_str(&response).unwrap_or_default())
+            } else {
+                HoldOutcome::KeyConflict
+            });
+        }
+    }
+    let counts = counts_tx(conn, &step.scope, &step.plan, step.now)?;
+    let decided = (step.decide)(&counts);
+    if let Some(record) = &decided.record {
+        insert_tx(conn, record, step.now)?;
+    }
+    if let Some((key, hash)) = &step.idempotency {
+        conn.prepare_cached(
+            "INSERT INTO idempotency (key, body_hash, response, created_at) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(store_err)?
+        .execute(rusqlite::params![key, hash, decided.response.to_string(), step.now])
+        .map_err(store_err)?;
+    }
+    Ok(HoldOutcome::Decided(decided.response))
+}
+
+fn commit_tx(conn: &Connection, step: CommitStep) -> Result<CommitOutcome, StoreError> {
+    let Some(record) = get_tx(conn, &step.id)? else {
+        return Ok(CommitOutcome::NotFound);
+    };
+    match plan_commit(record, step.amount, step.now) {
+        CommitPlan::Answer(outcome) => Ok(outcome),
+        CommitPlan::Write(record) => {
+            update_tx(conn, &record, step.now)?;
+            Ok(CommitOutcome::Committed(record))
+        }
+        CommitPlan::Redecide(record, amount) => {
+            let plan = step.redecide.plan(&record, step.now);
+            let counts = counts_tx(conn, &record.scope, &plan, step.now)?;
+            let decided = step.redecide.decide(&record, amount, &counts);
+            let (write, outcome) = finish_redecide(record, decided, step.now);
+            if let Some(w) = write {
+                update_tx(conn, &w, step.now)?;
+            }
+            Ok(outcome)
+        }
+    }
+}
+
+fn release_tx(conn: &Connection, id: &str, now: Millis) -> Result<ReleaseOutcome, StoreError> {
+    let Some(mut record) = get_tx(conn, id)? else {
+        return Ok(ReleaseOutcome::NotFound);
+    };
+    match record.state {
+        UseState::Committed => Ok(ReleaseOutcome::Committed(record)),
+        UseState::Released => Ok(ReleaseOutcome::Released(record)),
+        UseState::Held => {
+            record.state = UseState::Released;
+            update_tx(conn, &record, now)?;
+            Ok(ReleaseOutcome::Released(record))
+        }
+    }
+}
+
+#[async_trait]
+impl Ledger for SqliteLedger {
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn location(&self) -> String {
+        self.path.clone()
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.run(|conn| {
+            conn.query_row("SELECT 1", [], |_| Ok(()))
+                .map_err(store_err)
+        })
+        .await
+    }
+
+    async fn counts(
+        &self,
+        scope: &Scope,
+        plan: &CounterPlan,
+        now: Millis,
+    ) -> Result<Counts, StoreError> {
+        let (scope, plan) = (scope.clone(), plan.clone());
+        self.run(move |conn| counts_tx(conn, &scope, &plan, now))
+            .await
+    }
+
+    async fn hold(&self, step: HoldStep) -> Result<HoldOutcome, StoreError> {
+        self.run(move |conn| hold_tx(conn, step)).await
+    }
+
+    async fn commit(&self, step: CommitStep) -> Result<CommitOutcome, StoreError> {
+        self.run(move |conn| commit_tx(conn, step)).await
+    }
+
+    async fn release(&self, id: &str, now: Millis) -> Result<ReleaseOutcome, StoreError> {
+        let id = id.to_string();
+        self.run(move |conn| release_tx(conn, &id, now)).await
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<UseRecord>, StoreError> {
+        let id = id.to_string();
+        self.run(move |conn| get_tx(conn, &id)).await
+    }
+
+    async fn live_holds(&self, now: Millis) -> Result<i64, StoreError> {
+        self.run(move |conn| {
+            conn.query_row(
+                "SELECT COUNT(*) FROM uses WHERE state = 'held' AND expires_at > ?1",
+                [now],
+                |r| r.get(0),
+            )
+            .map_err(store_err)
+        })
+        .await
+    }
+}

@@ -1,0 +1,360 @@
+//! The policies the service decides with, one table each, hot-reloaded.
+//!
+//! A table file is polled for changes (its modification time, size and
+//! inode); a changed file is read, validated and swapped in atomically. A
+//! table that does not load, or that names another policy, is refused: the
+//! old one keeps serving and the refusal is shown in `/v1/status` until a
+//! good table replaces it.
+
+use crate::clock::{self, Millis};
+use crate::ledger::{CounterPlan, CounterQuery};
+use remit_table::{Evaluator, InputType, Measure};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
+
+/// One loaded table.
+#[derive(Debug)]
+pub struct Policy {
+    /// The policy's name (requests name it).
+    pub name: String,
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// The validated table.
+    pub evaluator: Evaluator,
+    /// Its digest: every answer names it.
+    pub digest: String,
+    /// When it was loaded.
+    pub loaded_at: Millis,
+    /// Per action, its one `money` parameter (what sum counters add up).
+    money_param: BTreeMap<String, String>,
+}
+
+impl Policy {
+    /// Reads and validates the table at `path`.
+    pub fn load(path: &Path) -> Result<Policy, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read table `{}`: {e}", path.display()))?;
+        let evaluator = Evaluator::from_json(&text)
+            .map_err(|e| format!("cannot load table `{}`: {e}", path.display()))?;
+        let table = evaluator.table();
+        let mut money_param = BTreeMap::new();
+        for (action, info) in &table.actions {
+            let money: Vec<&String> = info
+                .params
+                .iter()
+                .filter(|(_, ty)| **ty == InputType::Money)
+                .map(|(name, _)| name)
+                .collect();
+            if let [one] = money.as_slice() {
+                money_param.insert(action.clone(), (*one).clone());
+            }
+        }
+        for (id, counter) in &table.counters {
+            if counter.measure != Measure::Sum {
+                continue;
+            }
+            if let Some(action) = counter
+                .actions
+                .iter()
+                .find(|a| !money_param.contains_key(*a))
+            {
+                return Err(format!(
+                    "cannot serve table `{}`: counter `{id}` sums money over action `{action}`, which does not have exactly one `money` parameter\n  help: rebuild the table with `remit build`; the service records each use's one money parameter",
+                    path.display()
+                ));
+            }
+        }
+        Ok(Policy {
+            name: table.policy.name.clone(),
+            path: path.to_path_buf(),
+            digest: table.digest.clone(),
+            evaluator,
+            loaded_at: clock::now(),
+            money_param,
+        })
+    }
+
+    /// The name of `action`'s money parameter, if it has exactly one.
+    pub fn money_param(&self, action: &str) -> Option<&str> {
+        self.money_param.get(action).map(String::as_str)
+    }
+
+    /// Every counter of the table, its window resolved at `now`. A
+    /// sliding window of `w` minutes counts uses strictly younger than
+    /// `w` (as `remit test` does).
+    pub fn plan(&self, now: Millis) -> CounterPlan {
+        let counters = self
+            .evaluator
+            .table()
+            .counters
+            .iter()
+            .map(|(id, c)| CounterQuery {
+                id: id.clone(),
+                per: c.per,
+                actions: c.actions.clone(),
+                measure: c.measure,
+                after: Some(now.saturating_sub(c.window_minutes.saturating_mul(60_000))),
+                keys: Vec::new(),
+            })
+            .collect();
+        CounterPlan { counters }
+    }
+
+    /// `minor` minor units in the table's currency, as the author writes
+    /// it (`80.00 USD`); a plain number when the table has no currency.
+    pub fn money(&self, minor: i64) -> String {
+        match &self.evaluator.table().currency {
+            None => minor.to_string(),
+            Some(c) if c.scale == 0 => format!("{minor} {}", c.code),
+            Some(c) => {
+                let scale = c.scale.min(18);
+                let unit = 10i128.pow(scale);
+                let v = i128::from(minor);
+                let sign = if v < 0 { "-" } else { "" };
+                let (whole, frac) = (v.abs() / unit, v.abs() % unit);
+                format!(
+                    "{sign}{whole}.{frac:0width$} {}",
+                    c.code,
+                    width = scale as usize
+                )
+            }
+        }
+    }
+}
+
+/// A table change that was refused.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    /// The file.
+    pub path: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Why.
+    pub message: String,
+}
+
+/// What identifies a version of a file without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Signature {
+    modified: Option<SystemTime>,
+    len: u64,
+    inode: u64,
+}
+
+fn signature(path: &Path) -> Option<Signature> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some(Signature {
+        modified: meta.modified().ok(),
+        len: meta.len(),
+        inode,
+    })
+}
+
+struct Watched {
+    path: PathBuf,
+    policy: String,
+    seen: Option<Signature>,
+}
+
+/// The served policies.
+pub struct Tables {
+    policies: RwLock<BTreeMap<String, Arc<Policy>>>,
+    watched: Mutex<Vec<Watched>>,
+    refused: Mutex<BTreeMap<String, Refusal>>,
+}
+
+/// How one poll went, for the metrics.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PollResult {
+    /// Tables swapped in.
+    pub loaded: u64,
+    /// Changes refused.
+    pub refused: u64,
+}
+
+impl Tables {
+    /// Loads every table; lists every one that does not load, and refuses
+    /// two tables of one policy.
+    pub fn load(paths: &[PathBuf]) -> Result<Tables, String> {
+        if paths.is_empty() {
+            return Err("`remit serve` needs a table\n  help: build one with `remit build POLICY_DIR -o table.json`, then pass `--table table.json`".into());
+        }
+        let mut policies = BTreeMap::new();
+        let mut watched = Vec::new();
+        let mut problems = Vec::new();
+        for path in paths {
+            let seen = signature(path);
+            match Policy::load(path) {
+                Err(e) => problems.push(e),
+                Ok(p) => {
+                    if let Some(other) = policies.get(&p.name).map(|o: &Arc<Policy>| o.path.clone())
+                    {
+                        problems.push(format!(
+                            "tables `{}` and `{}` are both policy `{}`\n  help: serve one table per policy",
+                            other.display(),
+                            path.display(),
+                            p.name
+                        ));
+                        continue;
+                    }
+                    watched.push(Watched {
+                        path: path.clone(),
+                        policy: p.name.clone(),
+                        seen,
+                    });
+                    policies.insert(p.name.clone(), Arc::new(p));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems.join("\n"));
+        }
+        Ok(Tables {
+            policies: RwLock::new(policies),
+            watched: Mutex::new(watched),
+            refused: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// The policy named `name`.
+    pub fn get(&self, name: &str) -> Option<Arc<Policy>> {
+        self.policies.read().ok()?.get(name).cloned()
+    }
+
+    /// Every served policy, by name.
+    pub fn all(&self) -> Vec<Arc<Policy>> {
+        self.policies
+            .read()
+            .map(|p| p.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Every refused change still standing.
+    pub fn refusals(&self) -> Vec<Refusal> {
+        self.refused
+            .lock()
+            .map(|r| r.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Reloads every table whose file changed since it was last seen.
+    pub fn poll(&self) -> PollResult {
+        let mut result = PollResult::default();
+        let Ok(mut watched) = self.watched.lock() else {
+            return result;
+        };
+        for w in watched.iter_mut() {
+            let now_sig = signature(&w.path);
+            if now_sig == w.seen {
+                continue;
+            }
+            w.seen = now_sig;
+            let outcome = Policy::load(&w.path).and_then(|p| {
+                if p.name == w.policy {
+                    Ok(p)
+                } else {
+                    Err(format!(
+                        "table `{}` is now policy `{}`, not `{}`: refused\n  help: serve another policy with another `--table`",
+                        w.path.display(),
+                        p.name,
+                        w.policy
+                    ))
+                }
+            });
+            let key = w.path.display().to_string();
+            match outcome {
+                Ok(p) => {
+                    eprintln!(
+                        "remit serve: loaded `{}` (policy `{}`, {})",
+                        key, p.name, p.digest
+                    );
+                    if let Ok(mut policies) = self.policies.write() {
+                        policies.insert(p.name.clone(), Arc::new(p));
+                    }
+                    if let Ok(mut refused) = self.refused.lock() {
+                        refused.remove(&key);
+                    }
+                    result.loaded += 1;
+                }
+                Err(message) => {
+                    eprintln!("remit serve: refused a new version of `{key}`, the old table keeps serving: {message}");
+                    if let Ok(mut refused) = self.refused.lock() {
+                        refused.insert(
+                            key.clone(),
+                            Refusal {
+                                path: key,
+                                at: clock::rfc3339(clock::now()),
+                                message,
+                            },
+                        );
+                    }
+                    result.refused += 1;
+                }
+            }
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: &str = r#"{"format":"remit.table/1","policy":{"name":"p","version":null},
+      "digest":"sha256:1","currency":{"code":"USD","scale":2},"default":{"effect":"deny"},
+      "roles":{"clerk":[]},"actions":{"refund":{"params":{"amount":"money"}}},
+      "inputs":{"param.amount":{"type":"money"}},
+      "counters":{"customer/refund/sum/P1D":{"per":"customer","actions":["refund"],"measure":"sum","window_minutes":1440}},
+      "obligations":{},"rows":[]}"#;
+
+    #[test]
+    fn a_bad_new_table_never_replaces_a_good_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.json");
+        std::fs::write(&path, TABLE).unwrap();
+        let tables = Tables::load(std::slice::from_ref(&path)).unwrap();
+        assert_eq!(tables.get("p").unwrap().digest, "sha256:1");
+        std::fs::write(&path, "{ not json").unwrap();
+        assert_eq!(
+            tables.poll(),
+            PollResult {
+                loaded: 0,
+                refused: 1
+            }
+        );
+        assert_eq!(tables.get("p").unwrap().digest, "sha256:1");
+        assert!(tables.refusals()[0].message.contains("not valid JSON"));
+        std::fs::write(&path, TABLE.replace("sha256:1", "sha256:2")).unwrap();
+        assert_eq!(
+            tables.poll(),
+            PollResult {
+                loaded: 1,
+                refused: 0
+            }
+        );
+        assert_eq!(tables.get("p").unwrap().digest, "sha256:2");
+        assert!(tables.refusals().is_empty());
+        std::fs::write(&path, TABLE.replace(r#""name":"p""#, r#""name":"q""#)).unwrap();
+        assert_eq!(tables.poll().refused, 1);
+        assert!(tables.get("q").is_none());
+    }
+
+    #[test]
+    fn money_reads_in_the_tables_currency_and_windows_are_strict() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.json");
+        std::fs::write(&path, TABLE).unwrap();
+        let p = Policy::load(&path).unwrap();
+        assert_eq!(p.money(8005), "80.05 USD");
+        assert_eq!(p.money_param("refund"), Some("amount"));
+        let plan = p.plan(100_000_000);
+        assert_eq!(plan.counters[0].after, Some(100_000_000 - 1440 * 60_000));
+    }
+}
