@@ -1,7 +1,7 @@
 //! The analysis lints on a corpus (`tests/lints/<lint>_fires.remit` and
-//! `<lint>_near_miss.remit`): each fires where it must and not where it
-//! must not, renders as its snapshot, and every witness reproduces its
-//! finding in the evaluator.
+//! `<lint>_near_miss.remit`, with `_<case>` after either for more cases):
+//! each fires where it must and not where it must not, renders as its
+//! snapshot, and every witness reproduces its finding in the evaluator.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -12,7 +12,10 @@ use remit_tests::{analyze_file, remit_files, rendered};
 #[test]
 fn each_lint_fires_and_has_a_near_miss() {
     let files = remit_files("tests/lints");
-    for lint in LINTS.iter() {
+    // `analysis_incomplete` fires only past a work bound (20,000 region
+    // steps for one question), which no corpus file of reviewable size
+    // reaches; `region::zone` tests the bound itself.
+    for lint in LINTS.iter().filter(|l| l.name != "analysis_incomplete") {
         for suffix in ["fires", "near_miss"] {
             let want = format!("{}_{suffix}.remit", lint.name);
             assert!(
@@ -27,13 +30,14 @@ fn each_lint_fires_and_has_a_near_miss() {
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();
         let analysis = analyze_file(&file);
         let codes: Vec<&str> = analysis.diagnostics.iter().map(|d| d.code.name).collect();
-        if let Some(lint) = name.strip_suffix("_fires") {
+        // `<lint>_fires.remit`, or `<lint>_fires_<case>.remit` for more.
+        if let Some((lint, _)) = name.split_once("_fires") {
             assert!(
                 codes.contains(&lint),
                 "{name}: `{lint}` did not fire:\n{}",
                 rendered(&analysis)
             );
-        } else if let Some(lint) = name.strip_suffix("_near_miss") {
+        } else if let Some((lint, _)) = name.split_once("_near_miss") {
             assert!(
                 !codes.contains(&lint),
                 "{name}: `{lint}` fired:\n{}",
@@ -72,6 +76,7 @@ fn every_witness_reproduces_its_finding() {
                 "escalation_dead_end" | "escalation_cycle" => {
                     decision.decision == Outcome::Escalate
                 }
+                "band_gap" => decision.decision == Outcome::Deny && decision.rules.is_empty(),
                 "shadowed_rule" => !decision.rules.is_empty(),
                 _ => true,
             };
@@ -86,4 +91,54 @@ fn every_witness_reproduces_its_finding() {
         }
     }
     assert!(checked > 0, "no witness was checked");
+}
+
+/// The findings of one lint in a corpus file, by message.
+fn findings(file: &str, lint: &str) -> Vec<String> {
+    let analysis = analyze_file(&remit_tests::root().join("tests/lints").join(file));
+    analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.name == lint)
+        .map(|d| d.message.clone())
+        .collect()
+}
+
+#[test]
+fn each_action_gets_its_own_cycle() {
+    let cycles = findings(
+        "escalation_cycle_fires_each_action.remit",
+        "escalation_cycle",
+    );
+    assert_eq!(cycles.len(), 2, "{cycles:?}");
+    assert!(cycles.iter().any(|m| m.contains("`credit`")), "{cycles:?}");
+    assert!(cycles.iter().any(|m| m.contains("`refund`")), "{cycles:?}");
+}
+
+#[test]
+fn inherited_self_escalations_are_no_authority() {
+    let dead = findings(
+        "escalation_dead_end_fires_inherited_self_escalation.remit",
+        "escalation_dead_end",
+    );
+    assert_eq!(dead.len(), 2, "both rules are dead ends: {dead:?}");
+}
+
+#[test]
+fn negative_parameters_are_never_considered() {
+    let analysis = analyze_file(
+        &remit_tests::root()
+            .join("tests/lints/unsatisfiable_condition_fires_negative_amount.remit"),
+    );
+    let unsatisfiable: Vec<&str> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.name == "unsatisfiable_condition")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(unsatisfiable.len(), 2, "{unsatisfiable:?}");
+    assert!(
+        !unsatisfiable.iter().any(|m| m.contains("`k3`")),
+        "{unsatisfiable:?}"
+    );
 }

@@ -11,4 +11,5 @@ mod examples;
 mod format;
 mod grammars;
 mod lints;
+mod oracle;
 mod properties;

@@ -42,7 +42,8 @@ fn value<'a>(request: &'a Value, kind: InputKind, name: &str) -> Option<&'a Valu
     request.get(section)?.get(name)
 }
 
-fn holds(model: &Model, c: &Cond, request: &Value) -> bool {
+/// Whether a condition holds for a request.
+pub fn holds(model: &Model, c: &Cond, request: &Value) -> bool {
     match c {
         Cond::True => true,
         Cond::False => false,
@@ -80,14 +81,16 @@ fn holds(model: &Model, c: &Cond, request: &Value) -> bool {
     }
 }
 
-fn in_scope(model: &Model, rule: &RuleDef, request: &Value) -> bool {
+/// Whether a request is inside a rule's scope (`for` and `when`).
+pub fn in_scope(model: &Model, rule: &RuleDef, request: &Value) -> bool {
     rule.customers
         .as_ref()
         .is_none_or(|c| holds(model, c, request))
         && rule.when.as_ref().is_none_or(|c| holds(model, c, request))
 }
 
-fn within_limits(model: &Model, rule: &RuleDef, request: &Value, usage: &dyn Usage) -> bool {
+/// Whether a request keeps every limit of a rule (caps, counts, totals).
+pub fn within_limits(model: &Model, rule: &RuleDef, request: &Value, usage: &dyn Usage) -> bool {
     let action = request["action"].as_str().unwrap_or("");
     let names: Vec<String> = {
         let mut v: Vec<String> = rule
@@ -116,7 +119,7 @@ fn within_limits(model: &Model, rule: &RuleDef, request: &Value, usage: &dyn Usa
             .map(|p| p.name.clone())
             .unwrap_or_default();
         let amount = request["params"][&money].as_i64().unwrap_or(0);
-        usage.sum(&names, t.window_minutes) + amount <= t.amount
+        i128::from(usage.sum(&names, t.window_minutes)) + i128::from(amount) <= i128::from(t.amount)
     });
     caps && counts && totals
 }

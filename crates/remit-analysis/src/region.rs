@@ -5,15 +5,18 @@
 //! from input key or counter id to a constraint; a missing key is
 //! unconstrained. Counters are never negative.
 
-use remit_sema::lower::intersect;
-use remit_table::{BoolEq, Constraint, InSet, Interval, SetTest, Table};
-use std::collections::BTreeMap;
+pub mod zone;
 
-/// A box of requests.
-pub type Region = BTreeMap<String, Constraint>;
+use remit_sema::lower::{conjoin, intersect};
+use remit_table::{BoolEq, Constraint, InSet, Interval, SetTest, Table};
+
+/// A box of requests: the lowering's conjunction of per-input constraints
+/// (one type, one algebra: [`meet`] is `remit_sema::lower::conjoin`).
+pub type Region = remit_sema::lower::Conjunction;
 
 /// How many subtraction steps a coverage question may take before it is
-/// abandoned (reported as "covered": no finding rather than a guess).
+/// abandoned: the box-only [`uncovered`] then answers "covered" (no
+/// finding), the exact [`zone::uncovered`] answers [`zone::Incomplete`].
 pub const COVERAGE_BUDGET: usize = 20_000;
 
 /// For each limit and budget of a row, the requests that break it: the
@@ -86,15 +89,7 @@ pub fn disjoint(a: &Region, b: &Region) -> bool {
 
 /// The intersection of two regions, or `None` when empty.
 pub fn meet(a: &Region, b: &Region) -> Option<Region> {
-    let mut out = a.clone();
-    for (k, c) in b {
-        let merged = match out.get(k) {
-            Some(existing) => intersect(existing, c)?,
-            None => c.clone(),
-        };
-        out.insert(k.clone(), merged);
-    }
-    Some(out)
+    conjoin(a, b)
 }
 
 /// Whether `inner` lies inside `outer`.

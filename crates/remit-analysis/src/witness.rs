@@ -102,7 +102,18 @@ impl Point<'_> {
             scale: c.scale,
             span: Span::default(),
         });
-        let mut keys: Vec<&String> = self.region.keys().collect();
+        // The domain alone (`≥ 0` on a parameter or counter) says nothing
+        // about the finding.
+        let bare = Constraint::Interval(remit_table::Interval {
+            min: Some(0),
+            max: None,
+        });
+        let mut keys: Vec<&String> = self
+            .region
+            .iter()
+            .filter(|(_, c)| **c != bare)
+            .map(|(k, _)| k)
+            .collect();
         keys.sort_by_key(|k| {
             (
                 if k.starts_with("param.") {

@@ -99,6 +99,8 @@ codes! {
     ESCALATION_CYCLE = "escalation_cycle", "escalation_cycle", Error, "escalations that lead back to a role already on the path";
     REDUNDANT_RULE = "redundant_rule", "redundant_rule", Hint, "a permit covered by another permit";
     UNUSED_DECLARATION = "unused_declaration", "unused_declaration", Hint, "a declaration nobody uses";
+    BAND_GAP = "band_gap", "band_gap", Warning, "two ranges of one quantity leave a gap that no rule covers";
+    ANALYSIS_INCOMPLETE = "analysis_incomplete", "analysis_incomplete", Hint, "a lint question that exceeded the analysis's work bound";
 }
 
 #[cfg(test)]

@@ -1,13 +1,20 @@
 //! Lints over the rows of one (role, action): `conflicting_outcomes`,
 //! `shadowed_rule`, `redundant_rule`, `escalation_dead_end`,
 //! `escalation_cycle`.
+//!
+//! Every region here is a [`Zone`]: the box with its budgets and the
+//! action's domain (non-negative parameters and counters, realisable
+//! windows), so each question is answered exactly or reported as
+//! `analysis_incomplete`, and each witness is a request the evaluator
+//! decides as the finding says before it is reported.
 
-use super::Ctx;
-use crate::region::{contains, disjoint, meet, uncovered, Region};
+use super::{incomplete, Ctx};
+use crate::region::zone::{uncovered, Incomplete, Zone};
+use crate::region::{disjoint, Region};
 use crate::witness::{rule_in_scope, rule_matched, witness, Point};
-use remit_diagnostics::{Code, Diagnostic, Severity};
+use remit_diagnostics::{Code, Diagnostic, Lint, Severity};
 use remit_syntax::ast::EffectKind;
-use remit_table::{Explanation, Outcome};
+use remit_table::{Explanation, Outcome, RowOutcome};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,30 +35,22 @@ struct Finding {
     role: String,
 }
 
-fn record(
-    found: &mut BTreeMap<(usize, usize), Finding>,
-    key: (usize, usize),
-    role: &str,
-    action: &str,
-    region: impl FnOnce() -> Option<Region>,
-) {
-    match found.get_mut(&key) {
-        Some(f) => {
-            if !f.roles.iter().any(|r| r == role) {
-                f.roles.push(role.to_string());
-            }
-        }
-        None => {
-            if let Some(region) = region() {
-                found.insert(
-                    key,
-                    Finding {
-                        roles: vec![role.to_string()],
-                        action: action.to_string(),
-                        region,
-                        role: role.to_string(),
-                    },
-                );
+/// Questions abandoned at a work bound, to report as `analysis_incomplete`.
+#[derive(Default)]
+struct GaveUp(BTreeMap<(String, String, &'static str), BTreeSet<usize>>);
+
+impl GaveUp {
+    fn add(&mut self, role: &str, action: &str, lint: Lint, rules: &[usize]) {
+        self.0
+            .entry((role.to_string(), action.to_string(), lint.name))
+            .or_default()
+            .extend(rules.iter().copied());
+    }
+
+    fn report(self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        for ((role, action, lint), rules) in self.0 {
+            if let Some(code) = Code::lookup(lint) {
+                out.extend(incomplete(ctx, &rules, &role, &action, code));
             }
         }
     }
@@ -80,16 +79,61 @@ fn roles_phrase(roles: &[String]) -> String {
     }
 }
 
+/// Records that `key` happens for `role`, with the region of its first
+/// request; `find` answers whether (and where) it happens.
+fn record(
+    found: &mut BTreeMap<(usize, usize), Finding>,
+    gave_up: &mut GaveUp,
+    key: (usize, usize),
+    (role, action): (&str, &str),
+    find: impl FnOnce() -> Result<Option<Region>, Incomplete>,
+) {
+    if found
+        .get(&key)
+        .is_some_and(|f| f.roles.iter().any(|r| r == role))
+    {
+        return;
+    }
+    match find() {
+        Ok(Some(region)) => match found.get_mut(&key) {
+            Some(f) => f.roles.push(role.to_string()),
+            None => {
+                found.insert(
+                    key,
+                    Finding {
+                        roles: vec![role.to_string()],
+                        action: action.to_string(),
+                        region,
+                        role: role.to_string(),
+                    },
+                );
+            }
+        },
+        Ok(None) => {}
+        Err(Incomplete) => gave_up.add(role, action, Code::CONFLICTING_OUTCOMES, &[key.0, key.1]),
+    }
+}
+
+fn target_of(ctx: &Ctx<'_>, rule: usize) -> String {
+    let r = &ctx.model.rules[rule];
+    r.target
+        .or(r.otherwise)
+        .map(|t| ctx.model.roles[t].name.clone())
+        .unwrap_or_default()
+}
+
 /// A permit's box overlapping a standalone escalation, and two escalations
-/// sending one request to different roles, where no forbid decides first.
+/// sending one request to different roles, where no forbid (and, for two
+/// escalations, no permit) decides first.
 fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let mut permit_vs_escalate: BTreeMap<(usize, usize), Finding> = BTreeMap::new();
     let mut escalate_pairs: BTreeMap<(usize, usize), Finding> = BTreeMap::new();
+    let mut gave_up = GaveUp::default();
     for ((role, action), rows) in sorted_groups(ctx) {
-        let forbids: Vec<&Region> = rows
+        let forbids: Vec<Zone> = rows
             .iter()
             .filter(|r| ctx.row(**r).effect == Outcome::Forbid)
-            .map(|r| &ctx.row(*r).scope)
+            .map(|r| Zone::of(ctx.row(*r).scope.clone()))
             .collect();
         let permits: Vec<usize> = rows
             .iter()
@@ -101,22 +145,31 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             .copied()
             .filter(|r| ctx.row(*r).effect == Outcome::Escalate && ctx.escalates_for(*r, role))
             .collect();
+        if escalates.is_empty() {
+            continue;
+        }
+        let forbid_refs: Vec<&Zone> = forbids.iter().collect();
         for &e in &escalates {
             let e_scope = &ctx.row(e).scope;
             for &p in &permits {
                 let Some(p_box) = &ctx.boxes[p] else { continue };
-                if disjoint(p_box, e_scope) {
-                    continue;
-                }
                 let key = (ctx.row_rule[p], ctx.row_rule[e]);
-                if key.0 == key.1 {
+                if key.0 == key.1 || disjoint(p_box, e_scope) {
                     continue;
                 }
-                record(&mut permit_vs_escalate, key, role, action, || {
-                    meet(p_box, e_scope).and_then(|m| uncovered(&m, &forbids, ctx.table))
-                });
+                record(
+                    &mut permit_vs_escalate,
+                    &mut gave_up,
+                    key,
+                    (role, action),
+                    || match ctx.box_zone(p, action).and_then(|z| z.within(e_scope)) {
+                        Some(z) => uncovered(&z, &forbid_refs, ctx.table),
+                        None => Ok(None),
+                    },
+                );
             }
         }
+        let mut deciders: Option<Vec<Zone>> = None;
         for (i, &a) in escalates.iter().enumerate() {
             for &b in &escalates[i + 1..] {
                 let (ra, rb) = (ctx.row(a), ctx.row(b));
@@ -132,14 +185,18 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 if x == y {
                     continue;
                 }
-                let deciders: Vec<&Region> = forbids
-                    .iter()
-                    .copied()
-                    .chain(permits.iter().filter_map(|p| ctx.boxes[*p].as_ref()))
-                    .collect();
-                record(&mut escalate_pairs, (x, y), role, action, || {
-                    meet(&ra.scope, &rb.scope).and_then(|m| uncovered(&m, &deciders, ctx.table))
-                });
+                let deciders = deciders.get_or_insert_with(|| ctx.deciders(role, action));
+                let refs: Vec<&Zone> = deciders.iter().collect();
+                record(
+                    &mut escalate_pairs,
+                    &mut gave_up,
+                    (x, y),
+                    (role, action),
+                    || match ctx.scope_zone(a, action).and_then(|z| z.within(&rb.scope)) {
+                        Some(z) => uncovered(&z, &refs, ctx.table),
+                        None => Ok(None),
+                    },
+                );
             }
         }
     }
@@ -154,10 +211,7 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        let target = er
-            .target
-            .map(|t| ctx.model.roles[t].name.clone())
-            .unwrap_or_default();
+        let target = target_of(ctx, *e);
         out.push(
             Diagnostic::new(Code::CONFLICTING_OUTCOMES, format!("rules `{}` and `{}` disagree", pr.name, er.name), pr.name_span, "permits these requests")
                 .secondary(er.name_span, format!("escalates them to `{target}`"))
@@ -171,17 +225,14 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         let Some((point, request, ex)) = conflict_witness(ctx, (*a, *b), f) else {
             continue;
         };
-        if !(ex.decision.decision == Outcome::Escalate && ex.decision.escalate_to.len() > 1) {
+        if !(ex.decision.decision == Outcome::Escalate
+            && ex.decision.escalate_to.len() > 1
+            && ex.decision.rules.contains(&ar.name)
+            && ex.decision.rules.contains(&br.name))
+        {
             continue;
         }
-        let ta = ar
-            .target
-            .map(|t| ctx.model.roles[t].name.clone())
-            .unwrap_or_default();
-        let tb = br
-            .target
-            .map(|t| ctx.model.roles[t].name.clone())
-            .unwrap_or_default();
+        let (ta, tb) = (target_of(ctx, *a), target_of(ctx, *b));
         out.push(
             Diagnostic::new(Code::CONFLICTING_OUTCOMES, format!("rules `{}` and `{}` escalate one request to different roles", ar.name, br.name), ar.name_span, format!("escalates to `{ta}`"))
                 .secondary(br.name_span, format!("escalates to `{tb}`"))
@@ -190,6 +241,7 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 .witness(witness(&point, request, vec![format!("is escalated to `{ta}` by `{}` and to `{tb}` by `{}`", ar.name, br.name)])),
         );
     }
+    gave_up.report(ctx, out);
 }
 
 /// The candidate witness of a conflict between two rules, with the
@@ -213,9 +265,21 @@ fn conflict_witness<'c>(
     Some((point, request, ex))
 }
 
+/// Where a rule's row takes part in the decision for a role when it is
+/// the only candidate: a permit's box, or an escalation's scope when the
+/// escalation applies to the role.
+fn own_zone(ctx: &Ctx<'_>, row: usize, role: &str, action: &str) -> Option<Zone> {
+    match ctx.row(row).effect {
+        Outcome::Permit => ctx.box_zone(row, action),
+        Outcome::Escalate if ctx.escalates_for(row, role) => ctx.scope_zone(row, action),
+        _ => None,
+    }
+}
+
 /// A permit or escalate rule that never decides anything for the roles it
 /// names: forbids (and, for an escalation, permits) decide all it matches.
 fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let mut gave_up = GaveUp::default();
     for (index, rule) in ctx.model.rules.iter().enumerate() {
         if !rule.ok
             || rule.effect == EffectKind::Forbid
@@ -227,6 +291,7 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         let mut shadowers: BTreeSet<usize> = BTreeSet::new();
         let mut example: Option<(String, String, Region)> = None;
         let mut decides = false;
+        let mut unknown = false;
         'pairs: for &role in &rule.roles {
             let role = ctx.model.roles[role].name.as_str();
             for &action in &rule.actions {
@@ -242,42 +307,59 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                         _ => false,
                     })
                     .collect();
+                let cover: Vec<(usize, Zone)> = cover_rows
+                    .iter()
+                    .filter_map(|r| {
+                        let z = if ctx.row(*r).effect == Outcome::Forbid {
+                            Some(Zone::of(ctx.row(*r).scope.clone()))
+                        } else {
+                            ctx.box_zone(*r, action)
+                        };
+                        z.map(|z| (*r, z))
+                    })
+                    .collect();
+                let refs: Vec<&Zone> = cover.iter().map(|(_, z)| z).collect();
                 for &own in group.iter().filter(|r| ctx.row_rule[**r] == index) {
-                    if rule.effect == EffectKind::Escalate && !ctx.escalates_for(own, role) {
-                        continue;
-                    }
-                    let Some(own_box) = &ctx.boxes[own] else {
+                    let Some(own_zone) = own_zone(ctx, own, role, action) else {
                         continue;
                     };
-                    let cover: Vec<&Region> = cover_rows
-                        .iter()
-                        .filter_map(|r| {
-                            if ctx.row(*r).effect == Outcome::Forbid {
-                                Some(&ctx.row(*r).scope)
-                            } else {
-                                ctx.boxes[*r].as_ref()
-                            }
-                        })
-                        .collect();
-                    if uncovered(own_box, &cover, ctx.table).is_some() {
-                        decides = true;
-                        break 'pairs;
+                    let matched = match own_zone.solve() {
+                        Ok(Some(point)) => point,
+                        Ok(None) => continue,
+                        Err(Incomplete) => {
+                            unknown = true;
+                            gave_up.add(role, action, Code::SHADOWED_RULE, &[index]);
+                            continue;
+                        }
+                    };
+                    match uncovered(&own_zone, &refs, ctx.table) {
+                        Ok(Some(_)) => {
+                            decides = true;
+                            break 'pairs;
+                        }
+                        Ok(None) => {}
+                        Err(Incomplete) => {
+                            unknown = true;
+                            let mut rules: Vec<usize> =
+                                cover.iter().map(|(r, _)| ctx.row_rule[*r]).collect();
+                            rules.push(index);
+                            gave_up.add(role, action, Code::SHADOWED_RULE, &rules);
+                            continue;
+                        }
                     }
-                    for &r in &cover_rows {
-                        let region = if ctx.row(r).effect == Outcome::Forbid {
-                            Some(&ctx.row(r).scope)
-                        } else {
-                            ctx.boxes[r].as_ref()
-                        };
-                        if region.is_some_and(|reg| !disjoint(reg, own_box)) {
-                            shadowers.insert(ctx.row_rule[r]);
+                    for (r, z) in &cover {
+                        if !disjoint(&z.bounds, &own_zone.bounds) {
+                            shadowers.insert(ctx.row_rule[*r]);
                         }
                     }
                     if example.is_none() {
-                        example = Some((role.to_string(), action.to_string(), own_box.clone()));
+                        example = Some((role.to_string(), action.to_string(), matched));
                     }
                 }
             }
+        }
+        if unknown && !decides {
+            continue;
         }
         let (Some((role, action, region)), false) = (example, decides) else {
             continue;
@@ -297,7 +379,12 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             .filter(|r| **r != rule.name)
             .cloned()
             .collect();
-        if !rule_in_scope(&ex, &rule.name) || decided_by.is_empty() {
+        let matches = if rule.effect == EffectKind::Permit {
+            rule_matched(&ex, &rule.name)
+        } else {
+            rule_in_scope(&ex, &rule.name)
+        };
+        if !matches || decided_by.is_empty() || ex.decision.rules.contains(&rule.name) {
             continue;
         }
         let verb = if ex.decision.decision == Outcome::Deny {
@@ -319,67 +406,142 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 .witness(witness(&point, request, vec![format!("matches `{}` but is {verb} by {}", rule.name, decided_by.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "))])),
         );
     }
+    gave_up.report(ctx, out);
 }
 
-/// A permit covered, for the roles it names, by another permit with the
-/// same or stronger obligations and limits (`redundant_rule`).
+/// Whether removing permit `p` changes nothing that permit `q` does not
+/// already do, for the roles and actions `p` names: `q` requires every
+/// obligation and notifies every role `p` does, its box holds `p`'s box
+/// (budgets included), and an `otherwise` of `p` is `q`'s too, over a
+/// scope that holds `p`'s (docs/language.md).
+fn covers(ctx: &Ctx<'_>, q: usize, p: usize) -> Result<bool, Incomplete> {
+    let (rule, other) = (&ctx.model.rules[p], &ctx.model.rules[q]);
+    let stronger = rule.require.iter().all(|o| other.require.contains(o))
+        && rule.notify.iter().all(|n| other.notify.contains(n))
+        && (rule.otherwise.is_none() || rule.otherwise == other.otherwise);
+    if !stronger {
+        return Ok(false);
+    }
+    for &role in &rule.roles {
+        let role = ctx.model.roles[role].name.as_str();
+        for &action in &rule.actions {
+            let action = ctx.model.actions[action].name.as_str();
+            let theirs: Vec<usize> = ctx.rows_in(q, role, action).collect();
+            let boxes: Vec<Zone> = theirs
+                .iter()
+                .filter_map(|r| ctx.box_zone(*r, action))
+                .collect();
+            let box_refs: Vec<&Zone> = boxes.iter().collect();
+            let scopes: Vec<Zone> = theirs
+                .iter()
+                .filter_map(|r| ctx.scope_zone(*r, action))
+                .collect();
+            let scope_refs: Vec<&Zone> = scopes.iter().collect();
+            for own in ctx.rows_in(p, role, action) {
+                if let Some(z) = ctx.box_zone(own, action) {
+                    // Quick answers first: one row of `q` holds it whole, or
+                    // none of them touches it.
+                    let whole = theirs.iter().any(|r| row_holds(ctx, *r, own));
+                    if !whole {
+                        if boxes.iter().all(|b| disjoint(&b.bounds, &z.bounds)) {
+                            return Ok(false);
+                        }
+                        if uncovered(&z, &box_refs, ctx.table)?.is_some() {
+                            return Ok(false);
+                        }
+                    }
+                }
+                if rule.otherwise.is_some() {
+                    if let Some(z) = ctx.scope_zone(own, action) {
+                        if uncovered(&z, &scope_refs, ctx.table)?.is_some() {
+                            return Ok(false);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Whether row `r`'s box holds row `own`'s box outright: its scope and
+/// limits contain them, and each of its budgets is matched by one of
+/// `own`'s over the same counter and parameter that is no larger.
+fn row_holds(ctx: &Ctx<'_>, r: usize, own: usize) -> bool {
+    let (row, own_row) = (ctx.row(r), ctx.row(own));
+    let budgets_ok = row.budgets.iter().all(|b| {
+        own_row
+            .budgets
+            .iter()
+            .any(|o| o.counter == b.counter && o.param == b.param && o.max <= b.max)
+    });
+    budgets_ok
+        && match (&ctx.boxes[r], &ctx.boxes[own]) {
+            (Some(theirs), Some(mine)) => crate::region::contains(theirs, mine),
+            _ => false,
+        }
+}
+
+/// A permit covered, for the roles it names, by another permit (see
+/// [`covers`]); of two that cover each other, the later is reported.
 pub(super) fn redundant(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let mut gave_up = GaveUp::default();
     for (p, rule) in ctx.model.rules.iter().enumerate() {
         if !rule.ok || rule.effect != EffectKind::Permit || ctx.allowed(p, Code::REDUNDANT_RULE) {
             continue;
         }
-        let own_rows: Vec<usize> = ctx.rule_rows[p]
-            .iter()
-            .copied()
-            .filter(|r| ctx.boxes[*r].is_some())
-            .collect();
-        let (Some(&first_role), Some(&first_action), false) = (
-            rule.roles.first(),
-            rule.actions.first(),
-            own_rows.is_empty(),
-        ) else {
+        let Some(&first_role) = rule.roles.first() else {
             continue;
         };
-        let candidates: BTreeSet<usize> = ctx
-            .group(
-                &ctx.model.roles[first_role].name,
-                &ctx.model.actions[first_action].name,
-            )
-            .iter()
-            .filter(|r| ctx.row(**r).effect == Outcome::Permit)
-            .map(|r| ctx.row_rule[*r])
-            .filter(|q| *q != p)
-            .collect();
+        let role = ctx.model.roles[first_role].name.as_str();
+        // A request the rule permits, for the witness (none: it is
+        // unsatisfiable, not redundant).
+        let mut example = None;
+        'find: for &action in &rule.actions {
+            let action = ctx.model.actions[action].name.as_str();
+            for own in ctx.rows_in(p, role, action) {
+                if let Some(Ok(Some(region))) = ctx.box_zone(own, action).map(|z| z.solve()) {
+                    example = Some((action, region));
+                    break 'find;
+                }
+            }
+        }
+        let Some((action, region)) = example else {
+            continue;
+        };
+        // Every permit beside it in a group it belongs to.
+        let mut candidates: BTreeSet<usize> = BTreeSet::new();
+        for &r in &rule.roles {
+            for &a in &rule.actions {
+                let group = ctx.group(&ctx.model.roles[r].name, &ctx.model.actions[a].name);
+                candidates.extend(
+                    group
+                        .iter()
+                        .filter(|row| ctx.row(**row).effect == Outcome::Permit)
+                        .map(|row| ctx.row_rule[*row])
+                        .filter(|q| *q != p),
+                );
+            }
+        }
         for q in candidates {
             let other = &ctx.model.rules[q];
-            let stronger = rule.require.iter().all(|o| other.require.contains(o))
-                && rule.notify.iter().all(|n| other.notify.contains(n))
-                && (rule.otherwise.is_none() || rule.otherwise == other.otherwise);
-            if !stronger || !covers(ctx, q, p) {
-                continue;
+            match covers(ctx, q, p) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(Incomplete) => {
+                    gave_up.add(role, action, Code::REDUNDANT_RULE, &[p, q]);
+                    continue;
+                }
             }
             // Two rules that cover each other: report only the later one.
-            if covers(ctx, p, q)
-                && q > p
-                && rule.require.len() == other.require.len()
-                && rule.notify.len() == other.notify.len()
-            {
+            if q > p && covers(ctx, p, q) != Ok(false) {
                 continue;
             }
-            let role = ctx.model.roles[first_role].name.as_str();
-            let action = ctx.model.actions[first_action].name.as_str();
-            let Some(region) = own_rows
-                .iter()
-                .find(|r| ctx.row(**r).actions.iter().any(|a| a == action))
-                .and_then(|r| ctx.boxes[*r].clone())
-            else {
-                continue;
-            };
             let point = Point {
                 table: ctx.table,
                 role,
                 action,
-                region,
+                region: region.clone(),
             };
             let request = point.request();
             let ex = ctx.evaluator.explain(&request);
@@ -413,56 +575,78 @@ pub(super) fn redundant(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             break;
         }
     }
+    gave_up.report(ctx, out);
 }
 
-/// Whether rule `q`'s rows contain every row of rule `p`, for the roles
-/// and actions `p` names.
-fn covers(ctx: &Ctx<'_>, q: usize, p: usize) -> bool {
-    let rule = &ctx.model.rules[p];
-    for &role in &rule.roles {
-        let role = ctx.model.roles[role].name.as_str();
-        for &action in &rule.actions {
-            let action = ctx.model.actions[action].name.as_str();
-            let theirs: Vec<usize> = ctx.rows_in(q, role, action).collect();
-            for own in ctx.rows_in(p, role, action) {
-                let Some(own_box) = &ctx.boxes[own] else {
-                    continue;
-                };
-                let own_row = ctx.row(own);
-                let covered = theirs.iter().any(|r| {
-                    let row = ctx.row(*r);
-                    let budgets_ok = row.budgets.iter().all(|b| {
-                        own_row
-                            .budgets
-                            .iter()
-                            .any(|o| o.counter == b.counter && o.param == b.param && o.max <= b.max)
-                    });
-                    budgets_ok && ctx.boxes[*r].as_ref().is_some_and(|b| contains(b, own_box))
-                });
-                if !covered {
-                    return false;
+/// The target's authority over an action for a finding about rule
+/// `index`: every other permit the target has, and every other escalation
+/// that applies to the target itself (an inherited escalation to the
+/// target or one of its ancestors is not authority, §4).
+fn authority(ctx: &Ctx<'_>, target: &str, action: &str, index: usize) -> Vec<usize> {
+    ctx.group(target, action)
+        .iter()
+        .copied()
+        .filter(|r| {
+            ctx.row_rule[*r] != index
+                && match ctx.row(*r).effect {
+                    Outcome::Permit => true,
+                    Outcome::Escalate => ctx.escalates_for(*r, target),
+                    _ => false,
                 }
+        })
+        .collect()
+}
+
+/// A request that rule `index` really escalates for a role and action
+/// (no forbid or permit of the role decides it first), outside every zone
+/// of `beyond`.
+fn escalated_request(
+    ctx: &Ctx<'_>,
+    index: usize,
+    role: &str,
+    action: &str,
+    beyond: &[Zone],
+) -> Result<Option<Region>, Incomplete> {
+    let zones: Vec<Zone> = ctx
+        .rows_in(index, role, action)
+        .filter(|row| ctx.escalates_for(*row, role))
+        .flat_map(|row| ctx.escalation_zones(row, action))
+        .collect();
+    // Most escalations land inside the target's authority: that settles
+    // them without the role's own rules.
+    let beyond_refs: Vec<&Zone> = beyond.iter().collect();
+    let mut open = Vec::new();
+    for zone in zones {
+        match uncovered(&zone, &beyond_refs, ctx.table) {
+            Ok(None) => {}
+            _ => open.push(zone),
+        }
+    }
+    if open.is_empty() {
+        return Ok(None);
+    }
+    let deciders = ctx.deciders(role, action);
+    let cover: Vec<&Zone> = beyond.iter().chain(deciders.iter()).collect();
+    let mut unknown = false;
+    for zone in open {
+        {
+            match uncovered(&zone, &cover, ctx.table) {
+                Ok(Some(region)) => return Ok(Some(region)),
+                Ok(None) => {}
+                Err(Incomplete) => unknown = true,
             }
         }
     }
-    true
-}
-
-/// The region where a row escalates: its scope, with a limit broken for
-/// a permit's `otherwise`.
-fn escalation_region(ctx: &Ctx<'_>, row: usize, within: &Region) -> Region {
-    let r = ctx.row(row);
-    if r.effect != Outcome::Permit {
-        return within.clone();
+    if unknown {
+        Err(Incomplete)
+    } else {
+        Ok(None)
     }
-    crate::region::limit_broken(r)
-        .iter()
-        .find_map(|b| meet(within, b))
-        .unwrap_or_else(|| within.clone())
 }
 
 /// An escalation to a role with no authority over the request.
 fn dead_ends(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let mut gave_up = GaveUp::default();
     for (index, rule) in ctx.model.rules.iter().enumerate() {
         let target = match rule.effect {
             EffectKind::Escalate => rule.target,
@@ -474,38 +658,26 @@ fn dead_ends(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let target_name = ctx.model.roles[target].name.as_str();
-        let Some(from_role) = rule
-            .roles
-            .iter()
-            .map(|r| ctx.model.roles[*r].name.as_str())
-            .find(|r| {
-                ctx.rule_rows[index]
+        'search: for &role in &rule.roles {
+            let from_role = ctx.model.roles[role].name.as_str();
+            for &action in &rule.actions {
+                let action = ctx.model.actions[action].name.as_str();
+                let authority = authority(ctx, target_name, action, index);
+                let scopes: Vec<Zone> = authority
                     .iter()
-                    .any(|row| ctx.escalates_for(*row, r))
-            })
-        else {
-            continue;
-        };
-        for &action in &rule.actions {
-            let action = ctx.model.actions[action].name.as_str();
-            let authority: Vec<usize> = ctx
-                .group(target_name, action)
-                .iter()
-                .copied()
-                .filter(|r| {
-                    ctx.row_rule[*r] != index
-                        && matches!(ctx.row(*r).effect, Outcome::Permit | Outcome::Escalate)
-                })
-                .collect();
-            let own: Vec<usize> = ctx
-                .group(from_role, action)
-                .iter()
-                .copied()
-                .filter(|r| ctx.row_rule[*r] == index)
-                .collect();
-            let Some(&first) = own.first() else { continue };
-            if authority.is_empty() {
-                let region = escalation_region(ctx, first, &ctx.row(first).scope);
+                    .map(|r| Zone::of(ctx.row(*r).scope.clone()))
+                    .collect();
+                let region = match escalated_request(ctx, index, from_role, action, &scopes) {
+                    Ok(Some(region)) => region,
+                    Ok(None) => continue,
+                    Err(Incomplete) => {
+                        let mut rules: Vec<usize> =
+                            authority.iter().map(|r| ctx.row_rule[*r]).collect();
+                        rules.push(index);
+                        gave_up.add(from_role, action, Code::ESCALATION_DEAD_END, &rules);
+                        continue;
+                    }
+                };
                 let point = Point {
                     table: ctx.table,
                     role: from_role,
@@ -513,207 +685,321 @@ fn dead_ends(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     region,
                 };
                 let request = point.request();
-                // The target may inherit this very rule: it then has a rule
-                // for the action, but only the box whose limits just broke.
-                let inherits = ctx
-                    .group(target_name, action)
-                    .iter()
-                    .any(|r| ctx.row_rule[*r] == index);
-                let (headline, label, help) = if inherits {
-                    (
-                        format!("rule `{}` escalates `{action}` to `{target_name}`, whose only rule for `{action}` is this one, inherited with the same limits", rule.name),
-                        format!("`{target_name}` inherits `{}` and has no other rule for `{action}`", rule.name),
-                        format!("give `{target_name}` a rule of its own for `{action}` with a wider box, or escalate to a role that has one"),
-                    )
-                } else {
-                    (
-                        format!("rule `{}` escalates `{action}` to `{target_name}`, which has no rule for `{action}`", rule.name),
-                        format!("`{target_name}` may neither permit nor escalate `{action}`"),
-                        format!("give `{target_name}` a `permit` (or `escalate`) rule for `{action}`, or escalate to a role that has one"),
-                    )
-                };
-                out.push(
-                    Diagnostic::new(
-                        Code::ESCALATION_DEAD_END,
-                        headline,
-                        rule.name_span,
-                        format!("escalates to `{target_name}`"),
-                    )
-                    .with_severity(Severity::Error)
-                    .secondary(ctx.model.roles[target].span, label)
-                    .help(help)
-                    .witness(witness(&point, request, vec![format!("is escalated to `{target_name}` by `{}`, and `{target_name}` can do nothing with it", rule.name)])),
-                );
-                break;
-            }
-            let cover: Vec<&Region> = authority.iter().map(|r| &ctx.row(*r).scope).collect();
-            let gap = own
-                .iter()
-                .find_map(|r| uncovered(&ctx.row(*r).scope, &cover, ctx.table).map(|g| (*r, g)));
-            let Some((row, gap)) = gap else { continue };
-            let point = Point {
-                table: ctx.table,
-                role: from_role,
-                action,
-                region: escalation_region(ctx, row, &gap),
-            };
-            let request = point.request();
-            let ex = ctx.evaluator.explain(&request);
-            if !(ex.decision.decision == Outcome::Escalate
-                && ex.decision.escalate_to.iter().any(|t| t == target_name))
-            {
-                continue;
-            }
-            let mut as_target = request.clone();
-            as_target["role"] = serde_json::Value::String(target_name.to_string());
-            let tx = ctx.evaluator.explain(&as_target);
-            if authority.iter().any(|r| {
-                tx.trace.iter().any(|t| {
-                    t.row == *r
-                        && matches!(
-                            t.outcome,
-                            remit_table::RowOutcome::Matched | remit_table::RowOutcome::LimitFailed
-                        )
-                })
-            }) {
-                continue;
-            }
-            let mut d = Diagnostic::new(
-                Code::ESCALATION_DEAD_END,
-                format!(
-                    "rule `{}` escalates requests that `{target_name}` has no rule for",
-                    rule.name
-                ),
-                rule.name_span,
-                format!("escalates to `{target_name}`"),
-            );
-            let mut seen = BTreeSet::new();
-            for r in &authority {
-                if seen.insert(ctx.row_rule[*r]) {
-                    d = d.secondary(
-                        ctx.model.rules[ctx.row_rule[*r]].name_span,
-                        format!("`{target_name}`'s authority over `{action}` stops here"),
-                    );
+                let ex = ctx.evaluator.explain(&request);
+                if !(ex.decision.decision == Outcome::Escalate
+                    && ex.decision.escalate_to.iter().any(|t| t == target_name)
+                    && ex.decision.rules.contains(&rule.name))
+                {
+                    continue;
                 }
+                let mut as_target = request.clone();
+                as_target["role"] = Value::String(target_name.to_string());
+                let tx = ctx.evaluator.explain(&as_target);
+                if authority.iter().any(|r| {
+                    tx.trace.iter().any(|t| {
+                        t.row == *r
+                            && matches!(t.outcome, RowOutcome::Matched | RowOutcome::LimitFailed)
+                    })
+                }) {
+                    continue;
+                }
+                out.push(dead_end(
+                    ctx, index, target, action, &authority, &point, request,
+                ));
+                break 'search;
             }
-            out.push(
-                d.help(format!("widen a rule of `{target_name}` for `{action}` to cover these requests, or escalate them elsewhere"))
-                    .witness(witness(&point, request, vec![format!("is escalated to `{target_name}` by `{}`, but no permit or escalate rule of `{target_name}` covers it", rule.name)])),
-            );
-            break;
         }
     }
+    gave_up.report(ctx, out);
 }
 
-/// Escalations that lead back to a role already on the path.
-fn cycles(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    let mut reported: BTreeSet<Vec<usize>> = BTreeSet::new();
-    let mut actions: Vec<&String> = ctx.table.actions.keys().collect();
-    actions.sort();
-    for action in actions {
-        // role → [(target, rule, row)]
-        let mut edges: BTreeMap<&str, Vec<(&str, usize, usize)>> = BTreeMap::new();
-        for (i, row) in ctx.table.rows.iter().enumerate() {
-            let Some(e) = &row.escalation else { continue };
-            if !row.actions.iter().any(|a| a == action) {
+fn dead_end(
+    ctx: &Ctx<'_>,
+    index: usize,
+    target: usize,
+    action: &str,
+    authority: &[usize],
+    point: &Point<'_>,
+    request: Value,
+) -> Diagnostic {
+    let rule = &ctx.model.rules[index];
+    let target_name = ctx.model.roles[target].name.as_str();
+    if authority.is_empty() {
+        // The target may inherit this very rule: it then has a rule for
+        // the action, but only the box whose limits just broke.
+        let inherits = ctx
+            .group(target_name, action)
+            .iter()
+            .any(|r| ctx.row_rule[*r] == index);
+        let (headline, label, help) = if inherits {
+            (
+                format!("rule `{}` escalates `{action}` to `{target_name}`, whose only rule for `{action}` is this one, inherited with the same limits", rule.name),
+                format!("`{target_name}` inherits `{}` and has no other rule for `{action}`", rule.name),
+                format!("give `{target_name}` a rule of its own for `{action}` with a wider box, or escalate to a role that has one"),
+            )
+        } else {
+            (
+                format!("rule `{}` escalates `{action}` to `{target_name}`, which has no rule for `{action}`", rule.name),
+                format!("`{target_name}` may neither permit nor escalate `{action}`"),
+                format!("give `{target_name}` a `permit` (or `escalate`) rule for `{action}`, or escalate to a role that has one"),
+            )
+        };
+        return Diagnostic::new(
+            Code::ESCALATION_DEAD_END,
+            headline,
+            rule.name_span,
+            format!("escalates to `{target_name}`"),
+        )
+        .with_severity(Severity::Error)
+        .secondary(ctx.model.roles[target].span, label)
+        .help(help)
+        .witness(witness(point, request, vec![format!("is escalated to `{target_name}` by `{}`, and `{target_name}` can do nothing with it", rule.name)]));
+    }
+    let mut d = Diagnostic::new(
+        Code::ESCALATION_DEAD_END,
+        format!(
+            "rule `{}` escalates requests that `{target_name}` has no rule for",
+            rule.name
+        ),
+        rule.name_span,
+        format!("escalates to `{target_name}`"),
+    );
+    let mut seen = BTreeSet::new();
+    for r in authority {
+        if seen.insert(ctx.row_rule[*r]) {
+            d = d.secondary(
+                ctx.model.rules[ctx.row_rule[*r]].name_span,
+                format!("`{target_name}`'s authority over `{action}` stops here"),
+            );
+        }
+    }
+    d.help(format!("widen a rule of `{target_name}` for `{action}` to cover these requests, or escalate them elsewhere"))
+        .witness(witness(point, request, vec![format!("is escalated to `{target_name}` by `{}`, but no permit or escalate rule of `{target_name}` covers it", rule.name)]))
+}
+
+/// One step of the escalation graph of an action: `from` → `to` by `rule`.
+#[derive(Clone)]
+struct Step<'a> {
+    from: &'a str,
+    to: &'a str,
+    rule: usize,
+}
+
+/// The strongly connected components of a graph with at least one edge
+/// inside (Tarjan's algorithm, iterative).
+fn cyclic_components<'a>(nodes: &[&'a str], edges: &[Step<'a>]) -> Vec<BTreeSet<&'a str>> {
+    let index_of: BTreeMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for e in edges {
+        if let (Some(&a), Some(&b)) = (index_of.get(e.from), index_of.get(e.to)) {
+            succ[a].push(b);
+        }
+    }
+    let n = nodes.len();
+    let (mut index, mut low, mut on_stack) = (vec![usize::MAX; n], vec![0; n], vec![false; n]);
+    let (mut stack, mut counter, mut out) = (Vec::new(), 0, Vec::new());
+    for root in 0..n {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        let mut work: Vec<(usize, usize)> = vec![(root, 0)];
+        while let Some(&mut (v, ref mut next)) = work.last_mut() {
+            if *next == 0 {
+                index[v] = counter;
+                low[v] = counter;
+                counter += 1;
+                stack.push(v);
+                on_stack[v] = true;
+            }
+            if let Some(&w) = succ[v].get(*next) {
+                *next += 1;
+                if index[w] == usize::MAX {
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
                 continue;
             }
-            for role in &row.roles {
-                if ctx.escalates_for(i, role) {
-                    let list = edges.entry(role.as_str()).or_default();
-                    if !list
-                        .iter()
-                        .any(|(t, r, _)| *t == e.to && *r == ctx.row_rule[i])
-                    {
-                        list.push((e.to.as_str(), ctx.row_rule[i], i));
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut component = BTreeSet::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component.insert(nodes[w]);
+                    if w == v {
+                        break;
                     }
                 }
-            }
-        }
-        for &start in edges.keys() {
-            // Depth-first search for a path back to `start`.
-            let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
-            let mut path: Vec<(usize, usize)> = Vec::new();
-            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-                let succ = edges.get(node).and_then(|v| v.get(*next)).copied();
-                *next += 1;
-                match succ {
-                    Some((to, rule, row)) => {
-                        if to == start {
-                            let mut cycle: Vec<(usize, usize)> = path.clone();
-                            cycle.push((rule, row));
-                            let mut key: Vec<usize> = cycle.iter().map(|(r, _)| *r).collect();
-                            key.sort();
-                            key.dedup();
-                            if reported.insert(key.clone())
-                                && !key.iter().any(|r| ctx.allowed(*r, Code::ESCALATION_CYCLE))
-                            {
-                                report_cycle(ctx, start, action, &cycle, out);
-                            }
-                        } else if !stack.iter().any(|(n, _)| *n == to) && stack.len() < 16 {
-                            stack.push((to, 0));
-                            path.push((rule, row));
-                        }
-                    }
-                    None => {
-                        stack.pop();
-                        path.pop();
-                    }
+                let inside = edges
+                    .iter()
+                    .any(|e| component.contains(e.from) && component.contains(e.to));
+                if inside {
+                    out.push(component);
                 }
             }
         }
     }
+    out
+}
+
+/// Escalations that lead back to a role already on the path: per action,
+/// one finding for each circle of roles, every step of which is the real
+/// escalation of some request (confirmed by the evaluator).
+fn cycles(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let mut gave_up = GaveUp::default();
+    let mut actions: Vec<&String> = ctx.table.actions.keys().collect();
+    actions.sort();
+    let mut roles: Vec<&str> = ctx.table.roles.keys().map(String::as_str).collect();
+    roles.sort();
+    for action in actions {
+        // Which role may escalate to whom, from the rules alone.
+        let mut possible: Vec<Step<'_>> = Vec::new();
+        for &role in &roles {
+            let mut seen = BTreeSet::new();
+            for &r in ctx.group(role, action) {
+                let Some(e) = &ctx.row(r).escalation else {
+                    continue;
+                };
+                let rule = ctx.row_rule[r];
+                if ctx.escalates_for(r, role)
+                    && !ctx.allowed(rule, Code::ESCALATION_CYCLE)
+                    && seen.insert(rule)
+                {
+                    possible.push(Step {
+                        from: role,
+                        to: e.to.as_str(),
+                        rule,
+                    });
+                }
+            }
+        }
+        if cyclic_components(&roles, &possible).is_empty() {
+            continue;
+        }
+        // Only the steps that some request really takes.
+        let mut real: Vec<(Step<'_>, Region)> = Vec::new();
+        for step in possible {
+            match escalated_request(ctx, step.rule, step.from, action, &[]) {
+                Ok(Some(region)) => real.push((step, region)),
+                Ok(None) => {}
+                Err(Incomplete) => {
+                    gave_up.add(step.from, action, Code::ESCALATION_CYCLE, &[step.rule]);
+                }
+            }
+        }
+        let steps: Vec<Step<'_>> = real.iter().map(|(s, _)| s.clone()).collect();
+        for component in cyclic_components(&roles, &steps) {
+            if let Some(cycle) = circle(&component, &real) {
+                report_cycle(ctx, action, &cycle, out);
+            }
+        }
+    }
+    gave_up.report(ctx, out);
+}
+
+/// A shortest circle through the first role of a component, over its
+/// inner steps.
+fn circle<'s, 'a>(
+    component: &BTreeSet<&'a str>,
+    steps: &'s [(Step<'a>, Region)],
+) -> Option<Vec<&'s (Step<'a>, Region)>> {
+    let start = *component.iter().next()?;
+    let inner: Vec<&(Step<'_>, Region)> = steps
+        .iter()
+        .filter(|(s, _)| component.contains(s.from) && component.contains(s.to))
+        .collect();
+    // Breadth-first from `start` until a step returns to it.
+    let mut came_by: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        for (i, (s, _)) in inner.iter().enumerate() {
+            if s.from != node {
+                continue;
+            }
+            if s.to == start {
+                let mut path = vec![inner[i]];
+                let mut at = node;
+                while at != start {
+                    let j = came_by[at];
+                    path.push(inner[j]);
+                    at = inner[j].0.from;
+                }
+                path.reverse();
+                return Some(path);
+            }
+            if s.to != start && !came_by.contains_key(s.to) {
+                came_by.insert(s.to, i);
+                queue.push_back(s.to);
+            }
+        }
+    }
+    None
 }
 
 fn report_cycle(
     ctx: &Ctx<'_>,
-    start: &str,
     action: &str,
-    cycle: &[(usize, usize)],
+    cycle: &[&(Step<'_>, Region)],
     out: &mut Vec<Diagnostic>,
 ) {
-    let Some(&(first_rule, first_row)) = cycle.first() else {
+    // Every step is confirmed: its request, decided by the evaluator, is
+    // escalated to the next role by the step's rule.
+    let mut witnesses = Vec::new();
+    for (step, region) in cycle {
+        let point = Point {
+            table: ctx.table,
+            role: step.from,
+            action,
+            region: region.clone(),
+        };
+        let request = point.request();
+        let d = ctx.evaluator.decide(&request);
+        let rule = &ctx.model.rules[step.rule].name;
+        if !(d.decision == Outcome::Escalate
+            && d.escalate_to.iter().any(|t| t == step.to)
+            && d.rules.contains(rule))
+        {
+            return;
+        }
+        witnesses.push((point, request));
+    }
+    let Some(((first, _), rest)) = cycle.split_first() else {
         return;
     };
-    let mut hops = vec![start.to_string()];
-    hops.extend(
-        cycle
-            .iter()
-            .filter_map(|(_, row)| ctx.row(*row).escalation.as_ref().map(|e| e.to.clone())),
-    );
+    let mut hops = vec![first.from.to_string()];
+    hops.extend(cycle.iter().map(|(s, _)| s.to.to_string()));
     let path = hops
         .iter()
         .map(|h| format!("`{h}`"))
         .collect::<Vec<_>>()
         .join(" → ");
-    let region = escalation_region(ctx, first_row, &ctx.row(first_row).scope);
-    let point = Point {
-        table: ctx.table,
-        role: start,
-        action,
-        region,
-    };
-    let request = point.request();
     let mut d = Diagnostic::new(
         Code::ESCALATION_CYCLE,
         format!("escalations of `{action}` go round in a circle: {path}"),
-        ctx.model.rules[first_rule].name_span,
+        ctx.model.rules[first.rule].name_span,
         "the circle starts here",
     );
-    for (rule, _) in cycle.iter().skip(1) {
-        d = d.secondary(ctx.model.rules[*rule].name_span, "and continues here");
+    for (step, _) in rest {
+        d = d.secondary(ctx.model.rules[step.rule].name_span, "and continues here");
     }
-    let outcomes = cycle
+    let outcomes: Vec<String> = cycle
         .iter()
-        .filter_map(|(rule, row)| {
-            ctx.row(*row).escalation.as_ref().map(|e| {
-                format!(
-                    "`{}` escalates it to `{}`",
-                    ctx.model.rules[*rule].name, e.to
-                )
-            })
+        .zip(&witnesses)
+        .map(|((step, _), (point, request))| {
+            format!(
+                "{} is escalated to `{}` by `{}`",
+                point.summary(request),
+                step.to,
+                ctx.model.rules[step.rule].name
+            )
         })
         .collect();
+    let Some((point, request)) = witnesses.into_iter().next() else {
+        return;
+    };
     out.push(
         d.help("an escalation must end with a role that can decide; make one role in the circle permit or deny instead of escalating")
             .witness(witness(&point, request, outcomes)),

@@ -12,12 +12,15 @@
 mod groups;
 mod rule_level;
 
-use crate::region::{meet, Region};
-use remit_diagnostics::{Diagnostic, Lint};
+mod band_gap;
+
+use crate::region::zone::{subtract, Relation, Zone};
+use crate::region::{meet, Region, COVERAGE_BUDGET};
+use remit_diagnostics::{Code, Diagnostic, Lint};
 use remit_sema::model::Model;
 use remit_sema::LowerOutput;
-use remit_table::{Constraint, Evaluator, Interval, Row, Table};
-use std::collections::HashMap;
+use remit_table::{Constraint, Evaluator, Interval, Outcome, Row, Table};
+use std::collections::{BTreeSet, HashMap};
 
 /// What every lint reads.
 pub(crate) struct Ctx<'a> {
@@ -31,6 +34,10 @@ pub(crate) struct Ctx<'a> {
     pub groups: HashMap<&'a str, HashMap<&'a str, Vec<usize>>>,
     /// Each row's box: its scope narrowed by its limits.
     pub boxes: Vec<Option<Region>>,
+    /// Each action's domain: parameters and counters are never negative,
+    /// and a shorter window never holds more than a longer one over the
+    /// same actions and subject (LANGUAGE.md §3, §6).
+    pub domains: HashMap<&'a str, Zone>,
 }
 
 impl<'a> Ctx<'a> {
@@ -42,7 +49,7 @@ impl<'a> Ctx<'a> {
         evaluator: &'a mut Option<Evaluator>,
     ) -> Option<Self> {
         let table: &'a Table = &lowered.table;
-        let (built, (row_rule, groups, boxes)) = rayon::join(
+        let (built, (row_rule, groups, boxes, domains)) = rayon::join(
             || Evaluator::new(std::sync::Arc::clone(&lowered.table)).ok(),
             || {
                 let mut row_rule = vec![0; table.rows.len()];
@@ -61,7 +68,12 @@ impl<'a> Ctx<'a> {
                     }
                 }
                 let boxes: Vec<Option<Region>> = table.rows.iter().map(box_of).collect();
-                (row_rule, groups, boxes)
+                let domains = table
+                    .actions
+                    .keys()
+                    .map(|a| (a.as_str(), domain(table, a)))
+                    .collect();
+                (row_rule, groups, boxes, domains)
             },
         );
         *evaluator = built;
@@ -73,7 +85,60 @@ impl<'a> Ctx<'a> {
             row_rule,
             groups,
             boxes,
+            domains,
         })
+    }
+
+    /// The requests for an action that a row's scope holds.
+    pub fn scope_zone(&self, row: usize, action: &str) -> Option<Zone> {
+        self.domains.get(action)?.within(&self.row(row).scope)
+    }
+
+    /// The requests for an action that a row's box holds: scope, limits
+    /// and budgets (`None` when the boxes contradict; the budgets are
+    /// checked when solved).
+    pub fn box_zone(&self, row: usize, action: &str) -> Option<Zone> {
+        let mut zone = self
+            .domains
+            .get(action)?
+            .within(self.boxes[row].as_ref()?)?;
+        zone.relations.extend(budgets(self.row(row)));
+        Some(zone)
+    }
+
+    /// The requests for an action where a row escalates when it is the
+    /// only candidate: an escalation's scope, or the part of a permit's
+    /// scope outside its box when it says `otherwise` (empty for a permit
+    /// without limits).
+    pub fn escalation_zones(&self, row: usize, action: &str) -> Vec<Zone> {
+        let r = self.row(row);
+        let Some(scope) = self.scope_zone(row, action) else {
+            return Vec::new();
+        };
+        match r.effect {
+            Outcome::Escalate => vec![scope],
+            Outcome::Permit if r.escalation.is_some() => {
+                let limits = Zone {
+                    bounds: r.limits.clone(),
+                    relations: budgets(r),
+                };
+                subtract(&scope, &limits, self.table)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The zones that decide before an escalation for a role and action:
+    /// every forbid's scope and every permit's box.
+    pub fn deciders(&self, role: &str, action: &str) -> Vec<Zone> {
+        self.group(role, action)
+            .iter()
+            .filter_map(|r| match self.row(*r).effect {
+                Outcome::Forbid => Some(Zone::of(self.row(*r).scope.clone())),
+                Outcome::Permit => self.box_zone(*r, action),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn row(&self, i: usize) -> &'a Row {
@@ -121,6 +186,100 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// A row's budgets as relations: the sum counter plus the requested
+/// amount stays within the budget.
+pub(crate) fn budgets(row: &Row) -> Vec<Relation> {
+    row.budgets
+        .iter()
+        .map(|b| Relation::sum_at_most(&b.counter, &b.param, b.max))
+        .collect()
+}
+
+/// An action's domain (see [`Ctx::domains`]).
+fn domain(table: &Table, action: &str) -> Zone {
+    let at_least_zero = || {
+        Constraint::Interval(Interval {
+            min: Some(0),
+            max: None,
+        })
+    };
+    let mut zone = Zone::default();
+    if let Some(info) = table.actions.get(action) {
+        for p in info.params.keys() {
+            if table.inputs.get(&format!("param.{p}")).is_some_and(|i| {
+                matches!(
+                    i.ty,
+                    remit_table::InputType::Int
+                        | remit_table::InputType::Money
+                        | remit_table::InputType::Duration
+                )
+            }) {
+                zone.bounds.insert(format!("param.{p}"), at_least_zero());
+            }
+        }
+    }
+    let counters: Vec<(&String, &remit_table::CounterInfo)> = table
+        .counters
+        .iter()
+        .filter(|(_, c)| c.actions.iter().any(|a| a == action))
+        .collect();
+    for (id, _) in &counters {
+        zone.bounds.insert((*id).clone(), at_least_zero());
+    }
+    for (short_id, short) in &counters {
+        for (long_id, long) in &counters {
+            if short.per == long.per
+                && short.actions == long.actions
+                && short.measure == long.measure
+                && short.window_minutes < long.window_minutes
+            {
+                zone.relations.push(Relation::at_most(short_id, long_id));
+            }
+        }
+    }
+    zone
+}
+
+/// `analysis_incomplete`: a question about some rules was abandoned at a
+/// work bound, so no finding about them is reported for it.
+pub(crate) fn incomplete(
+    ctx: &Ctx<'_>,
+    rules: &BTreeSet<usize>,
+    role: &str,
+    action: &str,
+    lint: Lint,
+) -> Option<Diagnostic> {
+    let listed: Vec<usize> = rules.iter().copied().collect();
+    let (first, rest) = listed.split_first()?;
+    if rules
+        .iter()
+        .any(|r| ctx.allowed(*r, Code::ANALYSIS_INCOMPLETE))
+    {
+        return None;
+    }
+    let names: Vec<String> = rules
+        .iter()
+        .map(|r| format!("`{}`", ctx.model.rules[*r].name))
+        .collect();
+    let mut d = Diagnostic::new(
+        Code::ANALYSIS_INCOMPLETE,
+        format!(
+            "`{}` was not decided for {} on `{role}` · `{action}`",
+            lint.name,
+            names.join(", ")
+        ),
+        ctx.model.rules[*first].name_span,
+        "the exact analysis stopped here",
+    );
+    for r in rest {
+        d = d.secondary(ctx.model.rules[*r].name_span, "and involves this rule");
+    }
+    Some(
+        d.note(format!("the question needs more than {COVERAGE_BUDGET} region steps; nothing unverified is reported"))
+            .help("split the rules, or name parts of their conditions as segments so fewer `or`s and `!=`s multiply"),
+    )
+}
+
 /// A row's box: scope and limits together (`None` when they contradict, or
 /// a count limit can never hold). Budgets are left out: a box with budgets
 /// is a superset of what the row permits, which the lints account for.
@@ -159,5 +318,10 @@ pub fn run(model: &Model, lowered: &LowerOutput, names_resolve: bool) -> Vec<Dia
         },
     );
     out.extend(redundant);
+    band_gap::run(&ctx, &mut out);
+    // One `analysis_incomplete` per message: several lints may give up on
+    // the same rules.
+    let mut seen = BTreeSet::new();
+    out.retain(|d| d.code != Code::ANALYSIS_INCOMPLETE || seen.insert(d.message.clone()));
     out
 }

@@ -3,11 +3,13 @@
 //! `unsatisfiable_condition`, `unused_declaration`.
 
 use super::Ctx;
+use crate::region::zone::{uncovered, Incomplete, Zone};
+use crate::region::Region;
 use crate::witness::{rule_matched, witness, Point};
 use remit_diagnostics::{Code, Diagnostic, Span};
 use remit_sema::model::{Symbol, Type};
 use remit_syntax::ast::{EffectKind, Per};
-use remit_table::{Constraint, Interval};
+use remit_table::{Constraint, Interval, Outcome};
 
 pub(super) fn run(ctx: &Ctx<'_>, names_resolve: bool, out: &mut Vec<Diagnostic>) {
     for (index, rule) in ctx.model.rules.iter().enumerate() {
@@ -62,11 +64,11 @@ fn unbounded_amount(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
     let scale = ctx.table.currency.as_ref().map_or(2, |c| c.scale);
     for &r in &ctx.rule_rows[index] {
         let row = ctx.row(r);
-        let Some(region) = ctx.boxes[r].clone() else {
-            continue;
-        };
         for action_name in &row.actions {
             let Some(action) = ctx.model.actions.iter().find(|a| a.name == *action_name) else {
+                continue;
+            };
+            let Some(zone) = ctx.box_zone(r, action_name) else {
                 continue;
             };
             for param in action
@@ -75,10 +77,15 @@ fn unbounded_amount(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
                 .filter(|p| matches!(p.ty, Type::Money | Type::Int))
             {
                 let key = format!("param.{}", param.name);
+                // Bounded above by the box, or by a relation that grows
+                // with it (a budget: counters are never negative).
                 let capped = matches!(
-                    region.get(&key),
+                    zone.bounds.get(&key),
                     Some(Constraint::Interval(Interval { max: Some(_), .. }))
-                ) || row.budgets.iter().any(|b| b.param == key);
+                ) || zone
+                    .relations
+                    .iter()
+                    .any(|rel| rel.terms.get(&key).is_some_and(|c| *c > 0));
                 if capped {
                     continue;
                 }
@@ -87,19 +94,19 @@ fn unbounded_amount(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
                 } else {
                     1_000_000
                 };
-                let mut region = region.clone();
-                let min = match region.get(&key) {
-                    Some(Constraint::Interval(i)) => i.min.unwrap_or(huge).max(huge),
-                    _ => huge,
-                };
-                region.insert(
+                let Some(large) = zone.within(&Region::from([(
                     key.clone(),
                     Constraint::Interval(Interval {
-                        min: Some(min),
+                        min: Some(huge),
                         max: None,
                     }),
-                );
-                let role = ctx.model.roles[*rule.roles.first()?].name.as_str();
+                )])) else {
+                    continue;
+                };
+                let Some((role, region, permitted)) = box_point(ctx, index, &large, action_name)
+                else {
+                    continue;
+                };
                 let point = Point {
                     table: ctx.table,
                     role,
@@ -108,13 +115,22 @@ fn unbounded_amount(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
                 };
                 let request = point.request();
                 let explanation = ctx.evaluator.explain(&request);
-                if !rule_matched(&explanation, &rule.name) {
+                if !rule_matched(&explanation, &rule.name)
+                    || permitted != (explanation.decision.decision == Outcome::Permit)
+                {
                     continue;
                 }
-                let outcome = format!(
-                    "is permitted by `{}`, and so is any larger `{}`",
-                    rule.name, param.name
-                );
+                let outcome = if permitted {
+                    format!(
+                        "is permitted by `{}`, and so is any larger `{}`",
+                        rule.name, param.name
+                    )
+                } else {
+                    format!(
+                        "is inside the box of `{}` (a forbid decides it first), and so is any larger `{}`",
+                        rule.name, param.name
+                    )
+                };
                 return Some(
                     Diagnostic::new(
                         Code::UNBOUNDED_AMOUNT,
@@ -138,32 +154,90 @@ fn unbounded_amount(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
     None
 }
 
+/// A request of a zone inside a permit's box, for one of the roles the
+/// permit names: one that no forbid decides first when there is one
+/// (`true`), else any (`false`).
+fn box_point<'c>(
+    ctx: &'c Ctx<'_>,
+    index: usize,
+    zone: &Zone,
+    action: &str,
+) -> Option<(&'c str, Region, bool)> {
+    let rule = &ctx.model.rules[index];
+    for &role in &rule.roles {
+        let role = ctx.model.roles[role].name.as_str();
+        let forbids: Vec<Zone> = ctx
+            .group(role, action)
+            .iter()
+            .filter(|r| ctx.row(**r).effect == Outcome::Forbid)
+            .map(|r| Zone::of(ctx.row(*r).scope.clone()))
+            .collect();
+        let refs: Vec<&Zone> = forbids.iter().collect();
+        if let Ok(Some(region)) = uncovered(zone, &refs, ctx.table) {
+            return Some((role, region, true));
+        }
+    }
+    let role = ctx.model.roles[*rule.roles.first()?].name.as_str();
+    Some((role, zone.solve().ok()??, false))
+}
+
+/// A request a permit's box holds for an action with a `Money` parameter.
+fn permitted_money_request<'c>(
+    ctx: &'c Ctx<'_>,
+    index: usize,
+) -> Option<(&'c str, &'c str, Region, bool)> {
+    for &r in &ctx.rule_rows[index] {
+        for action in &ctx.row(r).actions {
+            let money = ctx
+                .model
+                .actions
+                .iter()
+                .find(|a| a.name == *action)
+                .is_some_and(|a| a.params.iter().any(|p| p.ty == Type::Money));
+            if !money {
+                continue;
+            }
+            let Some(zone) = ctx.box_zone(r, action) else {
+                continue;
+            };
+            if let Some((role, region, permitted)) = box_point(ctx, index, &zone, action) {
+                return Some((role, action.as_str(), region, permitted));
+            }
+        }
+    }
+    None
+}
+
 fn unbounded_frequency(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
     let rule = &ctx.model.rules[index];
-    let money_action = rule.actions.iter().find(|a| {
-        ctx.model.actions[**a]
-            .params
-            .iter()
-            .any(|p| p.ty == Type::Money)
-    })?;
     if rule.counts.iter().any(|c| c.per == Per::Customer) || !rule.totals.is_empty() {
         return None;
     }
-    let &r = ctx.rule_rows[index]
-        .iter()
-        .find(|r| ctx.boxes[**r].is_some())?;
-    let role = ctx.model.roles[*rule.roles.first()?].name.as_str();
-    let action = ctx.model.actions[*money_action].name.as_str();
+    let (role, action, region, permitted) = permitted_money_request(ctx, index)?;
     let point = Point {
         table: ctx.table,
         role,
         action,
-        region: ctx.boxes[r].clone()?,
+        region,
     };
     let request = point.request();
-    if !rule_matched(&ctx.evaluator.explain(&request), &rule.name) {
+    let explanation = ctx.evaluator.explain(&request);
+    if !rule_matched(&explanation, &rule.name)
+        || permitted != (explanation.decision.decision == Outcome::Permit)
+    {
         return None;
     }
+    let outcome = if permitted {
+        format!(
+            "is permitted by `{}` however often the customer received it before",
+            rule.name
+        )
+    } else {
+        format!(
+            "is inside the box of `{}` (a forbid decides it first) however often the customer received it before",
+            rule.name
+        )
+    };
     Some(
         Diagnostic::new(
             Code::UNBOUNDED_FREQUENCY,
@@ -172,8 +246,28 @@ fn unbounded_frequency(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
             "no `limit N per customer` or `limit total`",
         )
         .help("add `limit N per customer per WINDOW` or `limit total AMOUNT per customer per WINDOW`, or `@allow(unbounded_frequency)` if that is deliberate")
-        .witness(witness(&point, request, vec![format!("is permitted by `{}` however often the customer received it before", rule.name)])),
+        .witness(witness(&point, request, vec![outcome])),
     )
+}
+
+/// Whether some zone of a rule's rows, for some of their actions, holds a
+/// request (`None`: the question was abandoned, so no finding).
+fn any_request(
+    ctx: &Ctx<'_>,
+    index: usize,
+    zone: impl Fn(usize, &str) -> Option<Zone>,
+) -> Option<bool> {
+    let mut unknown = false;
+    for &r in &ctx.rule_rows[index] {
+        for action in &ctx.row(r).actions {
+            match zone(r, action).map(|z| z.solve()) {
+                Some(Ok(Some(_))) => return Some(true),
+                Some(Err(Incomplete)) => unknown = true,
+                _ => {}
+            }
+        }
+    }
+    (!unknown).then_some(false)
 }
 
 fn unsatisfiable(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
@@ -184,7 +278,9 @@ fn unsatisfiable(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
         .as_ref()
         .is_some_and(|c| *c != remit_sema::model::Cond::True)
         || rule.when.is_some();
-    if rows.is_empty() && has_conditions {
+    // Parameters are never negative (§3): `nights < 0` never holds.
+    let in_scope = any_request(ctx, index, |r, a| ctx.scope_zone(r, a))?;
+    if !in_scope && (has_conditions || !rows.is_empty()) {
         return Some(
             Diagnostic::new(
                 Code::UNSATISFIABLE_CONDITION,
@@ -193,18 +289,18 @@ fn unsatisfiable(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
                 "never applies",
             )
             .secondary(rule.effect_span, "so this never happens")
-            .note("no request satisfies its `for` and `when` together")
+            .note("no request satisfies its `for` and `when` together (action parameters are never negative)")
             .help("look for contradictory comparisons such as `amount > 100 and amount < 50`"),
         );
     }
     if rule.effect == EffectKind::Permit
         && !rows.is_empty()
-        && rows.iter().all(|r| ctx.boxes[*r].is_none())
+        && !any_request(ctx, index, |r, a| ctx.box_zone(r, a))?
     {
         return Some(
             Diagnostic::new(Code::UNSATISFIABLE_CONDITION, format!("rule `{}` can never permit: its limits exclude every request in its scope", rule.name), rule.name_span, "never permits")
                 .secondary(rule.effect_span, "so this never happens")
-                .help("compare the `limit` clauses with the `when` condition; a cap below the minimum the rule applies to, or `limit 0 per …`, excludes everything"),
+                .help("compare the `limit` clauses with the `when` condition; a cap below the minimum the rule applies to, a budget smaller than the lowest amount, or `limit 0 per …`, excludes everything"),
         );
     }
     None

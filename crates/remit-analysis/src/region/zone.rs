@@ -1,0 +1,449 @@
+//! Zones: boxes of per-input constraints narrowed by linear relations
+//! (`Σ coefficient × value ≤ max`), the exact shape of a rule's box once
+//! budgets and the realisability of counters are part of it.
+//!
+//! A budget is `sum counter + money parameter ≤ max`; realisability is
+//! `shorter window − longer window ≤ 0` for counters over the same actions
+//! and subject; breaking a budget is the negated relation. Every relation
+//! the lints build has coefficients ±1 on each input, and eliminating the
+//! inputs one by one (Fourier–Motzkin) keeps them so: over the integers
+//! that elimination is then exact, so a zone is empty exactly when
+//! [`Zone::solve`] says so, and otherwise it yields a request in it. A
+//! relation outside that class, or an elimination that grows past
+//! [`MAX_RELATIONS`], is [`Incomplete`]: the question is not answered
+//! rather than guessed.
+
+use super::{disjoint, meet, subtract as subtract_box, Region, COVERAGE_BUDGET};
+use remit_table::{Constraint, Interval, Table};
+use std::collections::BTreeMap;
+
+/// The most relations one elimination step may hold.
+pub const MAX_RELATIONS: usize = 4_096;
+
+/// A question the exact analysis gave up on: a documented work bound was
+/// reached, or a relation fell outside the class it solves exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Incomplete;
+
+/// `Σ coefficient × value ≤ max` over input keys and counter ids.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Relation {
+    /// Input key or counter id → coefficient (never 0).
+    pub terms: BTreeMap<String, i64>,
+    /// The bound.
+    pub max: i128,
+}
+
+impl Relation {
+    /// `a + b ≤ max`.
+    pub fn sum_at_most(a: &str, b: &str, max: i64) -> Self {
+        Relation {
+            terms: BTreeMap::from([(a.to_string(), 1), (b.to_string(), 1)]),
+            max: i128::from(max),
+        }
+    }
+
+    /// `a ≤ b`.
+    pub fn at_most(a: &str, b: &str) -> Self {
+        Relation {
+            terms: BTreeMap::from([(a.to_string(), 1), (b.to_string(), -1)]),
+            max: 0,
+        }
+    }
+
+    /// The requests that break the relation: `Σ ≥ max + 1`.
+    pub fn negated(&self) -> Self {
+        Relation {
+            terms: self.terms.iter().map(|(k, c)| (k.clone(), -c)).collect(),
+            max: -self.max - 1,
+        }
+    }
+}
+
+/// A box narrowed by relations.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Zone {
+    /// Per-input constraints.
+    pub bounds: Region,
+    /// Relations that must all hold too.
+    pub relations: Vec<Relation>,
+}
+
+impl Zone {
+    /// A zone without relations.
+    pub fn of(bounds: Region) -> Self {
+        Zone {
+            bounds,
+            relations: Vec::new(),
+        }
+    }
+
+    /// The intersection (`None` when the boxes already contradict; the
+    /// relations are checked by [`Zone::solve`]).
+    pub fn meet(&self, other: &Zone) -> Option<Zone> {
+        let bounds = meet(&self.bounds, &other.bounds)?;
+        let mut relations = self.relations.clone();
+        for r in &other.relations {
+            if !relations.contains(r) {
+                relations.push(r.clone());
+            }
+        }
+        Some(Zone { bounds, relations })
+    }
+
+    /// The zone narrowed by one more box.
+    pub fn within(&self, bounds: &Region) -> Option<Zone> {
+        Some(Zone {
+            bounds: meet(&self.bounds, bounds)?,
+            relations: self.relations.clone(),
+        })
+    }
+
+    /// One request of the zone as a box pinned on every input a relation
+    /// reads (lowest values first; one already at its lower bound is left
+    /// as it is), or `None` when the zone is empty.
+    pub fn solve(&self) -> Result<Option<Region>, Incomplete> {
+        if self.relations.is_empty() {
+            return Ok(Some(self.bounds.clone()));
+        }
+        let Some(values) = solve(&self.bounds, &self.relations)? else {
+            return Ok(None);
+        };
+        let mut pinned = self.bounds.clone();
+        for (key, v) in values {
+            // A value at the lower bound is what a witness picks anyway:
+            // leave the bound as it is (and out of the witness's summary).
+            if matches!(pinned.get(&key), Some(Constraint::Interval(i)) if i.min == Some(v)) {
+                continue;
+            }
+            pinned.insert(
+                key,
+                Constraint::Interval(Interval {
+                    min: Some(v),
+                    max: Some(v),
+                }),
+            );
+        }
+        Ok(Some(pinned))
+    }
+
+    /// Whether the zone holds a request.
+    pub fn is_empty(&self) -> Result<bool, Incomplete> {
+        Ok(self.solve()?.is_none())
+    }
+}
+
+/// `x` minus `y`, as zones whose union is the difference (some may be
+/// empty; [`uncovered`] drops those).
+pub fn subtract(x: &Zone, y: &Zone, table: &Table) -> Vec<Zone> {
+    if disjoint(&x.bounds, &y.bounds) {
+        return vec![x.clone()];
+    }
+    let mut pieces: Vec<Zone> = subtract_box(&x.bounds, &y.bounds, table)
+        .into_iter()
+        .map(|bounds| Zone {
+            bounds,
+            relations: x.relations.clone(),
+        })
+        .collect();
+    let Some(mut core) = x.within(&y.bounds) else {
+        return vec![x.clone()];
+    };
+    for r in &y.relations {
+        let mut piece = core.clone();
+        piece.relations.push(r.negated());
+        pieces.push(piece);
+        if !core.relations.contains(r) {
+            core.relations.push(r.clone());
+        }
+    }
+    pieces
+}
+
+/// A request of `x` that no zone of `cover` holds, as a pinned box, if
+/// there is one; `Err` when the question needs more than
+/// [`COVERAGE_BUDGET`] steps or leaves the exact class.
+pub fn uncovered(x: &Zone, cover: &[&Zone], table: &Table) -> Result<Option<Region>, Incomplete> {
+    uncovered_within(x, cover, table, COVERAGE_BUDGET)
+}
+
+/// [`uncovered`] with another step budget.
+fn uncovered_within(
+    x: &Zone,
+    cover: &[&Zone],
+    table: &Table,
+    mut budget: usize,
+) -> Result<Option<Region>, Incomplete> {
+    // Broad zones first: they cut the most and leave the fewest pieces.
+    let mut cover: Vec<&Zone> = cover
+        .iter()
+        .copied()
+        .filter(|y| !disjoint(&x.bounds, &y.bounds))
+        .collect();
+    cover.sort_by_key(|y| (y.relations.len(), y.bounds.len()));
+    uncovered_in(x, &cover, table, &mut budget)
+}
+
+fn uncovered_in(
+    x: &Zone,
+    cover: &[&Zone],
+    table: &Table,
+    budget: &mut usize,
+) -> Result<Option<Region>, Incomplete> {
+    if *budget == 0 {
+        return Err(Incomplete);
+    }
+    *budget -= 1;
+    if !x.relations.is_empty() && x.is_empty()? {
+        return Ok(None);
+    }
+    for (i, y) in cover.iter().enumerate() {
+        if disjoint(&x.bounds, &y.bounds) {
+            continue;
+        }
+        for piece in subtract(x, y, table) {
+            if let Some(w) = uncovered_in(&piece, &cover[i + 1..], table, budget)? {
+                return Ok(Some(w));
+            }
+        }
+        return Ok(None);
+    }
+    x.solve()
+}
+
+/// One linear constraint over variable indices: `Σ c·x ≤ max`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Lin {
+    terms: BTreeMap<usize, i128>,
+    max: i128,
+}
+
+impl Lin {
+    /// Unary constraints are scaled to coefficient ±1 (rounding the bound
+    /// down, exact over the integers).
+    fn normalised(mut self) -> Lin {
+        if self.terms.len() == 1 {
+            if let Some((_, c)) = self.terms.iter_mut().next() {
+                let k = c.abs();
+                if k > 1 {
+                    *c = c.signum();
+                    self.max = self.max.div_euclid(k);
+                }
+            }
+        }
+        self
+    }
+}
+
+/// Values for every input a relation reads, lowest first, or `None` when
+/// the relations and bounds contradict.
+fn solve(
+    bounds: &Region,
+    relations: &[Relation],
+) -> Result<Option<BTreeMap<String, i64>>, Incomplete> {
+    // Parameters first: each budget reads one, and eliminating it leaves
+    // differences of counters.
+    let mut names: Vec<&String> = relations.iter().flat_map(|r| r.terms.keys()).collect();
+    names.sort_by_key(|k| (!k.starts_with("param."), k.as_str()));
+    names.dedup();
+    let index: BTreeMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    let mut lins: Vec<Lin> = Vec::new();
+    for r in relations {
+        let terms = r
+            .terms
+            .iter()
+            .filter(|(_, c)| **c != 0)
+            .map(|(k, c)| (index[k.as_str()], i128::from(*c)))
+            .collect();
+        lins.push(Lin { terms, max: r.max }.normalised());
+    }
+    for (i, name) in names.iter().enumerate() {
+        match bounds.get(*name) {
+            Some(Constraint::Interval(iv)) => {
+                if let Some(min) = iv.min {
+                    lins.push(Lin {
+                        terms: BTreeMap::from([(i, -1)]),
+                        max: -i128::from(min),
+                    });
+                }
+                if let Some(max) = iv.max {
+                    lins.push(Lin {
+                        terms: BTreeMap::from([(i, 1)]),
+                        max: i128::from(max),
+                    });
+                }
+            }
+            Some(_) => return Err(Incomplete),
+            None => {}
+        }
+    }
+    // Fourier–Motzkin, keeping each variable's constraints for the way back.
+    let mut kept: Vec<Vec<Lin>> = Vec::with_capacity(names.len());
+    for v in 0..names.len() {
+        if lins.iter().any(|l| l.terms.is_empty() && l.max < 0) {
+            return Ok(None);
+        }
+        let (with, rest): (Vec<Lin>, Vec<Lin>) =
+            lins.into_iter().partition(|l| l.terms.contains_key(&v));
+        if with
+            .iter()
+            .any(|l| l.terms.get(&v).is_some_and(|c| c.abs() != 1))
+        {
+            return Err(Incomplete);
+        }
+        let mut next = rest;
+        for p in with.iter().filter(|l| l.terms[&v] > 0) {
+            for n in with.iter().filter(|l| l.terms[&v] < 0) {
+                let mut terms = p.terms.clone();
+                for (k, c) in &n.terms {
+                    let e = terms.entry(*k).or_insert(0);
+                    *e += c;
+                    if *e == 0 {
+                        terms.remove(k);
+                    }
+                }
+                let lin = Lin {
+                    terms,
+                    max: p.max + n.max,
+                }
+                .normalised();
+                if !next.contains(&lin) {
+                    next.push(lin);
+                }
+                if next.len() > MAX_RELATIONS {
+                    return Err(Incomplete);
+                }
+            }
+        }
+        kept.push(with);
+        lins = next;
+    }
+    if lins.iter().any(|l| l.max < 0) {
+        return Ok(None);
+    }
+    // Back-substitution, last eliminated first.
+    let mut values: Vec<i128> = vec![0; names.len()];
+    for v in (0..names.len()).rev() {
+        let mut lo: Option<i128> = None;
+        let mut hi: Option<i128> = None;
+        for l in &kept[v] {
+            let others: i128 = l
+                .terms
+                .iter()
+                .filter(|(k, _)| **k != v)
+                .map(|(k, c)| c * values[*k])
+                .sum();
+            if l.terms[&v] > 0 {
+                let b = l.max - others;
+                hi = Some(hi.map_or(b, |h| h.min(b)));
+            } else {
+                let b = others - l.max;
+                lo = Some(lo.map_or(b, |x| x.max(b)));
+            }
+        }
+        let value = lo.or(hi).unwrap_or(0);
+        if matches!((lo, hi), (Some(l), Some(h)) if l > h) {
+            return Err(Incomplete);
+        }
+        values[v] = value;
+    }
+    let mut out = BTreeMap::new();
+    for (i, name) in names.iter().enumerate() {
+        out.insert(
+            (*name).clone(),
+            i64::try_from(values[i]).map_err(|_| Incomplete)?,
+        );
+    }
+    Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iv(min: Option<i64>, max: Option<i64>) -> Constraint {
+        Constraint::Interval(Interval { min, max })
+    }
+
+    fn table() -> Table {
+        serde_json::from_value(serde_json::json!({
+            "format": "remit.table/1", "policy": {"name": "t", "version": null}, "digest": "", "currency": null,
+            "default": {"effect": "deny"}, "roles": {}, "actions": {}, "counters": {}, "obligations": {}, "rows": [],
+            "inputs": {"param.a": {"type": "money"}}
+        }))
+        .unwrap()
+    }
+
+    fn domain() -> Region {
+        Region::from([
+            ("param.a".to_string(), iv(Some(0), None)),
+            ("s7".to_string(), iv(Some(0), None)),
+            ("s30".to_string(), iv(Some(0), None)),
+        ])
+    }
+
+    #[test]
+    fn a_budget_below_the_lowest_amount_is_empty() {
+        let mut bounds = domain();
+        bounds.insert("param.a".into(), iv(Some(200), None));
+        let z = Zone {
+            bounds,
+            relations: vec![Relation::sum_at_most("s30", "param.a", 50)],
+        };
+        assert_eq!(z.solve(), Ok(None));
+    }
+
+    #[test]
+    fn breaking_a_budget_finds_the_lowest_request() {
+        let z = Zone {
+            bounds: domain(),
+            relations: vec![Relation::sum_at_most("s7", "param.a", 50).negated()],
+        };
+        let p = z.solve().unwrap().unwrap();
+        // Parameters are eliminated first and so assigned last: counters
+        // take their lowest values and the amount makes up the rest.
+        assert_eq!(p.get("s7"), Some(&iv(Some(0), None)));
+        assert_eq!(p.get("param.a"), Some(&iv(Some(51), Some(51))));
+    }
+
+    #[test]
+    fn realisability_joins_two_windows() {
+        // Within the 30-day budget but over the 7-day one: impossible when
+        // the 7-day window never holds more than the 30-day one.
+        let z = Zone {
+            bounds: domain(),
+            relations: vec![
+                Relation::sum_at_most("s30", "param.a", 50),
+                Relation::sum_at_most("s7", "param.a", 50).negated(),
+                Relation::at_most("s7", "s30"),
+            ],
+        };
+        assert_eq!(z.solve(), Ok(None));
+    }
+
+    #[test]
+    fn coverage_accounts_for_relations() {
+        let t = table();
+        let all = Zone::of(domain());
+        let within = Zone {
+            bounds: domain(),
+            relations: vec![Relation::sum_at_most("s30", "param.a", 50)],
+        };
+        let gap = uncovered(&all, &[&within], &t).unwrap().unwrap();
+        assert_eq!(gap.get("param.a"), Some(&iv(Some(51), Some(51))));
+        let over = Zone {
+            bounds: domain(),
+            relations: vec![Relation::sum_at_most("s30", "param.a", 50).negated()],
+        };
+        assert_eq!(uncovered(&all, &[&within, &over], &t), Ok(None));
+        // The same question with too small a budget is not answered.
+        assert_eq!(
+            uncovered_within(&all, &[&within, &over], &t, 2),
+            Err(Incomplete)
+        );
+    }
+}
