@@ -119,8 +119,10 @@ so a keyword added to the lexer and not here fails this test."
     (let ((lexer
            (with-temp-buffer
              (insert-file-contents token-rs)
-             (re-search-forward "^pub const KEYWORDS: &\\[&str\\] = &\\[")
-             (let ((end (save-excursion (search-forward "];")))
+             ;; The one list of reserved words: the `keywords { … }' block
+             ;; of the `tokens!' macro.
+             (re-search-forward "^    keywords {$")
+             (let ((end (save-excursion (re-search-forward "^    }$")))
                    words)
                (while (re-search-forward "\"\\([a-z_]+\\)\"" end t)
                  (push (match-string 1) words))
