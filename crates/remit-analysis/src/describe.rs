@@ -354,7 +354,7 @@ impl<'a> Words<'a> {
                 NOT,
             ),
             Cond::Num { input, op, value } if self.staff() => {
-                self.compare(input, negate(*op), *value)
+                self.compare(input, op.negated(), *value)
             }
             Cond::Segment(_) | Cond::Situation(_) | Cond::True | Cond::False => {
                 format!("not {}", self.cond(inner, NOT))
@@ -456,18 +456,6 @@ impl<'a> Words<'a> {
             format_money(t.amount, self.model.currency.as_ref()),
             format_duration(t.window_minutes)
         )
-    }
-}
-
-/// The comparison that holds exactly when `op` does not.
-fn negate(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Eq => CmpOp::Ne,
-        CmpOp::Ne => CmpOp::Eq,
-        CmpOp::Lt => CmpOp::Ge,
-        CmpOp::Le => CmpOp::Gt,
-        CmpOp::Gt => CmpOp::Le,
-        CmpOp::Ge => CmpOp::Lt,
     }
 }
 

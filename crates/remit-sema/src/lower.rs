@@ -593,7 +593,7 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>,
             Ok(out)
         }
         (Cond::Num { input, op, value }, n) => {
-            let op = if n { negate(*op) } else { *op };
+            let op = if n { op.negated() } else { *op };
             let v = *value;
             let intervals = match op {
                 CmpOp::Eq => vec![Interval {
@@ -667,17 +667,6 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>,
             };
             Ok(vec![single(input, Constraint::Set(t))])
         }
-    }
-}
-
-fn negate(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Eq => CmpOp::Ne,
-        CmpOp::Ne => CmpOp::Eq,
-        CmpOp::Lt => CmpOp::Ge,
-        CmpOp::Le => CmpOp::Gt,
-        CmpOp::Gt => CmpOp::Le,
-        CmpOp::Ge => CmpOp::Lt,
     }
 }
 
