@@ -9,7 +9,7 @@
 //! decides as the finding says before it is reported.
 
 use super::{incomplete, Ctx};
-use crate::region::zone::{uncovered, Incomplete, Zone};
+use crate::region::zone::{separated, uncovered, Incomplete, Zone};
 use crate::region::{disjoint, Region};
 use crate::witness::{rule_in_scope, rule_matched, witness, Point};
 use remit_diagnostics::{Code, Diagnostic, Lint, Severity};
@@ -307,18 +307,19 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                         _ => false,
                     })
                     .collect();
-                let cover: Vec<(usize, Zone)> = cover_rows
+                // The cover's boxes; as zones only for a question that one
+                // input does not settle (see `separated`).
+                let cover_boxes: Vec<&Region> = cover_rows
                     .iter()
                     .filter_map(|r| {
-                        let z = if ctx.row(*r).effect == Outcome::Forbid {
-                            Some(Zone::of(ctx.row(*r).scope.clone()))
+                        if ctx.row(*r).effect == Outcome::Forbid {
+                            Some(&ctx.row(*r).scope)
                         } else {
-                            ctx.box_zone(*r, action)
-                        };
-                        z.map(|z| (*r, z))
+                            ctx.boxes[*r].as_ref()
+                        }
                     })
                     .collect();
-                let refs: Vec<&Zone> = cover.iter().map(|(_, z)| z).collect();
+                let mut cover: Option<Vec<(usize, Zone)>> = None;
                 for &own in group.iter().filter(|r| ctx.row_rule[**r] == index) {
                     let Some(own_zone) = own_zone(ctx, own, role, action) else {
                         continue;
@@ -332,6 +333,33 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                             continue;
                         }
                     };
+                    let touching: Vec<&Region> = cover_boxes
+                        .iter()
+                        .copied()
+                        .filter(|b| !disjoint(b, &own_zone.bounds))
+                        .collect();
+                    let settled = match separated(&own_zone, || Ok(true), &touching, ctx.table) {
+                        Ok(Some(true)) => true,
+                        Ok(_) | Err(Incomplete) => false,
+                    };
+                    if settled {
+                        decides = true;
+                        break 'pairs;
+                    }
+                    let cover = cover.get_or_insert_with(|| {
+                        cover_rows
+                            .iter()
+                            .filter_map(|r| {
+                                let z = if ctx.row(*r).effect == Outcome::Forbid {
+                                    Some(Zone::of(ctx.row(*r).scope.clone()))
+                                } else {
+                                    ctx.box_zone(*r, action)
+                                };
+                                z.map(|z| (*r, z))
+                            })
+                            .collect()
+                    });
+                    let refs: Vec<&Zone> = cover.iter().map(|(_, z)| z).collect();
                     match uncovered(&own_zone, &refs, ctx.table) {
                         Ok(Some(_)) => {
                             decides = true;
@@ -347,7 +375,7 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                             continue;
                         }
                     }
-                    for (r, z) in &cover {
+                    for (r, z) in cover.iter() {
                         if !disjoint(&z.bounds, &own_zone.bounds) {
                             shadowers.insert(ctx.row_rule[*r]);
                         }
@@ -427,34 +455,52 @@ fn covers(ctx: &Ctx<'_>, q: usize, p: usize) -> Result<bool, Incomplete> {
         for &action in &rule.actions {
             let action = ctx.model.actions[action].name.as_str();
             let theirs: Vec<usize> = ctx.rows_in(q, role, action).collect();
-            let boxes: Vec<Zone> = theirs
-                .iter()
-                .filter_map(|r| ctx.box_zone(*r, action))
-                .collect();
-            let box_refs: Vec<&Zone> = boxes.iter().collect();
-            let scopes: Vec<Zone> = theirs
-                .iter()
-                .filter_map(|r| ctx.scope_zone(*r, action))
-                .collect();
-            let scope_refs: Vec<&Zone> = scopes.iter().collect();
+            // Their boxes and scopes as zones, built only for a question
+            // that one input does not settle (see `separated`).
+            let mut boxes: Option<Vec<Zone>> = None;
+            let mut scopes: Option<Vec<Zone>> = None;
             for own in ctx.rows_in(p, role, action) {
-                if let Some(z) = ctx.box_zone(own, action) {
-                    // Quick answers first: one row of `q` holds it whole, or
-                    // none of them touches it.
+                if let Some(z) = ctx.boxed(own, action) {
+                    // Quick answers first: one row of `q` holds it whole,
+                    // none of them touches it, or one input separates them.
                     let whole = theirs.iter().any(|r| row_holds(ctx, *r, own));
                     if !whole {
-                        if boxes.iter().all(|b| disjoint(&b.bounds, &z.bounds)) {
+                        let cover: Vec<&Region> =
+                            theirs.iter().filter_map(|r| ctx.boxes[*r].as_ref()).collect();
+                        if cover.iter().all(|b| disjoint(b, &z.bounds)) {
                             return Ok(false);
                         }
-                        if uncovered(&z, &box_refs, ctx.table)?.is_some() {
-                            return Ok(false);
+                        match separated(z, || ctx.box_nonempty(own, action), &cover, ctx.table)? {
+                            Some(true) => return Ok(false),
+                            Some(false) => {}
+                            None => {
+                                let boxes = boxes.get_or_insert_with(|| {
+                                    theirs.iter().filter_map(|r| ctx.box_zone(*r, action)).collect()
+                                });
+                                let refs: Vec<&Zone> = boxes.iter().collect();
+                                if uncovered(z, &refs, ctx.table)?.is_some() {
+                                    return Ok(false);
+                                }
+                            }
                         }
                     }
                 }
                 if rule.otherwise.is_some() {
                     if let Some(z) = ctx.scope_zone(own, action) {
-                        if uncovered(&z, &scope_refs, ctx.table)?.is_some() {
-                            return Ok(false);
+                        let cover: Vec<&Region> = theirs.iter().map(|r| &ctx.row(*r).scope).collect();
+                        let nonempty = || z.is_empty().map(|e| !e);
+                        match separated(&z, nonempty, &cover, ctx.table)? {
+                            Some(true) => return Ok(false),
+                            Some(false) => {}
+                            None => {
+                                let scopes = scopes.get_or_insert_with(|| {
+                                    theirs.iter().filter_map(|r| ctx.scope_zone(*r, action)).collect()
+                                });
+                                let refs: Vec<&Zone> = scopes.iter().collect();
+                                if uncovered(&z, &refs, ctx.table)?.is_some() {
+                                    return Ok(false);
+                                }
+                            }
                         }
                     }
                 }

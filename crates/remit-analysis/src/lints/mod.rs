@@ -14,13 +14,14 @@ mod rule_level;
 
 mod band_gap;
 
-use crate::region::zone::{subtract, Relation, Zone};
+use crate::region::zone::{subtract, Incomplete, Relation, Zone};
 use crate::region::{meet, Region, COVERAGE_BUDGET};
 use remit_diagnostics::{Code, Diagnostic, Lint};
 use remit_sema::model::Model;
 use remit_sema::LowerOutput;
 use remit_table::{Constraint, Evaluator, Interval, Outcome, Row, Table};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, OnceLock};
 
 /// What every lint reads.
 pub(crate) struct Ctx<'a> {
@@ -38,6 +39,17 @@ pub(crate) struct Ctx<'a> {
     /// and a shorter window never holds more than a longer one over the
     /// same actions and subject (LANGUAGE.md §3, §6).
     pub domains: HashMap<&'a str, Zone>,
+    /// Each row's box zone per action of the row (in the row's action
+    /// order), and whether it holds a request: built once, on first use,
+    /// since the pairwise lints ask for the same rows many times.
+    box_zones: Vec<Box<[BoxZone]>>,
+}
+
+/// A row's box zone for one action, filled in on first use.
+#[derive(Default)]
+struct BoxZone {
+    zone: OnceLock<Option<Zone>>,
+    nonempty: OnceLock<Result<bool, Incomplete>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -77,6 +89,11 @@ impl<'a> Ctx<'a> {
             },
         );
         *evaluator = built;
+        let box_zones = table
+            .rows
+            .iter()
+            .map(|r| r.actions.iter().map(|_| BoxZone::default()).collect())
+            .collect();
         Some(Ctx {
             model,
             table,
@@ -86,6 +103,7 @@ impl<'a> Ctx<'a> {
             groups,
             boxes,
             domains,
+            box_zones,
         })
     }
 
@@ -98,6 +116,41 @@ impl<'a> Ctx<'a> {
     /// and budgets (`None` when the boxes contradict; the budgets are
     /// checked when solved).
     pub fn box_zone(&self, row: usize, action: &str) -> Option<Zone> {
+        self.boxed(row, action).cloned()
+    }
+
+    /// [`Ctx::box_zone`], borrowed from the cache.
+    pub fn boxed(&self, row: usize, action: &str) -> Option<&Zone> {
+        match self.box_cell(row, action) {
+            Some(cell) => cell
+                .zone
+                .get_or_init(|| self.build_box_zone(row, action))
+                .as_ref(),
+            None => None,
+        }
+    }
+
+    /// Whether a row's box zone for an action holds a request.
+    pub fn box_nonempty(&self, row: usize, action: &str) -> Result<bool, Incomplete> {
+        let Some(cell) = self.box_cell(row, action) else {
+            return Ok(false);
+        };
+        *cell.nonempty.get_or_init(|| match self.boxed(row, action) {
+            Some(z) => z.is_empty().map(|e| !e),
+            None => Ok(false),
+        })
+    }
+
+    fn box_cell(&self, row: usize, action: &str) -> Option<&BoxZone> {
+        let at = self
+            .row(row)
+            .actions
+            .binary_search_by(|a| a.as_str().cmp(action))
+            .ok()?;
+        self.box_zones.get(row)?.get(at)
+    }
+
+    fn build_box_zone(&self, row: usize, action: &str) -> Option<Zone> {
         let mut zone = self
             .domains
             .get(action)?
@@ -188,10 +241,10 @@ impl<'a> Ctx<'a> {
 
 /// A row's budgets as relations: the sum counter plus the requested
 /// amount stays within the budget.
-pub(crate) fn budgets(row: &Row) -> Vec<Relation> {
+pub(crate) fn budgets(row: &Row) -> Vec<Arc<Relation>> {
     row.budgets
         .iter()
-        .map(|b| Relation::sum_at_most(&b.counter, &b.param, b.max))
+        .map(|b| Arc::new(Relation::sum_at_most(&b.counter, &b.param, b.max)))
         .collect()
 }
 
@@ -233,7 +286,7 @@ fn domain(table: &Table, action: &str) -> Zone {
                 && short.measure == long.measure
                 && short.window_minutes < long.window_minutes
             {
-                zone.relations.push(Relation::at_most(short_id, long_id));
+                zone.relations.push(Arc::new(Relation::at_most(short_id, long_id)));
             }
         }
     }

@@ -14,8 +14,9 @@
 //! rather than guessed.
 
 use super::{disjoint, meet, subtract as subtract_box, Region, COVERAGE_BUDGET};
-use remit_table::{Constraint, Interval, Table};
+use remit_table::{Constraint, InputType, Interval, Table};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The most relations one elimination step may hold.
 pub const MAX_RELATIONS: usize = 4_096;
@@ -65,8 +66,9 @@ impl Relation {
 pub struct Zone {
     /// Per-input constraints.
     pub bounds: Region,
-    /// Relations that must all hold too.
-    pub relations: Vec<Relation>,
+    /// Relations that must all hold too (shared: zones are cloned at every
+    /// subtraction step, and a relation never changes).
+    pub relations: Vec<Arc<Relation>>,
 }
 
 impl Zone {
@@ -127,9 +129,12 @@ impl Zone {
         Ok(Some(pinned))
     }
 
-    /// Whether the zone holds a request.
+    /// Whether the zone holds no request.
     pub fn is_empty(&self) -> Result<bool, Incomplete> {
-        Ok(self.solve()?.is_none())
+        if self.relations.is_empty() {
+            return Ok(false);
+        }
+        Ok(solve(&self.bounds, &self.relations)?.is_none())
     }
 }
 
@@ -151,7 +156,7 @@ pub fn subtract(x: &Zone, y: &Zone, table: &Table) -> Vec<Zone> {
     };
     for r in &y.relations {
         let mut piece = core.clone();
-        piece.relations.push(r.negated());
+        piece.relations.push(Arc::new(r.negated()));
         pieces.push(piece);
         if !core.relations.contains(r) {
             core.relations.push(r.clone());
@@ -211,10 +216,148 @@ fn uncovered_in(
     x.solve()
 }
 
-/// One linear constraint over variable indices: `Σ c·x ≤ max`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// Whether some request of `x` lies outside every box of `cover`, when
+/// one input shows it without region arithmetic: every box of `cover`
+/// constrains that input, and a value `x` allows on it is in none of
+/// them. `Some(true)` is a certain gap, `Some(false)` says `x` is empty,
+/// and `None` leaves the question to [`uncovered`]. `nonempty` says
+/// whether `x` holds a request (asked at most once, and only when needed).
+///
+/// Exact, not a heuristic: on an input no relation of `x` reads, any
+/// request of `x` moved to the separating value is still in `x` and in
+/// no box of `cover`, so a gap exists exactly when `x` is not empty; on
+/// an input a relation reads, `x` pinned to the value is solved. The
+/// boxes of `cover` may be supersets of the zones they stand for (a zone
+/// is its box narrowed), which only makes a gap harder to show.
+pub fn separated(
+    x: &Zone,
+    nonempty: impl FnOnce() -> Result<bool, Incomplete>,
+    cover: &[&Region],
+    table: &Table,
+) -> Result<Option<bool>, Incomplete> {
+    let Some((first, rest)) = cover.split_first() else {
+        return Ok(Some(nonempty()?));
+    };
+    for key in first.keys() {
+        if !rest.iter().all(|c| c.contains_key(key)) {
+            continue;
+        }
+        let Some(value) = outside(key, x.bounds.get(key), cover, table) else {
+            continue;
+        };
+        let read = x.relations.iter().any(|r| r.terms.contains_key(key));
+        if !read {
+            return Ok(Some(nonempty()?));
+        }
+        if let Value::Number(v) = value {
+            let mut pinned = x.clone();
+            pinned.bounds.insert(
+                key.clone(),
+                Constraint::Interval(Interval {
+                    min: Some(v),
+                    max: Some(v),
+                }),
+            );
+            if !pinned.is_empty()? {
+                return Ok(Some(true));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A value that [`outside`] found.
+enum Value {
+    Number(i64),
+    Other,
+}
+
+/// A value that `own` (absent: the input's whole domain) allows on `key`
+/// and that no box of `cover` allows, if one is found without search.
+fn outside(key: &str, own: Option<&Constraint>, cover: &[&Region], table: &Table) -> Option<Value> {
+    let theirs = cover.iter().map(|c| c.get(key));
+    match own {
+        Some(Constraint::Interval(i)) => first_gap(i, theirs).map(Value::Number),
+        Some(Constraint::In(set)) => enum_gap(&set.values, theirs),
+        Some(Constraint::Eq(b)) => bool_gap(&[b.eq], theirs),
+        Some(Constraint::Set(_)) => None,
+        None => match table.inputs.get(key)?.ty {
+            InputType::Int | InputType::Money | InputType::Duration => first_gap(
+                &Interval {
+                    min: None,
+                    max: None,
+                },
+                theirs,
+            )
+            .map(Value::Number),
+            InputType::Enum => enum_gap(table.inputs.get(key)?.values.as_deref()?, theirs),
+            InputType::Bool => bool_gap(&[false, true], theirs),
+            InputType::Set => None,
+        },
+    }
+}
+
+/// The lowest integer of `own` in none of the intervals of `theirs`
+/// (`None` also when one of `theirs` is not an interval).
+fn first_gap<'c>(own: &Interval, theirs: impl Iterator<Item = Option<&'c Constraint>>) -> Option<i64> {
+    let mut spans: Vec<(i64, Option<i64>)> = Vec::new();
+    for c in theirs {
+        match c? {
+            Constraint::Interval(i) => spans.push((i.min.unwrap_or(i64::MIN), i.max)),
+            _ => return None,
+        }
+    }
+    spans.sort_unstable();
+    let mut v = own.min.unwrap_or(i64::MIN);
+    for (lo, hi) in spans {
+        if lo > v {
+            break;
+        }
+        match hi {
+            Some(h) if h >= v => v = h.checked_add(1)?,
+            Some(_) => {}
+            None => return None,
+        }
+    }
+    match own.max {
+        Some(m) if v > m => None,
+        _ => Some(v),
+    }
+}
+
+/// A variant of `own` in none of the sets of `theirs`.
+fn enum_gap<'c>(own: &[String], theirs: impl Iterator<Item = Option<&'c Constraint>>) -> Option<Value> {
+    let mut sets = Vec::new();
+    for c in theirs {
+        match c? {
+            Constraint::In(set) => sets.push(&set.values),
+            _ => return None,
+        }
+    }
+    own.iter()
+        .any(|v| !sets.iter().any(|s| s.contains(v)))
+        .then_some(Value::Other)
+}
+
+/// A truth value of `own` that none of `theirs` allows.
+fn bool_gap<'c>(own: &[bool], theirs: impl Iterator<Item = Option<&'c Constraint>>) -> Option<Value> {
+    let mut allowed = [false, false];
+    for c in theirs {
+        match c? {
+            Constraint::Eq(b) => allowed[usize::from(b.eq)] = true,
+            _ => return None,
+        }
+    }
+    own.iter()
+        .any(|v| !allowed[usize::from(*v)])
+        .then_some(Value::Other)
+}
+
+/// One linear constraint over variable indices: `Σ c·x ≤ max`, its terms
+/// sorted by variable and never 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Lin {
-    terms: BTreeMap<usize, i128>,
+    terms: Vec<(usize, i128)>,
     max: i128,
 }
 
@@ -222,16 +365,57 @@ impl Lin {
     /// Unary constraints are scaled to coefficient ±1 (rounding the bound
     /// down, exact over the integers).
     fn normalised(mut self) -> Lin {
-        if self.terms.len() == 1 {
-            if let Some((_, c)) = self.terms.iter_mut().next() {
-                let k = c.abs();
-                if k > 1 {
-                    *c = c.signum();
-                    self.max = self.max.div_euclid(k);
-                }
+        if let [(_, c)] = self.terms.as_mut_slice() {
+            let k = c.abs();
+            if k > 1 {
+                *c = c.signum();
+                self.max = self.max.div_euclid(k);
             }
         }
         self
+    }
+
+    fn coefficient(&self, v: usize) -> Option<i128> {
+        self.terms
+            .binary_search_by_key(&v, |(k, _)| *k)
+            .ok()
+            .map(|i| self.terms[i].1)
+    }
+
+    /// `self + other`, terms that cancel dropped.
+    fn plus(&self, other: &Lin) -> Lin {
+        let (x, y) = (&self.terms, &other.terms);
+        let mut terms = Vec::with_capacity(x.len() + y.len());
+        let (mut i, mut j) = (0, 0);
+        while i < x.len() || j < y.len() {
+            let next = match (x.get(i), y.get(j)) {
+                (Some(a), Some(b)) if a.0 == b.0 => {
+                    i += 1;
+                    j += 1;
+                    (a.0, a.1 + b.1)
+                }
+                (Some(a), Some(b)) if a.0 < b.0 => {
+                    i += 1;
+                    *a
+                }
+                (Some(a), None) => {
+                    i += 1;
+                    *a
+                }
+                (_, Some(b)) => {
+                    j += 1;
+                    *b
+                }
+                (None, None) => break,
+            };
+            if next.1 != 0 {
+                terms.push(next);
+            }
+        }
+        Lin {
+            terms,
+            max: self.max + other.max,
+        }
     }
 }
 
@@ -239,26 +423,29 @@ impl Lin {
 /// the relations and bounds contradict.
 fn solve(
     bounds: &Region,
-    relations: &[Relation],
+    relations: &[Arc<Relation>],
 ) -> Result<Option<BTreeMap<String, i64>>, Incomplete> {
     // Parameters first: each budget reads one, and eliminating it leaves
     // differences of counters.
-    let mut names: Vec<&String> = relations.iter().flat_map(|r| r.terms.keys()).collect();
-    names.sort_by_key(|k| (!k.starts_with("param."), k.as_str()));
-    names.dedup();
-    let index: BTreeMap<&str, usize> = names
+    let mut names: Vec<&str> = relations
         .iter()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
+        .flat_map(|r| r.terms.keys().map(String::as_str))
         .collect();
-    let mut lins: Vec<Lin> = Vec::new();
-    for r in relations {
-        let terms = r
-            .terms
+    names.sort_unstable_by_key(|k| (!k.starts_with("param."), *k));
+    names.dedup();
+    let index = |key: &str| -> Result<usize, Incomplete> {
+        names
             .iter()
-            .filter(|(_, c)| **c != 0)
-            .map(|(k, c)| (index[k.as_str()], i128::from(*c)))
-            .collect();
+            .position(|n| *n == key)
+            .ok_or(Incomplete)
+    };
+    let mut lins: Vec<Lin> = Vec::with_capacity(relations.len() + 2 * names.len());
+    for r in relations {
+        let mut terms = Vec::with_capacity(r.terms.len());
+        for (k, c) in r.terms.iter().filter(|(_, c)| **c != 0) {
+            terms.push((index(k)?, i128::from(*c)));
+        }
+        terms.sort_unstable_by_key(|(v, _)| *v);
         lins.push(Lin { terms, max: r.max }.normalised());
     }
     for (i, name) in names.iter().enumerate() {
@@ -266,13 +453,13 @@ fn solve(
             Some(Constraint::Interval(iv)) => {
                 if let Some(min) = iv.min {
                     lins.push(Lin {
-                        terms: BTreeMap::from([(i, -1)]),
+                        terms: vec![(i, -1)],
                         max: -i128::from(min),
                     });
                 }
                 if let Some(max) = iv.max {
                     lins.push(Lin {
-                        terms: BTreeMap::from([(i, 1)]),
+                        terms: vec![(i, 1)],
                         max: i128::from(max),
                     });
                 }
@@ -288,29 +475,17 @@ fn solve(
             return Ok(None);
         }
         let (with, rest): (Vec<Lin>, Vec<Lin>) =
-            lins.into_iter().partition(|l| l.terms.contains_key(&v));
+            lins.into_iter().partition(|l| l.coefficient(v).is_some());
         if with
             .iter()
-            .any(|l| l.terms.get(&v).is_some_and(|c| c.abs() != 1))
+            .any(|l| l.coefficient(v).is_some_and(|c| c.abs() != 1))
         {
             return Err(Incomplete);
         }
         let mut next = rest;
-        for p in with.iter().filter(|l| l.terms[&v] > 0) {
-            for n in with.iter().filter(|l| l.terms[&v] < 0) {
-                let mut terms = p.terms.clone();
-                for (k, c) in &n.terms {
-                    let e = terms.entry(*k).or_insert(0);
-                    *e += c;
-                    if *e == 0 {
-                        terms.remove(k);
-                    }
-                }
-                let lin = Lin {
-                    terms,
-                    max: p.max + n.max,
-                }
-                .normalised();
+        for p in with.iter().filter(|l| l.coefficient(v) > Some(0)) {
+            for n in with.iter().filter(|l| l.coefficient(v) < Some(0)) {
+                let lin = p.plus(n).normalised();
                 if !next.contains(&lin) {
                     next.push(lin);
                 }
@@ -331,13 +506,16 @@ fn solve(
         let mut lo: Option<i128> = None;
         let mut hi: Option<i128> = None;
         for l in &kept[v] {
-            let others: i128 = l
-                .terms
-                .iter()
-                .filter(|(k, _)| **k != v)
-                .map(|(k, c)| c * values[*k])
-                .sum();
-            if l.terms[&v] > 0 {
+            let mut own = 0;
+            let mut others: i128 = 0;
+            for (k, c) in &l.terms {
+                if *k == v {
+                    own = *c;
+                } else {
+                    others += c * values[*k];
+                }
+            }
+            if own > 0 {
                 let b = l.max - others;
                 hi = Some(hi.map_or(b, |h| h.min(b)));
             } else {
@@ -354,7 +532,7 @@ fn solve(
     let mut out = BTreeMap::new();
     for (i, name) in names.iter().enumerate() {
         out.insert(
-            (*name).clone(),
+            (*name).to_string(),
             i64::try_from(values[i]).map_err(|_| Incomplete)?,
         );
     }
@@ -392,7 +570,7 @@ mod tests {
         bounds.insert("param.a".into(), iv(Some(200), None));
         let z = Zone {
             bounds,
-            relations: vec![Relation::sum_at_most("s30", "param.a", 50)],
+            relations: vec![Arc::new(Relation::sum_at_most("s30", "param.a", 50))],
         };
         assert_eq!(z.solve(), Ok(None));
     }
@@ -401,7 +579,7 @@ mod tests {
     fn breaking_a_budget_finds_the_lowest_request() {
         let z = Zone {
             bounds: domain(),
-            relations: vec![Relation::sum_at_most("s7", "param.a", 50).negated()],
+            relations: vec![Arc::new(Relation::sum_at_most("s7", "param.a", 50).negated())],
         };
         let p = z.solve().unwrap().unwrap();
         // Parameters are eliminated first and so assigned last: counters
@@ -417,9 +595,9 @@ mod tests {
         let z = Zone {
             bounds: domain(),
             relations: vec![
-                Relation::sum_at_most("s30", "param.a", 50),
-                Relation::sum_at_most("s7", "param.a", 50).negated(),
-                Relation::at_most("s7", "s30"),
+                Arc::new(Relation::sum_at_most("s30", "param.a", 50)),
+                Arc::new(Relation::sum_at_most("s7", "param.a", 50).negated()),
+                Arc::new(Relation::at_most("s7", "s30")),
             ],
         };
         assert_eq!(z.solve(), Ok(None));
@@ -431,13 +609,13 @@ mod tests {
         let all = Zone::of(domain());
         let within = Zone {
             bounds: domain(),
-            relations: vec![Relation::sum_at_most("s30", "param.a", 50)],
+            relations: vec![Arc::new(Relation::sum_at_most("s30", "param.a", 50))],
         };
         let gap = uncovered(&all, &[&within], &t).unwrap().unwrap();
         assert_eq!(gap.get("param.a"), Some(&iv(Some(51), Some(51))));
         let over = Zone {
             bounds: domain(),
-            relations: vec![Relation::sum_at_most("s30", "param.a", 50).negated()],
+            relations: vec![Arc::new(Relation::sum_at_most("s30", "param.a", 50).negated())],
         };
         assert_eq!(uncovered(&all, &[&within, &over], &t), Ok(None));
         // The same question with too small a budget is not answered.
