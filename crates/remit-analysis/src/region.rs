@@ -131,7 +131,7 @@ fn constraint_within(inner: &Constraint, outer: &Constraint) -> bool {
 
 /// Constraints whose union is everything a constraint excludes (within the
 /// input's domain, taken from the table).
-fn complement(key: &str, c: &Constraint, table: &Table) -> Vec<Constraint> {
+pub(crate) fn complement(key: &str, c: &Constraint, table: &Table) -> Vec<Constraint> {
     match c {
         Constraint::Interval(i) => {
             let mut out = Vec::new();

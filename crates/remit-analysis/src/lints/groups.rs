@@ -465,8 +465,10 @@ fn covers(ctx: &Ctx<'_>, q: usize, p: usize) -> Result<bool, Incomplete> {
                     // none of them touches it, or one input separates them.
                     let whole = theirs.iter().any(|r| row_holds(ctx, *r, own));
                     if !whole {
-                        let cover: Vec<&Region> =
-                            theirs.iter().filter_map(|r| ctx.boxes[*r].as_ref()).collect();
+                        let cover: Vec<&Region> = theirs
+                            .iter()
+                            .filter_map(|r| ctx.boxes[*r].as_ref())
+                            .collect();
                         if cover.iter().all(|b| disjoint(b, &z.bounds)) {
                             return Ok(false);
                         }
@@ -475,7 +477,10 @@ fn covers(ctx: &Ctx<'_>, q: usize, p: usize) -> Result<bool, Incomplete> {
                             Some(false) => {}
                             None => {
                                 let boxes = boxes.get_or_insert_with(|| {
-                                    theirs.iter().filter_map(|r| ctx.box_zone(*r, action)).collect()
+                                    theirs
+                                        .iter()
+                                        .filter_map(|r| ctx.box_zone(*r, action))
+                                        .collect()
                                 });
                                 let refs: Vec<&Zone> = boxes.iter().collect();
                                 if uncovered(z, &refs, ctx.table)?.is_some() {
@@ -487,14 +492,18 @@ fn covers(ctx: &Ctx<'_>, q: usize, p: usize) -> Result<bool, Incomplete> {
                 }
                 if rule.otherwise.is_some() {
                     if let Some(z) = ctx.scope_zone(own, action) {
-                        let cover: Vec<&Region> = theirs.iter().map(|r| &ctx.row(*r).scope).collect();
+                        let cover: Vec<&Region> =
+                            theirs.iter().map(|r| &ctx.row(*r).scope).collect();
                         let nonempty = || z.is_empty().map(|e| !e);
                         match separated(&z, nonempty, &cover, ctx.table)? {
                             Some(true) => return Ok(false),
                             Some(false) => {}
                             None => {
                                 let scopes = scopes.get_or_insert_with(|| {
-                                    theirs.iter().filter_map(|r| ctx.scope_zone(*r, action)).collect()
+                                    theirs
+                                        .iter()
+                                        .filter_map(|r| ctx.scope_zone(*r, action))
+                                        .collect()
                                 });
                                 let refs: Vec<&Zone> = scopes.iter().collect();
                                 if uncovered(&z, &refs, ctx.table)?.is_some() {

@@ -286,7 +286,8 @@ fn domain(table: &Table, action: &str) -> Zone {
                 && short.measure == long.measure
                 && short.window_minutes < long.window_minutes
             {
-                zone.relations.push(Arc::new(Relation::at_most(short_id, long_id)));
+                zone.relations
+                    .push(Arc::new(Relation::at_most(short_id, long_id)));
             }
         }
     }
