@@ -14,7 +14,7 @@
 //! rather than guessed.
 
 use super::{
-    complement, constraints_disjoint, disjoint, meet, subtract as subtract_box, Region,
+    complement, constraints_disjoint, contains, disjoint, meet, subtract as subtract_box, Region,
     COVERAGE_BUDGET,
 };
 use remit_sema::lower::intersect;
@@ -190,7 +190,27 @@ fn uncovered_within(
         .filter(|y| !disjoint(&x.bounds, &y.bounds))
         .collect();
     cover.sort_by_key(|y| (y.relations.len(), y.bounds.len()));
+    // Most questions the lints ask are answered "covered" by one zone
+    // that holds `x` whole: settle that before any subtraction.
+    if cover.iter().any(|y| holds(y, x)) {
+        return Ok(None);
+    }
     uncovered_in(x, &cover, table, &mut budget)
+}
+
+/// Whether zone `y` holds all of zone `x` (a sufficient test: `y`'s box
+/// holds `x`'s, and each relation of `y` is one of `x`'s or holds
+/// wherever `x` does; a relation the solver gives up on is not assumed
+/// to hold).
+fn holds(y: &Zone, x: &Zone) -> bool {
+    contains(&y.bounds, &x.bounds)
+        && y.relations.iter().all(|r| {
+            x.relations.contains(r) || {
+                let mut broken = x.clone();
+                broken.relations.push(Arc::new(r.negated()));
+                broken.is_empty() == Ok(true)
+            }
+        })
 }
 
 fn uncovered_in(
