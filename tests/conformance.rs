@@ -45,16 +45,26 @@ fn report(what: &str, failures: &[String]) {
 
 /// Why a vector's decision differs from its expectation, if it does.
 fn mismatch(got: &Value, expect: &Value) -> Option<String> {
-    for field in ["decision", "escalate_to", "obligations", "notify", "rules"] {
-        let want = expect.get(field).cloned().unwrap_or_else(|| {
-            if field == "decision" {
-                Value::Null
-            } else {
-                Value::Array(vec![])
-            }
-        });
-        if got[field] != want {
-            return Some(format!("`{field}` is {}, expected {want}", got[field]));
+    for field in [
+        "decision",
+        "escalate_to",
+        "obligations",
+        "aims",
+        "notify",
+        "rules",
+    ] {
+        let or_empty = |v: &Value| {
+            v.get(field).cloned().unwrap_or_else(|| {
+                if field == "decision" {
+                    Value::Null
+                } else {
+                    Value::Array(vec![])
+                }
+            })
+        };
+        let (have, want) = (or_empty(got), or_empty(expect));
+        if have != want {
+            return Some(format!("`{field}` is {have}, expected {want}"));
         }
     }
     let pairs = |errors: &Value| -> Vec<(Value, Value)> {
@@ -157,6 +167,55 @@ fn every_request_vector_decides_as_expected() {
         total >= 100,
         "the suite has {total} request vectors; it needs at least 100"
     );
+}
+
+/// Every vector of every file in `headroom/`: the permitted intervals,
+/// the decision just above them (its `decision`, `escalate_to` and
+/// `rules`), and the errors, exactly.
+#[test]
+fn every_headroom_vector_answers_as_expected() {
+    let files = json_files("headroom");
+    assert!(!files.is_empty(), "no headroom files");
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for file in &files {
+        let suite = read(file);
+        let table_path = root()
+            .join("tests/conformance")
+            .join(suite["table"].as_str().unwrap());
+        let evaluator = Evaluator::from_json(std::fs::read(&table_path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", table_path.display()));
+        for case in suite["cases"].as_array().unwrap() {
+            total += 1;
+            let name = case["name"].as_str().unwrap_or("?");
+            let h = evaluator.headroom(&case["request"], case["param"].as_str().unwrap());
+            let got = serde_json::to_value(&h).unwrap();
+            let expect = &case["expect"];
+            let above = got["above"].as_object().map(|a| {
+                serde_json::json!({"decision": a["decision"], "escalate_to": a["escalate_to"], "rules": a["rules"]})
+            });
+            let errors: Vec<(Value, Value)> = got["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| (e["kind"].clone(), e["input"].clone()))
+                .collect();
+            let want_errors: Vec<(Value, Value)> = expect["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| (e["kind"].clone(), e["input"].clone()))
+                .collect();
+            if got["permitted"] != expect["permitted"]
+                || above.unwrap_or(Value::Null) != expect["above"]
+                || errors != want_errors
+            {
+                failures.push(format!("{} / {name}: got {got:#}", stem(file)));
+            }
+        }
+    }
+    eprintln!("{total} headroom vectors, {} failed", failures.len());
+    report("headroom vectors", &failures);
 }
 
 /// Every file in `malformed/` is refused, and for the reason the file

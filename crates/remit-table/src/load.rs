@@ -218,13 +218,26 @@ fn first_failing(obj: &Value, at: &Path, fields: &[(&str, Part)]) -> Option<(Pat
 fn locate(
     value: &Value,
     top: &[(&str, Part)],
+    entry_parts: &[(&str, (Part, &[(&str, Part)]))],
     row_fields: &[(&str, Part)],
     row_fails: Part,
     constraint_fails: Part,
     relation_fails: Option<Part>,
 ) -> Option<Located> {
     if let Some((path, e)) = first_failing(value, &Path::default(), top) {
-        return Some((Path::root(path.as_str().trim_start_matches('.')), None, e));
+        let name = path.as_str().trim_start_matches('.').to_string();
+        let at = Path::root(&name);
+        let parts = entry_parts.iter().find(|(n, _)| *n == name);
+        let entry = value.get(&name).and_then(Value::as_object).and_then(|m| {
+            let (_, (check, fields)) = parts?;
+            m.iter().find_map(|(key, v)| {
+                let e = check(v)?;
+                let here = at.key(key);
+                Some(first_failing(v, &here, fields).unwrap_or((here, e)))
+            })
+        });
+        let (path, e) = entry.unwrap_or((at, e));
+        return Some((path, None, e));
     }
     for (i, row) in value.get("rows")?.as_array()?.iter().enumerate() {
         let Some(e) = row_fails(row) else { continue };
@@ -318,7 +331,34 @@ fn locate_v1(value: &Value) -> Option<Located> {
         ("notify", fails::<Vec<String>>),
         ("escalation", fails::<Option<Escalation>>),
     ];
-    locate(value, &top, &row, fails::<Row>, fails::<Constraint>, None)
+    let input: [(&str, Part); 2] = [
+        ("type", fails::<crate::format::InputType>),
+        ("values", fails::<Option<Vec<String>>>),
+    ];
+    let counter: [(&str, Part); 4] = [
+        ("per", fails::<crate::format::CounterPer>),
+        ("actions", fails::<Vec<String>>),
+        ("measure", fails::<crate::format::Measure>),
+        ("window_minutes", fails::<i64>),
+    ];
+    let action: [(&str, Part); 1] = [(
+        "params",
+        fails::<BTreeMap<String, crate::format::InputType>>,
+    )];
+    let entries: [(&str, (Part, &[(&str, Part)])); 3] = [
+        ("inputs", (fails::<InputInfo>, &input)),
+        ("counters", (fails::<CounterInfo>, &counter)),
+        ("actions", (fails::<ActionInfo>, &action)),
+    ];
+    locate(
+        value,
+        &top,
+        &entries,
+        &row,
+        fails::<Row>,
+        fails::<Constraint>,
+        None,
+    )
 }
 
 fn locate_v2(value: &Value) -> Option<Located> {
@@ -356,9 +396,38 @@ fn locate_v2(value: &Value) -> Option<Located> {
         ("notify", fails::<Vec<String>>),
         ("escalation", fails::<Option<Escalation>>),
     ];
+    if let Some((id, _)) = value
+        .get("counters")
+        .and_then(Value::as_object)
+        .and_then(|m| m.iter().find(|(_, c)| c.get("window_minutes").is_some()))
+    {
+        return Some((
+            Path::root("counters").key(id),
+            None,
+            "format 2 counters have `window`, not `window_minutes`: write `\"window\": {\"sliding_minutes\": N}`, and `per` as a list".into(),
+        ));
+    }
+    let input: [(&str, Part); 3] = [
+        ("type", fails::<crate::v2::InputType>),
+        ("values", fails::<Option<Vec<String>>>),
+        ("optional", fails::<bool>),
+    ];
+    let counter: [(&str, Part); 4] = [
+        ("per", fails::<Vec<String>>),
+        ("actions", fails::<Vec<String>>),
+        ("measure", fails::<crate::v2::Measure>),
+        ("window", fails::<crate::v2::Window>),
+    ];
+    let action: [(&str, Part); 1] = [("params", fails::<BTreeMap<String, crate::v2::InputType>>)];
+    let entries: [(&str, (Part, &[(&str, Part)])); 3] = [
+        ("inputs", (fails::<InputInfo>, &input)),
+        ("counters", (fails::<CounterInfo>, &counter)),
+        ("actions", (fails::<ActionInfo>, &action)),
+    ];
     locate(
         value,
         &top,
+        &entries,
         &row,
         fails::<Row>,
         fails::<Constraint>,
@@ -549,7 +618,11 @@ mod tests {
             vec![
                 (TableErrorKind::Misplaced, "default.effect", None),
                 (TableErrorKind::UnknownName, "rows[0].notify", Some("r")),
-                (TableErrorKind::InvalidConstraint, r#"rows[0].scope["customer.age"]"#, Some("r")),
+                (
+                    TableErrorKind::InvalidConstraint,
+                    r#"rows[0].scope["customer.age"]"#,
+                    Some("r")
+                ),
             ]
         );
         assert_eq!(
