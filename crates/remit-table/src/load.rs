@@ -194,6 +194,9 @@ fn deserialize<T: DeserializeOwned>(
 /// the error.
 type Located = (Path, Option<String>, String);
 
+/// A top-level map (`inputs`), how one entry fails, and its fields.
+type Entries<'a> = (&'a str, (Part, &'a [(&'a str, Part)]));
+
 /// Deserializes one part on its own: its error, if it fails.
 type Part = fn(&Value) -> Option<String>;
 
@@ -218,7 +221,7 @@ fn first_failing(obj: &Value, at: &Path, fields: &[(&str, Part)]) -> Option<(Pat
 fn locate(
     value: &Value,
     top: &[(&str, Part)],
-    entry_parts: &[(&str, (Part, &[(&str, Part)]))],
+    entry_parts: &[Entries<'_>],
     row_fields: &[(&str, Part)],
     row_fails: Part,
     constraint_fails: Part,
@@ -345,7 +348,7 @@ fn locate_v1(value: &Value) -> Option<Located> {
         "params",
         fails::<BTreeMap<String, crate::format::InputType>>,
     )];
-    let entries: [(&str, (Part, &[(&str, Part)])); 3] = [
+    let entries: [Entries<'_>; 3] = [
         ("inputs", (fails::<InputInfo>, &input)),
         ("counters", (fails::<CounterInfo>, &counter)),
         ("actions", (fails::<ActionInfo>, &action)),
@@ -419,7 +422,7 @@ fn locate_v2(value: &Value) -> Option<Located> {
         ("window", fails::<crate::v2::Window>),
     ];
     let action: [(&str, Part); 1] = [("params", fails::<BTreeMap<String, crate::v2::InputType>>)];
-    let entries: [(&str, (Part, &[(&str, Part)])); 3] = [
+    let entries: [Entries<'_>; 3] = [
         ("inputs", (fails::<InputInfo>, &input)),
         ("counters", (fails::<CounterInfo>, &counter)),
         ("actions", (fails::<ActionInfo>, &action)),
