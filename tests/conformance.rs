@@ -218,6 +218,39 @@ fn every_headroom_vector_answers_as_expected() {
     report("headroom vectors", &failures);
 }
 
+/// Every vector of every file in `explain/`: the `detail` of the first
+/// candidate row that does not match is the author's words, exactly.
+#[test]
+fn every_explain_vector_speaks_in_the_authors_terms() {
+    let files = json_files("explain");
+    assert!(!files.is_empty(), "no explain files");
+    let mut failures = Vec::new();
+    for file in &files {
+        let suite = read(file);
+        let table_path = root()
+            .join("tests/conformance")
+            .join(suite["table"].as_str().unwrap());
+        let evaluator = Evaluator::from_json(std::fs::read(&table_path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", table_path.display()));
+        for case in suite["cases"].as_array().unwrap() {
+            let x = evaluator.explain(&case["request"]);
+            let detail = x
+                .trace
+                .iter()
+                .find(|t| t.outcome != remit_table::RowOutcome::Matched)
+                .map(|t| t.detail.as_str());
+            if detail != case["detail"].as_str() {
+                failures.push(format!(
+                    "{} / {}: detail {detail:?}",
+                    stem(file),
+                    case["name"]
+                ));
+            }
+        }
+    }
+    report("explain vectors", &failures);
+}
+
 /// Every file in `malformed/` is refused, and for the reason the file
 /// states: each string of its `mentions` occurs in the error's message.
 #[test]

@@ -45,6 +45,17 @@ def _headroom() -> List[Any]:
     return params
 
 
+def _explain() -> List[Any]:
+    params = []
+    for file in sorted((SUITE / "explain").glob("*.json")):
+        suite = _read(file)
+        for case in suite["cases"]:
+            params.append(
+                pytest.param(suite["table"], case, id=f"{file.stem}: {case['name']}")
+            )
+    return params
+
+
 def _malformed() -> List[Any]:
     return [
         pytest.param(path, id=path.stem)
@@ -112,6 +123,13 @@ def test_headroom_vector(table: str, case: Dict[str, Any]) -> None:
     assert [(e["kind"], e["input"]) for e in got["errors"]] == [
         (e["kind"], e["input"]) for e in expect["errors"]
     ]
+
+
+@pytest.mark.parametrize("table, case", _explain())
+def test_explain_vector(table: str, case: Dict[str, Any]) -> None:
+    trace = _table(table).explain(case["request"])["trace"]
+    details = [t["detail"] for t in trace if t["outcome"] != "matched"]
+    assert details[:1] == [case["detail"]]
 
 
 @pytest.mark.parametrize("path", _malformed())

@@ -1324,21 +1324,33 @@ export class Table {
         );
       }
     }
-    let written = "";
-    let filled = "";
-    r.terms.forEach(([k, c], i) => {
-      const sign = i === 0 ? (c < 0n ? "-" : "") : c < 0n ? " - " : " + ";
-      const abs = c < 0n ? -c : c;
-      const times = (x: string): string => (abs === 1n ? x : `${abs} × ${x}`);
-      written += sign + times(name(k));
-      filled += sign + times(u.value(inp.get(k)!, v(k)));
-    });
     const money = [...inp.values()].every(
       (i) => i.type === "money" || (i.type === "counter" && this.counterInfo.get(i.key)!.measure === "sum"),
     );
-    const shown = (n: bigint): string => (money ? u.money(n) : String(n));
-    const total = relationTotal(r, values)!;
-    return `${written} <= ${shown(r.max)}: ${filled} = ${shown(total)}, above ${shown(r.max)}`;
+    const num = (n: bigint): string => (money ? u.money(n) : String(n));
+    // `positive terms <= negated negative terms + max`, as written.
+    const side = (positive: boolean): [string, string] => {
+      const terms = r.terms.filter(([, c]) => c > 0n === positive);
+      if (positive && terms.length === 0) return ["0", num(0n)];
+      const abs = (c: bigint): bigint => (c < 0n ? -c : c);
+      const times = (c: bigint, x: string): string => (abs(c) === 1n ? x : `${abs(c)} × ${x}`);
+      let written = terms.map(([k, c]) => times(c, name(k))).join(" + ");
+      let filled = terms.map(([k, c]) => times(c, u.value(inp.get(k)!, v(k)))).join(" + ");
+      let total = terms.reduce((s, [k, c]) => s + abs(c) * v(k), 0n);
+      if (!positive && (r.max !== 0n || terms.length === 0)) {
+        const [sign, shown] =
+          terms.length === 0 ? ["", num(r.max)] : r.max < 0n ? [" - ", num(-r.max)] : [" + ", num(r.max)];
+        written += sign + shown;
+        filled += sign + shown;
+        total += r.max;
+      }
+      const scaled = terms.some(([, c]) => abs(c) !== 1n);
+      if (terms.length > 1 || scaled || (terms.length === 1 && !positive && r.max !== 0n)) filled += ` = ${num(total)}`;
+      return [written, filled];
+    };
+    const [lhs, lhsFilled] = side(true);
+    const [rhs, rhsFilled] = side(false);
+    return `${lhs} <= ${rhs}: ${lhsFilled} > ${rhsFilled}`;
   }
 
   private name(

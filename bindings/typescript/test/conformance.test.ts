@@ -126,6 +126,20 @@ for (const file of jsonFiles("headroom")) {
   }
 }
 
+for (const file of jsonFiles("explain")) {
+  const suite = read(file) as { table: string; cases: Array<{ name: string; request: unknown; detail: string }> };
+  const stem = file.slice(file.lastIndexOf("/") + 1, -".json".length);
+  for (const c of suite.cases) {
+    test(`explain ${stem}: ${c.name}`, () => {
+      const trace = table(suite.table).explain(c.request).trace;
+      assert.deepEqual(
+        trace.filter((t) => t.outcome !== "matched").map((t) => t.detail).slice(0, 1),
+        [c.detail],
+      );
+    });
+  }
+}
+
 const malformed = jsonFiles("malformed");
 for (const file of malformed) {
   const stem = file.slice(file.lastIndexOf("/") + 1, -".json".length);

@@ -5,6 +5,7 @@
 
 use crate::compile::{Check, Linear, Slot, Test};
 use crate::eval::{Failed, Val, Values};
+use crate::exact::Sum;
 use crate::load::Evaluator;
 use crate::v2::{CounterInfo, InputType, Measure, Window};
 
@@ -247,57 +248,72 @@ impl Evaluator {
                 );
             }
         }
-        let mut written = String::new();
-        let mut filled = String::new();
-        for (i, (s, c)) in r.terms.iter().enumerate() {
-            let sign = match (i, *c < 0) {
-                (0, true) => "-",
-                (0, false) => "",
-                (_, true) => " - ",
-                (_, false) => " + ",
-            };
-            let times = |x: String| {
-                if c.unsigned_abs() == 1 {
-                    x
-                } else {
-                    format!("{} × {x}", c.unsigned_abs())
-                }
-            };
-            written.push_str(&format!(
-                "{sign}{}",
-                times(units.name(&slots[*s]).to_string())
-            ));
-            filled.push_str(&format!(
-                "{sign}{}",
-                times(units.value(&slots[*s], value(*s)))
-            ));
-        }
+        // `positive terms <= negated negative terms + max`, as written.
         let all_money = r.terms.iter().all(|(s, _)| {
             slots[*s].ty == InputType::Money
                 || units
                     .counter(&slots[*s])
                     .is_some_and(|c| c.measure == Measure::Sum)
         });
-        let total = crate::eval::relation_sum(r, &values.slots, None)
-            .and_then(|s| s.exact())
-            .map_or_else(
-                || "beyond 128 bits".to_string(),
-                |t| {
-                    if all_money {
-                        units.money(t)
-                    } else {
-                        t.to_string()
-                    }
-                },
-            );
-        let max = if all_money {
-            units.money(i128::from(r.max))
-        } else {
-            r.max.to_string()
+        let number = |n: i128| {
+            if all_money {
+                units.money(n)
+            } else {
+                n.to_string()
+            }
         };
+        let side = |positive: bool| {
+            let mut written = Vec::new();
+            let mut filled = Vec::new();
+            let mut total = Sum::default();
+            for (s, c) in r.terms.iter().filter(|(_, c)| (*c > 0) == positive) {
+                let times = |x: String| {
+                    if c.unsigned_abs() == 1 {
+                        x
+                    } else {
+                        format!("{} × {x}", c.unsigned_abs())
+                    }
+                };
+                written.push(times(units.name(&slots[*s]).to_string()));
+                filled.push(times(units.value(&slots[*s], value(*s))));
+                total.add_product(
+                    i64::try_from(c.unsigned_abs()).unwrap_or(i64::MAX),
+                    i64::try_from(value(*s)).unwrap_or(0),
+                );
+            }
+            let terms = written.len();
+            let scaled = r
+                .terms
+                .iter()
+                .any(|(_, c)| (*c > 0) == positive && c.unsigned_abs() != 1);
+            if positive && terms == 0 {
+                return ("0".to_string(), number(0));
+            }
+            let (mut written, mut filled) = (written.join(" + "), filled.join(" + "));
+            if !positive && (r.max != 0 || terms == 0) {
+                let bound = i128::from(r.max);
+                let (sign, shown) = match (terms, bound < 0) {
+                    (0, _) => ("", number(bound)),
+                    (_, true) => (" - ", number(-bound)),
+                    (_, false) => (" + ", number(bound)),
+                };
+                written.push_str(&format!("{sign}{shown}"));
+                filled.push_str(&format!("{sign}{shown}"));
+                total.add(bound);
+            }
+            if (terms > 1 || scaled) || (terms == 1 && !positive && r.max != 0) {
+                let t = total
+                    .exact()
+                    .map_or_else(|| "beyond 128 bits".to_string(), number);
+                filled.push_str(&format!(" = {t}"));
+            }
+            (written, filled)
+        };
+        let (lhs, lhs_filled) = side(true);
+        let (rhs, rhs_filled) = side(false);
         (
             first,
-            format!("{written} <= {max}: {filled} = {total}, above {max}"),
+            format!("{lhs} <= {rhs}: {lhs_filled} > {rhs_filled}"),
         )
     }
 }

@@ -1212,22 +1212,45 @@ class Table:
                     f"limit total {u.money(r.max)} {u.per(info)}: {u.money(used)} used + "
                     f"{u.money(asked)} asked {'>' if used + asked > r.max else '<='} {u.money(r.max)}"
                 )
-        written, filled = "", ""
-        for i, (k, c) in enumerate(r.terms):
-            sign = ("-" if c < 0 else "") if i == 0 else (" - " if c < 0 else " + ")
-            val = v[k]
-            assert isinstance(val, int)
-            times = (lambda x: x) if abs(c) == 1 else (lambda x, c=c: f"{abs(c)} × {x}")
-            written += sign + times(name[k])
-            filled += sign + times(u.value(inp[k], val))
         money = all(
             i.type == "money" or (i.type == "counter" and self._counter_info[i.key]["measure"] == "sum")
             for i in inp.values()
         )
-        total = r.total(values)
-        assert total is not None
-        shown = u.money if money else str
-        return f"{written} <= {shown(r.max)}: {filled} = {shown(total)}, above {shown(r.max)}"
+        num = u.money if money else str
+
+        def side(positive: bool) -> Tuple[str, str]:
+            # `positive terms <= negated negative terms + max`, as written.
+            terms = [(k, c) for k, c in r.terms if (c > 0) == positive]
+            if positive and not terms:
+                return "0", num(0)
+
+            def times(c: int, x: str) -> str:
+                return x if abs(c) == 1 else f"{abs(c)} × {x}"
+
+            written = " + ".join(times(c, name[k]) for k, c in terms)
+            values_ = [v[k] for k, _ in terms]
+            filled = " + ".join(
+                times(c, u.value(inp[k], x)) for (k, c), x in zip(terms, values_) if isinstance(x, int)
+            )
+            total = sum(abs(c) * x for (_, c), x in zip(terms, values_) if isinstance(x, int))
+            if not positive and (r.max != 0 or not terms):
+                if not terms:
+                    sign, shown = "", num(r.max)
+                elif r.max < 0:
+                    sign, shown = " - ", num(-r.max)
+                else:
+                    sign, shown = " + ", num(r.max)
+                written += sign + shown
+                filled += sign + shown
+                total += r.max
+            scaled = any(abs(c) != 1 for _, c in terms)
+            if len(terms) > 1 or scaled or (len(terms) == 1 and not positive and r.max != 0):
+                filled += f" = {num(total)}"
+            return written, filled
+
+        lhs, lhs_filled = side(True)
+        rhs, rhs_filled = side(False)
+        return f"{lhs} <= {rhs}: {lhs_filled} > {rhs_filled}"
 
     @staticmethod
     def _name(
