@@ -1135,6 +1135,47 @@ mod tests {
     }
 
     #[test]
+    fn an_absent_optional_enum_reaches_every_row_that_does_not_constrain_it() {
+        // Enough rows on one (role, action) for the index to split; the
+        // optional `context.channel` must not be a split, or a request
+        // without it would reach no row at all.
+        let rows: Vec<Value> = (0..30)
+            .map(|i| {
+                let (channel, tier) = (["phone", "store"][i % 4 / 2], ["basic", "gold"][i % 4 / 2]);
+                let scope = if i % 2 == 0 {
+                    json!({"context.channel": {"in": [channel]}})
+                } else {
+                    json!({"context.channel": {"present": false}, "customer.tier": {"in": [tier]}})
+                };
+                json!({"rule": format!("r{i:02}"), "effect": "permit", "roles": ["clerk"], "actions": ["refund"],
+                       "scope": scope, "scope_relations": [], "limits": {"param.amount": {"max": 100 * i}},
+                       "limit_relations": [], "obligations": [], "aims": [], "notify": [], "escalation": null})
+            })
+            .collect();
+        let e = Evaluator::from_value(json!({
+            "format": "remit.table/2", "policy": {"name": "t", "version": null}, "digest": "sha256:0",
+            "currency": null, "timezone": "UTC", "default": {"effect": "deny"}, "roles": {"clerk": []},
+            "actions": {"refund": {"params": {"amount": "money"}}},
+            "inputs": {"context.channel": {"type": "enum", "values": ["phone", "store"], "optional": true},
+                       "customer.tier": {"type": "enum", "values": ["basic", "gold"]}, "param.amount": {"type": "money"}},
+            "counters": {}, "obligations": {}, "outcomes": {}, "rows": rows,
+        }))
+        .unwrap();
+        for context in [
+            json!({}),
+            json!({"channel": "phone"}),
+            json!({"channel": "store"}),
+        ] {
+            for tier in ["basic", "gold"] {
+                let r = json!({"role": "clerk", "action": "refund", "params": {"amount": 150}, "customer": {"tier": tier}, "context": context});
+                let d = e.decide(&r);
+                assert_eq!(d, e.explain(&r).decision, "{r}");
+                assert_eq!(d.decision, Outcome::Permit, "{r}");
+            }
+        }
+    }
+
+    #[test]
     fn explain_names_the_failing_constraint() {
         let e = evaluator();
         let x = e.explain(&request("clerk", "gold", false, 9000, 0));

@@ -270,6 +270,73 @@ fn subtract(a: Vec<Span>, b: &[Span]) -> Vec<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// A format 2 table: `refund` capped at 20% of the bill by one row,
+    /// uncapped by another for gold customers.
+    fn evaluator() -> Evaluator {
+        let row = |rule: &str, scope: Value, limits: Value, relations: Value| {
+            json!({"rule": rule, "effect": "permit", "roles": ["clerk"], "actions": ["refund"],
+                   "scope": scope, "scope_relations": [], "limits": limits, "limit_relations": relations,
+                   "obligations": [], "aims": [], "notify": [], "escalation": null})
+        };
+        Evaluator::from_value(json!({
+            "format": "remit.table/2", "policy": {"name": "t", "version": null}, "digest": "sha256:0",
+            "currency": {"code": "USD", "scale": 2}, "timezone": "UTC", "default": {"effect": "deny"},
+            "roles": {"clerk": []}, "actions": {"refund": {"params": {"amount": "money"}}},
+            "inputs": {"context.bill": {"type": "money"}, "customer.gold": {"type": "bool"}, "param.amount": {"type": "money"}},
+            "counters": {}, "obligations": {}, "outcomes": {},
+            "rows": [
+                row("capped", json!({}), json!({}), json!([{"terms": {"param.amount": 5, "context.bill": -1}, "max": 0}])),
+                row("gold", json!({"customer.gold": {"eq": true}}), json!({}), json!([])),
+            ],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn headroom_is_exact_and_says_what_happens_above() {
+        let e = evaluator();
+        let r = json!({"role": "clerk", "action": "refund", "params": {"amount": 123}, "context": {"bill": 10004}, "customer": {"gold": false}});
+        let h = e.headroom(&r, "amount");
+        // 5 × amount <= 100.04 USD: amount <= 20.008 USD, so 20.00 USD.
+        assert_eq!(h.permitted, vec![[0, 2000]]);
+        assert_eq!(h.above.map(|d| d.decision), Some(Outcome::Deny));
+        assert_eq!(e.decide(&json!({"role": "clerk", "action": "refund", "params": {"amount": 2000}, "context": {"bill": 10004}, "customer": {"gold": false}})).decision, Outcome::Permit);
+        // Without a cap, nothing lies above.
+        let r = json!({"role": "clerk", "action": "refund", "context": {"bill": 0}, "customer": {"gold": true}});
+        let h = e.headroom(&r, "param.amount");
+        assert_eq!((h.permitted, h.above), (vec![[0, i64::MAX]], None));
+    }
+
+    #[test]
+    fn headroom_of_an_invalid_request_is_its_errors() {
+        let e = evaluator();
+        let h = e.headroom(&json!({"role": "clerk", "action": "refund"}), "amount");
+        let got: Vec<(ErrorKind, Option<&str>)> = h
+            .errors
+            .iter()
+            .map(|e| (e.kind, e.input.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (ErrorKind::MissingInput, Some("context.bill")),
+                (ErrorKind::MissingInput, Some("customer.gold"))
+            ]
+        );
+        assert!(h.permitted.is_empty() && h.above.is_none());
+        let h = e.headroom(&json!({"role": "clerk", "action": "refund", "params": {"amount": 1}, "context": {"bill": 1}, "customer": {"gold": true}}), "tip");
+        assert_eq!(h.errors.len(), 1);
+        assert_eq!(
+            (h.errors[0].kind, h.errors[0].input.as_deref()),
+            (ErrorKind::MalformedRequest, Some("param.tip"))
+        );
+        assert_eq!(
+            h.errors[0].message,
+            "action `refund` has no parameter `tip`; ask for the headroom of one of `amount`"
+        );
+    }
 
     #[test]
     fn forbids_carve_holes_and_adjacent_permits_join() {
