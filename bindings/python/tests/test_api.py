@@ -328,3 +328,12 @@ def test_headroom_answers_how_much_and_what_happens_above(hotel: Table) -> None:
     above = h["above"]
     assert above is not None and above["decision"] != "permit"
     assert hotel.decide(request(params={"amount": h["permitted"][-1][1]}))["decision"] == "permit"
+
+
+def test_headroom_subtracts_forbids_in_one_pass() -> None:
+    from remit_table._table import _merge, _subtract
+
+    assert _merge([(5, 9), (0, 4), (20, 30), (3, 1)]) == [(0, 9), (20, 30)]
+    assert _subtract([(0, 100)], [(10, 19), (50, 60)]) == [(0, 9), (20, 49), (61, 100)]
+    assert _subtract([(0, 9), (20, 30)], [(5, 25)]) == [(0, 4), (26, 30)]
+    assert _subtract([(0, 5)], [(0, 5)]) == []

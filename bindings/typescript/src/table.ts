@@ -595,15 +595,17 @@ function merge(spans: Span[]): Span[] {
   return out;
 }
 
+/** `a` minus `b`, both sorted and disjoint: one pass over each. */
 function subtract(a: Span[], b: Span[]): Span[] {
   const out: Span[] = [];
+  let j = 0;
   for (const [start, hi] of a) {
     let lo = start;
-    for (const [blo, bhi] of b) {
-      if (bhi < lo || blo > hi) continue;
+    while (j < b.length && b[j]![1] < lo) j++;
+    for (let k = j; k < b.length && b[k]![0] <= hi && lo <= hi; k++) {
+      const [blo, bhi] = b[k]!;
       if (blo > lo) out.push([lo, blo - 1n]);
-      lo = bhi + 1n;
-      if (lo > hi) break;
+      if (bhi + 1n > lo) lo = bhi + 1n;
     }
     if (lo <= hi) out.push([lo, hi]);
   }

@@ -1453,16 +1453,18 @@ def _merge(spans: List[_Span]) -> List[_Span]:
 
 
 def _subtract(a: List[_Span], b: List[_Span]) -> List[_Span]:
+    """``a`` minus ``b``, both sorted and disjoint: one pass over each."""
     out: List[_Span] = []
+    j = 0
     for lo, hi in a:
-        for blo, bhi in b:
-            if bhi < lo or blo > hi:
-                continue
-            if blo > lo:
-                out.append((lo, blo - 1))
-            lo = bhi + 1
-            if lo > hi:
-                break
+        while j < len(b) and b[j][1] < lo:
+            j += 1
+        k = j
+        while k < len(b) and b[k][0] <= hi and lo <= hi:
+            if b[k][0] > lo:
+                out.append((lo, b[k][0] - 1))
+            lo = max(lo, b[k][1] + 1)
+            k += 1
         if lo <= hi:
             out.append((lo, hi))
     return out
