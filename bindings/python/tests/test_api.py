@@ -79,6 +79,7 @@ def test_a_permit(hotel: Table) -> None:
         "decision": "permit",
         "escalate_to": [],
         "obligations": ["reason_code"],
+        "aims": [],
         "notify": [],
         "rules": ["room_recovery"],
         "errors": [],
@@ -243,7 +244,7 @@ def test_explain_names_the_failing_constraint(hotel: Table) -> None:
         ("room_recovery", 6, "permit", "limit_failed", "param.amount"),
         ("room_recovery", 7, "permit", "scope_failed", "customer.nights_this_year"),
     ]
-    assert x["trace"][1]["detail"] == "param.amount is 12000, above the maximum 10000"
+    assert x["trace"][1]["detail"] == "amount is 120.00 USD, above the maximum 100.00 USD"
     assert x["trace"][2]["detail"] == "customer.nights_this_year is 3, below the minimum 10"
 
 
@@ -251,7 +252,9 @@ def test_explain_budget_and_matched(hotel: Table) -> None:
     x = hotel.explain(request(usage={COUNT: 0, SUM: 9000}))
     row = x["trace"][1]
     assert (row["outcome"], row["constraint"]) == ("limit_failed", SUM)
-    assert "above the budget 15000" in row["detail"]
+    assert row["detail"] == (
+        "limit total 150.00 USD per customer per 30 days: 90.00 USD used + 80.00 USD asked > 150.00 USD"
+    )
     x = hotel.explain(request())
     assert (x["trace"][1]["outcome"], x["trace"][1]["constraint"]) == ("matched", None)
 
@@ -277,11 +280,12 @@ def test_counters_for_tells_what_to_supply(hotel: Table) -> None:
     ]
     assert hotel.counters_for("front_desk", "waive_fee") == []
     assert hotel.counters_for("nobody", "refund") == []
+    # A format 1 counter reads as format 2: its subjects and its window.
     assert hotel.counters["customer/comp_meal+refund/sum/P90D"] == {
-        "per": "customer",
+        "per": ["customer"],
         "actions": ["comp_meal", "refund"],
         "measure": "sum",
-        "window_minutes": 129600,
+        "window": {"sliding_minutes": 129600},
     }
     assert list(hotel.counters) == sorted(hotel.counters)
 
@@ -313,3 +317,23 @@ def test_a_set_of_other_things_is_wrong_type_only(hotel: Table) -> None:
     assert [(e["kind"], e["input"]) for e in d["errors"]] == [
         ("unknown_variant", "customer.products")
     ]
+
+
+def test_headroom_answers_how_much_and_what_happens_above(hotel: Table) -> None:
+    h = hotel.headroom(request(), "amount")
+    assert h["errors"] == []
+    assert h["param"] == "param.amount"
+    # room_recovery caps at 100.00 USD, the 150.00 USD budget has 0 used.
+    assert h["permitted"][-1][1] >= 10000
+    above = h["above"]
+    assert above is not None and above["decision"] != "permit"
+    assert hotel.decide(request(params={"amount": h["permitted"][-1][1]}))["decision"] == "permit"
+
+
+def test_headroom_subtracts_forbids_in_one_pass() -> None:
+    from remit_table._table import _merge, _subtract
+
+    assert _merge([(5, 9), (0, 4), (20, 30), (3, 1)]) == [(0, 9), (20, 30)]
+    assert _subtract([(0, 100)], [(10, 19), (50, 60)]) == [(0, 9), (20, 49), (61, 100)]
+    assert _subtract([(0, 9), (20, 30)], [(5, 25)]) == [(0, 4), (26, 30)]
+    assert _subtract([(0, 5)], [(0, 5)]) == []

@@ -16,7 +16,7 @@ import pytest
 from remit_table import Table, TableError
 
 SUITE = Path(__file__).resolve().parents[3] / "tests" / "conformance"
-LISTS = ("escalate_to", "obligations", "notify", "rules")
+LISTS = ("escalate_to", "obligations", "aims", "notify", "rules")
 
 
 def _read(path: Path) -> Any:
@@ -26,6 +26,28 @@ def _read(path: Path) -> Any:
 def _vectors() -> List[Any]:
     params = []
     for file in sorted((SUITE / "cases").glob("*.json")):
+        suite = _read(file)
+        for case in suite["cases"]:
+            params.append(
+                pytest.param(suite["table"], case, id=f"{file.stem}: {case['name']}")
+            )
+    return params
+
+
+def _headroom() -> List[Any]:
+    params = []
+    for file in sorted((SUITE / "headroom").glob("*.json")):
+        suite = _read(file)
+        for case in suite["cases"]:
+            params.append(
+                pytest.param(suite["table"], case, id=f"{file.stem}: {case['name']}")
+            )
+    return params
+
+
+def _explain() -> List[Any]:
+    params = []
+    for file in sorted((SUITE / "explain").glob("*.json")):
         suite = _read(file)
         for case in suite["cases"]:
             params.append(
@@ -53,6 +75,7 @@ def _table(rel: str) -> Table:
 def test_the_suite_is_there() -> None:
     assert len(_vectors()) >= 100
     assert len(_malformed()) >= 15
+    assert len(_headroom()) >= 15
 
 
 def _text(doc: Dict[str, Any], text: str, hexed: str) -> Optional[Union[str, bytes]]:
@@ -84,6 +107,29 @@ def test_request_vector(table: str, case: Dict[str, Any]) -> None:
         assert isinstance(e["message"], str) and e["message"]
     # explain agrees with decide
     assert {k: v for k, v in explanation.items() if k != "trace"} == decision
+
+
+@pytest.mark.parametrize("table, case", _headroom())
+def test_headroom_vector(table: str, case: Dict[str, Any]) -> None:
+    got = _table(table).headroom(case["request"], case["param"])
+    expect = case["expect"]
+    assert got["permitted"] == expect["permitted"]
+    above = got["above"]
+    assert (
+        None
+        if above is None
+        else {"decision": above["decision"], "escalate_to": above["escalate_to"], "rules": above["rules"]}
+    ) == expect["above"]
+    assert [(e["kind"], e["input"]) for e in got["errors"]] == [
+        (e["kind"], e["input"]) for e in expect["errors"]
+    ]
+
+
+@pytest.mark.parametrize("table, case", _explain())
+def test_explain_vector(table: str, case: Dict[str, Any]) -> None:
+    trace = _table(table).explain(case["request"])["trace"]
+    details = [t["detail"] for t in trace if t["outcome"] != "matched"]
+    assert details[:1] == [case["detail"]]
 
 
 @pytest.mark.parametrize("path", _malformed())

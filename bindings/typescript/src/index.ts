@@ -1,5 +1,5 @@
 /**
- * Evaluate Remit decision tables (`remit.table/1`) in TypeScript and
+ * Evaluate Remit decision tables (`remit.table/1` and `remit.table/2`) in TypeScript and
  * JavaScript. See `docs/table-format.md` in the Remit repository for the
  * format and the exact semantics, and this package's README for how a
  * service uses it.
@@ -7,6 +7,8 @@
 
 export {
   FORMAT,
+  FORMAT_2,
+  FORMATS,
   Table,
   TableError,
   compareCodePoints,
@@ -15,6 +17,7 @@ export {
   type Effect,
   type ErrorKind,
   type Explanation,
+  type Headroom,
   type RequestError,
   type RowOutcome,
   type TraceEntry,

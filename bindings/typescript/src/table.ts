@@ -1,5 +1,5 @@
 /**
- * Loading and evaluating `remit.table/1` decision tables.
+ * Loading and evaluating `remit.table/1` and `remit.table/2` decision tables.
  *
  * The normative description of the format, of requests, decisions, errors,
  * `explain` and table validation is `docs/table-format.md` in the Remit
@@ -10,8 +10,12 @@
 import { readFileSync } from "node:fs";
 import { JsonFloat, JsonSyntaxError, parseJSON, stringifyJSON } from "./json.js";
 
-/** The only table format this evaluator reads. */
+/** Format 1, what `remit build` writes today. */
 export const FORMAT = "remit.table/1";
+/** Format 2 (relations, optional inputs, keys, dates, times, outcomes). */
+export const FORMAT_2 = "remit.table/2";
+/** The table formats this evaluator reads. */
+export const FORMATS: readonly string[] = [FORMAT, FORMAT_2];
 
 /** What kind of problem a request has. */
 export type ErrorKind =
@@ -34,8 +38,20 @@ export interface Decision {
   decision: "permit" | "deny" | "escalate";
   escalate_to: string[];
   obligations: string[];
+  aims: string[];
   notify: string[];
   rules: string[];
+  errors: RequestError[];
+}
+
+/** How much of one action parameter a request may be given (TABLE.md,
+ * "Headroom"): the permitted values as sorted disjoint inclusive intervals,
+ * the decision just above them (`null` when they reach 2^63 - 1, or for an
+ * invalid request), and the request's errors. */
+export interface Headroom {
+  param: string;
+  permitted: Array<[bigint, bigint]>;
+  above: Decision | null;
   errors: RequestError[];
 }
 
@@ -60,15 +76,18 @@ export interface Explanation extends Decision {
   trace: TraceEntry[];
 }
 
-/** A usage counter the caller supplies (docs/table-format.md, "Counters"). */
+/** A usage counter the caller supplies (docs/table-format.md, "Counters"):
+ * `per` lists its subjects, `window` is `{sliding_minutes: N}`,
+ * `{calendar: PERIOD}` or `{all: true}` (a format 1 counter reads as
+ * `per: [PER]` and a sliding window). */
 export interface CounterInfo {
-  per: "customer" | "employee";
+  per: string[];
   actions: string[];
   measure: "count" | "sum";
-  window_minutes: number;
+  window: { sliding_minutes: number } | { calendar: string } | { all: true };
 }
 
-/** The table cannot be loaded: it is not a valid `remit.table/1`. */
+/** The table cannot be loaded: it is not a valid `remit.table/1` or `remit.table/2`. */
 export class TableError extends Error {
   override name = "TableError";
 }
@@ -81,7 +100,9 @@ const I64_MAX = 2n ** 63n - 1n;
 const U32_MAX = 2n ** 32n - 1n;
 const U64_MAX = 2n ** 64n - 1n;
 const INPUT_TYPES = ["bool", "int", "money", "duration", "enum", "set"];
-const INTEGER_TYPES = new Set(["int", "money", "duration"]);
+const INPUT_TYPES_2 = [...INPUT_TYPES, "key", "date", "time"];
+const INTEGER_TYPES = new Set(["int", "money", "duration", "date", "time"]);
+const PERIODS = ["day", "week", "month", "quarter", "year"];
 const EFFECTS: readonly string[] = ["permit", "forbid", "escalate"];
 const SECTIONS = ["customer", "context", "params", "usage"] as const;
 
@@ -201,7 +222,9 @@ function unsigned(v: unknown, path: string): bigint {
 
 /** A value read from a request: typed, or `BAD` (given but ill-typed). */
 const BAD = Symbol("bad");
-type Value = bigint | boolean | string | ReadonlySet<string> | typeof BAD;
+/** An optional input the request omits. */
+const ABSENT = Symbol("absent");
+type Value = bigint | boolean | string | ReadonlySet<string> | typeof BAD | typeof ABSENT;
 
 interface Input {
   key: string;
@@ -209,18 +232,37 @@ interface Input {
   field: string;
   type: string; // an input type, or "counter"
   values: readonly string[];
+  optional: boolean;
 }
 
 type Constraint =
   | { kind: "interval"; min: bigint | null; max: bigint | null }
   | { kind: "in"; variants: readonly string[] }
   | { kind: "eq"; eq: boolean }
-  | { kind: "set"; contains: readonly string[]; excludes: readonly string[] };
+  | { kind: "set"; contains: readonly string[]; excludes: readonly string[] }
+  | { kind: "present"; present: boolean };
 
-interface Budget {
-  counter: string;
-  param: string;
+/** `Σ coefficient × value <= max`, exactly (bigint). */
+interface Relation {
+  terms: ReadonlyArray<readonly [string, bigint]>; // sorted by key
   max: bigint;
+}
+
+/** A relation's sum, or `null` when a term is absent (it does not hold). */
+function relationTotal(r: Relation, values: ReadonlyMap<string, Value>, skip: string | null = null): bigint | null {
+  let total = 0n;
+  for (const [key, c] of r.terms) {
+    if (key === skip) continue;
+    const v = values.get(key);
+    if (typeof v !== "bigint") return null;
+    total += c * v;
+  }
+  return total;
+}
+
+function relationHolds(r: Relation, values: ReadonlyMap<string, Value>): boolean {
+  const total = relationTotal(r, values);
+  return total !== null && total <= r.max;
 }
 
 interface Row {
@@ -231,8 +273,10 @@ interface Row {
   actions: ReadonlySet<string>;
   scope: ReadonlyArray<readonly [string, Constraint]>; // sorted by key
   limits: ReadonlyArray<readonly [string, Constraint]>; // sorted by key
-  budgets: readonly Budget[];
+  scopeRelations: readonly Relation[];
+  limitRelations: readonly Relation[]; // format 1 budgets included
   obligations: readonly string[];
+  aims: readonly string[];
   notify: readonly string[];
   escalateTo: string | null;
   exceptRoles: ReadonlySet<string>;
@@ -240,6 +284,7 @@ interface Row {
 }
 
 function holds(c: Constraint, v: Value): boolean {
+  if (c.kind === "present") return (v !== ABSENT) === c.present;
   switch (c.kind) {
     case "interval":
       if (typeof v !== "bigint") return false;
@@ -254,11 +299,18 @@ function holds(c: Constraint, v: Value): boolean {
   }
 }
 
-function whyNot(c: Constraint, key: string, shown: string, v: Value): string {
+function whyNot(c: Constraint, key: string, shown: string, v: Value, units: Units, inp: Input): string {
+  const name = inp.section === "params" ? inp.field : key;
+  if (c.kind === "present") {
+    return c.present ? `${name} is absent, and the rule needs it` : `${name} is given, and the rule applies only without it`;
+  }
+  if (v === ABSENT) return `${name} is absent, so the constraint on it does not hold`;
   switch (c.kind) {
     case "interval":
-      if (c.min !== null && typeof v === "bigint" && v < c.min) return `${key} is ${shown}, below the minimum ${c.min}`;
-      return `${key} is ${shown}, above the maximum ${c.max}`;
+      if (typeof v !== "bigint") return `${key} is ${shown}`;
+      if (c.min !== null && v < c.min) return `${name} is ${units.value(inp, v)}, below the minimum ${units.value(inp, c.min)}`;
+      if (inp.type === "counter") return units.counterLimit(inp, v, c.max!);
+      return `${name} is ${units.value(inp, v)}, above the maximum ${units.value(inp, c.max!)}`;
     case "in":
       return `${key} is ${shown}, not one of ${c.variants.join(", ")}`;
     case "eq":
@@ -272,7 +324,7 @@ function whyNot(c: Constraint, key: string, shown: string, v: Value): string {
   }
 }
 
-function constraint(value: unknown, path: string, inp: Input, limit: boolean): Constraint {
+function constraint(value: unknown, path: string, inp: Input, limit: boolean, v2: boolean): Constraint {
   const o = object(value, path);
   const all = Object.keys(o);
   const present = (k: string): boolean => has(o, k) && o[k] !== null;
@@ -281,17 +333,26 @@ function constraint(value: unknown, path: string, inp: Input, limit: boolean): C
   if (only(["min", "max"])) kind = "interval";
   else if (all.length === 1 && all[0] === "in") kind = "in";
   else if (all.length === 1 && all[0] === "eq") kind = "eq";
+  else if (v2 && all.length === 1 && all[0] === "present") kind = "present";
   else if (only(["contains", "excludes"])) kind = "set";
   else {
     return fail(
       path,
-      "is not a constraint: expected {min, max}, {in}, {eq} or {contains, excludes}, " +
+      `is not a constraint: expected {min, max}, {in}, {eq}${v2 ? ", {present}" : ""} or {contains, excludes}, ` +
         `got the fields ${all.sort(compareCodePoints).join(", ")}`,
     );
   }
   const integral = inp.type === "counter" || INTEGER_TYPES.has(inp.type);
   if (limit && (kind !== "interval" || !integral)) {
     fail(path, "a limit must be an interval on an integer input or a counter");
+  }
+  if (kind === "present") {
+    const present = o["present"];
+    if (typeof present !== "boolean") fail(`${path}.present`, `must be true or false, not ${show(present)}`);
+    if (!inp.optional) {
+      fail(path, `\`present\` applies to optional inputs only; declare ${inp.key} with "optional": true, or drop the constraint`);
+    }
+    return { kind, present };
   }
   const listed = (variants: string[], at: string): void => {
     for (const v of variants) {
@@ -320,7 +381,7 @@ function constraint(value: unknown, path: string, inp: Input, limit: boolean): C
       if (typeof eq !== "boolean") fail(`${path}.eq`, `must be true or false, not ${show(eq)}`);
       return { kind, eq };
     }
-    case "set": {
+    default: {
       if (inp.type !== "set") fail(path, `\`contains\`/\`excludes\` do not apply to an input of type ${q(inp.type)}`);
       if (!present("contains") && !present("excludes")) fail(path, "a set constraint needs `contains` or `excludes`");
       const contains = present("contains") ? strings(o["contains"], `${path}.contains`) : [];
@@ -337,7 +398,7 @@ function error(kind: ErrorKind, input: string | null, message: string): RequestE
 }
 
 function deny(errors: RequestError[]): Decision {
-  return { decision: "deny", escalate_to: [], obligations: [], notify: [], rules: [], errors };
+  return { decision: "deny", escalate_to: [], obligations: [], aims: [], notify: [], rules: [], errors };
 }
 
 /** Sorted by input (`null` first), then kind; each problem once. */
@@ -363,14 +424,20 @@ function typed(inp: Input, value: unknown, errors: RequestError[]): Value {
     return n !== undefined && n >= 0n ? n : wrong("a non-negative integer");
   }
   if (inp.type === "bool") return typeof value === "boolean" ? value : wrong("true or false");
+  if (inp.type === "key") return typeof value === "string" ? value : wrong("a string (a key)");
   if (INTEGER_TYPES.has(inp.type)) {
     const integer =
       inp.type === "money"
         ? "an integer number of minor units"
         : inp.type === "duration"
           ? "an integer number of minutes"
-          : "an integer";
+          : inp.type === "date"
+            ? "an integer number of days since 1970-01-01"
+            : inp.type === "time"
+              ? "an integer number of minutes since midnight, from 0 to 1439"
+              : "an integer";
     const n = toInt(value);
+    if (inp.type === "time" && n !== undefined && (n < 0n || n > 1439n)) return wrong(integer);
     // Action parameters are quantities (LANGUAGE.md §3): never negative.
     if (n !== undefined && n < 0n && inp.section === "params") {
       return wrong(`${integer.replace("an integer", "a non-negative integer")} (an action parameter is a quantity)`);
@@ -408,43 +475,148 @@ function typed(inp: Input, value: unknown, errors: RequestError[]): Value {
   return new Set(items);
 }
 
-function outcome(
-  row: Row,
-  values: ReadonlyMap<string, Value>,
-  raw: ReadonlyMap<string, unknown>,
-): [RowOutcome, string | null, string] {
-  for (const key of row.reads) {
-    const v = values.get(key);
-    if (v === undefined) return ["invalid", key, `${key} is missing`];
-    if (v === BAD) return ["invalid", key, `${key} is ${show(raw.get(key))}, which is ill-typed`];
+// ---------------------------------------------------------------------------
+// Values in the author's units, for `explain` (the Rust evaluator's words).
+
+function duration(minutes: bigint): string {
+  let n = minutes;
+  let unit = "minute";
+  if (minutes !== 0n && minutes % 1440n === 0n) [n, unit] = [minutes / 1440n, "day"];
+  else if (minutes !== 0n && minutes % 60n === 0n) [n, unit] = [minutes / 60n, "hour"];
+  return `${n} ${unit}${n === 1n ? "" : "s"}`;
+}
+
+/** Floor division for bigints (`/` truncates toward zero). */
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+function date(days: bigint): string {
+  const z = days + 719468n;
+  const era = floorDiv(z, 146097n);
+  const doe = z - era * 146097n;
+  const yoe = (doe - doe / 1460n + doe / 36524n - doe / 146096n) / 365n;
+  const doy = doe - (365n * yoe + yoe / 4n - yoe / 100n);
+  const mp = (5n * doy + 2n) / 153n;
+  const d = doy - (153n * mp + 2n) / 5n + 1n;
+  const m = mp < 10n ? mp + 3n : mp - 9n;
+  const y = yoe + era * 400n + (m <= 2n ? 1n : 0n);
+  const pad = (x: bigint, w: number): string => String(x).padStart(w, "0");
+  return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
+}
+
+class Units {
+  constructor(
+    private readonly currency: { readonly code: string; readonly scale: number } | null,
+    private readonly counters: ReadonlyMap<string, CounterInfo>,
+  ) {}
+
+  money(n: bigint): string {
+    if (this.currency === null) return `${n} minor units`;
+    const { code, scale } = this.currency;
+    if (scale === 0) return `${n} ${code}`;
+    const abs = n < 0n ? -n : n;
+    const unit = 10n ** BigInt(scale);
+    return `${n < 0n ? "-" : ""}${abs / unit}.${String(abs % unit).padStart(scale, "0")} ${code}`;
   }
-  for (const [key, c] of row.scope) {
-    const v = values.get(key)!;
-    if (!holds(c, v)) return ["scope_failed", key, whyNot(c, key, show(raw.get(key)), v)];
+
+  value(inp: Input, n: bigint): string {
+    if (inp.type === "counter") return this.counters.get(inp.key)?.measure === "sum" ? this.money(n) : String(n);
+    if (inp.type === "money") return this.money(n);
+    if (inp.type === "duration") return duration(n);
+    if (inp.type === "date") return date(n);
+    if (inp.type === "time" && n >= 0n && n < 1440n) {
+      return `${String(n / 60n).padStart(2, "0")}:${String(n % 60n).padStart(2, "0")}`;
+    }
+    return String(n);
   }
-  for (const [key, c] of row.limits) {
-    const v = values.get(key)!;
-    if (!holds(c, v)) return ["limit_failed", key, whyNot(c, key, show(raw.get(key)), v)];
+
+  per(info: CounterInfo): string {
+    const words = info.per.map((p) => `per ${p}`);
+    const w = info.window;
+    if ("sliding_minutes" in w) words.push(`per ${duration(BigInt(w.sliding_minutes))}`);
+    else if ("calendar" in w) words.push(`per calendar ${w.calendar}`);
+    return words.join(" ");
   }
-  for (const b of row.budgets) {
-    const used = values.get(b.counter) as bigint;
-    const amount = values.get(b.param) as bigint;
-    if (used + amount > b.max) {
-      return [
-        "limit_failed",
-        b.counter,
-        `${b.counter} is ${used} and ${b.param} is ${amount}: together ${used + amount}, above the budget ${b.max}`,
-      ];
+
+  counterLimit(inp: Input, used: bigint, max: bigint): string {
+    const info = this.counters.get(inp.key)!;
+    if (info.measure === "count") return `limit ${max + 1n} ${this.per(info)}: ${used} used + this one > ${max + 1n}`;
+    return `limit total ${this.money(max)} ${this.per(info)}: ${this.money(used)} used > ${this.money(max)}`;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Headroom: each row's interval of the parameter, then union minus union.
+
+type Span = [bigint, bigint];
+
+function span(row: Row, values: ReadonlyMap<string, Value>, key: string, limits: boolean): Span {
+  let lo = 0n;
+  let hi = I64_MAX;
+  const checks = limits ? [...row.scope, ...row.limits] : [...row.scope];
+  const relations = limits ? [...row.scopeRelations, ...row.limitRelations] : [...row.scopeRelations];
+  for (const [k, c] of checks) {
+    if (k === key) {
+      if (c.kind === "interval") {
+        if (c.min !== null && c.min > lo) lo = c.min;
+        if (c.max !== null && c.max < hi) hi = c.max;
+      } else if (c.kind === "present" && !c.present) return [1n, 0n];
+    } else if (!holds(c, values.get(k)!)) return [1n, 0n];
+  }
+  for (const r of relations) {
+    const rest = relationTotal(r, values, key);
+    if (rest === null) return [1n, 0n];
+    const a = r.terms.filter(([k]) => k === key).reduce((s, [, c]) => s + c, 0n);
+    const m = r.max - rest;
+    if (a === 0n) {
+      if (m < 0n) return [1n, 0n];
+    } else if (a > 0n) {
+      const bound = floorDiv(m, a);
+      if (bound < hi) hi = bound;
+    } else {
+      const bound = -floorDiv(-m, a);
+      if (bound > lo) lo = bound;
     }
   }
-  return ["matched", null, "every constraint holds"];
+  return [lo, hi];
+}
+
+function merge(spans: Span[]): Span[] {
+  const out: Span[] = [];
+  const sortedSpans = spans.filter(([lo, hi]) => lo <= hi).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  for (const [lo, hi] of sortedSpans) {
+    const last = out[out.length - 1];
+    if (last !== undefined && lo <= last[1] + 1n) {
+      if (hi > last[1]) last[1] = hi;
+    } else out.push([lo, hi]);
+  }
+  return out;
+}
+
+/** `a` minus `b`, both sorted and disjoint: one pass over each. */
+function subtract(a: Span[], b: Span[]): Span[] {
+  const out: Span[] = [];
+  let j = 0;
+  for (const [start, hi] of a) {
+    let lo = start;
+    while (j < b.length && b[j]![1] < lo) j++;
+    for (let k = j; k < b.length && b[k]![0] <= hi && lo <= hi; k++) {
+      const [blo, bhi] = b[k]!;
+      if (blo > lo) out.push([lo, blo - 1n]);
+      if (bhi + 1n > lo) lo = bhi + 1n;
+    }
+    if (lo <= hi) out.push([lo, hi]);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------
 // The table.
 
 /**
- * A validated `remit.table/1` decision table, ready to decide requests.
+ * A validated `remit.table/1` or `remit.table/2` decision table, ready to decide requests.
  *
  * Load it with {@link Table.load}, {@link Table.fromJSON} or
  * {@link Table.fromObject}; each throws {@link TableError} naming the
@@ -459,7 +631,13 @@ export class Table {
   readonly digest: string;
   /** The currency, or `null` when the policy uses no money. */
   readonly currency: { readonly code: string; readonly scale: number } | null;
+  /** The table's format, as written. */
+  readonly format: string;
+  /** The IANA time zone of calendar windows (`UTC` for format 1). */
+  readonly timezone: string;
 
+  private readonly outcomeMap = new Map<string, string>();
+  private readonly units: Units;
   private readonly roleMap = new Map<string, string[]>();
   private readonly actionMap = new Map<string, Map<string, string>>();
   private readonly inputMap = new Map<string, Input>();
@@ -472,16 +650,42 @@ export class Table {
 
   private constructor(value: unknown) {
     const t = object(value, "table");
-    if (!has(t, "format")) fail("table", `lacks the field \`format\`; expected "format": "${FORMAT}"`);
+    if (!has(t, "format")) fail("table", `lacks the field \`format\`; expected "format": "${FORMAT_2}"`);
     const format = t["format"];
     if (typeof format !== "string") fail("format", `must be a string, not ${kindOf(format)}`);
-    if (format !== FORMAT) fail("format", `unsupported table format ${q(format)}: this evaluator reads ${q(FORMAT)}`);
+    if (!FORMATS.includes(format)) {
+      fail("format", `unsupported table format ${q(format)}: this evaluator reads ${q(FORMAT)} and ${q(FORMAT_2)}`);
+    }
+    this.format = format;
+    const v2 = format === FORMAT_2;
     fields(
       t,
       "table",
-      ["format", "policy", "digest", "default", "roles", "actions", "inputs", "counters", "obligations", "rows"],
+      [
+        "format",
+        "policy",
+        "digest",
+        "default",
+        "roles",
+        "actions",
+        "inputs",
+        "counters",
+        "obligations",
+        "rows",
+        ...(v2 ? ["timezone", "outcomes"] : []),
+      ],
       ["currency"],
     );
+    this.timezone = "UTC";
+    if (v2) {
+      this.timezone = string(t["timezone"], "timezone");
+      if (this.timezone === "" || /\s/.test(this.timezone)) {
+        fail("timezone", `must be an IANA time zone name, not ${show(this.timezone)}`);
+      }
+      const outcomes = object(t["outcomes"], "outcomes");
+      for (const name of Object.keys(outcomes)) this.outcomeMap.set(name, string(outcomes[name], `outcomes.${name}`));
+    }
+    const types = v2 ? INPUT_TYPES_2 : INPUT_TYPES;
 
     const policy = object(t["policy"], "policy");
     fields(policy, "policy", ["name"], ["version"]);
@@ -515,7 +719,7 @@ export class Table {
     for (const key of Object.keys(inputs)) {
       const path = `inputs.${key}`;
       const info = object(inputs[key], path);
-      fields(info, path, ["type"], ["values"]);
+      fields(info, path, ["type"], v2 ? ["values", "optional"] : ["values"]);
       const dot = key.indexOf(".");
       const prefix = dot < 0 ? "" : key.slice(0, dot);
       const field = dot < 0 ? "" : key.slice(dot + 1);
@@ -523,7 +727,9 @@ export class Table {
         fail(path, "an input key must be `customer.NAME`, `context.NAME` or `param.NAME`");
       }
       const type = string(info["type"], `${path}.type`);
-      if (!INPUT_TYPES.includes(type)) fail(`${path}.type`, `unknown input type ${q(type)}`);
+      if (!types.includes(type)) fail(`${path}.type`, `unknown input type ${q(type)}`);
+      const optional = get(info, "optional") ?? false;
+      if (typeof optional !== "boolean") fail(`${path}.optional`, `must be true or false, not ${show(optional)}`);
       let values: string[] = [];
       const given = get(info, "values");
       if (given !== undefined && given !== null) {
@@ -532,7 +738,7 @@ export class Table {
       }
       if ((type === "enum" || type === "set") && values.length === 0) fail(path, `an ${type} input must list its \`values\``);
       const section = prefix === "param" ? "params" : prefix === "customer" ? "customer" : "context";
-      this.inputMap.set(key, { key, section, field, type, values });
+      this.inputMap.set(key, { key, section, field, type, values, optional });
     }
 
     const actions = object(t["actions"], "actions");
@@ -544,7 +750,7 @@ export class Table {
       const given = object(info["params"], `${path}.params`);
       for (const p of Object.keys(given)) {
         const type = string(given[p], `${path}.params.${p}`);
-        if (!INPUT_TYPES.includes(type)) fail(`${path}.params.${p}`, `unknown input type ${q(type)}`);
+        if (!types.includes(type)) fail(`${path}.params.${p}`, `unknown input type ${q(type)}`);
         const declared = this.inputMap.get(`param.${p}`);
         if (declared === undefined) fail(`${path}.params.${p}`, `\`inputs\` has no \`param.${p}\``);
         if (declared.type !== type) {
@@ -559,11 +765,14 @@ export class Table {
     for (const id of Object.keys(counters)) {
       const path = `counters.${id}`;
       const info = object(counters[id], path);
-      fields(info, path, ["per", "actions", "measure", "window_minutes"]);
-      if (info["per"] !== "customer" && info["per"] !== "employee") {
+      if (v2 && has(info, "window_minutes")) {
+        fail(path, 'format 2 counters have `window`, not `window_minutes`: write "window": {"sliding_minutes": N}, and `per` as a list');
+      }
+      fields(info, path, ["per", "actions", "measure", v2 ? "window" : "window_minutes"]);
+      if (!v2 && info["per"] !== "customer" && info["per"] !== "employee") {
         fail(`${path}.per`, `must be "customer" or "employee", not ${show(info["per"])}`);
       }
-      const per = info["per"];
+      const per = v2 ? this.subjects(info["per"], `${path}.per`) : [info["per"] as string];
       const counted = strings(info["actions"], `${path}.actions`);
       for (const a of counted) {
         if (!this.actionMap.has(a)) fail(`${path}.actions`, `names the unknown action ${q(a)}`);
@@ -572,10 +781,12 @@ export class Table {
       if (measure !== "count" && measure !== "sum") {
         fail(`${path}.measure`, `must be "count" or "sum", not ${show(measure)}`);
       }
-      const window = integer(info["window_minutes"], `${path}.window_minutes`, 1n);
+      const window = v2
+        ? windowOf(info["window"], `${path}.window`)
+        : { sliding_minutes: Number(integer(info["window_minutes"], `${path}.window_minutes`, 1n)) };
       if (this.inputMap.has(id)) fail(path, "a counter id cannot also be an input key");
-      this.counterMap.set(id, { key: id, section: "usage", field: id, type: "counter", values: [] });
-      this.counterInfo.set(id, { per, actions: counted, measure, window_minutes: Number(window) });
+      this.counterMap.set(id, { key: id, section: "usage", field: id, type: "counter", values: [], optional: false });
+      this.counterInfo.set(id, { per, actions: counted, measure, window });
     }
 
     const obligations = object(t["obligations"], "obligations");
@@ -585,7 +796,8 @@ export class Table {
 
     const rows = t["rows"];
     if (!Array.isArray(rows)) fail("rows", `must be an array, not ${kindOf(rows)}`);
-    this.rows = rows.map((r, i) => this.row(i, r));
+    this.units = new Units(this.currency, this.counterInfo);
+    this.rows = rows.map((r, i) => this.row(i, r, v2));
     for (const row of this.rows) {
       for (const role of row.roles) {
         for (const action of row.actions) {
@@ -599,17 +811,71 @@ export class Table {
     for (const [key, group] of this.groups) this.groupReads.set(key, sorted(group.flatMap((r) => r.reads)));
   }
 
-  private row(index: number, value: unknown): Row {
+  private subjects(value: unknown, path: string): string[] {
+    const subjects = strings(value, path);
+    if (subjects.length === 0) {
+      fail(path, "a counter counts for no one: list `customer`, `employee` or `context.K` for a `key` input");
+    }
+    subjects.forEach((s, i) => {
+      if (subjects.indexOf(s) !== i) fail(`${path}[${i}]`, `lists the subject ${q(s)} twice`);
+      const inp = this.inputMap.get(s);
+      const keyed = inp !== undefined && inp.type === "key" && inp.section === "context";
+      if (s !== "customer" && s !== "employee" && !keyed) {
+        fail(`${path}[${i}]`, `${q(s)} is neither \`customer\`, \`employee\` nor a \`context\` input of type \`key\``);
+      }
+    });
+    return subjects;
+  }
+
+  private relation(value: unknown, path: string, read: (key: string, where: string) => Input): Relation {
+    const r = object(value, path);
+    fields(r, path, ["terms", "max"]);
+    const given = object(r["terms"], `${path}.terms`);
+    const keys = Object.keys(given).sort(compareCodePoints);
+    if (keys.length === 0) fail(`${path}.terms`, "a relation has no terms: give at least one KEY: COEFFICIENT");
+    const terms = keys.map((key) => {
+      const c = toInt(given[key]);
+      if (c === undefined || c === 0n) {
+        fail(`${path}.terms.${key}`, `the coefficient of ${q(key)} must be a non-zero 64-bit integer, not ${show(given[key])}`);
+      }
+      const inp = read(key, `${path}.terms`);
+      if (inp.type !== "counter" && !INTEGER_TYPES.has(inp.type)) {
+        fail(`${path}.terms.${key}`, `a relation reads ${q(key)}, which is ${q(inp.type)}: relations add integers only`);
+      }
+      return [key, c] as const;
+    });
+    const max = toInt(r["max"]);
+    if (max === undefined) fail(`${path}.max`, `must be a 64-bit integer, not ${show(r["max"])}`);
+    return { terms, max };
+  }
+
+  private row(index: number, value: unknown, v2: boolean): Row {
     let path = `rows[${index}]`;
     const row = object(value, path);
+    if (has(row, "rule")) path = `rows[${index}] (rule ${q(string(row["rule"], `${path}.rule`))})`;
+    if (v2 && has(row, "budgets")) {
+      fail(
+        `${path}.budgets`,
+        'format 2 has no `budgets`: a budget is a limit relation, {"terms": {COUNTER: 1, PARAM: 1}, "max": N} in `limit_relations`',
+      );
+    }
     fields(
       row,
       path,
-      ["rule", "effect", "roles", "actions", "scope", "limits", "budgets", "obligations", "notify"],
+      [
+        "rule",
+        "effect",
+        "roles",
+        "actions",
+        "scope",
+        "limits",
+        "obligations",
+        "notify",
+        ...(v2 ? ["scope_relations", "limit_relations", "aims"] : ["budgets"]),
+      ],
       ["source", "escalation"],
     );
-    const rule = string(row["rule"], `${path}.rule`);
-    path = `rows[${index}] (rule ${q(rule)})`;
+    const rule = string(row["rule"], `rows[${index}].rule`);
     const source = get(row, "source");
     if (source !== undefined && source !== null) {
       const src = object(source, `${path}.source`);
@@ -642,14 +908,35 @@ export class Table {
         .sort(compareCodePoints)
         .map((key) => {
           const inp = read(key, `${path}.${field}`);
-          return [key, constraint(given[key], `${path}.${field}.${key}`, inp, field === "limits")] as const;
+          return [key, constraint(given[key], `${path}.${field}.${key}`, inp, field === "limits", v2)] as const;
         });
     };
     const scope = constraints("scope");
     const limits = constraints("limits");
-    const givenBudgets = row["budgets"];
+    const relations = (part: "scope_relations" | "limit_relations"): Relation[] => {
+      if (!v2) return [];
+      const items = row[part];
+      if (!Array.isArray(items)) fail(`${path}.${part}`, `must be an array, not ${kindOf(items)}`);
+      return items.map((r_, j) => {
+        const rpath = `${path}.${part}[${j}]`;
+        const rel = this.relation(r_, rpath, read);
+        const readsLimit = rel.terms.some(([k]) => this.counterMap.has(k) || this.inputMap.get(k)!.section === "params");
+        if (readsLimit && part === "scope_relations") {
+          fail(rpath, "a scope relation reads an action parameter or a counter: move it to `limit_relations`");
+        }
+        if (!readsLimit && part === "limit_relations") {
+          fail(rpath, "a limit relation reads no action parameter and no counter: move it to `scope_relations`");
+        }
+        return rel;
+      });
+    };
+    const scopeRelations = relations("scope_relations");
+    const limitRelations = relations("limit_relations");
+    const aims = v2 ? strings(row["aims"], `${path}.aims`) : [];
+    for (const a of aims) if (!this.outcomeMap.has(a)) fail(`${path}.aims`, `names the unknown outcome ${q(a)}`);
+    const givenBudgets = v2 ? [] : row["budgets"];
     if (!Array.isArray(givenBudgets)) fail(`${path}.budgets`, `must be an array, not ${kindOf(givenBudgets)}`);
-    const budgets: Budget[] = givenBudgets.map((b_, j) => {
+    const budgets: Relation[] = givenBudgets.map((b_, j) => {
       const bpath = `${path}.budgets[${j}]`;
       const b = object(b_, bpath);
       fields(b, bpath, ["counter", "param", "max"]);
@@ -661,11 +948,16 @@ export class Table {
         fail(`${bpath}.param`, `${q(param)} is not a \`money\` parameter input`);
       }
       read(param, `${bpath}.param`);
-      return { counter, param, max: integer(b["max"], `${bpath}.max`) };
+      const terms = [...new Map([[counter, 1n], [param, 1n]])].sort((x, y) => compareCodePoints(x[0], y[0]));
+      return { terms, max: integer(b["max"], `${bpath}.max`) };
     });
     if (effect !== "permit" && (limits.length > 0 || budgets.length > 0)) {
       fail(path, `only \`permit\` rows have \`limits\` and \`budgets\`, this row is ${q(effect)}`);
     }
+    if (effect !== "permit" && limitRelations.length > 0) {
+      fail(`${path}.limit_relations`, `only \`permit\` rows have \`limit_relations\`, this row is ${q(effect)}`);
+    }
+    if (effect === "forbid" && aims.length > 0) fail(`${path}.aims`, "a `forbid` row has no `aims`");
     const obligations = strings(row["obligations"], `${path}.obligations`);
     for (const o of obligations) {
       if (!this.obligationMap.has(o)) fail(`${path}.obligations`, `names the unknown obligation ${q(o)}`);
@@ -690,7 +982,11 @@ export class Table {
     }
     // Inputs by key, then counters by id: `explain` names the first one
     // missing or ill-typed (the Rust evaluator's order).
-    const keys = sorted([...scope.map(([k]) => k), ...limits.map(([k]) => k), ...budgets.flatMap((b) => [b.counter, b.param])]);
+    const keys = sorted([
+      ...scope.map(([k]) => k),
+      ...limits.map(([k]) => k),
+      ...[...scopeRelations, ...limitRelations, ...budgets].flatMap((r) => r.terms.map(([k]) => k)),
+    ]);
     const reads = [...keys.filter((k) => !this.counterMap.has(k)), ...keys.filter((k) => this.counterMap.has(k))];
     return {
       index,
@@ -700,8 +996,10 @@ export class Table {
       actions: new Set(actions),
       scope,
       limits,
-      budgets,
+      scopeRelations,
+      limitRelations: [...limitRelations, ...budgets],
       obligations,
+      aims,
       notify,
       escalateTo,
       exceptRoles: new Set(exceptRoles),
@@ -820,11 +1118,20 @@ export class Table {
     return this.run(request, trace);
   }
 
-  private run(request: unknown, trace: boolean): [Decision, TraceEntry[]] {
+  /** Steps 1 and 2: the role, the action, every value read, the
+   * candidate rows and the request's problems (sorted). */
+  private prepare(request: unknown): {
+    role: string | null;
+    action: string | null;
+    values: Map<string, Value>;
+    raw: Map<string, unknown>;
+    candidates: Row[];
+    errors: RequestError[];
+  } {
     const errors: RequestError[] = [];
     if (!isObject(request)) {
       errors.push(error("malformed_request", null, "the request must be a JSON object with `role` and `action`"));
-      return [deny(errors), []];
+      return { role: null, action: null, values: new Map(), raw: new Map(), candidates: [], errors };
     }
     const role = this.name(request, "role", this.roleMap, "unknown_role", errors);
     const action = this.name(request, "action", this.actionMap, "unknown_action", errors);
@@ -875,20 +1182,27 @@ export class Table {
         }
         if (!values.has(read)) {
           const inp = counter ?? this.inputMap.get(read)!;
+          if (inp.optional) {
+            values.set(read, ABSENT);
+            continue;
+          }
           errors.push(
             error("missing_input", read, `\`${inp.section}\` has no ${q(inp.field)}, which a candidate row reads`),
           );
         }
       }
     }
+    return { role, action, values, raw, candidates, errors: sortErrors(errors) };
+  }
 
-    const sortedErrors = sortErrors(errors);
+  private run(request: unknown, trace: boolean): [Decision, TraceEntry[]] {
+    const { role, values, raw, candidates, errors: sortedErrors } = this.prepare(request);
     const entries: TraceEntry[] = [];
     const forbids: Row[] = [];
     const permits: Row[] = [];
     const escalations: Row[] = [];
     for (const row of candidates) {
-      const [out, constraintKey, detail] = outcome(row, values, raw);
+      const [out, constraintKey, detail] = this.outcome(row, values, raw);
       if (trace) {
         entries.push({ rule: row.rule, row: row.index, effect: row.effect, outcome: out, constraint: constraintKey, detail });
       }
@@ -907,6 +1221,7 @@ export class Table {
           decision: "permit",
           escalate_to: [],
           obligations: sorted(permits.flatMap((r) => r.obligations)),
+          aims: sorted(permits.flatMap((r) => r.aims)),
           notify: sorted(permits.flatMap((r) => r.notify)),
           rules: sorted(permits.map((r) => r.rule)),
           errors: [],
@@ -920,6 +1235,7 @@ export class Table {
           decision: "escalate",
           escalate_to: sorted(escalations.map((r) => r.escalateTo!)),
           obligations: [],
+          aims: sorted(escalations.flatMap((r) => r.aims)),
           notify: sorted(escalations.flatMap((r) => r.notify)),
           rules: sorted(escalations.map((r) => r.rule)),
           errors: [],
@@ -928,6 +1244,115 @@ export class Table {
       ];
     }
     return [deny([]), entries];
+  }
+
+  /** The values of action parameter `param` (`amount` or `param.amount`)
+   * that a request complete except for it would be permitted with (a value
+   * given for it is ignored), as sorted disjoint inclusive intervals, and
+   * the decision just above them (TABLE.md, "Headroom"). Never throws: an
+   * invalid request gives errors. */
+  headroom(request: unknown, param: string): Headroom {
+    const name = param.startsWith("param.") ? param.slice("param.".length) : param;
+    const key = `param.${name}`;
+    const at = (value: bigint): unknown => {
+      if (!isObject(request)) return request;
+      const params = given(request, "params") ? request["params"] : {};
+      if (!isObject(params)) return request;
+      return { ...request, params: { ...params, [name]: value } };
+    };
+    const { role, action, values, candidates, errors } = this.prepare(at(0n));
+    if (role !== null && action !== null) {
+      const type = this.actionMap.get(action)!.get(name);
+      if (type === undefined) {
+        const known = [...this.actionMap.get(action)!.keys()].map(q).join(", ") || "none";
+        errors.push(error("malformed_request", key, `action ${q(action)} has no parameter ${q(name)} (its parameters: ${known})`));
+      } else if (!INTEGER_TYPES.has(type)) {
+        errors.push(error("wrong_type", key, `${key} is ${q(type)}: headroom is for integer parameters`));
+      }
+    }
+    if (errors.length > 0 || role === null || action === null) {
+      return { param: key, permitted: [], above: null, errors: sortErrors(errors) };
+    }
+    const permits = candidates.filter((r) => r.effect === "permit").map((r) => span(r, values, key, true));
+    const forbids = candidates.filter((r) => r.effect === "forbid").map((r) => span(r, values, key, false));
+    const permitted = subtract(merge(permits), merge(forbids));
+    const top = permitted.length > 0 ? permitted[permitted.length - 1]![1] : -1n;
+    return { param: key, permitted, above: top === I64_MAX ? null : this.decide(at(top + 1n)), errors: [] };
+  }
+
+  private outcome(
+    row: Row,
+    values: ReadonlyMap<string, Value>,
+    raw: ReadonlyMap<string, unknown>,
+  ): [RowOutcome, string | null, string] {
+    for (const key of row.reads) {
+      const v = values.get(key);
+      if (v === undefined) return ["invalid", key, `${key} is missing`];
+      if (v === BAD) return ["invalid", key, `${key} is ${show(raw.get(key))}, which is ill-typed`];
+    }
+    const parts = [
+      ["scope_failed", row.scope, row.scopeRelations],
+      ["limit_failed", row.limits, row.limitRelations],
+    ] as const;
+    for (const [part, constraints, relations] of parts) {
+      for (const [key, c] of constraints) {
+        const v = values.get(key)!;
+        const inp = this.inputMap.get(key) ?? this.counterMap.get(key)!;
+        if (!holds(c, v)) return [part, key, whyNot(c, key, show(raw.get(key)), v, this.units, inp)];
+      }
+      for (const r of relations) {
+        if (!relationHolds(r, values)) return [part, r.terms[0]![0], this.relationWords(r, values)];
+      }
+    }
+    return ["matched", null, "every constraint holds"];
+  }
+
+  /** A failing relation in the author's terms (the Rust evaluator's words). */
+  private relationWords(r: Relation, values: ReadonlyMap<string, Value>): string {
+    const u = this.units;
+    const inp = new Map(r.terms.map(([k]) => [k, this.inputMap.get(k) ?? this.counterMap.get(k)!]));
+    const name = (k: string): string => (inp.get(k)!.section === "params" ? inp.get(k)!.field : k);
+    for (const [k] of r.terms) if (values.get(k) === ABSENT) return `${name(k)} is absent, so the relation on it does not hold`;
+    const v = (k: string): bigint => values.get(k) as bigint;
+    if (r.terms.length === 2 && r.terms.every(([, c]) => c === 1n)) {
+      const [[a], [b]] = r.terms as [readonly [string, bigint], readonly [string, bigint]];
+      const [counter, param] = this.counterMap.has(a) ? [a, b] : [b, a];
+      const info = this.counterInfo.get(counter);
+      if (info !== undefined && info.measure === "sum" && inp.get(param)!.type === "money") {
+        const [used, asked] = [v(counter), v(param)];
+        return (
+          `limit total ${u.money(r.max)} ${u.per(info)}: ${u.money(used)} used + ` +
+          `${u.money(asked)} asked ${used + asked > r.max ? ">" : "<="} ${u.money(r.max)}`
+        );
+      }
+    }
+    const money = [...inp.values()].every(
+      (i) => i.type === "money" || (i.type === "counter" && this.counterInfo.get(i.key)!.measure === "sum"),
+    );
+    const num = (n: bigint): string => (money ? u.money(n) : String(n));
+    // `positive terms <= negated negative terms + max`, as written.
+    const side = (positive: boolean): [string, string] => {
+      const terms = r.terms.filter(([, c]) => c > 0n === positive);
+      if (positive && terms.length === 0) return ["0", num(0n)];
+      const abs = (c: bigint): bigint => (c < 0n ? -c : c);
+      const times = (c: bigint, x: string): string => (abs(c) === 1n ? x : `${abs(c)} × ${x}`);
+      let written = terms.map(([k, c]) => times(c, name(k))).join(" + ");
+      let filled = terms.map(([k, c]) => times(c, u.value(inp.get(k)!, v(k)))).join(" + ");
+      let total = terms.reduce((s, [k, c]) => s + abs(c) * v(k), 0n);
+      if (!positive && (r.max !== 0n || terms.length === 0)) {
+        const [sign, shown] =
+          terms.length === 0 ? ["", num(r.max)] : r.max < 0n ? [" - ", num(-r.max)] : [" + ", num(r.max)];
+        written += sign + shown;
+        filled += sign + shown;
+        total += r.max;
+      }
+      const scaled = terms.some(([, c]) => abs(c) !== 1n);
+      if (terms.length > 1 || scaled || (terms.length === 1 && !positive && r.max !== 0n)) filled += ` = ${num(total)}`;
+      return [written, filled];
+    };
+    const [lhs, lhsFilled] = side(true);
+    const [rhs, rhsFilled] = side(false);
+    return `${lhs} <= ${rhs}: ${lhsFilled} > ${rhsFilled}`;
   }
 
   private name(
@@ -956,4 +1381,23 @@ export class Table {
 
 function groupKey(role: string, action: string): string {
   return JSON.stringify([role, action]);
+}
+
+function windowOf(value: unknown, path: string): CounterInfo["window"] {
+  const w = object(value, path);
+  const keys = Object.keys(w);
+  if (keys.length !== 1) fail(path, 'must be one of {"sliding_minutes": N}, {"calendar": PERIOD} or {"all": true}');
+  if (has(w, "sliding_minutes")) return { sliding_minutes: Number(integer(w["sliding_minutes"], `${path}.sliding_minutes`, 1n)) };
+  if (has(w, "calendar")) {
+    const period = w["calendar"];
+    if (typeof period !== "string" || !PERIODS.includes(period)) {
+      fail(`${path}.calendar`, `must be one of ${PERIODS.join(", ")}, not ${show(period)}`);
+    }
+    return { calendar: period };
+  }
+  if (has(w, "all")) {
+    if (w["all"] !== true) fail(`${path}.all`, `must be true (\`{"all": true}\` counts every use ever), not ${show(w["all"])}`);
+    return { all: true };
+  }
+  return fail(path, `has an unknown window ${q(keys[0]!)}`);
 }

@@ -74,6 +74,7 @@ test("a permit", () => {
     decision: "permit",
     escalate_to: [],
     obligations: ["reason_code"],
+    aims: [],
     notify: [],
     rules: ["room_recovery"],
     errors: [],
@@ -266,14 +267,17 @@ test("explain names the failing constraint", () => {
       ["room_recovery", 7, "permit", "scope_failed", "customer.nights_this_year"],
     ],
   );
-  assert.equal(x.trace[1]!.detail, "param.amount is 12000, above the maximum 10000");
+  assert.equal(x.trace[1]!.detail, "amount is 120.00 USD, above the maximum 100.00 USD");
   assert.equal(x.trace[2]!.detail, "customer.nights_this_year is 3, below the minimum 10");
 });
 
 test("explain: budget, matched, invalid, unknown role", () => {
   let x = hotel.explain(request({ usage: { [COUNT]: 0, [SUM]: 9000 } }));
   assert.deepEqual([x.trace[1]!.outcome, x.trace[1]!.constraint], ["limit_failed", SUM]);
-  assert.match(x.trace[1]!.detail, /above the budget 15000/);
+  assert.equal(
+    x.trace[1]!.detail,
+    "limit total 150.00 USD per customer per 30 days: 90.00 USD used + 80.00 USD asked > 150.00 USD",
+  );
   x = hotel.explain(request());
   assert.deepEqual([x.trace[1]!.outcome, x.trace[1]!.constraint], ["matched", null]);
   x = hotel.explain(request({ customer: { nights_this_year: 3, flagged_for_abuse: false } }));
@@ -293,11 +297,12 @@ test("countersFor tells what to supply", () => {
   assert.deepEqual(hotel.countersFor("duty_manager", "refund"), ["customer/comp_meal+refund/sum/P90D", COUNT, SUM]);
   assert.deepEqual(hotel.countersFor("front_desk", "waive_fee"), []);
   assert.deepEqual(hotel.countersFor("nobody", "refund"), []);
+  // A format 1 counter reads as format 2: its subjects and its window.
   assert.deepEqual(hotel.counters["customer/comp_meal+refund/sum/P90D"], {
-    per: "customer",
+    per: ["customer"],
     actions: ["comp_meal", "refund"],
     measure: "sum",
-    window_minutes: 129600,
+    window: { sliding_minutes: 129600 },
   });
   assert.deepEqual(Object.keys(hotel.counters), [...Object.keys(hotel.counters)].sort());
 });
@@ -325,4 +330,14 @@ test("undefined is absent, as JSON.stringify leaves it out; null is a value", ()
     ["missing_input", "customer.tier"],
   ]);
   assert.deepEqual(kinds(hotel.decide(request({ params: { amount: null } }))), [["wrong_type", "param.amount"]]);
+});
+
+test("headroom: how much, and what happens above", () => {
+  const h = hotel.headroom(request(), "amount");
+  assert.deepEqual(h.errors, []);
+  assert.equal(h.param, "param.amount");
+  const top = h.permitted[h.permitted.length - 1]![1];
+  assert.ok(top >= 10000n);
+  assert.notEqual(h.above?.decision, "permit");
+  assert.equal(hotel.decide(request({ params: { amount: top } })).decision, "permit");
 });

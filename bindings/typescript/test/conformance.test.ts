@@ -22,6 +22,7 @@ interface Case {
     decision: string;
     escalate_to?: string[];
     obligations?: string[];
+    aims?: string[];
     notify?: string[];
     rules?: string[];
     errors?: Array<{ kind: string; input: string | null }>;
@@ -64,7 +65,7 @@ for (const file of jsonFiles("cases")) {
       const text = textOf(c.request_text, c.request_hex);
       const d = text === undefined ? t.decide(c.request) : t.decideJSON(text);
       assert.equal(d.decision, c.expect.decision);
-      for (const field of ["escalate_to", "obligations", "notify", "rules"] as const) {
+      for (const field of ["escalate_to", "obligations", "aims", "notify", "rules"] as const) {
         assert.deepEqual(d[field], c.expect[field] ?? [], field);
       }
       assert.deepEqual(
@@ -88,6 +89,55 @@ function refusal(load: () => unknown): string {
     return e.message;
   }
   return assert.fail("loaded a malformed table");
+}
+
+interface HeadroomCase {
+  name: string;
+  request: unknown;
+  param: string;
+  expect: {
+    permitted: Array<[bigint | number, bigint | number]>;
+    above: { decision: string; escalate_to: string[]; rules: string[] } | null;
+    errors: Array<{ kind: string; input: string | null }>;
+  };
+}
+
+let headroomVectors = 0;
+for (const file of jsonFiles("headroom")) {
+  const suite = read(file) as { table: string; cases: HeadroomCase[] };
+  const stem = file.slice(file.lastIndexOf("/") + 1, -".json".length);
+  for (const c of suite.cases) {
+    headroomVectors++;
+    test(`headroom ${stem}: ${c.name}`, () => {
+      const h = table(suite.table).headroom(c.request, c.param);
+      assert.deepEqual(
+        h.permitted,
+        c.expect.permitted.map(([lo, hi]) => [BigInt(lo), BigInt(hi)]),
+        "permitted",
+      );
+      const above = h.above === null ? null : { decision: h.above.decision, escalate_to: h.above.escalate_to, rules: h.above.rules };
+      assert.deepEqual(above, c.expect.above, "above");
+      assert.deepEqual(
+        h.errors.map((e) => [e.kind, e.input]),
+        c.expect.errors.map((e) => [e.kind, e.input]),
+        "errors",
+      );
+    });
+  }
+}
+
+for (const file of jsonFiles("explain")) {
+  const suite = read(file) as { table: string; cases: Array<{ name: string; request: unknown; detail: string }> };
+  const stem = file.slice(file.lastIndexOf("/") + 1, -".json".length);
+  for (const c of suite.cases) {
+    test(`explain ${stem}: ${c.name}`, () => {
+      const trace = table(suite.table).explain(c.request).trace;
+      assert.deepEqual(
+        trace.filter((t) => t.outcome !== "matched").map((t) => t.detail).slice(0, 1),
+        [c.detail],
+      );
+    });
+  }
 }
 
 const malformed = jsonFiles("malformed");
@@ -131,4 +181,5 @@ test("the hand-lowered and the compiled hotel tables have one digest", () => {
 test("the suite is there", () => {
   assert.ok(vectors >= 100, `${vectors} vectors`);
   assert.ok(malformed.length >= 15, `${malformed.length} malformed tables`);
+  assert.ok(headroomVectors >= 15, `${headroomVectors} headroom vectors`);
 });

@@ -37,7 +37,14 @@ fn load(path: &Path) -> Result<Table, UsageError> {
             .map_err(|e| UsageError(format!("cannot read `{}`: {e}", path.display())))?;
         let evaluator = Evaluator::from_json(&text)
             .map_err(|e| UsageError(format!("cannot load table `{}`: {e}", path.display())))?;
-        return Ok(evaluator.table().clone());
+        return evaluator.table().cloned().ok_or_else(|| {
+            UsageError(format!(
+                "`remit diff` compares `{}` tables, and `{}` is `{}`",
+                remit_table::FORMAT,
+                path.display(),
+                evaluator.document().format
+            ))
+        });
     }
     let dirs = policy_dirs(std::slice::from_ref(&path.to_path_buf()))?;
     let [dir] = dirs.as_slice() else {

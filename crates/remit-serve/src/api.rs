@@ -613,7 +613,7 @@ async fn status(State(s): State<Shared>) -> Json<Value> {
         .map(|p| {
             json!({
                 "policy": p.name,
-                "version": p.evaluator.table().policy.version,
+                "version": p.table.policy.version,
                 "digest": p.digest,
                 "path": p.path.display().to_string(),
                 "loaded_at": clock::rfc3339(p.loaded_at),

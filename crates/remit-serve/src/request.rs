@@ -285,8 +285,7 @@ pub fn read(bytes: &[u8], endpoint: Endpoint, tables: &Tables) -> Result<Service
 /// counters later, so they are never missing or ill-typed).
 pub fn preflight(policy: &Policy, table: &Map<String, Value>) -> Vec<Problem> {
     let zeros: Counts = policy
-        .evaluator
-        .table()
+        .table
         .counters
         .keys()
         .map(|k| (k.clone(), 0))

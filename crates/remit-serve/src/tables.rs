@@ -8,7 +8,7 @@
 
 use crate::clock::{self, Millis};
 use crate::ledger::{CounterPlan, CounterQuery};
-use remit_table::{Evaluator, InputType, Measure};
+use remit_table::{Evaluator, InputType, Measure, Table};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +24,8 @@ pub struct Policy {
     pub path: PathBuf,
     /// The validated table.
     pub evaluator: Evaluator,
+    /// The table as loaded (format 1: the service does not serve format 2 yet).
+    pub table: Arc<Table>,
     /// Its digest: every answer names it.
     pub digest: String,
     /// When it was loaded.
@@ -39,7 +41,14 @@ impl Policy {
             .map_err(|e| format!("cannot read table `{}`: {e}", path.display()))?;
         let evaluator = Evaluator::from_json(&text)
             .map_err(|e| format!("cannot load table `{}`: {e}", path.display()))?;
-        let table = evaluator.table();
+        let Some(table) = evaluator.shared_table() else {
+            return Err(format!(
+                "cannot serve table `{}`: it is `{}`, and the service serves `{}` tables only so far\n  help: evaluate it with a `remit-table` evaluator, which reads both formats",
+                path.display(),
+                evaluator.document().format,
+                remit_table::FORMAT
+            ));
+        };
         let mut money_param = BTreeMap::new();
         for (action, info) in &table.actions {
             let money: Vec<&String> = info
@@ -72,6 +81,7 @@ impl Policy {
             path: path.to_path_buf(),
             digest: table.digest.clone(),
             evaluator,
+            table,
             loaded_at: clock::now(),
             money_param,
         })
@@ -87,8 +97,7 @@ impl Policy {
     /// `w` (as `remit test` does).
     pub fn plan(&self, now: Millis) -> CounterPlan {
         let counters = self
-            .evaluator
-            .table()
+            .table
             .counters
             .iter()
             .map(|(id, c)| CounterQuery {
@@ -106,7 +115,7 @@ impl Policy {
     /// `minor` minor units in the table's currency, as the author writes
     /// it (`80.00 USD`); a plain number when the table has no currency.
     pub fn money(&self, minor: i64) -> String {
-        match &self.evaluator.table().currency {
+        match &self.table.currency {
             None => minor.to_string(),
             Some(c) if c.scale == 0 => format!("{minor} {}", c.code),
             Some(c) => {

@@ -4,9 +4,13 @@
 //! variants as indices, sets as bitsets); then the candidate rows of its
 //! (role, action) are scanned with integer comparisons and bit tests only.
 
-use crate::format::{Constraint, InputType, Outcome, Row};
+use crate::compile::{CompiledRow, Linear, Slot, Test};
+use crate::exact::Sum;
+use crate::index::{index_rows, Bits, Node};
 use crate::json;
-use crate::load::{index_rows, Bits, CompiledRow, Evaluator, Node, Slot, Source, Test};
+use crate::load::Evaluator;
+use crate::v2::{InputType, Outcome, Row};
+use crate::validate::Source;
 use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -63,6 +67,10 @@ pub struct Decision {
     pub escalate_to: Vec<String>,
     /// Obligations (permit only).
     pub obligations: Vec<String>,
+    /// The outcomes the deciding rows aim at (format 2; omitted from
+    /// JSON when empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aims: Vec<String>,
     /// Roles to tell.
     pub notify: Vec<String>,
     /// The rules behind the decision.
@@ -75,11 +83,11 @@ pub struct Decision {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RowOutcome {
-    /// Scope, limits and budgets hold.
+    /// Scope, limits and relations hold.
     Matched,
     /// A scope constraint failed.
     ScopeFailed,
-    /// The scope holds, a limit or budget failed.
+    /// The scope holds, a limit or limit relation (a budget) failed.
     LimitFailed,
     /// The row reads a missing or ill-typed input.
     Invalid,
@@ -128,9 +136,11 @@ pub struct Explanation {
 /// their bitset in [`Values::sets`]. `Copy`, so a request's slots fill
 /// like plain memory.
 #[derive(Debug, Clone, Copy)]
-enum Val {
+pub(crate) enum Val {
     Missing,
     Bad,
+    /// A `key` value: only its presence is tested.
+    Key,
     Int(i64),
     Bool(bool),
     Enum(u32),
@@ -138,26 +148,27 @@ enum Val {
 }
 
 /// A request's values, one per slot of the table.
-struct Values {
-    slots: Vec<Val>,
+pub(crate) struct Values {
+    pub slots: Vec<Val>,
     /// The bitsets of the set-valued slots.
-    sets: Vec<Bits>,
+    pub sets: Vec<Bits>,
 }
 
-struct Prepared {
-    group: Option<(usize, usize)>,
-    values: Values,
-    errors: Vec<RequestError>,
+pub(crate) struct Prepared {
+    pub group: Option<(usize, usize)>,
+    pub values: Values,
+    pub errors: Vec<RequestError>,
 }
 
 /// Which part of a row decided its outcome.
 #[derive(Debug, Clone, Copy)]
-enum Failed {
+pub(crate) enum Failed {
     Nothing,
     Input(usize),
     Scope(usize),
+    ScopeRelation(usize),
     Limit(usize),
-    Budget(usize),
+    LimitRelation(usize),
 }
 
 impl Evaluator {
@@ -209,7 +220,7 @@ impl Evaluator {
                 trace: Vec::new(),
             };
         };
-        let Some(group) = self.groups.get(&group_key) else {
+        let Some(group) = self.compiled.groups.get(&group_key) else {
             return Explanation {
                 decision: denied(prepared.errors),
                 trace: Vec::new(),
@@ -227,9 +238,9 @@ impl Evaluator {
             &group.rows
         } else {
             lookup(
-                group
-                    .index
-                    .get_or_init(|| index_rows(&group.rows, &self.rows, &self.slots)),
+                group.index.get_or_init(|| {
+                    index_rows(&group.rows, &self.compiled.rows, &self.compiled.slots)
+                }),
                 &prepared.values.slots,
             )
         };
@@ -239,11 +250,11 @@ impl Evaluator {
         let mut permits: Vec<usize> = Vec::new();
         let mut escalations: Vec<usize> = Vec::new();
         for &index in rows {
-            let compiled = &self.rows[index];
-            let (outcome, failed) = row_outcome(compiled, &prepared.values);
+            let compiled = &self.compiled.rows[index];
+            let (outcome, failed) = row_outcome(compiled, &prepared.values, &self.compiled.slots);
             if trace {
-                let row = &self.table.rows[index];
-                let (constraint, detail) = self.describe(index, failed, request);
+                let row = &self.document.rows[index];
+                let (constraint, detail) = self.describe(index, failed, &prepared.values);
                 entries.push(TraceEntry {
                     rule: row.rule.clone(),
                     row: index,
@@ -286,6 +297,7 @@ impl Evaluator {
                 decision: Outcome::Permit,
                 escalate_to: Vec::new(),
                 obligations: self.union(&permits, |r| &r.obligations),
+                aims: self.union(&permits, |r| &r.aims),
                 notify: self.union(&permits, |r| &r.notify),
                 rules: self.union(&permits, |r| std::slice::from_ref(&r.rule)),
                 errors: Vec::new(),
@@ -299,6 +311,7 @@ impl Evaluator {
                         .map_or(&[], |e| std::slice::from_ref(&e.to))
                 }),
                 obligations: Vec::new(),
+                aims: self.union(&escalations, |r| &r.aims),
                 notify: self.union(&escalations, |r| &r.notify),
                 rules: self.union(&escalations, |r| std::slice::from_ref(&r.rule)),
                 errors: Vec::new(),
@@ -316,76 +329,19 @@ impl Evaluator {
     fn union<'t>(&'t self, rows: &[usize], field: impl Fn(&'t Row) -> &'t [String]) -> Vec<String> {
         let mut all: Vec<&'t String> = rows
             .iter()
-            .flat_map(|i| field(&self.table.rows[*i]).iter())
+            .flat_map(|i| field(&self.document.rows[*i]).iter())
             .collect();
         all.sort_unstable();
         all.dedup();
         all.into_iter().cloned().collect()
     }
 
-    /// Words for a row's outcome: the constraint concerned and why.
-    fn describe(&self, index: usize, failed: Failed, request: &Value) -> (Option<String>, String) {
-        let row = &self.rows[index];
-        let shown = |slot: usize| -> String {
-            let s = &self.slots[slot];
-            request
-                .get(s.source.field())
-                .and_then(|m| m.get(&s.field))
-                .map_or_else(|| "missing".to_string(), Value::to_string)
-        };
-        let (check, constraints) = match failed {
-            Failed::Nothing => return (None, "every constraint holds".to_string()),
-            Failed::Input(slot) => {
-                let key = &self.slots[slot].key;
-                return (
-                    Some(key.clone()),
-                    format!("{key} is missing or has the wrong type"),
-                );
-            }
-            Failed::Budget(i) => {
-                let (counter, param, max) = row.budgets[i];
-                let (c, p) = (&self.slots[counter].key, &self.slots[param].key);
-                return (
-                    Some(c.clone()),
-                    format!(
-                        "{c} is {} and {p} is {}, together above the budget {max}",
-                        shown(counter),
-                        shown(param)
-                    ),
-                );
-            }
-            Failed::Scope(i) => (&row.scope[i], &self.table.rows[index].scope),
-            Failed::Limit(i) => (&row.limits[i], &self.table.rows[index].limits),
-        };
-        let key = &self.slots[check.slot].key;
-        let v = shown(check.slot);
-        let detail = match constraints.get(key) {
-            Some(Constraint::Interval(iv)) => match (iv.min, iv.max) {
-                (Some(min), _)
-                    if request_int(&self.slots[check.slot], request).is_some_and(|n| n < min) =>
-                {
-                    format!("{key} is {v}, below the minimum {min}")
-                }
-                (_, Some(max)) => format!("{key} is {v}, above the maximum {max}"),
-                _ => format!("{key} is {v}, outside the interval"),
-            },
-            Some(Constraint::In(set)) => {
-                format!("{key} is {v}, not one of {}", set.values.join(", "))
-            }
-            Some(Constraint::Eq(b)) => format!("{key} is {v}, not {}", b.eq),
-            Some(Constraint::Set(_)) | None => {
-                format!("{key} is {v}, which does not fit the set constraint")
-            }
-        };
-        (Some(key.clone()), detail)
-    }
-
     /// Validates the request, resolves role and action, and reads every
     /// value the candidate rows need.
-    fn prepare(&self, request: &Value) -> Prepared {
+    pub(crate) fn prepare(&self, request: &Value) -> Prepared {
         let mut errors = Vec::new();
         let mut values = Values {
-            slots: vec![Val::Missing; self.slots.len()],
+            slots: vec![Val::Missing; self.compiled.slots.len()],
             sets: Vec::new(),
         };
         let Some(obj) = request.as_object() else {
@@ -399,14 +355,14 @@ impl Evaluator {
         let role = name_field(
             obj,
             "role",
-            &self.roles,
+            &self.compiled.roles,
             ErrorKind::UnknownRole,
             &mut errors,
         );
         let action = name_field(
             obj,
             "action",
-            &self.actions,
+            &self.compiled.actions,
             ErrorKind::UnknownAction,
             &mut errors,
         );
@@ -439,32 +395,39 @@ impl Evaluator {
         for (source, map) in &sections {
             let Some(map) = map else { continue };
             let lookup = match source {
-                Source::Customer => Some(&self.customer),
-                Source::Context => Some(&self.context),
-                Source::Param => action.map(|a| &self.params[a]),
+                Source::Customer => Some(&self.compiled.customer),
+                Source::Context => Some(&self.compiled.context),
+                Source::Param => action.and_then(|a| self.compiled.params.get(a)),
                 Source::Usage => None,
             };
             let Some(lookup) = lookup else { continue };
             for (field, value) in map.iter() {
                 if let Some(&slot) = lookup.get(field) {
-                    values.slots[slot] =
-                        typed(&self.slots[slot], value, &mut values.sets, &mut errors);
+                    values.slots[slot] = typed(
+                        &self.compiled.slots[slot],
+                        value,
+                        &mut values.sets,
+                        &mut errors,
+                    );
                 }
             }
         }
         let group = match (role, action) {
             (Some(r), Some(a)) => {
-                let reads: &[usize] = self.groups.get(&(r, a)).map_or(&[], |g| g.reads.as_slice());
+                let reads: &[usize] = self
+                    .compiled
+                    .groups
+                    .get(&(r, a))
+                    .map_or(&[], |g| g.reads.as_slice());
                 let usage = sections[3].1;
                 for &slot in reads {
-                    let s = &self.slots[slot];
+                    let s = &self.compiled.slots[slot];
                     if s.counter {
                         if let Some(v) = usage.and_then(|u| u.get(&s.key)) {
                             values.slots[slot] = typed(s, v, &mut values.sets, &mut errors);
                         }
                     }
-                    if matches!(values.slots[slot], Val::Missing) {
-                        let s = &self.slots[slot];
+                    if matches!(values.slots[slot], Val::Missing) && !s.optional {
                         let message = if s.counter {
                             format!("`usage` has no counter `{}`; the caller supplies every counter the table lists", s.key)
                         } else {
@@ -529,18 +492,19 @@ fn name_field(
     }
 }
 
-fn denied(errors: Vec<RequestError>) -> Decision {
+pub(crate) fn denied(errors: Vec<RequestError>) -> Decision {
     Decision {
         decision: Outcome::Deny,
         escalate_to: vec![],
         obligations: vec![],
+        aims: vec![],
         notify: vec![],
         rules: vec![],
         errors,
     }
 }
 
-fn error(kind: ErrorKind, input: Option<String>, message: &str) -> RequestError {
+pub(crate) fn error(kind: ErrorKind, input: Option<String>, message: &str) -> RequestError {
     RequestError {
         kind,
         input,
@@ -578,14 +542,27 @@ fn typed(slot: &Slot, value: &Value, sets: &mut Vec<Bits>, errors: &mut Vec<Requ
             Value::Bool(b) => Val::Bool(*b),
             _ => wrong("`true` or `false`"),
         },
-        InputType::Int | InputType::Money | InputType::Duration => {
+        InputType::Key => match value {
+            Value::String(_) => Val::Key,
+            _ => wrong("a string (a key)"),
+        },
+        InputType::Int
+        | InputType::Money
+        | InputType::Duration
+        | InputType::Date
+        | InputType::Time => {
             let integer = match slot.ty {
                 _ if slot.counter => "a non-negative integer",
                 InputType::Money => "an integer number of minor units",
                 InputType::Duration => "an integer number of minutes",
+                InputType::Date => "an integer number of days since 1970-01-01",
+                InputType::Time => "an integer number of minutes since midnight, from 0 to 1439",
                 _ => "an integer",
             };
             match value.as_i64() {
+                Some(n) if slot.ty == InputType::Time && !(0..=1439).contains(&n) => {
+                    wrong(&format!("{integer}, not {n}"))
+                }
                 // Counters count what was already used; action parameters
                 // are quantities (LANGUAGE.md §3): neither is negative.
                 Some(n) if n < 0 && slot.counter => wrong(&format!("{integer}, not {n}")),
@@ -654,10 +631,6 @@ fn typed(slot: &Slot, value: &Value, sets: &mut Vec<Bits>, errors: &mut Vec<Requ
     }
 }
 
-fn request_int(slot: &Slot, request: &Value) -> Option<i64> {
-    request.get(slot.source.field())?.get(&slot.field)?.as_i64()
-}
-
 fn lookup<'n>(node: &'n Node, values: &[Val]) -> &'n [usize] {
     let mut node = node;
     loop {
@@ -678,45 +651,67 @@ fn lookup<'n>(node: &'n Node, values: &[Val]) -> &'n [usize] {
     }
 }
 
-fn row_outcome(row: &CompiledRow, values: &Values) -> (RowOutcome, Failed) {
-    let slots = &values.slots;
-    if let Some(&bad) = row
-        .reads
-        .iter()
-        .find(|s| matches!(slots[**s], Val::Missing | Val::Bad))
-    {
+pub(crate) fn row_outcome(
+    row: &CompiledRow,
+    values: &Values,
+    slots: &[Slot],
+) -> (RowOutcome, Failed) {
+    let vals = &values.slots;
+    // An absent optional input is valid: its constraints fail below.
+    if let Some(&bad) = row.reads.iter().find(|s| match vals[**s] {
+        Val::Bad => true,
+        Val::Missing => !slots[**s].optional,
+        _ => false,
+    }) {
         return (RowOutcome::Invalid, Failed::Input(bad));
     }
-    if let Some(i) = row
-        .scope
-        .iter()
-        .position(|c| !holds(&c.test, slots[c.slot], &values.sets))
-    {
+    let check = |c: &crate::compile::Check| holds(&c.test, vals[c.slot], &values.sets);
+    if let Some(i) = row.scope.iter().position(|c| !check(c)) {
         return (RowOutcome::ScopeFailed, Failed::Scope(i));
     }
     if let Some(i) = row
-        .limits
+        .scope_relations
         .iter()
-        .position(|c| !holds(&c.test, slots[c.slot], &values.sets))
+        .position(|r| !relation_holds(r, vals))
     {
+        return (RowOutcome::ScopeFailed, Failed::ScopeRelation(i));
+    }
+    if let Some(i) = row.limits.iter().position(|c| !check(c)) {
         return (RowOutcome::LimitFailed, Failed::Limit(i));
     }
-    for (i, &(counter, param, max)) in row.budgets.iter().enumerate() {
-        let within = match (slots[counter], slots[param]) {
-            (Val::Int(used), Val::Int(amount)) => {
-                used.checked_add(amount).is_some_and(|total| total <= max)
-            }
-            _ => false,
-        };
-        if !within {
-            return (RowOutcome::LimitFailed, Failed::Budget(i));
-        }
+    if let Some(i) = row
+        .limit_relations
+        .iter()
+        .position(|r| !relation_holds(r, vals))
+    {
+        return (RowOutcome::LimitFailed, Failed::LimitRelation(i));
     }
     (RowOutcome::Matched, Failed::Nothing)
 }
 
-fn holds(t: &Test, v: Val, sets: &[Bits]) -> bool {
+/// The exact value of `Σ coefficient × value`, or `None` when a term's
+/// value is absent (an optional input): then the relation does not hold.
+pub(crate) fn relation_sum(r: &Linear, vals: &[Val], skip: Option<usize>) -> Option<Sum> {
+    let mut sum = Sum::default();
+    for &(slot, c) in &r.terms {
+        if Some(slot) == skip {
+            continue;
+        }
+        match vals[slot] {
+            Val::Int(v) => sum.add_product(c, v),
+            _ => return None,
+        }
+    }
+    Some(sum)
+}
+
+fn relation_holds(r: &Linear, vals: &[Val]) -> bool {
+    relation_sum(r, vals, None).is_some_and(|s| s.cmp_to(i128::from(r.max)).is_le())
+}
+
+pub(crate) fn holds(t: &Test, v: Val, sets: &[Bits]) -> bool {
     match (t, v) {
+        (Test::Present(p), v) => *p == !matches!(v, Val::Missing),
         (Test::Interval { min, max }, Val::Int(n)) => *min <= n && n <= *max,
         (Test::Enum(bits), Val::Enum(i)) => bits.has(i),
         (Test::Bool(b), Val::Bool(x)) => *b == x,
@@ -1140,6 +1135,47 @@ mod tests {
     }
 
     #[test]
+    fn an_absent_optional_enum_reaches_every_row_that_does_not_constrain_it() {
+        // Enough rows on one (role, action) for the index to split; the
+        // optional `context.channel` must not be a split, or a request
+        // without it would reach no row at all.
+        let rows: Vec<Value> = (0..30)
+            .map(|i| {
+                let (channel, tier) = (["phone", "store"][i % 4 / 2], ["basic", "gold"][i % 4 / 2]);
+                let scope = if i % 2 == 0 {
+                    json!({"context.channel": {"in": [channel]}})
+                } else {
+                    json!({"context.channel": {"present": false}, "customer.tier": {"in": [tier]}})
+                };
+                json!({"rule": format!("r{i:02}"), "effect": "permit", "roles": ["clerk"], "actions": ["refund"],
+                       "scope": scope, "scope_relations": [], "limits": {"param.amount": {"max": 100 * i}},
+                       "limit_relations": [], "obligations": [], "aims": [], "notify": [], "escalation": null})
+            })
+            .collect();
+        let e = Evaluator::from_value(json!({
+            "format": "remit.table/2", "policy": {"name": "t", "version": null}, "digest": "sha256:0",
+            "currency": null, "timezone": "UTC", "default": {"effect": "deny"}, "roles": {"clerk": []},
+            "actions": {"refund": {"params": {"amount": "money"}}},
+            "inputs": {"context.channel": {"type": "enum", "values": ["phone", "store"], "optional": true},
+                       "customer.tier": {"type": "enum", "values": ["basic", "gold"]}, "param.amount": {"type": "money"}},
+            "counters": {}, "obligations": {}, "outcomes": {}, "rows": rows,
+        }))
+        .unwrap();
+        for context in [
+            json!({}),
+            json!({"channel": "phone"}),
+            json!({"channel": "store"}),
+        ] {
+            for tier in ["basic", "gold"] {
+                let r = json!({"role": "clerk", "action": "refund", "params": {"amount": 150}, "customer": {"tier": tier}, "context": context});
+                let d = e.decide(&r);
+                assert_eq!(d, e.explain(&r).decision, "{r}");
+                assert_eq!(d.decision, Outcome::Permit, "{r}");
+            }
+        }
+    }
+
+    #[test]
     fn explain_names_the_failing_constraint() {
         let e = evaluator();
         let x = e.explain(&request("clerk", "gold", false, 9000, 0));
@@ -1148,6 +1184,9 @@ mod tests {
             (first.outcome, first.constraint.as_deref()),
             (RowOutcome::LimitFailed, Some("param.amount"))
         );
-        assert_eq!(first.detail, "param.amount is 9000, above the maximum 5000");
+        assert_eq!(
+            first.detail,
+            "amount is 90.00 USD, above the maximum 50.00 USD"
+        );
     }
 }

@@ -1,10 +1,11 @@
-//! The table's data types: `remit.table/1` (docs/table-format.md).
+//! The table's data types for `remit.table/1` (docs/table-format.md), the
+//! format that `remit build` writes today; [`crate::v2`] has format 2.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// The only format this crate reads and writes.
+/// The format of these types.
 pub const FORMAT: &str = "remit.table/1";
 
 /// A compiled decision table.
@@ -287,46 +288,17 @@ impl<'de> Deserialize<'de> for Constraint {
 }
 
 impl Constraint {
+    /// Format 2's reading of the fields, without `present`.
     fn from_fields(fields: Map<String, Value>) -> Result<Constraint, String> {
-        fn field<T: serde::de::DeserializeOwned>(
-            fields: &Map<String, Value>,
-            name: &str,
-            expected: &str,
-        ) -> Result<Option<T>, String> {
-            match fields.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(v) => serde_json::from_value(v.clone())
-                    .map(Some)
-                    .map_err(|_| format!("`{name}` must be {expected}, not {v}")),
-            }
-        }
-        let only = |allowed: &[&str]| fields.keys().all(|k| allowed.contains(&k.as_str()));
-        let integer = "a 64-bit integer";
-        let names = "an array of strings";
-        if only(&["min", "max"]) {
-            Ok(Constraint::Interval(Interval {
-                min: field(&fields, "min", integer)?,
-                max: field(&fields, "max", integer)?,
-            }))
-        } else if fields.len() == 1 && fields.contains_key("in") {
-            let values =
-                field(&fields, "in", names)?.ok_or("`in` must be an array of strings, not null")?;
-            Ok(Constraint::In(InSet { values }))
-        } else if fields.len() == 1 && fields.contains_key("eq") {
-            let eq = field(&fields, "eq", "`true` or `false`")?
-                .ok_or("`eq` must be `true` or `false`, not null")?;
-            Ok(Constraint::Eq(BoolEq { eq }))
-        } else if only(&["contains", "excludes"]) {
-            Ok(Constraint::Set(SetTest {
-                contains: field(&fields, "contains", names)?,
-                excludes: field(&fields, "excludes", names)?,
-            }))
-        } else {
-            let given: Vec<String> = fields.keys().map(|k| format!("`{k}`")).collect();
-            Err(format!(
-                "a constraint has the fields {{min, max}}, {{in}}, {{eq}} or {{contains, excludes}}, not {}",
-                given.join(", ")
-            ))
+        match crate::v2::Constraint::from_fields(fields)? {
+            crate::v2::Constraint::Interval(i) => Ok(Constraint::Interval(i)),
+            crate::v2::Constraint::In(s) => Ok(Constraint::In(s)),
+            crate::v2::Constraint::Eq(b) => Ok(Constraint::Eq(b)),
+            crate::v2::Constraint::Set(s) => Ok(Constraint::Set(s)),
+            crate::v2::Constraint::Present(_) => Err(format!(
+                "`present` is a `{}` constraint: `{FORMAT}` has no optional inputs",
+                crate::v2::FORMAT
+            )),
         }
     }
 }

@@ -1,281 +1,41 @@
-//! Loading a table: format check, structural validation, and compilation
-//! into an index of rows by (role, action) with inputs resolved to slots.
+//! Loading a table: reading the text, the format check, deserializing
+//! the format's document, then validation ([`crate::validate`]) and
+//! compilation ([`crate::compile`]).
 
-use crate::format::{Constraint, InputType, Outcome, Table, FORMAT};
+use crate::compile::{compile, Compiled};
+use crate::error::{Path, TableError, TableErrorKind as Kind};
+use crate::format::{self as v1, Table};
 use crate::json;
-use rustc_hash::FxHashMap as HashMap;
-use std::collections::BTreeSet;
-use std::fmt;
+use crate::v2;
+use crate::validate::{validate, validate_budgets};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use std::sync::Arc;
 
-/// Why a table was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableError {
-    /// What is wrong, in words, with the JSON path where it applies.
-    pub message: String,
-}
-
-impl fmt::Display for TableError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for TableError {}
-
-fn err(message: impl Into<String>) -> TableError {
-    TableError {
-        message: message.into(),
-    }
-}
-
-/// Where a slot's value comes from in a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Source {
-    Customer,
-    Context,
-    Param,
-    Usage,
-}
-
-impl Source {
-    pub(crate) fn field(self) -> &'static str {
-        match self {
-            Source::Customer => "customer",
-            Source::Context => "context",
-            Source::Param => "params",
-            Source::Usage => "usage",
-        }
-    }
-}
-
-/// One input or counter, by slot number.
-#[derive(Debug, Clone)]
-pub(crate) struct Slot {
-    /// The table key: `customer.tier` or a counter id.
-    pub key: String,
-    pub source: Source,
-    /// The field name inside the request object.
-    pub field: String,
-    pub ty: InputType,
-    pub values: Vec<String>,
-    /// Each of `values` → its index (variant lookups take constant time,
-    /// however large the enum).
-    pub index: HashMap<String, u32>,
-    /// Counters must be non-negative.
-    pub counter: bool,
-}
-
-/// A set of variant indices: the first 64 inline, the rest on the heap
-/// (only for enums with more than 64 variants).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Bits {
-    low: u64,
-    high: Vec<u64>,
-}
-
-impl Bits {
-    pub fn of(indices: impl IntoIterator<Item = usize>, len: usize) -> Bits {
-        let mut bits = Bits {
-            low: 0,
-            high: vec![0; len.saturating_sub(64).div_ceil(64)],
-        };
-        for i in indices {
-            if i < 64 {
-                bits.low |= 1 << i;
-            } else if let Some(w) = bits.high.get_mut((i - 64) / 64) {
-                *w |= 1 << ((i - 64) % 64);
-            }
-        }
-        bits
-    }
-
-    pub fn has(&self, i: u32) -> bool {
-        let i = i as usize;
-        if i < 64 {
-            self.low & (1 << i) != 0
-        } else {
-            self.high
-                .get((i - 64) / 64)
-                .is_some_and(|w| w & (1 << ((i - 64) % 64)) != 0)
-        }
-    }
-
-    /// Whether `self` holds every bit of `other`.
-    pub fn covers(&self, other: &Bits) -> bool {
-        self.low & other.low == other.low
-            && other
-                .high
-                .iter()
-                .enumerate()
-                .all(|(i, w)| self.high.get(i).copied().unwrap_or(0) & w == *w)
-    }
-
-    /// How many bits are set.
-    pub fn count(&self) -> usize {
-        self.low.count_ones() as usize
-            + self
-                .high
-                .iter()
-                .map(|w| w.count_ones() as usize)
-                .sum::<usize>()
-    }
-
-    /// Whether the two share a bit.
-    pub fn meets(&self, other: &Bits) -> bool {
-        self.low & other.low != 0
-            || self
-                .high
-                .iter()
-                .zip(other.high.iter())
-                .any(|(a, b)| a & b != 0)
-    }
-}
-
-/// A constraint compiled for one slot: integers and variant bitsets only.
-#[derive(Debug, Clone)]
-pub(crate) enum Test {
-    Interval { min: i64, max: i64 },
-    Enum(Bits),
-    Bool(bool),
-    Set { contains: Bits, excludes: Bits },
-}
-
-/// A constraint on one slot.
-#[derive(Debug, Clone)]
-pub(crate) struct Check {
-    pub slot: usize,
-    pub test: Test,
-}
-
-/// A row compiled to slots.
-#[derive(Debug, Clone)]
-pub(crate) struct CompiledRow {
-    pub effect: Outcome,
-    /// Whether the row escalates (or `otherwise` escalates) at all.
-    pub escalates: bool,
-    /// Acting roles (by index) for which its escalation does not apply.
-    pub except: Bits,
-    pub scope: Vec<Check>,
-    pub limits: Vec<Check>,
-    /// (counter slot, param slot, max)
-    pub budgets: Vec<(usize, usize, i64)>,
-    pub reads: Vec<usize>,
-}
-
-/// Rows and inputs of one (role, action).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Group {
-    pub rows: Vec<usize>,
-    pub reads: Vec<usize>,
-    /// The rows again, split by enum and bool inputs for `decide`; built
-    /// the first time a request for this role and action is decided.
-    pub index: std::sync::OnceLock<Node>,
-}
-
-/// A decision tree over a group's rows: at a split, the rows that can
-/// match each variant of one input (rows that do not constrain the input
-/// are in every branch).
-#[derive(Debug, Clone)]
-pub(crate) enum Node {
-    Leaf(Vec<usize>),
-    Split { slot: usize, branches: Vec<Node> },
-}
-
-impl Default for Node {
-    fn default() -> Self {
-        Node::Leaf(Vec::new())
-    }
-}
-
-/// Groups at most this large are scanned, not split.
-const LEAF_ROWS: usize = 12;
-
-/// A row's enum or bool test on `slot`, if it has one.
-fn test_on(row: &CompiledRow, slot: usize) -> Option<&Test> {
-    row.scope
-        .iter()
-        .find(|c| c.slot == slot)
-        .map(|c| &c.test)
-        .filter(|t| matches!(t, Test::Enum(_) | Test::Bool(_)))
-}
-
-/// The decision tree of a group's rows (at most three levels deep).
-pub(crate) fn index_rows(rows: &[usize], compiled: &[CompiledRow], slots: &[Slot]) -> Node {
-    build_index(rows, compiled, slots, 3)
-}
-
-fn build_index(rows: &[usize], compiled: &[CompiledRow], slots: &[Slot], depth: usize) -> Node {
-    if rows.len() <= LEAF_ROWS || depth == 0 {
-        return Node::Leaf(rows.to_vec());
-    }
-    let variants = |slot: usize| match slots[slot].ty {
-        InputType::Enum => slots[slot].values.len(),
-        InputType::Bool => 2,
-        _ => 0,
-    };
-    // Count, for each input, how many row copies its split would make
-    // (a row goes into every branch it can match), and keep the split
-    // whose average branch is smallest.
-    let mut candidates: Vec<usize> = rows
-        .iter()
-        .flat_map(|r| compiled[*r].scope.iter().map(|c| c.slot))
-        .filter(|s| variants(*s) > 1)
-        .collect();
-    candidates.sort_unstable();
-    candidates.dedup();
-    let mut best: Option<(usize, usize)> = None; // (slot, copies)
-    for slot in candidates {
-        let n = variants(slot);
-        let copies: usize = rows
-            .iter()
-            .map(|r| match test_on(&compiled[*r], slot) {
-                Some(Test::Enum(bits)) => bits.count(),
-                Some(_) => 1,
-                None => n,
-            })
-            .sum();
-        if best.is_none_or(|(b, c)| copies * variants(b) < c * n) {
-            best = Some((slot, copies));
-        }
-    }
-    // Split only when the average branch is at most three quarters of the rows.
-    let Some((slot, copies)) = best.filter(|(b, c)| c * 4 <= rows.len() * variants(*b) * 3) else {
-        return Node::Leaf(rows.to_vec());
-    };
-    let n = variants(slot);
-    let mut branches: Vec<Vec<usize>> = vec![Vec::with_capacity(copies / n + 1); n];
-    for &r in rows {
-        match test_on(&compiled[r], slot) {
-            Some(Test::Enum(bits)) => (0..n)
-                .filter(|v| bits.has(*v as u32))
-                .for_each(|v| branches[v].push(r)),
-            Some(Test::Bool(b)) => branches[usize::from(*b)].push(r),
-            _ => branches.iter_mut().for_each(|b| b.push(r)),
-        }
-    }
-    Node::Split {
-        slot,
-        branches: branches
-            .iter()
-            .map(|b| build_index(b, compiled, slots, depth - 1))
-            .collect(),
-    }
-}
+/// The formats this crate reads.
+pub const FORMATS: [&str; 2] = [v1::FORMAT, v2::FORMAT];
 
 /// A validated, indexed table, ready to decide requests.
 #[derive(Debug, Clone)]
 pub struct Evaluator {
-    pub(crate) table: Arc<Table>,
-    pub(crate) roles: HashMap<String, usize>,
-    pub(crate) actions: HashMap<String, usize>,
-    pub(crate) slots: Vec<Slot>,
-    /// Per source, field name → slot (params: per action).
-    pub(crate) customer: HashMap<String, usize>,
-    pub(crate) context: HashMap<String, usize>,
-    pub(crate) params: Vec<HashMap<String, usize>>,
-    pub(crate) rows: Vec<CompiledRow>,
-    pub(crate) groups: HashMap<(usize, usize), Group>,
+    /// The table as format 2 (a format 1 table converted).
+    pub(crate) document: Arc<v2::Table>,
+    /// The table as loaded, when it is format 1.
+    pub(crate) legacy: Option<Arc<Table>>,
+    pub(crate) compiled: Compiled,
+}
+
+fn unsupported(found: &str) -> TableError {
+    TableError::new(
+        Kind::UnsupportedFormat,
+        "format",
+        format!(
+            "unsupported table format `{found}`: this evaluator reads `{}` and `{}`",
+            v1::FORMAT,
+            v2::FORMAT
+        ),
+    )
+    .help("rebuild the table with a matching `remit`")
 }
 
 impl Evaluator {
@@ -283,375 +43,273 @@ impl Evaluator {
     /// mark. Text with a duplicate key in any object is refused, like every
     /// other defect (docs/table-format.md, "Reading JSON text").
     pub fn from_json(text: impl AsRef<[u8]>) -> Result<Evaluator, TableError> {
-        let parsed = json::parse(text.as_ref()).map_err(|e| err(e.describe("the table")))?;
+        let parsed = json::parse(text.as_ref())
+            .map_err(|e| TableError::new(Kind::UnreadableText, "", e.describe("the table")))?;
         if let Some((number, line, column)) = parsed.huge {
-            return Err(err(format!(
-                "the table has the number `{number}` at line {line}, column {column}, beyond the range of a double: every number in a table is a 64-bit integer"
-            )));
+            return Err(TableError::new(
+                Kind::UnreadableText,
+                "",
+                format!(
+                    "the table has the number `{number}` at line {line}, column {column}, beyond the range of a double: every number in a table is a 64-bit integer"
+                ),
+            ));
         }
         Evaluator::from_value(parsed.value)
     }
 
-    /// Loads a table from a parsed JSON value.
-    pub fn from_value(value: serde_json::Value) -> Result<Evaluator, TableError> {
+    /// Loads a table, format 1 or format 2, from a parsed JSON value.
+    pub fn from_value(value: Value) -> Result<Evaluator, TableError> {
         let Some(obj) = value.as_object() else {
-            return Err(err("the table must be a JSON object"));
+            return Err(TableError::new(
+                Kind::Shape,
+                "",
+                "the table must be a JSON object",
+            ));
         };
         match obj.get("format") {
-            Some(serde_json::Value::String(f)) if f == FORMAT => {}
-            Some(serde_json::Value::String(f)) => {
-                return Err(err(format!("unsupported table format `{f}`: this evaluator reads `{FORMAT}`; rebuild the table with a matching `remit`")))
+            Some(Value::String(f)) if f == v1::FORMAT => {
+                let table: Table = deserialize(&value, v1::FORMAT, locate_v1)?;
+                Evaluator::new(table)
             }
-            Some(_) => return Err(err("`format` must be a string")),
-            None => return Err(err(format!("the table has no `format` field; expected `\"format\": \"{FORMAT}\"`"))),
+            Some(Value::String(f)) if f == v2::FORMAT => {
+                let table: v2::Table = deserialize(&value, v2::FORMAT, locate_v2)?;
+                Evaluator::from_document(table)
+            }
+            Some(Value::String(f)) => Err(unsupported(f)),
+            Some(_) => Err(TableError::new(
+                Kind::UnsupportedFormat,
+                "format",
+                "`format` must be a string",
+            )
+            .help(format!("write `\"format\": \"{}\"`", v2::FORMAT))),
+            None => Err(TableError::new(
+                Kind::UnsupportedFormat,
+                "format",
+                format!(
+                    "the table has no `format` field; expected `\"format\": \"{}\"` or `\"{}\"`",
+                    v2::FORMAT,
+                    v1::FORMAT
+                ),
+            )),
         }
-        let table: Table = match serde_json::from_value(value.clone()) {
-            Ok(table) => table,
-            Err(e) => {
-                let (at, e) = locate(&value).unwrap_or_else(|| (String::new(), e.to_string()));
-                return Err(err(format!(
-                    "the table does not follow `{FORMAT}`: {at}{e}"
-                )));
-            }
-        };
-        Evaluator::new(table)
     }
 
-    /// Validates a table and indexes it. Pass an `Arc<Table>` to share the
-    /// table with the caller instead of moving it in.
+    /// Validates a format 1 table and indexes it. Pass an `Arc<Table>` to
+    /// share the table with the caller instead of moving it in.
     pub fn new(table: impl Into<Arc<Table>>) -> Result<Evaluator, TableError> {
         let table: Arc<Table> = table.into();
-        if table.format != FORMAT {
-            return Err(err(format!(
-                "unsupported table format `{}`: this evaluator reads `{FORMAT}`",
-                table.format
-            )));
+        if table.format != v1::FORMAT {
+            return Err(unsupported(&table.format));
         }
-        if table.default.effect != Outcome::Deny {
-            return Err(err("`default.effect` must be `deny` in remit.table/1"));
+        // Budgets are checked as budgets; the ones that fail are left out
+        // of the conversion, so that each problem is reported once.
+        let (mut problems, fine) = validate_budgets(&table);
+        let mut converted = (*table).clone();
+        for (row, ok) in converted.rows.iter_mut().zip(&fine) {
+            let mut keep = ok.iter();
+            row.budgets
+                .retain(|_| keep.next().copied().unwrap_or(false));
         }
-        for (role, ancestors) in &table.roles {
-            for a in ancestors {
-                if !table.roles.contains_key(a) {
-                    return Err(err(format!("role `{role}` lists unknown ancestor `{a}`")));
-                }
-            }
-        }
-        let roles: HashMap<String, usize> = table
-            .roles
-            .keys()
-            .enumerate()
-            .map(|(i, r)| (r.clone(), i))
-            .collect();
-        let actions: HashMap<String, usize> = table
-            .actions
-            .keys()
-            .enumerate()
-            .map(|(i, a)| (a.clone(), i))
-            .collect();
-
-        let mut slots = Vec::new();
-        let mut by_key: HashMap<String, usize> = HashMap::default();
-        let mut customer = HashMap::default();
-        let mut context = HashMap::default();
-        for (key, info) in &table.inputs {
-            let (source, field) = match key.split_once('.') {
-                Some((_, "")) | None => {
-                    return Err(err(format!(
-                        "input `{key}` must be `customer.NAME`, `context.NAME` or `param.NAME`"
-                    )))
-                }
-                Some(("customer", f)) => (Source::Customer, f),
-                Some(("context", f)) => (Source::Context, f),
-                Some(("param", f)) => (Source::Param, f),
-                _ => {
-                    return Err(err(format!(
-                        "input `{key}` must start with `customer.`, `context.` or `param.`"
-                    )))
-                }
-            };
-            let values = match (info.ty, &info.values) {
-                (InputType::Enum | InputType::Set, Some(v)) if !v.is_empty() => v.clone(),
-                (InputType::Enum | InputType::Set, _) => {
-                    return Err(err(format!(
-                        "input `{key}` is an {} but lists no `values`",
-                        info.ty.as_str()
-                    )))
-                }
-                (_, None) => Vec::new(),
-                (_, Some(_)) => {
-                    return Err(err(format!(
-                        "input `{key}` is `{}` and cannot list `values`",
-                        info.ty.as_str()
-                    )))
-                }
-            };
-            let slot = slots.len();
-            slots.push(Slot {
-                key: key.clone(),
-                source,
-                field: field.to_string(),
-                ty: info.ty,
-                index: variant_index(&values),
-                values,
-                counter: false,
-            });
-            by_key.insert(key.clone(), slot);
-            match source {
-                Source::Customer => {
-                    customer.insert(field.to_string(), slot);
-                }
-                Source::Context => {
-                    context.insert(field.to_string(), slot);
-                }
-                _ => {}
-            }
-        }
-        let mut params: Vec<HashMap<String, usize>> = Vec::new();
-        for (name, action) in &table.actions {
-            let mut map = HashMap::default();
-            for (p, ty) in &action.params {
-                let key = format!("param.{p}");
-                let Some(&slot) = by_key.get(&key) else {
-                    return Err(err(format!(
-                        "action `{name}` has parameter `{p}`, but `inputs` has no `{key}`"
-                    )));
-                };
-                if slots[slot].ty != *ty {
-                    return Err(err(format!(
-                        "parameter `{p}` of action `{name}` is `{}` but input `{key}` is `{}`",
-                        ty.as_str(),
-                        slots[slot].ty.as_str()
-                    )));
-                }
-                map.insert(p.clone(), slot);
-            }
-            params.push(map);
-        }
-        let mut usage = HashMap::default();
-        for (id, counter) in &table.counters {
-            if counter.window_minutes <= 0 {
-                return Err(err(format!(
-                    "counter `{id}` must have a positive `window_minutes`"
-                )));
-            }
-            for a in &counter.actions {
-                if !actions.contains_key(a) {
-                    return Err(err(format!("counter `{id}` counts unknown action `{a}`")));
-                }
-            }
-            if by_key.contains_key(id) {
-                return Err(err(format!("counter `{id}` has the same id as an input")));
-            }
-            let slot = slots.len();
-            slots.push(Slot {
-                key: id.clone(),
-                source: Source::Usage,
-                field: id.clone(),
-                ty: InputType::Int,
-                values: Vec::new(),
-                index: HashMap::default(),
-                counter: true,
-            });
-            by_key.insert(id.clone(), slot);
-            usage.insert(id.clone(), slot);
-        }
-
-        let mut rows = Vec::with_capacity(table.rows.len());
-        let mut groups: HashMap<(usize, usize), Group> = HashMap::default();
-        for (index, row) in table.rows.iter().enumerate() {
-            let at = |what: &str| format!("row {index} (rule `{}`): {what}", row.rule);
-            if row.effect == Outcome::Deny {
-                return Err(err(at("`effect` must be `permit`, `forbid` or `escalate`")));
-            }
-            for r in &row.roles {
-                if !roles.contains_key(r) {
-                    return Err(err(at(&format!("unknown role `{r}`"))));
-                }
-            }
-            for a in &row.actions {
-                if !actions.contains_key(a) {
-                    return Err(err(at(&format!("unknown action `{a}`"))));
-                }
-            }
-            for o in &row.obligations {
-                if !table.obligations.contains_key(o) {
-                    return Err(err(at(&format!("unknown obligation `{o}`"))));
-                }
-            }
-            for r in &row.notify {
-                if !roles.contains_key(r) {
-                    return Err(err(at(&format!("`notify` names unknown role `{r}`"))));
-                }
-            }
-            match (&row.escalation, row.effect) {
-                (None, Outcome::Escalate) => {
-                    return Err(err(at("an `escalate` row needs an `escalation`")))
-                }
-                (Some(e), _) => {
-                    if row.effect == Outcome::Forbid {
-                        return Err(err(at("a `forbid` row cannot escalate")));
-                    }
-                    for r in std::iter::once(&e.to).chain(e.except_roles.iter()) {
-                        if !roles.contains_key(r) {
-                            return Err(err(at(&format!("`escalation` names unknown role `{r}`"))));
-                        }
-                    }
-                }
-                _ => {}
-            }
-            if row.effect != Outcome::Permit && (!row.limits.is_empty() || !row.budgets.is_empty())
-            {
-                return Err(err(at("only `permit` rows have `limits` and `budgets`")));
-            }
-            // A row reads `param.NAME` only when each of its actions has
-            // the parameter NAME.
-            let param_of_every_action = |slot: usize| -> Result<(), TableError> {
-                let s = &slots[slot];
-                if s.source != Source::Param {
-                    return Ok(());
-                }
-                match row.actions.iter().find(|a| {
-                    table
-                        .actions
-                        .get(*a)
-                        .is_none_or(|info| !info.params.contains_key(&s.field))
-                }) {
-                    Some(a) => Err(err(at(&format!(
-                        "reads `{}`, but action `{a}` has no parameter `{}`",
-                        s.key, s.field
-                    )))),
-                    None => Ok(()),
-                }
-            };
-            let mut reads = BTreeSet::new();
-            let mut compile =
-                |key: &String, c: &Constraint, limit: bool| -> Result<Check, TableError> {
-                    let Some(&slot) = by_key.get(key) else {
-                        return Err(err(at(&format!(
-                            "reads `{key}`, which is neither a declared input nor a counter"
-                        ))));
-                    };
-                    param_of_every_action(slot)?;
-                    validate_constraint(&slots[slot], c, limit)
-                        .map_err(|m| err(at(&format!("`{key}`: {m}"))))?;
-                    reads.insert(slot);
-                    Ok(Check {
-                        slot,
-                        test: compile_test(&slots[slot], c),
-                    })
-                };
-            let scope = row
-                .scope
-                .iter()
-                .map(|(k, c)| compile(k, c, false))
-                .collect::<Result<Vec<_>, _>>()?;
-            let limits = row
-                .limits
-                .iter()
-                .map(|(k, c)| compile(k, c, true))
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut budgets = Vec::new();
-            for b in &row.budgets {
-                let counter = usage.get(&b.counter).copied().ok_or_else(|| {
-                    err(at(&format!("budget reads unknown counter `{}`", b.counter)))
-                })?;
-                let param = by_key
-                    .get(&b.param)
-                    .copied()
-                    .filter(|s| {
-                        slots[*s].source == Source::Param && slots[*s].ty == InputType::Money
-                    })
-                    .ok_or_else(|| {
-                        err(at(&format!(
-                            "budget param `{}` is not a `money` parameter input",
-                            b.param
-                        )))
-                    })?;
-                param_of_every_action(param)?;
-                reads.insert(counter);
-                reads.insert(param);
-                budgets.push((counter, param, b.max));
-            }
-            for r in &row.roles {
-                for a in &row.actions {
-                    groups
-                        .entry((roles[r], actions[a]))
-                        .or_default()
-                        .rows
-                        .push(index);
-                }
-            }
-            let except = Bits::of(
-                row.escalation
-                    .iter()
-                    .flat_map(|e| e.except_roles.iter())
-                    .filter_map(|r| roles.get(r).copied()),
-                roles.len(),
-            );
-            rows.push(CompiledRow {
-                effect: row.effect,
-                escalates: row.escalation.is_some(),
-                except,
-                scope,
-                limits,
-                budgets,
-                reads: reads.into_iter().collect(),
-            });
-        }
-        for g in groups.values_mut() {
-            let reads: BTreeSet<usize> = g
-                .rows
-                .iter()
-                .flat_map(|r| rows[*r].reads.iter().copied())
-                .collect();
-            g.reads = reads.into_iter().collect();
+        let document = v2::Table::from(converted);
+        problems.extend(validate(&document).into_iter().map(budget_path));
+        if let Some(e) = TableError::collect(problems) {
+            return Err(e);
         }
         Ok(Evaluator {
-            table,
-            roles,
-            actions,
-            slots,
-            customer,
-            context,
-            params,
-            rows,
-            groups,
+            compiled: compile(&document),
+            document: Arc::new(document),
+            legacy: Some(table),
         })
     }
 
-    /// The loaded table.
-    pub fn table(&self) -> &Table {
-        &self.table
+    /// Validates a format 2 table (or a format 1 table already converted
+    /// with [`v2::Table::from`]) and indexes it.
+    pub fn from_document(table: impl Into<Arc<v2::Table>>) -> Result<Evaluator, TableError> {
+        let document: Arc<v2::Table> = table.into();
+        if !FORMATS.contains(&document.format.as_str()) {
+            return Err(unsupported(&document.format));
+        }
+        if let Some(e) = TableError::collect(validate(&document)) {
+            return Err(e);
+        }
+        Ok(Evaluator {
+            compiled: compile(&document),
+            document,
+            legacy: None,
+        })
     }
 
-    /// The loaded table, shared.
-    pub fn shared_table(&self) -> Arc<Table> {
-        Arc::clone(&self.table)
+    /// The loaded table, when it is format 1 (`None` for format 2: see
+    /// [`Evaluator::document`]).
+    pub fn table(&self) -> Option<&Table> {
+        self.legacy.as_deref()
+    }
+
+    /// The loaded format 1 table, shared (`None` for format 2).
+    pub fn shared_table(&self) -> Option<Arc<Table>> {
+        self.legacy.clone()
+    }
+
+    /// The table as format 2 (a format 1 table as converted on loading).
+    pub fn document(&self) -> &v2::Table {
+        &self.document
     }
 }
 
-/// Where a table that does not deserialize goes wrong: the first
-/// top-level field, row, or row constraint that fails on its own, as a
-/// prefix for the message, and that part's own error. `None` when only
-/// the whole fails (a missing or unknown top-level field).
-fn locate(value: &serde_json::Value) -> Option<(String, String)> {
-    use crate::format::{
-        ActionInfo, Budget, CounterInfo, CurrencyInfo, DefaultDecision, Escalation, InputInfo,
-        PolicyInfo, Row, SourceLocation,
-    };
-    use serde::de::DeserializeOwned;
-    use serde_json::Value;
-    use std::collections::BTreeMap;
-    fn fails<T: DeserializeOwned>(v: &Value) -> Option<String> {
-        serde_json::from_value::<T>(v.clone())
-            .err()
-            .map(|e| e.to_string())
+/// A format 1 budget is read as a limit relation: a problem found in one
+/// is placed at the budget (`rows[0].budgets[0].param`).
+fn budget_path(mut e: TableError) -> TableError {
+    if let Some((row, rest)) = e.path.split_once(".limit_relations[") {
+        let (index, rest) = rest.split_once(']').unwrap_or((rest, ""));
+        let field = match rest.strip_prefix(".terms[\"") {
+            Some(key) if key.starts_with("param.") => ".param",
+            Some(_) => ".counter",
+            None => "",
+        };
+        e.path = format!("{row}.budgets[{index}]{field}");
     }
-    let obj = value.as_object()?;
-    /// Deserializes one part on its own: its error, if it fails.
-    type Part = fn(&Value) -> Option<String>;
-    let fields: [(&str, Part); 10] = [
+    e
+}
+
+/// Deserializes the document of one format, or says where it goes wrong.
+fn deserialize<T: DeserializeOwned>(
+    value: &Value,
+    format: &str,
+    locate: fn(&Value) -> Option<Located>,
+) -> Result<T, TableError> {
+    serde_json::from_value(value.clone()).map_err(|e| {
+        let (path, rule, message) =
+            locate(value).unwrap_or_else(|| (Path::default(), None, e.to_string()));
+        let mut e = TableError::new(
+            Kind::Shape,
+            path.as_str(),
+            format!("the table does not follow `{format}`: {message}"),
+        );
+        e.rule = rule;
+        e
+    })
+}
+
+/// Where a part fails to deserialize: its path, the rule of its row, and
+/// the error.
+type Located = (Path, Option<String>, String);
+
+/// A top-level map (`inputs`), how one entry fails, and its fields.
+type Entries<'a> = (&'a str, (Part, &'a [(&'a str, Part)]));
+
+/// Deserializes one part on its own: its error, if it fails.
+type Part = fn(&Value) -> Option<String>;
+
+fn fails<T: DeserializeOwned>(v: &Value) -> Option<String> {
+    serde_json::from_value::<T>(v.clone())
+        .err()
+        .map(|e| e.to_string())
+}
+
+/// The first of `fields` of `obj` that fails on its own.
+fn first_failing(obj: &Value, at: &Path, fields: &[(&str, Part)]) -> Option<(Path, String)> {
+    fields.iter().find_map(|(name, check)| {
+        let e = obj.get(*name).and_then(check)?;
+        Some((at.field(name), e))
+    })
+}
+
+/// Where a table that does not deserialize goes wrong: the first
+/// top-level field, row, row part or constraint that fails on its own,
+/// and its error. `None` when only the whole fails (a missing or unknown
+/// top-level field).
+fn locate(
+    value: &Value,
+    top: &[(&str, Part)],
+    entry_parts: &[Entries<'_>],
+    row_fields: &[(&str, Part)],
+    row_fails: Part,
+    constraint_fails: Part,
+    relation_fails: Option<Part>,
+) -> Option<Located> {
+    if let Some((path, e)) = first_failing(value, &Path::default(), top) {
+        let name = path.as_str().trim_start_matches('.').to_string();
+        let at = Path::root(&name);
+        let parts = entry_parts.iter().find(|(n, _)| *n == name);
+        let entry = value.get(&name).and_then(Value::as_object).and_then(|m| {
+            let (_, (check, fields)) = parts?;
+            m.iter().find_map(|(key, v)| {
+                let e = check(v)?;
+                let here = at.key(key);
+                Some(first_failing(v, &here, fields).unwrap_or((here, e)))
+            })
+        });
+        let (path, e) = entry.unwrap_or((at, e));
+        return Some((path, None, e));
+    }
+    for (i, row) in value.get("rows")?.as_array()?.iter().enumerate() {
+        let Some(e) = row_fails(row) else { continue };
+        let rule = row.get("rule").and_then(Value::as_str).map(str::to_string);
+        let at = Path::root("rows").index(i);
+        if let Some((path, e)) = first_failing(row, &at, row_fields) {
+            return Some((path, rule, e));
+        }
+        for part in ["scope", "limits"] {
+            let Some(constraints) = row.get(part).and_then(Value::as_object) else {
+                continue;
+            };
+            for (key, c) in constraints {
+                if let Some(e) = constraint_fails(c) {
+                    return Some((at.field(part).key(key), rule, e));
+                }
+            }
+        }
+        if let Some(relation_fails) = relation_fails {
+            for part in ["scope_relations", "limit_relations"] {
+                let Some(list) = row.get(part).and_then(Value::as_array) else {
+                    continue;
+                };
+                for (j, r) in list.iter().enumerate() {
+                    if relation_fails(r).is_none() {
+                        continue;
+                    }
+                    let here = at.field(part).index(j);
+                    if let Some(terms) = r.get("terms").and_then(Value::as_object) {
+                        for (key, c) in terms {
+                            if !c.is_i64() {
+                                return Some((
+                                    here.field("terms").key(key),
+                                    rule,
+                                    format!("the coefficient of `{key}` must be a non-zero 64-bit integer, not {c}"),
+                                ));
+                            }
+                        }
+                    }
+                    if let Some(max) = r.get("max").filter(|m| !m.is_i64()) {
+                        return Some((
+                            here.field("max"),
+                            rule,
+                            format!("`max` must be a 64-bit integer, not {max}"),
+                        ));
+                    }
+                    return relation_fails(r).map(|e| (here, rule, e));
+                }
+            }
+        }
+        if row.get("budgets").is_some() && relation_fails.is_some() {
+            return Some((
+                at.field("budgets"),
+                rule,
+                "format 2 has no `budgets`: a budget is a limit relation, `{\"terms\": {COUNTER: 1, PARAM: 1}, \"max\": N}` in `limit_relations`".into(),
+            ));
+        }
+        return Some((at, rule, e));
+    }
+    None
+}
+
+fn locate_v1(value: &Value) -> Option<Located> {
+    use crate::format::{
+        ActionInfo, Budget, Constraint, CounterInfo, CurrencyInfo, DefaultDecision, Escalation,
+        InputInfo, Outcome, PolicyInfo, Row, SourceLocation,
+    };
+    use std::collections::BTreeMap;
+    let top: [(&str, Part); 10] = [
         ("policy", fails::<PolicyInfo>),
         ("digest", fails::<String>),
         ("currency", fails::<Option<CurrencyInfo>>),
@@ -663,12 +321,7 @@ fn locate(value: &serde_json::Value) -> Option<(String, String)> {
         ("obligations", fails::<BTreeMap<String, String>>),
         ("rows", fails::<Vec<Value>>),
     ];
-    for (name, check) in fields {
-        if let Some(e) = obj.get(name).and_then(check) {
-            return Some((format!("`{name}`: "), e));
-        }
-    }
-    let row_fields: [(&str, Part); 11] = [
+    let row: [(&str, Part); 11] = [
         ("rule", fails::<String>),
         ("source", fails::<Option<SourceLocation>>),
         ("effect", fails::<Outcome>),
@@ -681,101 +334,113 @@ fn locate(value: &serde_json::Value) -> Option<(String, String)> {
         ("notify", fails::<Vec<String>>),
         ("escalation", fails::<Option<Escalation>>),
     ];
-    for (i, row) in obj.get("rows")?.as_array()?.iter().enumerate() {
-        let Some(e) = fails::<Row>(row) else { continue };
-        let rule = row.get("rule").and_then(Value::as_str).unwrap_or("?");
-        let at = format!("row {i} (rule `{rule}`): ");
-        for (name, check) in row_fields {
-            if let Some(e) = row.get(name).and_then(check) {
-                return Some((format!("{at}`{name}`: "), e));
-            }
-        }
-        for part in ["scope", "limits"] {
-            let Some(constraints) = row.get(part).and_then(Value::as_object) else {
-                continue;
-            };
-            for (key, c) in constraints {
-                if let Some(e) = fails::<Constraint>(c) {
-                    return Some((format!("{at}`{part}` `{key}`: "), e));
-                }
-            }
-        }
-        return Some((at, e));
-    }
-    None
+    let input: [(&str, Part); 2] = [
+        ("type", fails::<crate::format::InputType>),
+        ("values", fails::<Option<Vec<String>>>),
+    ];
+    let counter: [(&str, Part); 4] = [
+        ("per", fails::<crate::format::CounterPer>),
+        ("actions", fails::<Vec<String>>),
+        ("measure", fails::<crate::format::Measure>),
+        ("window_minutes", fails::<i64>),
+    ];
+    let action: [(&str, Part); 1] = [(
+        "params",
+        fails::<BTreeMap<String, crate::format::InputType>>,
+    )];
+    let entries: [Entries<'_>; 3] = [
+        ("inputs", (fails::<InputInfo>, &input)),
+        ("counters", (fails::<CounterInfo>, &counter)),
+        ("actions", (fails::<ActionInfo>, &action)),
+    ];
+    locate(
+        value,
+        &top,
+        &entries,
+        &row,
+        fails::<Row>,
+        fails::<Constraint>,
+        None,
+    )
 }
 
-/// Variant name → index, for [`Slot::index`].
-/// A value listed twice keeps its first index.
-fn variant_index(values: &[String]) -> HashMap<String, u32> {
-    let mut index = HashMap::default();
-    for (i, v) in values.iter().enumerate() {
-        if let Ok(i) = u32::try_from(i) {
-            index.entry(v.clone()).or_insert(i);
-        }
+fn locate_v2(value: &Value) -> Option<Located> {
+    use crate::v2::{
+        ActionInfo, Constraint, CounterInfo, CurrencyInfo, DefaultDecision, Escalation, InputInfo,
+        Outcome, PolicyInfo, Relation, Row, SourceLocation,
+    };
+    use std::collections::BTreeMap;
+    let top: [(&str, Part); 12] = [
+        ("policy", fails::<PolicyInfo>),
+        ("digest", fails::<String>),
+        ("currency", fails::<Option<CurrencyInfo>>),
+        ("timezone", fails::<String>),
+        ("default", fails::<DefaultDecision>),
+        ("roles", fails::<BTreeMap<String, Vec<String>>>),
+        ("actions", fails::<BTreeMap<String, ActionInfo>>),
+        ("inputs", fails::<BTreeMap<String, InputInfo>>),
+        ("counters", fails::<BTreeMap<String, CounterInfo>>),
+        ("obligations", fails::<BTreeMap<String, String>>),
+        ("outcomes", fails::<BTreeMap<String, String>>),
+        ("rows", fails::<Vec<Value>>),
+    ];
+    let row: [(&str, Part); 13] = [
+        ("rule", fails::<String>),
+        ("source", fails::<Option<SourceLocation>>),
+        ("effect", fails::<Outcome>),
+        ("roles", fails::<Vec<String>>),
+        ("actions", fails::<Vec<String>>),
+        ("scope", fails::<BTreeMap<String, Value>>),
+        ("scope_relations", fails::<Vec<Value>>),
+        ("limits", fails::<BTreeMap<String, Value>>),
+        ("limit_relations", fails::<Vec<Value>>),
+        ("obligations", fails::<Vec<String>>),
+        ("aims", fails::<Vec<String>>),
+        ("notify", fails::<Vec<String>>),
+        ("escalation", fails::<Option<Escalation>>),
+    ];
+    if let Some((id, _)) = value
+        .get("counters")
+        .and_then(Value::as_object)
+        .and_then(|m| m.iter().find(|(_, c)| c.get("window_minutes").is_some()))
+    {
+        return Some((
+            Path::root("counters").key(id),
+            None,
+            "format 2 counters have `window`, not `window_minutes`: write `\"window\": {\"sliding_minutes\": N}`, and `per` as a list".into(),
+        ));
     }
-    index
+    let input: [(&str, Part); 3] = [
+        ("type", fails::<crate::v2::InputType>),
+        ("values", fails::<Option<Vec<String>>>),
+        ("optional", fails::<bool>),
+    ];
+    let counter: [(&str, Part); 4] = [
+        ("per", fails::<Vec<String>>),
+        ("actions", fails::<Vec<String>>),
+        ("measure", fails::<crate::v2::Measure>),
+        ("window", fails::<crate::v2::Window>),
+    ];
+    let action: [(&str, Part); 1] = [("params", fails::<BTreeMap<String, crate::v2::InputType>>)];
+    let entries: [Entries<'_>; 3] = [
+        ("inputs", (fails::<InputInfo>, &input)),
+        ("counters", (fails::<CounterInfo>, &counter)),
+        ("actions", (fails::<ActionInfo>, &action)),
+    ];
+    locate(
+        value,
+        &top,
+        &entries,
+        &row,
+        fails::<Row>,
+        fails::<Constraint>,
+        Some(fails::<Relation>),
+    )
 }
-
-fn compile_test(slot: &Slot, c: &Constraint) -> Test {
-    let index = |v: &String| slot.index.get(v).map(|i| *i as usize);
-    let bits = |vs: &[String]| Bits::of(vs.iter().filter_map(index), slot.values.len());
-    match c {
-        Constraint::Interval(i) => Test::Interval {
-            min: i.min.unwrap_or(i64::MIN),
-            max: i.max.unwrap_or(i64::MAX),
-        },
-        Constraint::In(set) => Test::Enum(bits(&set.values)),
-        Constraint::Eq(b) => Test::Bool(b.eq),
-        Constraint::Set(t) => Test::Set {
-            contains: bits(t.contains.as_deref().unwrap_or(&[])),
-            excludes: bits(t.excludes.as_deref().unwrap_or(&[])),
-        },
-    }
-}
-
-fn validate_constraint(slot: &Slot, c: &Constraint, limit: bool) -> Result<(), String> {
-    match (c, slot.ty) {
-        (Constraint::Interval(i), t) if t.is_integer() => match (i.min, i.max) {
-            (None, None) => Err("an interval needs `min` or `max`".into()),
-            (Some(a), Some(b)) if a > b => Err(format!("`min` {a} is above `max` {b}")),
-            _ => Ok(()),
-        },
-        (_, _) if limit => Err("a limit must be an interval on an integer input or counter".into()),
-        (Constraint::In(set), InputType::Enum) => {
-            if set.values.is_empty() {
-                return Err("`in` must list at least one variant".into());
-            }
-            match set.values.iter().find(|v| !slot.index.contains_key(*v)) {
-                Some(v) => Err(format!("`{v}` is not one of its variants")),
-                None => Ok(()),
-            }
-        }
-        (Constraint::Eq(_), InputType::Bool) => Ok(()),
-        (Constraint::Set(s), InputType::Set) => {
-            if s.contains.is_none() && s.excludes.is_none() {
-                return Err("a set constraint needs `contains` or `excludes`".into());
-            }
-            let all = s
-                .contains
-                .iter()
-                .flatten()
-                .chain(s.excludes.iter().flatten());
-            match all.into_iter().find(|v| !slot.index.contains_key(*v)) {
-                Some(v) => Err(format!("`{v}` is not one of its variants")),
-                None => Ok(()),
-            }
-        }
-        (_, t) => Err(format!(
-            "this kind of constraint does not apply to an input of type `{}`",
-            t.as_str()
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::TableErrorKind;
     use serde_json::{json, Value};
 
     /// A valid table: `extend` has `days`, `refund` has `amount`.
@@ -801,7 +466,7 @@ mod tests {
         change(&mut t);
         match Evaluator::from_value(t) {
             Ok(_) => String::from("loaded"),
-            Err(e) => e.message,
+            Err(e) => e.to_string(),
         }
     }
 
@@ -814,7 +479,7 @@ mod tests {
     fn text_refusal(text: impl AsRef<[u8]>) -> String {
         match Evaluator::from_json(text) {
             Ok(_) => String::from("loaded"),
-            Err(e) => e.message,
+            Err(e) => e.to_string(),
         }
     }
 
@@ -875,7 +540,8 @@ mod tests {
         let m = refusal(|t| t["rows"][0]["actions"] = json!(["extend", "refund"]));
         assert_eq!(
             m,
-            "row 0 (rule `r`): reads `param.amount`, but action `extend` has no parameter `amount`"
+            "at `rows[0].limits[\"param.amount\"]` (rule `r`): reads `param.amount`, but action `extend` has no parameter `amount`\n\
+             at `rows[0].budgets[0].param` (rule `r`): reads `param.amount`, but action `extend` has no parameter `amount`"
         );
         // The same through a scope, and through a budget alone.
         let m = refusal(|t| {
@@ -901,7 +567,10 @@ mod tests {
         let m = refusal(|t| {
             t["counters"]["customer.age"] = t["counters"]["customer/refund/sum/P30D"].clone();
         });
-        assert_eq!(m, "counter `customer.age` has the same id as an input");
+        assert_eq!(
+            m,
+            "at `counters[\"customer.age\"]`: counter `customer.age` has the same id as an input"
+        );
     }
 
     #[test]
@@ -909,12 +578,13 @@ mod tests {
         let m = refusal(|t| t["rows"][0]["scope"]["customer.age"] = json!({"min": 1, "in": ["x"]}));
         assert_eq!(
             m,
-            "the table does not follow `remit.table/1`: row 0 (rule `r`): `scope` `customer.age`: \
-             a constraint has the fields {min, max}, {in}, {eq} or {contains, excludes}, not `in`, `min`"
+            "at `rows[0].scope[\"customer.age\"]` (rule `r`): the table does not follow `remit.table/1`: \
+             a constraint has the fields {min, max}, {in}, {eq}, {present} or {contains, excludes}, not `in`, `min`"
         );
         let m = refusal(|t| t["rows"][0]["limits"]["param.amount"] = json!({"max": 1.5}));
         assert!(
-            m.ends_with("row 0 (rule `r`): `limits` `param.amount`: `max` must be a 64-bit integer, not 1.5"),
+            m.starts_with("at `rows[0].limits[\"param.amount\"]` (rule `r`): ")
+                && m.ends_with("`max` must be a 64-bit integer, not 1.5"),
             "{m}"
         );
         let m = refusal(|t| t["rows"][0]["scope"]["customer.age"] = json!({"eq": null}));
@@ -923,15 +593,45 @@ mod tests {
             "{m}"
         );
         let m = refusal(|t| t["rows"][0]["roles"] = json!("clerk"));
-        assert!(m.contains("row 0 (rule `r`): `roles`: invalid type"), "{m}");
+        assert!(m.starts_with("at `rows[0].roles` (rule `r`): "), "{m}");
+        assert!(m.contains("invalid type"), "{m}");
         let m = refusal(|t| t["currency"]["scale"] = json!(4_294_967_296_u64));
-        assert!(m.contains("`currency`: "), "{m}");
+        assert!(m.starts_with("at `currency`: "), "{m}");
         assert!(m.contains("4294967296"), "{m}");
         // A missing field is named by serde itself.
         let m = refusal(|t| {
             t.as_object_mut().unwrap().remove("rows");
         });
         assert!(m.ends_with("missing field `rows`"), "{m}");
+    }
+
+    #[test]
+    fn validation_lists_every_problem_with_its_kind_and_path() {
+        let mut t = table();
+        t["default"]["effect"] = json!("permit");
+        t["rows"][0]["scope"]["customer.age"] = json!({"min": 70, "max": 69});
+        t["rows"][0]["notify"] = json!(["owner"]);
+        let e = Evaluator::from_value(t).unwrap_err();
+        let got: Vec<(TableErrorKind, &str, Option<&str>)> = e
+            .problems()
+            .map(|p| (p.kind, p.path.as_str(), p.rule.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (TableErrorKind::Misplaced, "default.effect", None),
+                (TableErrorKind::UnknownName, "rows[0].notify", Some("r")),
+                (
+                    TableErrorKind::InvalidConstraint,
+                    r#"rows[0].scope["customer.age"]"#,
+                    Some("r")
+                ),
+            ]
+        );
+        assert_eq!(
+            e.others[1].to_string(),
+            "at `rows[0].scope[\"customer.age\"]` (rule `r`): `customer.age`: `min` 70 is above `max` 69; help: swap the bounds, or fix the one that is wrong"
+        );
     }
 
     #[test]

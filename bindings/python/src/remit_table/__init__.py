@@ -1,4 +1,4 @@
-"""Evaluate Remit decision tables (``remit.table/1``) in Python.
+"""Evaluate Remit decision tables (``remit.table/1`` and ``remit.table/2``) in Python.
 
 >>> from remit_table import Table
 >>> table = Table.load("hotel.json")                      # doctest: +SKIP
@@ -11,9 +11,12 @@ exact semantics, and this package's README for how a service uses it.
 from ._json import MAX_DEPTH, JsonError, read_json
 from ._table import (
     FORMAT,
+    FORMAT_2,
+    FORMATS,
     CounterInfo,
     Decision,
     Explanation,
+    Headroom,
     RequestError,
     Table,
     TableError,
@@ -22,10 +25,13 @@ from ._table import (
 
 __all__ = [
     "FORMAT",
+    "FORMAT_2",
+    "FORMATS",
     "MAX_DEPTH",
     "CounterInfo",
     "Decision",
     "Explanation",
+    "Headroom",
     "JsonError",
     "RequestError",
     "Table",

@@ -1,4 +1,4 @@
-"""Loading and evaluating `remit.table/1` decision tables.
+"""Loading and evaluating `remit.table/1` and `remit.table/2` decision tables.
 
 The normative description of the format, of requests, decisions, errors,
 ``explain`` and table validation is ``docs/table-format.md`` in the Remit
@@ -30,14 +30,20 @@ from typing import (
 from ._json import JsonError, read_json
 
 FORMAT = "remit.table/1"
-"""The only table format this evaluator reads."""
+"""Format 1, what ``remit build`` writes today."""
+FORMAT_2 = "remit.table/2"
+"""Format 2 (relations, optional inputs, keys, dates, times, outcomes)."""
+FORMATS = (FORMAT, FORMAT_2)
+"""The table formats this evaluator reads."""
 
 _I64_MIN = -(2**63)
 _I64_MAX = 2**63 - 1
 _U32_MAX = 2**32 - 1
 _U64_MAX = 2**64 - 1
 _INPUT_TYPES = ("bool", "int", "money", "duration", "enum", "set")
-_INTEGER_TYPES = frozenset(("int", "money", "duration"))
+_INPUT_TYPES_2 = _INPUT_TYPES + ("key", "date", "time")
+_INTEGER_TYPES = frozenset(("int", "money", "duration", "date", "time"))
+_PERIODS = ("day", "week", "month", "quarter", "year")
 _EFFECTS = ("permit", "forbid", "escalate")
 _SECTIONS = ("customer", "context", "params", "usage")
 
@@ -59,8 +65,21 @@ class Decision(TypedDict):
     decision: str
     escalate_to: List[str]
     obligations: List[str]
+    aims: List[str]
     notify: List[str]
     rules: List[str]
+    errors: List[RequestError]
+
+
+class Headroom(TypedDict):
+    """How much of one action parameter a request may be given (TABLE.md,
+    "Headroom"): the permitted values as sorted disjoint inclusive
+    intervals, the decision just above them (``None`` when they reach
+    2^63 - 1, or for an invalid request), and the request's errors."""
+
+    param: str
+    permitted: List[List[int]]
+    above: Optional[Decision]
     errors: List[RequestError]
 
 
@@ -82,16 +101,20 @@ class Explanation(Decision):
 
 
 class CounterInfo(TypedDict):
-    """A usage counter the caller supplies (docs/table-format.md, "Counters")."""
+    """A usage counter the caller supplies (docs/table-format.md, "Counters"):
+    ``per`` lists its subjects and ``window`` is ``{"sliding_minutes": N}``,
+    ``{"calendar": PERIOD}`` or ``{"all": True}`` (a format 1 counter reads
+    as ``per: [PER]`` and a sliding window)."""
 
-    per: str
+    per: List[str]
     actions: List[str]
     measure: str
-    window_minutes: int
+    window: Dict[str, Any]
 
 
 class TableError(ValueError):
-    """The table cannot be loaded: it is not a valid ``remit.table/1``."""
+    """The table cannot be loaded: it is not a valid ``remit.table/1`` or
+    ``remit.table/2``."""
 
 
 # ---------------------------------------------------------------------------
@@ -209,19 +232,33 @@ class _Input:
     field: str  # the key inside that object
     type: str  # an input type, or "counter"
     values: Tuple[str, ...] = ()
+    optional: bool = False
+
+
+class _Absent:
+    """An optional input the request omits."""
+
+    def __repr__(self) -> str:
+        return "<absent>"
+
+
+_ABSENT = _Absent()
 
 
 @dataclass(frozen=True)
 class _Constraint:
-    kind: str  # "interval", "in", "eq" or "set"
+    kind: str  # "interval", "in", "eq", "set" or "present"
     min: Optional[int] = None
     max: Optional[int] = None
     variants: Tuple[str, ...] = ()
     eq: bool = False
     contains: Tuple[str, ...] = ()
     excludes: Tuple[str, ...] = ()
+    present: bool = False
 
     def holds(self, value: _Value) -> bool:
+        if self.kind == "present":
+            return (value is not _ABSENT) == self.present
         if self.kind == "interval":
             if not isinstance(value, int) or isinstance(value, bool):
                 return False
@@ -238,16 +275,23 @@ class _Constraint:
             )
         return False
 
-    def why_not(self, key: str, shown: str, value: _Value) -> str:
-        if self.kind == "interval":
-            if (
-                self.min is not None
-                and isinstance(value, int)
-                and not isinstance(value, bool)
-                and value < self.min
-            ):
-                return f"{key} is {shown}, below the minimum {self.min}"
-            return f"{key} is {shown}, above the maximum {self.max}"
+    def why_not(self, key: str, shown: str, value: _Value, units: _Units, inp: _Input) -> str:
+        name = inp.field if inp.section == "params" else key
+        if self.kind == "present":
+            return (
+                f"{name} is absent, and the rule needs it"
+                if self.present
+                else f"{name} is given, and the rule applies only without it"
+            )
+        if value is _ABSENT:
+            return f"{name} is absent, so the constraint on it does not hold"
+        if self.kind == "interval" and isinstance(value, int) and not isinstance(value, bool):
+            if self.min is not None and value < self.min:
+                return f"{name} is {units.value(inp, value)}, below the minimum {units.value(inp, self.min)}"
+            assert self.max is not None
+            if inp.type == "counter":
+                return units.counter_limit(inp, value, self.max)
+            return f"{name} is {units.value(inp, value)}, above the maximum {units.value(inp, self.max)}"
         if self.kind == "in":
             return f"{key} is {shown}, not one of {', '.join(self.variants)}"
         if self.kind == "eq":
@@ -262,10 +306,27 @@ class _Constraint:
 
 
 @dataclass(frozen=True)
-class _Budget:
-    counter: str
-    param: str
+class _Relation:
+    """``Σ coefficient × value <= max``, exactly (Python integers)."""
+
+    terms: Tuple[Tuple[str, int], ...]  # sorted by key
     max: int
+
+    def total(self, values: Mapping[str, _Value], skip: Optional[str] = None) -> Optional[int]:
+        """The sum, or ``None`` when a term is absent (it does not hold)."""
+        total = 0
+        for key, c in self.terms:
+            if key == skip:
+                continue
+            v = values.get(key)
+            if not isinstance(v, int) or isinstance(v, bool):
+                return None
+            total += c * v
+        return total
+
+    def holds(self, values: Mapping[str, _Value]) -> bool:
+        total = self.total(values)
+        return total is not None and total <= self.max
 
 
 @dataclass(frozen=True)
@@ -277,8 +338,10 @@ class _Row:
     actions: FrozenSet[str]
     scope: Tuple[Tuple[str, _Constraint], ...]  # sorted by key
     limits: Tuple[Tuple[str, _Constraint], ...]  # sorted by key
-    budgets: Tuple[_Budget, ...]
+    scope_relations: Tuple[_Relation, ...]
+    limit_relations: Tuple[_Relation, ...]  # format 1 budgets included
     obligations: Tuple[str, ...]
+    aims: Tuple[str, ...]
     notify: Tuple[str, ...]
     escalate_to: Optional[str]
     except_roles: FrozenSet[str]
@@ -293,7 +356,79 @@ class _Bad:
 
 
 _BAD = _Bad()
-_Value = Union[int, bool, str, FrozenSet[str], _Bad]
+_Value = Union[int, bool, str, FrozenSet[str], _Bad, _Absent]
+
+
+# ---------------------------------------------------------------------------
+# Values in the author's units, for `explain`.
+
+
+def _duration(minutes: int) -> str:
+    if minutes != 0 and minutes % 1440 == 0:
+        n, unit = minutes // 1440, "day"
+    elif minutes != 0 and minutes % 60 == 0:
+        n, unit = minutes // 60, "hour"
+    else:
+        n, unit = minutes, "minute"
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def _date(days: int) -> str:
+    z = days + 719468
+    era, doe = divmod(z, 146097)
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    y = yoe + era * 400 + (1 if m <= 2 else 0)
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+class _Units:
+    """How values read in the author's terms (the Rust evaluator's words)."""
+
+    def __init__(self, currency: Optional[Tuple[str, int]], counters: Mapping[str, CounterInfo]) -> None:
+        self.currency = currency
+        self.counters = counters
+
+    def money(self, n: int) -> str:
+        if self.currency is None:
+            return f"{n} minor units"
+        code, scale = self.currency
+        if scale == 0:
+            return f"{n} {code}"
+        whole, frac = divmod(abs(n), 10**scale)
+        return f"{'-' if n < 0 else ''}{whole}.{frac:0{scale}d} {code}"
+
+    def value(self, inp: _Input, n: int) -> str:
+        if inp.type == "counter":
+            info = self.counters.get(inp.key)
+            return self.money(n) if info is not None and info["measure"] == "sum" else str(n)
+        if inp.type == "money":
+            return self.money(n)
+        if inp.type == "duration":
+            return _duration(n)
+        if inp.type == "date":
+            return _date(n)
+        if inp.type == "time" and 0 <= n < 1440:
+            return f"{n // 60:02d}:{n % 60:02d}"
+        return str(n)
+
+    def per(self, info: CounterInfo) -> str:
+        words = [f"per {p}" for p in info["per"]]
+        w = info["window"]
+        if "sliding_minutes" in w:
+            words.append(f"per {_duration(w['sliding_minutes'])}")
+        elif "calendar" in w:
+            words.append(f"per calendar {w['calendar']}")
+        return " ".join(words)
+
+    def counter_limit(self, inp: _Input, used: int, max_: int) -> str:
+        info = self.counters[inp.key]
+        if info["measure"] == "count":
+            return f"limit {max_ + 1} {self.per(info)}: {used} used + this one > {max_ + 1}"
+        return f"limit total {self.money(max_)} {self.per(info)}: {self.money(used)} used > {self.money(max_)}"
 
 
 # ---------------------------------------------------------------------------
@@ -301,7 +436,7 @@ _Value = Union[int, bool, str, FrozenSet[str], _Bad]
 
 
 def _constraint(
-    value: object, path: str, inp: _Input, limit: bool
+    value: object, path: str, inp: _Input, limit: bool, format2: bool
 ) -> _Constraint:
     obj = _object(value, path)
     keys = {k for k, v in obj.items() if v is not None}
@@ -311,17 +446,26 @@ def _constraint(
         kind = "in"
     elif set(obj) == {"eq"}:
         kind = "eq"
+    elif set(obj) == {"present"} and format2:
+        kind = "present"
     elif set(obj) <= {"contains", "excludes"}:
         kind = "set"
     else:
+        present = ", {present}" if format2 else ""
         _fail(
             path,
-            "is not a constraint: expected {min, max}, {in}, {eq} or {contains, excludes}, "
+            f"is not a constraint: expected {{min, max}}, {{in}}, {{eq}}{present} or {{contains, excludes}}, "
             f"got the fields {', '.join(sorted(obj))}",
         )
     integer = inp.type == "counter" or inp.type in _INTEGER_TYPES
     if limit and (kind != "interval" or not integer):
         _fail(path, "a limit must be an interval on an integer input or a counter")
+    if kind == "present":
+        if not isinstance(obj["present"], bool):
+            _fail(f"{path}.present", f"must be true or false, not {_show(obj['present'])}")
+        if not inp.optional:
+            _fail(path, f"`present` applies to optional inputs only; declare {inp.key} with \"optional\": true, or drop the constraint")
+        return _Constraint("present", present=obj["present"])
     if kind == "interval":
         if not integer:
             _fail(path, f"an interval does not apply to an input of type {_quote(inp.type)}")
@@ -379,32 +523,43 @@ class Table:
         """Prefer :meth:`from_dict`; this validates ``table`` the same way."""
         t = _object(table, "table")
         if "format" not in t:
-            _fail("table", f'lacks the field `format`; expected "format": "{FORMAT}"')
+            _fail("table", f'lacks the field `format`; expected "format": "{FORMAT_2}"')
         fmt = t["format"]
         if not isinstance(fmt, str):
             _fail("format", f"must be a string, not {_json_kind(fmt)}")
-        if fmt != FORMAT:
+        if fmt not in FORMATS:
             _fail(
                 "format",
-                f"unsupported table format {_quote(fmt)}: this evaluator reads {_quote(FORMAT)}",
+                f"unsupported table format {_quote(fmt)}: this evaluator reads "
+                f"{_quote(FORMAT)} and {_quote(FORMAT_2)}",
             )
-        _fields(
-            t,
-            "table",
-            (
-                "format",
-                "policy",
-                "digest",
-                "default",
-                "roles",
-                "actions",
-                "inputs",
-                "counters",
-                "obligations",
-                "rows",
-            ),
-            ("currency",),
-        )
+        self.format: str = fmt
+        """The table's format, as written."""
+        v2 = fmt == FORMAT_2
+        top = [
+            "format",
+            "policy",
+            "digest",
+            "default",
+            "roles",
+            "actions",
+            "inputs",
+            "counters",
+            "obligations",
+            "rows",
+        ]
+        _fields(t, "table", top + (["timezone", "outcomes"] if v2 else []), ("currency",))
+        self.timezone: str = "UTC"
+        """The IANA time zone of calendar windows (``UTC`` for format 1)."""
+        if v2:
+            self.timezone = _string(t["timezone"], "timezone")
+            if not self.timezone or any(c.isspace() for c in self.timezone):
+                _fail("timezone", f"must be an IANA time zone name, not {_show(self.timezone)}")
+        outcomes = _object(t["outcomes"], "outcomes") if v2 else {}
+        for name, text in outcomes.items():
+            _string(text, f"outcomes.{name}")
+        self._outcomes: Dict[str, str] = dict(outcomes)
+        types = _INPUT_TYPES_2 if v2 else _INPUT_TYPES
 
         policy = _object(t["policy"], "policy")
         _fields(policy, "policy", ("name",), ("version",))
@@ -448,13 +603,16 @@ class Table:
         for key, info_ in inputs.items():
             path = f"inputs.{key}"
             info = _object(info_, path)
-            _fields(info, path, ("type",), ("values",))
+            _fields(info, path, ("type",), ("values", "optional") if v2 else ("values",))
             prefix, dot, field = key.partition(".")
             if not dot or prefix not in ("customer", "context", "param") or not field:
                 _fail(path, "an input key must be `customer.NAME`, `context.NAME` or `param.NAME`")
             ty = _string(info["type"], f"{path}.type")
-            if ty not in _INPUT_TYPES:
+            if ty not in types:
                 _fail(f"{path}.type", f"unknown input type {_quote(ty)}")
+            optional = info.get("optional", False)
+            if not isinstance(optional, bool):
+                _fail(f"{path}.optional", f"must be true or false, not {_show(optional)}")
             values: List[str] = []
             if info.get("values") is not None:
                 if ty not in ("enum", "set"):
@@ -463,7 +621,7 @@ class Table:
             if ty in ("enum", "set") and not values:
                 _fail(path, f"an {ty} input must list its `values`")
             section = "params" if prefix == "param" else prefix
-            self._inputs[key] = _Input(key, section, field, ty, tuple(values))
+            self._inputs[key] = _Input(key, section, field, ty, tuple(values), optional)
 
         actions = _object(t["actions"], "actions")
         self._actions: Dict[str, Dict[str, str]] = {}
@@ -474,7 +632,7 @@ class Table:
             params: Dict[str, str] = {}
             for p, ty_ in _object(info["params"], f"{path}.params").items():
                 ty = _string(ty_, f"{path}.params.{p}")
-                if ty not in _INPUT_TYPES:
+                if ty not in types:
                     _fail(f"{path}.params.{p}", f"unknown input type {_quote(ty)}")
                 declared = self._inputs.get(f"param.{p}")
                 if declared is None:
@@ -493,9 +651,12 @@ class Table:
         for cid, info_ in counters.items():
             path = f"counters.{cid}"
             info = _object(info_, path)
-            _fields(info, path, ("per", "actions", "measure", "window_minutes"))
-            per, measure = info["per"], info["measure"]
-            if per not in ("customer", "employee"):
+            if v2 and "window_minutes" in info:
+                _fail(path, 'format 2 counters have `window`, not `window_minutes`: write "window": {"sliding_minutes": N}, and `per` as a list')
+            _fields(info, path, ("per", "actions", "measure", "window" if v2 else "window_minutes"))
+            measure = info["measure"]
+            subjects = self._subjects(info["per"], f"{path}.per") if v2 else [info["per"]]
+            if not v2 and info["per"] not in ("customer", "employee"):
                 _fail(f"{path}.per", f'must be "customer" or "employee", not {_show(info["per"])}')
             counted = _strings(info["actions"], f"{path}.actions")
             for a in counted:
@@ -503,15 +664,19 @@ class Table:
                     _fail(f"{path}.actions", f"names the unknown action {_quote(a)}")
             if measure not in ("count", "sum"):
                 _fail(f"{path}.measure", f'must be "count" or "sum", not {_show(info["measure"])}')
-            window = _integer(info["window_minutes"], f"{path}.window_minutes", minimum=1)
+            window = (
+                self._window(info["window"], f"{path}.window")
+                if v2
+                else {"sliding_minutes": _integer(info["window_minutes"], f"{path}.window_minutes", minimum=1)}
+            )
             if cid in self._inputs:
                 _fail(path, "a counter id cannot also be an input key")
             self._counters[cid] = _Input(cid, "usage", cid, "counter")
             self._counter_info[cid] = {
-                "per": per,
+                "per": subjects,
                 "actions": counted,
                 "measure": measure,
-                "window_minutes": window,
+                "window": window,
             }
 
         obligations = _object(t["obligations"], "obligations")
@@ -522,7 +687,8 @@ class Table:
         rows = t["rows"]
         if not isinstance(rows, list):
             _fail("rows", f"must be an array, not {_json_kind(rows)}")
-        self._rows: List[_Row] = [self._row(i, r) for i, r in enumerate(rows)]
+        self._units = _Units(self.currency, self._counter_info)
+        self._rows: List[_Row] = [self._row(i, r, v2) for i, r in enumerate(rows)]
         self._groups: Dict[Tuple[str, str], List[_Row]] = {}
         for row in self._rows:
             for role in sorted(row.roles):
@@ -533,17 +699,69 @@ class Table:
             for k, rows_ in self._groups.items()
         }
 
-    def _row(self, index: int, value: object) -> _Row:
+    def _subjects(self, value: object, path: str) -> List[str]:
+        subjects = _strings(value, path)
+        if not subjects:
+            _fail(path, "a counter counts for no one: list `customer`, `employee` or `context.K` for a `key` input")
+        for i, s in enumerate(subjects):
+            if s in subjects[:i]:
+                _fail(f"{path}[{i}]", f"lists the subject {_quote(s)} twice")
+            inp = self._inputs.get(s)
+            keyed = inp is not None and inp.type == "key" and inp.section == "context"
+            if s not in ("customer", "employee") and not keyed:
+                _fail(f"{path}[{i}]", f"{_quote(s)} is neither `customer`, `employee` nor a `context` input of type `key`")
+        return subjects
+
+    @staticmethod
+    def _window(value: object, path: str) -> Dict[str, Any]:
+        w = _object(value, path)
+        if len(w) != 1:
+            _fail(path, 'must be one of {"sliding_minutes": N}, {"calendar": PERIOD} or {"all": true}')
+        if "sliding_minutes" in w:
+            return {"sliding_minutes": _integer(w["sliding_minutes"], f"{path}.sliding_minutes", minimum=1)}
+        if "calendar" in w:
+            if w["calendar"] not in _PERIODS:
+                _fail(f"{path}.calendar", f"must be one of {', '.join(_PERIODS)}, not {_show(w['calendar'])}")
+            return {"calendar": w["calendar"]}
+        if "all" in w:
+            if w["all"] is not True:
+                _fail(f"{path}.all", f'must be true (`{{"all": true}}` counts every use ever), not {_show(w["all"])}')
+            return {"all": True}
+        _fail(path, f"has an unknown window {_quote(next(iter(w)))}")
+
+    def _relation(self, value: object, path: str, read: Any) -> _Relation:
+        r = _object(value, path)
+        _fields(r, path, ("terms", "max"))
+        terms_ = _object(r["terms"], f"{path}.terms")
+        if not terms_:
+            _fail(f"{path}.terms", "a relation has no terms: give at least one KEY: COEFFICIENT")
+        terms: List[Tuple[str, int]] = []
+        for key, c in sorted(terms_.items()):
+            if not _is_int(c) or c == 0:
+                _fail(f"{path}.terms.{key}", f"the coefficient of {_quote(key)} must be a non-zero 64-bit integer, not {_show(c)}")
+            inp = read(key, f"{path}.terms")
+            if inp.type != "counter" and inp.type not in _INTEGER_TYPES:
+                _fail(f"{path}.terms.{key}", f"a relation reads {_quote(key)}, which is {_quote(inp.type)}: relations add integers only")
+            terms.append((key, c))
+        if not _is_int(r["max"]):
+            _fail(f"{path}.max", f"must be a 64-bit integer, not {_show(r['max'])}")
+        return _Relation(tuple(terms), r["max"])
+
+    def _row(self, index: int, value: object, v2: bool) -> _Row:
         path = f"rows[{index}]"
         row = _object(value, path)
+        if "rule" in row:
+            path = f"rows[{index}] (rule {_quote(_string(row['rule'], f'{path}.rule'))})"
+        if v2 and "budgets" in row:
+            _fail(f"{path}.budgets", 'format 2 has no `budgets`: a budget is a limit relation, {"terms": {COUNTER: 1, PARAM: 1}, "max": N} in `limit_relations`')
+        lists = ("scope_relations", "limit_relations", "aims") if v2 else ("budgets",)
         _fields(
             row,
             path,
-            ("rule", "effect", "roles", "actions", "scope", "limits", "budgets", "obligations", "notify"),
+            ("rule", "effect", "roles", "actions", "scope", "limits", "obligations", "notify") + lists,
             ("source", "escalation"),
         )
-        rule = _string(row["rule"], f"{path}.rule")
-        path = f"rows[{index}] (rule {_quote(rule)})"
+        rule = _string(row["rule"], f"rows[{index}].rule")
         source = row.get("source")
         if source is not None:
             src = _object(source, f"{path}.source")
@@ -576,15 +794,35 @@ class Table:
         scope: List[Tuple[str, _Constraint]] = []
         for key, c in sorted(_object(row["scope"], f"{path}.scope").items()):
             inp = read(key, f"{path}.scope")
-            scope.append((key, _constraint(c, f"{path}.scope.{key}", inp, False)))
+            scope.append((key, _constraint(c, f"{path}.scope.{key}", inp, False, v2)))
         limits: List[Tuple[str, _Constraint]] = []
         for key, c in sorted(_object(row["limits"], f"{path}.limits").items()):
             inp = read(key, f"{path}.limits")
-            limits.append((key, _constraint(c, f"{path}.limits.{key}", inp, True)))
-        budgets_ = row["budgets"]
+            limits.append((key, _constraint(c, f"{path}.limits.{key}", inp, True, v2)))
+        relations: Dict[str, List[_Relation]] = {"scope_relations": [], "limit_relations": []}
+        for part in relations if v2 else ():
+            items = row[part]
+            if not isinstance(items, list):
+                _fail(f"{path}.{part}", f"must be an array, not {_json_kind(items)}")
+            for j, r_ in enumerate(items):
+                rpath = f"{path}.{part}[{j}]"
+                rel = self._relation(r_, rpath, read)
+                reads_limit = any(
+                    k in self._counters or self._inputs[k].section == "params" for k, _ in rel.terms
+                )
+                if reads_limit and part == "scope_relations":
+                    _fail(rpath, "a scope relation reads an action parameter or a counter: move it to `limit_relations`")
+                if not reads_limit and part == "limit_relations":
+                    _fail(rpath, "a limit relation reads no action parameter and no counter: move it to `scope_relations`")
+                relations[part].append(rel)
+        aims = _strings(row["aims"], f"{path}.aims") if v2 else []
+        for a in aims:
+            if a not in self._outcomes:
+                _fail(f"{path}.aims", f"names the unknown outcome {_quote(a)}")
+        budgets_ = [] if v2 else row["budgets"]
         if not isinstance(budgets_, list):
             _fail(f"{path}.budgets", f"must be an array, not {_json_kind(budgets_)}")
-        budgets: List[_Budget] = []
+        budgets: List[_Relation] = []
         for j, b_ in enumerate(budgets_):
             bpath = f"{path}.budgets[{j}]"
             b = _object(b_, bpath)
@@ -597,9 +835,14 @@ class Table:
             if declared is None or declared.section != "params" or declared.type != "money":
                 _fail(f"{bpath}.param", f"{_quote(param)} is not a `money` parameter input")
             read(param, f"{bpath}.param")
-            budgets.append(_Budget(counter, param, _integer(b["max"], f"{bpath}.max")))
+            terms = tuple(sorted({counter: 1, param: 1}.items()))
+            budgets.append(_Relation(terms, _integer(b["max"], f"{bpath}.max")))
         if effect != "permit" and (limits or budgets):
             _fail(path, f"only `permit` rows have `limits` and `budgets`, this row is {_quote(effect)}")
+        if effect != "permit" and relations["limit_relations"]:
+            _fail(f"{path}.limit_relations", f"only `permit` rows have `limit_relations`, this row is {_quote(effect)}")
+        if effect == "forbid" and aims:
+            _fail(f"{path}.aims", "a `forbid` row has no `aims`")
         obligations = _strings(row["obligations"], f"{path}.obligations")
         for o in obligations:
             if o not in self._obligations:
@@ -631,7 +874,7 @@ class Table:
         reads = sorted(
             {k for k, _ in scope}
             | {k for k, _ in limits}
-            | {k for b in budgets for k in (b.counter, b.param)},
+            | {k for r in [*relations["scope_relations"], *relations["limit_relations"], *budgets] for k, _ in r.terms},
             key=lambda k: (k in self._counters, k),
         )
         return _Row(
@@ -642,8 +885,10 @@ class Table:
             actions=frozenset(actions),
             scope=tuple(scope),
             limits=tuple(limits),
-            budgets=tuple(budgets),
+            scope_relations=tuple(relations["scope_relations"]),
+            limit_relations=tuple(relations["limit_relations"] + budgets),
             obligations=tuple(obligations),
+            aims=tuple(aims),
             notify=tuple(notify),
             escalate_to=to,
             except_roles=frozenset(except_roles),
@@ -747,7 +992,11 @@ class Table:
             return _deny([_error("malformed_request", None, e.describe("the request"))]), []
         return self._run(request, trace)
 
-    def _run(self, request: object, trace: bool) -> Tuple[Decision, List[TraceEntry]]:
+    def _prepare(
+        self, request: object
+    ) -> Tuple[Optional[str], Optional[str], Dict[str, _Value], Dict[str, object], List[_Row], List[RequestError]]:
+        """Steps 1 and 2: the role, the action, every value read, the
+        candidate rows and the request's problems (sorted)."""
         errors: List[RequestError] = []
         if not isinstance(request, dict):
             errors.append(
@@ -757,7 +1006,7 @@ class Table:
                     "the request must be a JSON object with `role` and `action`",
                 )
             )
-            return _deny(errors), []
+            return None, None, {}, {}, [], errors
 
         role = self._name(request, "role", self._roles, "unknown_role", errors)
         action = self._name(request, "action", self._actions, "unknown_action", errors)
@@ -811,6 +1060,9 @@ class Table:
                     raw[key] = usage[key]
                 if key not in values:
                     inp = counter or self._inputs[key]
+                    if inp.optional:
+                        values[key] = _ABSENT
+                        continue
                     where = "usage" if counter is not None else inp.section
                     errors.append(
                         _error(
@@ -819,14 +1071,18 @@ class Table:
                             f"`{where}` has no {_quote(inp.field)}, which a candidate row reads",
                         )
                     )
+        return role, action, values, raw, candidates, _sorted_errors(errors)
 
-        errors = _sorted_errors(errors)
+    def _run(self, request: object, trace: bool) -> Tuple[Decision, List[TraceEntry]]:
+        role, action, values, raw, candidates, errors = self._prepare(request)
+        if role is None or action is None:
+            return _deny(errors), []
         entries: List[TraceEntry] = []
         forbids: List[_Row] = []
         permits: List[_Row] = []
         escalations: List[_Row] = []
         for row in candidates:
-            outcome, constraint, detail = _outcome(row, values, raw)
+            outcome, constraint, detail = self._outcome(row, values, raw)
             if trace:
                 entries.append(
                     {
@@ -859,6 +1115,7 @@ class Table:
                 "decision": "permit",
                 "escalate_to": [],
                 "obligations": _union(r.obligations for r in permits),
+                "aims": _union(r.aims for r in permits),
                 "notify": _union(r.notify for r in permits),
                 "rules": _union([r.rule] for r in permits),
                 "errors": [],
@@ -868,11 +1125,132 @@ class Table:
                 "decision": "escalate",
                 "escalate_to": _union([r.escalate_to or ""] for r in escalations),
                 "obligations": [],
+                "aims": _union(r.aims for r in escalations),
                 "notify": _union(r.notify for r in escalations),
                 "rules": _union([r.rule] for r in escalations),
                 "errors": [],
             }, entries
         return _deny([]), entries
+
+    def headroom(self, request: object, param: str) -> Headroom:
+        """The values of action parameter ``param`` (``amount`` or
+        ``param.amount``) that a request complete except for it would be
+        permitted with (a value given for it is ignored), as sorted disjoint
+        inclusive intervals, and the decision just above them (TABLE.md,
+        "Headroom"). Never raises: an invalid request gives errors."""
+        name = param[len("param."):] if param.startswith("param.") else param
+        key = f"param.{name}"
+
+        def at(value: int) -> object:
+            if not isinstance(request, dict):
+                return request
+            params = request.get("params", {})
+            if not isinstance(params, dict):
+                return request
+            return {**request, "params": {**params, name: value}}
+
+        role, action, values, _, candidates, errors = self._prepare(at(0))
+        if role is not None and action is not None:
+            ty = self._actions[action].get(name)
+            if ty is None:
+                known = ", ".join(_quote(p) for p in self._actions[action]) or "none"
+                errors.append(_error("malformed_request", key, f"action {_quote(action)} has no parameter {_quote(name)} (its parameters: {known})"))
+            elif ty not in _INTEGER_TYPES:
+                errors.append(_error("wrong_type", key, f"{key} is {_quote(ty)}: headroom is for integer parameters"))
+        if errors or role is None or action is None:
+            return {"param": key, "permitted": [], "above": None, "errors": _sorted_errors(errors)}
+        permits = [_span(r, values, key, True) for r in candidates if r.effect == "permit"]
+        forbids = [_span(r, values, key, False) for r in candidates if r.effect == "forbid"]
+        permitted = _subtract(_merge(permits), _merge(forbids))
+        top = permitted[-1][1] if permitted else -1
+        return {
+            "param": key,
+            "permitted": [[lo, hi] for lo, hi in permitted],
+            "above": None if top == _I64_MAX else self.decide(at(top + 1)),
+            "errors": [],
+        }
+
+    def _outcome(
+        self, row: _Row, values: Mapping[str, _Value], raw: Mapping[str, object]
+    ) -> Tuple[str, Optional[str], str]:
+        for key in row.reads:
+            value = values.get(key)
+            if value is None:
+                return "invalid", key, f"{key} is missing"
+            if isinstance(value, _Bad):
+                return "invalid", key, f"{key} is {_show(raw.get(key))}, which is ill-typed"
+        for part, constraints, relations in (
+            ("scope_failed", row.scope, row.scope_relations),
+            ("limit_failed", row.limits, row.limit_relations),
+        ):
+            for key, c in constraints:
+                if not c.holds(values[key]):
+                    inp = self._inputs.get(key) or self._counters[key]
+                    return part, key, c.why_not(key, _show(raw.get(key)), values[key], self._units, inp)
+            for r in relations:
+                if not r.holds(values):
+                    return part, r.terms[0][0], self._relation_words(r, values)
+        return "matched", None, "every constraint holds"
+
+    def _relation_words(self, r: _Relation, values: Mapping[str, _Value]) -> str:
+        """A failing relation in the author's terms (the Rust evaluator's words)."""
+        u = self._units
+        inp = {k: self._inputs.get(k) or self._counters[k] for k, _ in r.terms}
+        name = {k: (i.field if i.section == "params" else k) for k, i in inp.items()}
+        for k, _ in r.terms:
+            if values.get(k) is _ABSENT:
+                return f"{name[k]} is absent, so the relation on it does not hold"
+        v = {k: values[k] for k, _ in r.terms}
+        if len(r.terms) == 2 and all(c == 1 for _, c in r.terms):
+            (a, _), (b, _) = r.terms
+            counter, param = (a, b) if a in self._counters else (b, a)
+            info = self._counter_info.get(counter)
+            if info is not None and info["measure"] == "sum" and inp[param].type == "money":
+                used, asked = v[counter], v[param]
+                assert isinstance(used, int) and isinstance(asked, int)
+                return (
+                    f"limit total {u.money(r.max)} {u.per(info)}: {u.money(used)} used + "
+                    f"{u.money(asked)} asked {'>' if used + asked > r.max else '<='} {u.money(r.max)}"
+                )
+        money = all(
+            i.type == "money" or (i.type == "counter" and self._counter_info[i.key]["measure"] == "sum")
+            for i in inp.values()
+        )
+        num = u.money if money else str
+
+        def side(positive: bool) -> Tuple[str, str]:
+            # `positive terms <= negated negative terms + max`, as written.
+            terms = [(k, c) for k, c in r.terms if (c > 0) == positive]
+            if positive and not terms:
+                return "0", num(0)
+
+            def times(c: int, x: str) -> str:
+                return x if abs(c) == 1 else f"{abs(c)} × {x}"
+
+            written = " + ".join(times(c, name[k]) for k, c in terms)
+            values_ = [v[k] for k, _ in terms]
+            filled = " + ".join(
+                times(c, u.value(inp[k], x)) for (k, c), x in zip(terms, values_) if isinstance(x, int)
+            )
+            total = sum(abs(c) * x for (_, c), x in zip(terms, values_) if isinstance(x, int))
+            if not positive and (r.max != 0 or not terms):
+                if not terms:
+                    sign, shown = "", num(r.max)
+                elif r.max < 0:
+                    sign, shown = " - ", num(-r.max)
+                else:
+                    sign, shown = " + ", num(r.max)
+                written += sign + shown
+                filled += sign + shown
+                total += r.max
+            scaled = any(abs(c) != 1 for _, c in terms)
+            if len(terms) > 1 or scaled or (len(terms) == 1 and not positive and r.max != 0):
+                filled += f" = {num(total)}"
+            return written, filled
+
+        lhs, lhs_filled = side(True)
+        rhs, rhs_filled = side(False)
+        return f"{lhs} <= {rhs}: {lhs_filled} > {rhs_filled}"
 
     @staticmethod
     def _name(
@@ -918,6 +1296,7 @@ def _explanation(decision: Decision, trace: List[TraceEntry]) -> Explanation:
         "decision": decision["decision"],
         "escalate_to": decision["escalate_to"],
         "obligations": decision["obligations"],
+        "aims": decision["aims"],
         "notify": decision["notify"],
         "rules": decision["rules"],
         "errors": decision["errors"],
@@ -934,6 +1313,7 @@ def _deny(errors: List[RequestError]) -> Decision:
         "decision": "deny",
         "escalate_to": [],
         "obligations": [],
+        "aims": [],
         "notify": [],
         "rules": [],
         "errors": errors,
@@ -976,11 +1356,17 @@ def _typed(inp: _Input, value: object, errors: List[RequestError]) -> _Value:
         return wrong("a non-negative integer")
     if inp.type == "bool":
         return value if isinstance(value, bool) else wrong("true or false")
+    if inp.type == "key":
+        return value if isinstance(value, str) else wrong("a string (a key)")
     if inp.type in _INTEGER_TYPES:
         integer = {
             "money": "an integer number of minor units",
             "duration": "an integer number of minutes",
+            "date": "an integer number of days since 1970-01-01",
+            "time": "an integer number of minutes since midnight, from 0 to 1439",
         }.get(inp.type, "an integer")
+        if inp.type == "time" and _is_int(value) and isinstance(value, int) and not 0 <= value <= 1439:
+            return wrong(integer)
         if _is_int(value) and isinstance(value, int):
             # Action parameters are quantities (LANGUAGE.md §3): never negative.
             if value < 0 and inp.section == "params":
@@ -1019,29 +1405,66 @@ def _typed(inp: _Input, value: object, errors: List[RequestError]) -> _Value:
     return frozenset(value)
 
 
-def _outcome(
-    row: _Row, values: Mapping[str, _Value], raw: Mapping[str, object]
-) -> Tuple[str, Optional[str], str]:
-    for key in row.reads:
-        value = values.get(key)
-        if value is None:
-            return "invalid", key, f"{key} is missing"
-        if isinstance(value, _Bad):
-            return "invalid", key, f"{key} is {_show(raw.get(key))}, which is ill-typed"
-    for key, c in row.scope:
-        if not c.holds(values[key]):
-            return "scope_failed", key, c.why_not(key, _show(raw.get(key)), values[key])
-    for key, c in row.limits:
-        if not c.holds(values[key]):
-            return "limit_failed", key, c.why_not(key, _show(raw.get(key)), values[key])
-    for b in row.budgets:
-        used, amount = values[b.counter], values[b.param]
-        assert isinstance(used, int) and isinstance(amount, int)
-        if used + amount > b.max:
-            return (
-                "limit_failed",
-                b.counter,
-                f"{b.counter} is {used} and {b.param} is {amount}: "
-                f"together {used + amount}, above the budget {b.max}",
-            )
-    return "matched", None, "every constraint holds"
+# ---------------------------------------------------------------------------
+# Headroom: each row's interval of the parameter, then union minus union.
+
+_Span = Tuple[int, int]
+
+
+def _span(row: _Row, values: Mapping[str, _Value], key: str, limits: bool) -> _Span:
+    """The values of ``key`` for which the row's scope (and with ``limits``
+    its limits) holds, the other values fixed; empty when ``lo > hi``."""
+    lo, hi = 0, _I64_MAX
+    checks = list(row.scope) + (list(row.limits) if limits else [])
+    relations = list(row.scope_relations) + (list(row.limit_relations) if limits else [])
+    for k, c in checks:
+        if k == key:
+            if c.kind == "interval":
+                lo = max(lo, _I64_MIN if c.min is None else c.min)
+                hi = min(hi, _I64_MAX if c.max is None else c.max)
+            elif c.kind == "present" and not c.present:
+                return 1, 0
+        elif not c.holds(values[k]):
+            return 1, 0
+    for r in relations:
+        rest = r.total(values, skip=key)
+        if rest is None:
+            return 1, 0
+        a = sum(c for k, c in r.terms if k == key)
+        m = r.max - rest
+        if a == 0:
+            if m < 0:
+                return 1, 0
+        elif a > 0:
+            hi = min(hi, m // a)
+        else:
+            lo = max(lo, -((-m) // a))
+    return lo, hi
+
+
+def _merge(spans: List[_Span]) -> List[_Span]:
+    out: List[_Span] = []
+    for lo, hi in sorted(s for s in spans if s[0] <= s[1]):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _subtract(a: List[_Span], b: List[_Span]) -> List[_Span]:
+    """``a`` minus ``b``, both sorted and disjoint: one pass over each."""
+    out: List[_Span] = []
+    j = 0
+    for lo, hi in a:
+        while j < len(b) and b[j][1] < lo:
+            j += 1
+        k = j
+        while k < len(b) and b[k][0] <= hi and lo <= hi:
+            if b[k][0] > lo:
+                out.append((lo, b[k][0] - 1))
+            lo = max(lo, b[k][1] + 1)
+            k += 1
+        if lo <= hi:
+            out.append((lo, hi))
+    return out
