@@ -6,7 +6,7 @@ use super::Ctx;
 use crate::region::zone::{uncovered, Incomplete, Zone};
 use crate::region::Region;
 use crate::witness::{rule_matched, witness, Point};
-use remit_diagnostics::{Code, Diagnostic, Span};
+use remit_diagnostics::{Code, Data, Diagnostic, Span};
 use remit_sema::model::{Symbol, Type};
 use remit_syntax::ast::{EffectKind, Per};
 use remit_table::{Constraint, Interval, Outcome};
@@ -25,8 +25,7 @@ pub(super) fn run(ctx: &Ctx<'_>, names_resolve: bool, out: &mut Vec<Diagnostic>)
             push(
                 Diagnostic::new(Code::UNSCOPED_CUSTOMERS, format!("rule `{}` permits without saying for which customers", rule.name), rule.name_span, "no `for` clause")
                     .secondary(rule.effect_span, "applies to every customer")
-                    .help("write `for any customer` if that is meant, or narrow it, e.g. `for customer.tier in {gold}`")
-                    .fix("add `for any customer`", Span { start: rule.effect_span.end, ..rule.effect_span }, "\n  for any customer"),
+                    .help("write `for any customer` if that is meant, or narrow it, e.g. `for customer.tier in {gold}`"),
             );
         }
         if rule.any_role && rule.effect != EffectKind::Forbid {
@@ -146,7 +145,12 @@ fn unbounded_amount(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
                         "cap it: `limit {} <= …`, or bound it in `when`",
                         param.name
                     ))
-                    .witness(witness(&point, request, vec![outcome])),
+                    .witness(witness(&point, request, vec![outcome]))
+                    .data(Data::UnboundedParameter {
+                        rule: rule.name.clone(),
+                        action: action_name.clone(),
+                        parameter: param.name.clone(),
+                    }),
                 );
             }
         }
