@@ -1238,3 +1238,29 @@ fn eval_reads_number_forms_as_every_evaluator_does() {
     assert_eq!(d["errors"][0]["kind"], "wrong_type");
     assert_eq!(d["errors"][0]["input"], "param.amount");
 }
+
+/// Issue 14: a directory that cannot be read is an error naming it, never
+/// an empty policy (root reads it anyway: then the test says so).
+#[cfg(unix)]
+#[test]
+fn an_unreadable_directory_is_an_error_naming_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = policy_dir(POLICY);
+    let p = dir.path().join("p");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o300)).unwrap();
+    if std::fs::read_dir(&p).is_ok() {
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o700)).unwrap();
+        eprintln!("skipped: this user reads directories without read permission (root)");
+        return;
+    }
+    for command in ["check", "test", "build"] {
+        let out = remit(&[command, "p"], dir.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("p: Permission denied"),
+            "{command}: {stderr}"
+        );
+    }
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o700)).unwrap();
+}

@@ -251,6 +251,16 @@ impl Diagnostic {
     }
 }
 
+/// What a caught panic says: its message when it has one (a `&str` or a
+/// `String`, as `panic!` makes), for reporting it instead of losing it.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string())
+}
+
 /// Suggests the closest of `candidates` to `name`, if any is close enough
 /// to be a plausible typo.
 pub fn did_you_mean<'a>(
@@ -269,6 +279,16 @@ pub fn did_you_mean<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn panic_messages_are_kept() {
+        let caught = std::panic::catch_unwind(|| panic!("boom {}", 1)).unwrap_err();
+        assert_eq!(panic_message(&*caught), "boom 1");
+        let caught = std::panic::catch_unwind(|| panic!("plain")).unwrap_err();
+        assert_eq!(panic_message(&*caught), "plain");
+        let caught = std::panic::catch_unwind(|| std::panic::panic_any(7)).unwrap_err();
+        assert_eq!(panic_message(&*caught), "no message");
+    }
 
     #[test]
     fn suggests_near_misses_only() {
