@@ -3,8 +3,9 @@
 //! [`input`] runs under the state lock and only copies what is open;
 //! [`load`] reads the disk and analyses, on a blocking thread.
 
+use crate::keys::{DocKey, PolicyKey};
 use crate::snapshot::{Snapshot, SnapshotFile, Unreadable};
-use crate::state::{DocKey, OpenDoc, PolicyKey, State};
+use crate::state::{OpenDoc, State};
 use remit_diagnostics::{FileId, LintLevels, Sources};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

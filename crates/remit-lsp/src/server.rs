@@ -15,10 +15,11 @@
 use crate::capabilities::capabilities;
 use crate::client_support::ClientSupport;
 use crate::code_lens::{self, RUN_TEST, SHOW_TESTS};
+use crate::keys::DocKey;
 use crate::snapshot::Snapshot;
-use crate::state::{DocKey, Edit, Shared};
+use crate::state::{Edit, Shared};
 use crate::transport::Lifecycle;
-use crate::worker::{Queued, Worker};
+use crate::worker::Worker;
 use crate::{
     code_actions, completion, folding, formatting, hover, navigation, rename, semantic_tokens,
     symbols,
@@ -28,7 +29,6 @@ use serde_json::{json, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
@@ -46,8 +46,14 @@ pub const WATCHED: &str = "**/*.remit";
 pub struct Backend {
     client: Client,
     shared: Arc<Shared>,
-    edits: UnboundedSender<Queued>,
     lifecycle: Arc<Lifecycle>,
+}
+
+impl Drop for Backend {
+    /// The worker stops with the server.
+    fn drop(&mut self) {
+        self.shared.close();
+    }
 }
 
 /// Runs `f` on a blocking thread behind a panic guard, so that other
@@ -73,20 +79,19 @@ impl Backend {
     /// A server for `client`; spawns its worker on the current runtime.
     /// `lifecycle` learns when `shutdown` is answered.
     pub fn new(client: Client, lifecycle: Arc<Lifecycle>) -> Self {
-        let shared = Arc::new(Shared::default());
-        let (tx, rx) = unbounded_channel();
+        let (shared, rx) = Shared::new();
+        let shared = Arc::new(shared);
         tokio::spawn(Worker::new(client.clone(), Arc::clone(&shared), rx).run());
         Backend {
             client,
             shared,
-            edits: tx,
             lifecycle,
         }
     }
 
     /// Applies an edit and queues its policies for the worker.
     fn submit(&self, edit: Edit) {
-        self.shared.submit(edit, &self.edits);
+        self.shared.submit(edit);
     }
 
     /// What the client supports.

@@ -6,8 +6,8 @@
 //! holding the state lock. Positions are always converted against the text
 //! that was analysed, which is the text in the snapshot's sources.
 
+use crate::keys::{DocKey, PolicyKey};
 use crate::position::LineIndex;
-use crate::state::{DocKey, PolicyKey};
 use remit_analysis::testing::{run_tests, TestResult};
 use remit_analysis::Analysis;
 use remit_diagnostics::{FileId, SourceFile, Span};
