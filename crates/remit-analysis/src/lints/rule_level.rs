@@ -5,7 +5,7 @@
 use super::Ctx;
 use crate::region::zone::{uncovered, Incomplete, Zone};
 use crate::region::Region;
-use crate::witness::{rule_matched, witness, Point};
+use crate::witness::{rule_matched, witness};
 use remit_diagnostics::{Code, Data, Diagnostic, Span};
 use remit_sema::model::{Symbol, Type};
 use remit_syntax::ast::{EffectKind, Per};
@@ -106,14 +106,7 @@ fn unbounded_amount(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
                 else {
                     continue;
                 };
-                let point = Point {
-                    table: ctx.table,
-                    role,
-                    action: action_name,
-                    region,
-                };
-                let request = point.request();
-                let explanation = ctx.evaluator.explain(&request);
+                let (point, request, explanation) = ctx.explain_at(role, action_name, region);
                 if !rule_matched(&explanation, &rule.name)
                     || permitted != (explanation.decision.decision == Outcome::Permit)
                 {
@@ -218,14 +211,7 @@ fn unbounded_frequency(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
         return None;
     }
     let (role, action, region, permitted) = permitted_money_request(ctx, index)?;
-    let point = Point {
-        table: ctx.table,
-        role,
-        action,
-        region,
-    };
-    let request = point.request();
-    let explanation = ctx.evaluator.explain(&request);
+    let (point, request, explanation) = ctx.explain_at(role, action, region);
     if !rule_matched(&explanation, &rule.name)
         || permitted != (explanation.decision.decision == Outcome::Permit)
     {
