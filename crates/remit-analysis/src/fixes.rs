@@ -145,15 +145,14 @@ impl<'a> Fixer<'a> {
     }
 
     /// The rule a diagnostic is on: the rule whose item holds its span.
+    /// Items do not nest, so it can only be the last rule starting at or
+    /// before the span.
     fn rule_at(&self, span: Span) -> Option<usize> {
         let rules = self.rules_by_file.get(&span.file.0)?;
         let after = rules.partition_point(|(start, _, _)| *start <= span.start);
         rules[..after]
-            .iter()
-            .rev()
-            .take_while(|(start, _, _)| *start <= span.start)
+            .last()
             .filter(|(_, end, _)| span.end <= *end)
-            .min_by_key(|(start, end, _)| end - start)
             .map(|(_, _, i)| *i)
     }
 
