@@ -58,8 +58,8 @@ fn check(name: &str, edit: impl Fn(String) -> String, expect: ChangeKind) {
             "{name}: witness is not a valid request"
         );
         assert_ne!(
-            (a.decision, &a.escalate_to, &a.obligations),
-            (b.decision, &b.escalate_to, &b.obligations),
+            (a.decision, &a.escalate_to, &a.obligations, &a.notify),
+            (b.decision, &b.escalate_to, &b.obligations, &b.notify),
             "{name}: the witness is decided the same way by both tables"
         );
     }
@@ -144,6 +144,28 @@ fn an_escalation_rerouted() {
         },
         ChangeKind::Rerouted,
     );
+}
+
+/// Issue 14: dropping `notify` printed "no decision changes" although
+/// `remit eval` showed `notify: ["general_manager"]` against `[]`.
+#[test]
+fn a_notify_dropped() {
+    check(
+        "notify_dropped",
+        |t| t.replace("  notify general_manager\n", ""),
+        ChangeKind::Notifications,
+    );
+    let old = table(|t| t);
+    let new = table(|t| t.replace("  notify general_manager\n", ""));
+    let report = diff(&old, &new).unwrap();
+    assert!(report.changes.iter().all(Change::widens));
+    // Telling a role more is a change too, and narrows nothing.
+    let report = diff(&new, &old).unwrap();
+    assert!(report
+        .changes
+        .iter()
+        .all(|c| c.kind == ChangeKind::Notifications && !c.widens()));
+    assert!(!report.changes.is_empty());
 }
 
 /// A policy whose rules each lower to 256 rows (eight `!=`), the first

@@ -46,6 +46,8 @@ pub enum ChangeKind {
     Rerouted,
     /// Permitted both times, with different obligations.
     Obligations,
+    /// The same decision, telling different roles (`notify`).
+    Notifications,
 }
 
 /// One change, with the request that shows it.
@@ -70,15 +72,16 @@ pub struct Change {
 }
 
 impl Change {
-    /// Whether the change widens power (a new permit, or fewer obligations).
+    /// Whether the change widens power: a new permit, fewer obligations,
+    /// or fewer roles told (less oversight).
     pub fn widens(&self) -> bool {
-        self.kind == ChangeKind::Widened
-            || (self.kind == ChangeKind::Obligations
-                && !self
-                    .old
-                    .obligations
-                    .iter()
-                    .all(|o| self.new.obligations.contains(o)))
+        let dropped = |old: &[String], new: &[String]| !old.iter().all(|o| new.contains(o));
+        match self.kind {
+            ChangeKind::Widened => true,
+            ChangeKind::Narrowed | ChangeKind::Rerouted => false,
+            ChangeKind::Obligations => dropped(&self.old.obligations, &self.new.obligations),
+            ChangeKind::Notifications => dropped(&self.old.notify, &self.new.notify),
+        }
     }
 }
 
@@ -336,31 +339,11 @@ impl Run<'_> {
         for e in changed(&oe) {
             self.gap(role, action, e, &ne_all)?;
         }
-        // Overlapping permits whose obligations differ (only those pairs
-        // are looked at: permits that agree on obligations cannot show a
-        // change of obligations).
-        let mut old_by_obligations: BTreeMap<&Vec<String>, Vec<&Region>> = BTreeMap::new();
-        for (row, o, _) in &op {
-            old_by_obligations
-                .entry(&row.obligations)
-                .or_default()
-                .push(o);
-        }
-        for (n_row, n, _) in &np {
-            for (obligations, olds) in &old_by_obligations {
-                if **obligations == n_row.obligations {
-                    continue;
-                }
-                for o in olds {
-                    self.budget.spend(1)?;
-                    if !disjoint(n, o) {
-                        if let Some(m) = meet(n, o) {
-                            self.try_request(role, action, m)?;
-                        }
-                    }
-                }
-            }
-        }
+        // Overlapping permits (or escalations) whose obligations or roles
+        // told differ (only those pairs are looked at: rows that agree on
+        // both cannot show such a change).
+        self.consequences_differ(role, action, &op, &np)?;
+        self.consequences_differ(role, action, &oe, &ne)?;
         // Where a permit's limits break, its `otherwise` decides.
         for t in [old, new] {
             for r in t.rows.iter().filter(|r| {
@@ -372,6 +355,41 @@ impl Run<'_> {
                 for b in limit_broken(r) {
                     if let Some(m) = meet(&r.scope, &b) {
                         self.try_request(role, action, m)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Tries a request where an old and a new row of one effect overlap
+    /// and differ in obligations or in the roles they tell.
+    fn consequences_differ(
+        &mut self,
+        role: &str,
+        action: &str,
+        old: &[(&Row, Region, bool)],
+        new: &[(&Row, Region, bool)],
+    ) -> Result<(), Exhausted> {
+        type Consequences<'r> = (&'r Vec<String>, &'r Vec<String>);
+        let mut old_by: BTreeMap<Consequences, Vec<&Region>> = BTreeMap::new();
+        for (row, o, _) in old {
+            old_by
+                .entry((&row.obligations, &row.notify))
+                .or_default()
+                .push(o);
+        }
+        for (n_row, n, _) in new {
+            for (consequences, olds) in &old_by {
+                if *consequences == (&n_row.obligations, &n_row.notify) {
+                    continue;
+                }
+                for o in olds {
+                    self.budget.spend(1)?;
+                    if !disjoint(n, o) {
+                        if let Some(m) = meet(n, o) {
+                            self.try_request(role, action, m)?;
+                        }
                     }
                 }
             }
@@ -465,19 +483,63 @@ fn uncovered(
     Ok(None)
 }
 
+/// How two decisions of one request differ, if they do. Both decisions
+/// are taken apart field by field (no `..`): a field added to
+/// [`Decision`] does not compile here until the diff says what a change
+/// of it is.
 fn classify(before: &Decision, after: &Decision) -> Option<ChangeKind> {
-    match (before.decision, after.decision) {
-        (a, b) if a == b && a == Outcome::Permit => {
-            (before.obligations != after.obligations).then_some(ChangeKind::Obligations)
+    let Decision {
+        decision: old_outcome,
+        escalate_to: old_targets,
+        obligations: old_obligations,
+        notify: old_notify,
+        // Which rules decided is not a change of decision; requests with
+        // errors are never compared (`try_request`).
+        rules: _,
+        errors: _,
+    } = before;
+    let Decision {
+        decision: new_outcome,
+        escalate_to: new_targets,
+        obligations: new_obligations,
+        notify: new_notify,
+        rules: _,
+        errors: _,
+    } = after;
+    let same = |a: &Vec<String>, b: &Vec<String>| set(a) == set(b);
+    // A decision is never `forbid` (rows are), but the table's one outcome
+    // type has it: it is a denial.
+    let denies = |o: &Outcome| matches!(o, Outcome::Deny | Outcome::Forbid);
+    match (old_outcome, new_outcome) {
+        (Outcome::Permit, Outcome::Permit) if !same(old_obligations, new_obligations) => {
+            Some(ChangeKind::Obligations)
         }
-        (a, b) if a == b && a == Outcome::Escalate => {
-            (before.escalate_to != after.escalate_to).then_some(ChangeKind::Rerouted)
+        (Outcome::Escalate, Outcome::Escalate) if !same(old_targets, new_targets) => {
+            Some(ChangeKind::Rerouted)
         }
-        (a, b) if a == b => None,
+        (Outcome::Permit, Outcome::Permit) | (Outcome::Escalate, Outcome::Escalate) => {
+            (!same(old_notify, new_notify)).then_some(ChangeKind::Notifications)
+        }
+        (a, b) if denies(a) && denies(b) => {
+            (!same(old_notify, new_notify)).then_some(ChangeKind::Notifications)
+        }
         (_, Outcome::Permit) => Some(ChangeKind::Widened),
         (Outcome::Permit, _) => Some(ChangeKind::Narrowed),
-        _ => Some(ChangeKind::Rerouted),
+        (Outcome::Deny | Outcome::Forbid | Outcome::Escalate, _) => Some(ChangeKind::Rerouted),
     }
+}
+
+fn set(v: &[String]) -> BTreeSet<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// The members of `a` missing from `b`, comma-separated.
+fn missing(a: &[String], b: &[String]) -> String {
+    a.iter()
+        .filter(|x| !b.contains(x))
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn outcome_words(d: &Decision) -> String {
@@ -485,7 +547,7 @@ fn outcome_words(d: &Decision) -> String {
         Outcome::Permit if d.obligations.is_empty() => "permit".to_string(),
         Outcome::Permit => format!("permit requiring {}", d.obligations.join(", ")),
         Outcome::Escalate => format!("escalate to {}", d.escalate_to.join(", ")),
-        _ => "deny".to_string(),
+        Outcome::Deny | Outcome::Forbid => "deny".to_string(),
     }
 }
 
@@ -566,24 +628,18 @@ fn describe(
             outcome_words(before),
             rules_words(before)
         ),
-        ChangeKind::Obligations => {
-            let added: Vec<&String> = after
-                .obligations
-                .iter()
-                .filter(|o| !before.obligations.contains(o))
-                .collect();
-            let removed: Vec<&String> = before
-                .obligations
-                .iter()
-                .filter(|o| !after.obligations.contains(o))
-                .collect();
-            let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-            format!(
-                "obligations change{range}: added [{}], removed [{}] ({})",
-                list(&added),
-                list(&removed),
-                rules_words(after)
-            )
-        }
+        ChangeKind::Obligations => format!(
+            "obligations change{range}: added [{}], removed [{}] ({})",
+            missing(&after.obligations, &before.obligations),
+            missing(&before.obligations, &after.obligations),
+            rules_words(after)
+        ),
+        ChangeKind::Notifications => format!(
+            "notify changes{range}: added [{}], removed [{}] (still {}; {})",
+            missing(&after.notify, &before.notify),
+            missing(&before.notify, &after.notify),
+            outcome_words(after),
+            rules_words(after)
+        ),
     }
 }

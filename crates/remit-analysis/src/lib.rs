@@ -1,12 +1,14 @@
 //! The Remit pipeline shared by the command line and the language server:
 //! parse, check, lower, analyse ([`analyze`]), find policies on disk
 //! ([`workspace`]), run a policy's own `test` items ([`testing`]), and
-//! say rules in words ([`describe`], [`matrix`]).
+//! say rules in words ([`describe`], [`matrix`]). Findings come with
+//! their quick fixes as typed data (offsets and text), computed here.
 //!
 //! Nothing here knows about terminals or LSP.
 
 pub mod describe;
 pub mod diff;
+mod fixes;
 mod lints;
 pub mod matrix;
 pub mod region;
@@ -72,10 +74,12 @@ pub fn analyze(sources: Sources, default_name: &str, levels: &LintLevels) -> Ana
         .filter_map(|d| levels.apply(d))
         .collect();
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut diagnostics = remit_diagnostics::cap_repeats(diagnostics);
+    fixes::attach(&sources, &checked, &mut diagnostics);
     Analysis {
         sources,
         checked,
         lowered,
-        diagnostics: remit_diagnostics::cap_repeats(diagnostics),
+        diagnostics,
     }
 }

@@ -1,10 +1,12 @@
 //! Running a policy's own `test` items (LANGUAGE.md §7) through the same
 //! evaluator downstream systems use.
 
-use remit_diagnostics::Span;
+use remit_diagnostics::{panic_message, Span};
 use remit_sema::model::{Expected, Model, TestDef, TestValue};
 use remit_table::{Evaluator, Explanation, Measure, Outcome, Table};
 use serde_json::{json, Map, Value};
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The outcome of one test.
 #[derive(Debug, Clone)]
@@ -134,12 +136,114 @@ pub fn run_test(model: &Model, evaluator: &Evaluator, test: &TestDef) -> TestRes
     }
 }
 
+/// Why a policy's tests could not run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TestRunError {
+    /// The lowered table does not load into an evaluator.
+    Table(remit_table::TableError),
+    /// Running a test panicked: a bug in Remit, reported rather than
+    /// turned into "no results".
+    Panicked {
+        /// The test that was running.
+        test: String,
+        /// What the panic said.
+        message: String,
+    },
+}
+
+impl fmt::Display for TestRunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TestRunError::Table(e) => write!(
+                f,
+                "the policy's table does not load, so its tests cannot run: {e}"
+            ),
+            TestRunError::Panicked { test, message } => write!(
+                f,
+                "test \"{test}\" could not run: internal error ({message}); this is a bug in remit, please report it with the policy"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TestRunError {}
+
 /// Runs every test of a policy against its lowered table.
-pub fn run_tests(model: &Model, table: &Table) -> Result<Vec<TestResult>, remit_table::TableError> {
-    let evaluator = Evaluator::new(table.clone())?;
-    Ok(model
-        .tests
+pub fn run_tests(model: &Model, table: &Table) -> Result<Vec<TestResult>, TestRunError> {
+    let evaluator = Evaluator::new(table.clone()).map_err(TestRunError::Table)?;
+    run_each(&model.tests, |t| run_test(model, &evaluator, t))
+}
+
+/// Runs `run` on each test behind a panic guard: a test that panics is an
+/// error naming it, never a silently missing result.
+fn run_each(
+    tests: &[TestDef],
+    run: impl Fn(&TestDef) -> TestResult,
+) -> Result<Vec<TestResult>, TestRunError> {
+    tests
         .iter()
-        .map(|t| run_test(model, &evaluator, t))
-        .collect())
+        .map(|t| {
+            catch_unwind(AssertUnwindSafe(|| run(t))).map_err(|payload| TestRunError::Panicked {
+                test: t.name.clone(),
+                message: panic_message(&*payload),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use remit_diagnostics::{LintLevels, Sources};
+
+    const POLICY: &str = "currency USD\ncustomer { vip: Bool }\nrole clerk\naction refund(amount: Money)\n\
+        rule r {\n  permit clerk to refund\n  for any customer\n  limit amount <= 20 USD\n  limit 1 per customer per 1 day\n}\n\
+        test \"small\" {\n  role clerk\n  action refund { amount: 5 USD }\n  customer { vip: true }\n  expect permit\n}\n\
+        test \"large\" {\n  role clerk\n  action refund { amount: 50 USD }\n  customer { vip: true }\n  expect deny\n}\n";
+
+    fn analysis() -> crate::Analysis {
+        let mut sources = Sources::new();
+        sources.add("p.remit", POLICY);
+        let a = crate::analyze(sources, "p", &LintLevels::new());
+        assert!(!a.has_errors(), "{:?}", a.diagnostics);
+        a
+    }
+
+    #[test]
+    fn tests_run_and_pass() {
+        let a = analysis();
+        let results = run_tests(&a.checked.model, &a.lowered.table).unwrap();
+        let names: Vec<(&str, bool)> = results
+            .iter()
+            .map(|r| (r.name.as_str(), r.passed))
+            .collect();
+        assert_eq!(names, [("small", true), ("large", true)]);
+    }
+
+    /// Issue 14: a panicking test run became "no results"; now it is an
+    /// error naming the test.
+    #[test]
+    fn a_panicking_test_is_an_error_naming_it() {
+        let a = analysis();
+        let evaluator = Evaluator::new(a.lowered.table.clone()).unwrap();
+        let model = &a.checked.model;
+        let error = run_each(&model.tests, |t| {
+            if t.name == "large" {
+                panic!("index out of bounds");
+            }
+            run_test(model, &evaluator, t)
+        })
+        .unwrap_err();
+        assert_eq!(
+            error,
+            TestRunError::Panicked {
+                test: "large".into(),
+                message: "index out of bounds".into()
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "test \"large\" could not run: internal error (index out of bounds); this is a bug in remit, please report it with the policy"
+        );
+    }
 }

@@ -707,6 +707,11 @@ fn sarif_uris_are_percent_encoded_and_the_log_is_valid() {
     let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let location = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
     assert_eq!(location["artifactLocation"]["uri"], "p/a%20b%23c%3F.remit");
+    assert_valid_sarif(&log);
+}
+
+/// Validates a SARIF log against the OASIS schema.
+fn assert_valid_sarif(log: &serde_json::Value) {
     let mut schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sarif-2.1.0-rtm.5.json"),
@@ -724,8 +729,73 @@ fn sarif_uris_are_percent_encoded_and_the_log_is_valid() {
             .remove("pattern");
     }
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let problems: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    let problems: Vec<String> = validator.iter_errors(log).map(|e| e.to_string()).collect();
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// Warnings with fixes: a rule without `for` (two-space indent) and one
+/// without a cap or a count (four-space indent), beside rules with both.
+const LINTED: &str = "currency USD\ncustomer { vip: Bool }\nrole clerk\naction refund(amount: Money)\n\
+rule capped {\n  permit clerk to refund\n  for any customer\n  limit amount <= 20 USD\n  limit 1 per customer per 1 day\n}\n\
+rule unscoped {\n  permit clerk to refund\n  limit amount <= 30 USD\n  limit 1 per customer per 1 day\n}\n\
+rule open {\n    permit clerk to refund\n    for customer.vip\n}\n";
+
+/// The code, title and edits of every fix in a `--format json` report.
+fn json_fixes(report: &serde_json::Value) -> String {
+    let mut out = String::new();
+    for d in report.as_array().unwrap() {
+        out.push_str(&format!(
+            "{} at {}:{}\n",
+            d["code"], d["range"]["start"]["line"], d["range"]["start"]["column"]
+        ));
+        for f in d["fixes"].as_array().unwrap() {
+            out.push_str(&format!(
+                "  fix {} (preferred: {})\n",
+                f["title"], f["preferred"]
+            ));
+            for e in f["edits"].as_array().unwrap() {
+                out.push_str(&format!(
+                    "    {} {}:{}-{}:{} bytes {}..{} -> {}\n",
+                    e["file"],
+                    e["range"]["start"]["line"],
+                    e["range"]["start"]["column"],
+                    e["range"]["end"]["line"],
+                    e["range"]["end"]["column"],
+                    e["range"]["byte_start"],
+                    e["range"]["byte_end"],
+                    e["new_text"]
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// `remit check --format json` and `--format sarif` carry every fix the
+/// editor offers, typed: the lint fixes computed by the analysis (a cap,
+/// a count limit, `for any customer`, `@allow`) and the front end's "did
+/// you mean".
+#[test]
+fn json_and_sarif_carry_the_fixes() {
+    for (name, text) in [
+        ("check_fixes_lints", LINTED),
+        ("check_fixes_errors", BROKEN),
+    ] {
+        let dir = policy_dir(text);
+        let out = remit(&["check", "p", "--format", "json"], dir.path());
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        insta::assert_snapshot!(format!("{name}_json"), json_fixes(&report));
+        let out = remit(&["check", "p", "--format", "sarif"], dir.path());
+        let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_valid_sarif(&log);
+        let fixes: Vec<&serde_json::Value> = log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["fixes"])
+            .collect();
+        insta::assert_json_snapshot!(format!("{name}_sarif"), fixes);
+    }
 }
 
 /// A policy whose only error is a finding of the analysis: `auditor` has
@@ -1167,4 +1237,30 @@ fn eval_reads_number_forms_as_every_evaluator_does() {
     let d = decide(REQUEST.replace(":2000", ":-2000"));
     assert_eq!(d["errors"][0]["kind"], "wrong_type");
     assert_eq!(d["errors"][0]["input"], "param.amount");
+}
+
+/// Issue 14: a directory that cannot be read is an error naming it, never
+/// an empty policy (root reads it anyway: then the test says so).
+#[cfg(unix)]
+#[test]
+fn an_unreadable_directory_is_an_error_naming_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = policy_dir(POLICY);
+    let p = dir.path().join("p");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o300)).unwrap();
+    if std::fs::read_dir(&p).is_ok() {
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o700)).unwrap();
+        eprintln!("skipped: this user reads directories without read permission (root)");
+        return;
+    }
+    for command in ["check", "test", "build"] {
+        let out = remit(&[command, "p"], dir.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("p: Permission denied"),
+            "{command}: {stderr}"
+        );
+    }
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o700)).unwrap();
 }

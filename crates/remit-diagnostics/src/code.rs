@@ -146,6 +146,21 @@ pub fn reference_markdown() -> String {
          160 bytes is shown as an excerpt of about 120 bytes around the label, with `…` \
          where text was cut; the `file:line:column` shown are the file's own, and a secondary \
          label outside the excerpt becomes a note giving its position.\n\n\
+         **Fixes.** A diagnostic may carry fixes, typed data computed below any protocol: a \
+         title, whether it is the preferred fix (at most one, listed first), and edits, each \
+         a byte range of one file and its new text (an empty range inserts). The front end \
+         makes its fixes where it finds the problem (\"did you mean\", a missing currency); \
+         `remit-analysis` makes the lints' (`unbounded_amount`: the smallest cap on that \
+         parameter among other rules on the same actions, else zero to be raised; \
+         `unbounded_frequency`: the tightest per-customer count among them, else once in 30 \
+         days; `unscoped_customers`: `for any customer` under the effect line, indented like \
+         it; every lint on a rule: `@allow(lint)`). The editor offers them as quick fixes; \
+         `--format json` has `fixes: [{ title, preferred, edits: [{ file, range, new_text }] }]` \
+         (ranges as for labels, with `byte_start`/`byte_end`) and, where the message names \
+         something a tool needs, `data` (`unbounded_amount`: `{ kind: \"unbounded_parameter\", \
+         rule, action, parameter }`); SARIF has `fixes` with `artifactChanges` and \
+         `replacements` (`deletedRegion` empty for an insertion, `insertedContent`). A \
+         \"… and N more\" summary has no fixes.\n\n\
          | code | name | default | what it means |\n|---|---|---|---|\n",
     );
     for c in CODES {

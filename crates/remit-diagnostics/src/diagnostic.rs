@@ -45,15 +45,66 @@ impl Label {
     }
 }
 
-/// A machine-applicable replacement, offered as a code action.
+/// One replacement in one file: the text of `span` becomes `new_text`
+/// (an empty span inserts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    /// The text to replace, by byte offsets.
+    pub span: Span,
+    /// The new text.
+    pub new_text: String,
+}
+
+/// A machine-applicable fix, computed where the finding is made (or by
+/// `remit-analysis`'s fix layer from the model and the source), and
+/// carried by every output: the editor's quick fix, `--format json`,
+/// SARIF `fixes`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fix {
     /// What the fix does, e.g. "replace with `customer.tier`".
     pub title: String,
-    /// The text to replace (empty span: insert).
-    pub span: Span,
-    /// The new text.
-    pub replacement: String,
+    /// The edits, applied together.
+    pub edits: Vec<Edit>,
+    /// Whether this is the fix to apply when the user asks for "the" fix
+    /// (an editor's preferred quick fix). At most one per diagnostic.
+    pub preferred: bool,
+}
+
+impl Fix {
+    /// A fix of one edit.
+    pub fn new(title: impl Into<String>, span: Span, new_text: impl Into<String>) -> Self {
+        Fix {
+            title: title.into(),
+            edits: vec![Edit {
+                span,
+                new_text: new_text.into(),
+            }],
+            preferred: false,
+        }
+    }
+
+    /// Marks the fix preferred.
+    pub fn preferred(mut self) -> Self {
+        self.preferred = true;
+        self
+    }
+}
+
+/// Facts about a finding that its message gives in words, for tools and
+/// fixes that must not parse English. Serialised with a `kind` tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Data {
+    /// `unbounded_amount`: a permit lets `parameter` of `action` grow
+    /// without bound.
+    UnboundedParameter {
+        /// The rule.
+        rule: String,
+        /// The action.
+        action: String,
+        /// The parameter.
+        parameter: String,
+    },
 }
 
 /// A concrete request that shows an analysis problem.
@@ -87,8 +138,11 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// For analysis findings: the request that shows the problem.
     pub witness: Option<Witness>,
-    /// Edits that fix the problem.
+    /// Fixes, the preferred one (if any) first.
     pub fixes: Vec<Fix>,
+    /// What the message says, as data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Data>,
     /// For a "… and N more" summary ([`crate::cap_repeats`]): how many
     /// diagnostics it stands for. Zero for an ordinary diagnostic.
     #[serde(skip_serializing_if = "is_zero")]
@@ -117,6 +171,7 @@ impl Diagnostic {
             notes: Vec::new(),
             witness: None,
             fixes: Vec::new(),
+            data: None,
             omitted: 0,
         }
     }
@@ -145,18 +200,26 @@ impl Diagnostic {
         self
     }
 
-    /// Adds a fix.
-    pub fn fix(
-        mut self,
-        title: impl Into<String>,
-        span: Span,
-        replacement: impl Into<String>,
-    ) -> Self {
-        self.fixes.push(Fix {
-            title: title.into(),
-            span,
-            replacement: replacement.into(),
-        });
+    /// Adds a fix of one edit; the first fix added is the preferred one.
+    pub fn fix(self, title: impl Into<String>, span: Span, new_text: impl Into<String>) -> Self {
+        let fix = Fix::new(title, span, new_text);
+        let fix = if self.fixes.is_empty() {
+            fix.preferred()
+        } else {
+            fix
+        };
+        self.with_fix(fix)
+    }
+
+    /// Adds a fix as it is.
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fixes.push(fix);
+        self
+    }
+
+    /// Attaches the finding's facts.
+    pub fn data(mut self, data: Data) -> Self {
+        self.data = Some(data);
         self
     }
 
@@ -188,6 +251,16 @@ impl Diagnostic {
     }
 }
 
+/// What a caught panic says: its message when it has one (a `&str` or a
+/// `String`, as `panic!` makes), for reporting it instead of losing it.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string())
+}
+
 /// Suggests the closest of `candidates` to `name`, if any is close enough
 /// to be a plausible typo.
 pub fn did_you_mean<'a>(
@@ -206,6 +279,16 @@ pub fn did_you_mean<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn panic_messages_are_kept() {
+        let caught = std::panic::catch_unwind(|| panic!("boom {}", 1)).unwrap_err();
+        assert_eq!(panic_message(&*caught), "boom 1");
+        let caught = std::panic::catch_unwind(|| panic!("plain")).unwrap_err();
+        assert_eq!(panic_message(&*caught), "plain");
+        let caught = std::panic::catch_unwind(|| std::panic::panic_any(7)).unwrap_err();
+        assert_eq!(panic_message(&*caught), "no message");
+    }
 
     #[test]
     fn suggests_near_misses_only() {

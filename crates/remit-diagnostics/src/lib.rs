@@ -17,6 +17,8 @@ mod source;
 
 pub use cap::{cap_repeats, cap_repeats_at, MAX_PER_CODE_PER_FILE};
 pub use code::{reference_markdown, Code, CODES};
-pub use diagnostic::{did_you_mean, Diagnostic, Fix, Label, Severity, Witness};
+pub use diagnostic::{
+    did_you_mean, panic_message, Data, Diagnostic, Edit, Fix, Label, Severity, Witness,
+};
 pub use lint::{Level, Lint, LintLevels, LINTS};
 pub use source::{FileId, LineCol, SourceFile, Sources, Span};

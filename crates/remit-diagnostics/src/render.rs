@@ -6,7 +6,7 @@
 //! - [`github`]: GitHub Actions workflow commands (annotations).
 
 use crate::excerpt::{self, Excerpt};
-use crate::{Code, Diagnostic, FileId, Label, Severity, SourceFile, Sources, Span, CODES};
+use crate::{Code, Diagnostic, FileId, Fix, Label, Severity, SourceFile, Sources, Span, CODES};
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term;
@@ -243,13 +243,19 @@ pub fn json(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
                     "witness": d.witness,
                     "fixes": d.fixes.iter().map(|f| json!({
                         "title": f.title,
-                        "file": sources.name(f.span.file),
-                        "range": range_json(sources, f.span),
-                        "replacement": f.replacement,
+                        "preferred": f.preferred,
+                        "edits": f.edits.iter().map(|e| json!({
+                            "file": sources.name(e.span.file),
+                            "range": range_json(sources, e.span),
+                            "new_text": e.new_text,
+                        })).collect::<Vec<_>>(),
                     })).collect::<Vec<_>>(),
                 });
-                if d.omitted > 0 {
-                    if let Some(o) = object.as_object_mut() {
+                if let Some(o) = object.as_object_mut() {
+                    if let Some(data) = &d.data {
+                        o.insert("data".into(), json!(data));
+                    }
+                    if d.omitted > 0 {
                         o.insert("omitted".into(), json!(d.omitted));
                     }
                 }
@@ -386,6 +392,10 @@ pub fn sarif(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
                 if !related.is_empty() {
                     obj.insert("relatedLocations".into(), Value::Array(related));
                 }
+                if !d.fixes.is_empty() {
+                    let fixes = d.fixes.iter().map(|f| sarif_fix(sources, f)).collect();
+                    obj.insert("fixes".into(), Value::Array(fixes));
+                }
             }
             result
         })
@@ -405,6 +415,30 @@ pub fn sarif(sources: &Sources, diagnostics: &[Diagnostic]) -> Value {
             "tool": { "driver": driver },
             "results": results,
         }]
+    })
+}
+
+/// A SARIF `fix`: its title as the description, and its edits as
+/// replacements grouped by file (`artifactChanges`), each deleting a
+/// region (empty: an insertion point) and inserting the new text.
+fn sarif_fix(sources: &Sources, fix: &Fix) -> Value {
+    let mut changes: Vec<(FileId, Vec<Value>)> = Vec::new();
+    for edit in &fix.edits {
+        let replacement = json!({
+            "deletedRegion": sarif_region(sources, edit.span),
+            "insertedContent": { "text": edit.new_text },
+        });
+        match changes.iter_mut().find(|(f, _)| *f == edit.span.file) {
+            Some((_, replacements)) => replacements.push(replacement),
+            None => changes.push((edit.span.file, vec![replacement])),
+        }
+    }
+    json!({
+        "description": { "text": fix.title },
+        "artifactChanges": changes.into_iter().map(|(file, replacements)| json!({
+            "artifactLocation": { "uri": sarif_uri(sources.name(file)) },
+            "replacements": replacements,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -547,5 +581,35 @@ mod tests {
         assert!(log["runs"][0]["tool"]["driver"]["rules"]
             .as_array()
             .is_some_and(|r| r.len() == CODES.len()));
+    }
+
+    #[test]
+    fn json_and_sarif_carry_fixes() {
+        let (sources, mut diags) = sample();
+        let file = FileId(0);
+        diags[0] = diags[0]
+            .clone()
+            .fix("replace with `a`", Span::new(file, 25, 26), "a")
+            .with_fix(Fix::new("declare `b`", Span::new(file, 7, 7), "role b\n"));
+        let json = json(&sources, &diags);
+        let fixes = &json[0]["fixes"];
+        assert_eq!(fixes[0]["title"], "replace with `a`");
+        assert_eq!(fixes[0]["preferred"], true);
+        assert_eq!(fixes[1]["preferred"], false);
+        assert_eq!(fixes[0]["edits"][0]["new_text"], "a");
+        assert_eq!(fixes[0]["edits"][0]["range"]["byte_start"], 25);
+        assert_eq!(fixes[1]["edits"][0]["range"]["start"]["line"], 2);
+        let log = sarif(&sources, &diags);
+        let fix = &log["runs"][0]["results"][0]["fixes"][1];
+        assert_eq!(fix["description"]["text"], "declare `b`");
+        let change = &fix["artifactChanges"][0];
+        assert_eq!(change["artifactLocation"]["uri"], "p.remit");
+        let replacement = &change["replacements"][0];
+        assert_eq!(replacement["insertedContent"]["text"], "role b\n");
+        // An insertion is an empty region: it ends where it starts.
+        assert_eq!(replacement["deletedRegion"]["startLine"], 2);
+        assert_eq!(replacement["deletedRegion"]["startColumn"], 1);
+        assert_eq!(replacement["deletedRegion"]["endLine"], 2);
+        assert_eq!(replacement["deletedRegion"]["endColumn"], 1);
     }
 }

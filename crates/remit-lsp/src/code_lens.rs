@@ -40,7 +40,7 @@ pub fn exercises(result: &TestResult, rule: &str) -> bool {
 /// The tests whose evaluation went through a rule.
 pub fn tests_of<'s>(snapshot: &'s Snapshot, rule: &'s str) -> impl Iterator<Item = &'s TestResult> {
     snapshot
-        .test_results()
+        .test_results_or_none()
         .iter()
         .filter(move |t| exercises(t, rule))
 }
@@ -171,9 +171,12 @@ pub fn resolve(snapshot: &Snapshot, mut lens: CodeLens) -> CodeLens {
         return lens;
     };
     let args = vec![json!(uri), json!(name)];
-    let title = match snapshot.test_results().iter().find(|r| r.name == name) {
-        Some(result) => test_title(result),
-        None => "⚠ this test has errors".to_string(),
+    let title = match snapshot.test_results() {
+        Ok(results) => match results.iter().find(|r| r.name == name) {
+            Some(result) => test_title(result),
+            None => "⚠ this test has errors".to_string(),
+        },
+        Err(_) => "⚠ the tests could not run (internal error)".to_string(),
     };
     lens.command = Some(Command::new(title, RUN_TEST.to_string(), Some(args)));
     lens
@@ -207,6 +210,26 @@ mod tests {
                 "✓ permit requiring reason_code",
                 "▶ run test",
                 "✗ expected escalate to duty_manager, got deny",
+            ]
+        );
+    }
+
+    /// Issue 14: a test run that panicked showed as "no results"; now
+    /// its lenses say so (and `remit.runTest` answers the error).
+    #[test]
+    fn a_test_run_that_could_not_run_says_so() {
+        let s = snapshot(&[("hotel.remit", HOTEL)])
+            .with_test_outcome(Err("test \"x\" could not run: internal error (boom)".into()));
+        let titles: Vec<String> = lenses(&s, FileId(0))
+            .into_iter()
+            .filter(|l| l.command.is_none())
+            .map(|l| resolve(&s, l).command.unwrap().title)
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "⚠ the tests could not run (internal error)",
+                "⚠ the tests could not run (internal error)"
             ]
         );
     }

@@ -42,6 +42,13 @@ pub fn publications(
             list.insert(0, diagnostic);
         }
     }
+    if let Some(problem) = &new.unlisted {
+        for (file, list) in new.files.iter().zip(per_file.iter_mut()) {
+            if file.version.is_some() {
+                list.insert(0, unlisted(problem));
+            }
+        }
+    }
     let mut out: Vec<Publication> = new
         .files
         .iter()
@@ -122,6 +129,21 @@ fn unreadable(snapshot: &Snapshot, support: ClientSupport) -> Vec<(FileId, lsp::
         }
     }
     out
+}
+
+/// The error for a policy directory that could not be listed, at the top
+/// of each open document: only the open files were analysed.
+fn unlisted(problem: &str) -> lsp::Diagnostic {
+    lsp::Diagnostic {
+        range: lsp::Range::default(),
+        severity: Some(DiagnosticSeverity::ERROR),
+        source: Some(SOURCE.to_string()),
+        message: format!(
+            "cannot list this policy's directory, so only its open files are analysed: {problem}\n\
+             help: make the directory readable (`remit check` stops at the same error)"
+        ),
+        ..lsp::Diagnostic::default()
+    }
 }
 
 /// Empty lists for the files of `old` that are not in `new`.
@@ -309,6 +331,29 @@ mod tests {
         if let Some(help) = without.message.find("\nhelp: ") {
             assert!(without.message.find(&line).unwrap() < help);
         }
+    }
+
+    #[test]
+    fn a_directory_that_cannot_be_listed_is_reported_on_open_files() {
+        let mut s = snapshot(&[("a.remit", "role clerk\n"), ("b.remit", "role cashier\n")]);
+        s.files[1].version = None;
+        let s = s.with_unlisted(Some("/fixture: permission denied (os error 13)".into()));
+        let pubs = publications(None, &s, ALL);
+        assert_eq!(
+            pubs[0].diagnostics[0].message,
+            "cannot list this policy's directory, so only its open files are analysed: \
+             /fixture: permission denied (os error 13)\n\
+             help: make the directory readable (`remit check` stops at the same error)"
+        );
+        assert_eq!(
+            pubs[0].diagnostics[0].severity,
+            Some(DiagnosticSeverity::ERROR)
+        );
+        // A file that is not open is not where the editor looks.
+        assert!(!pubs[1]
+            .diagnostics
+            .iter()
+            .any(|d| d.message.starts_with("cannot list")));
     }
 
     #[test]

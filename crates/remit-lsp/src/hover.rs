@@ -257,6 +257,7 @@ fn test_hover(snapshot: &Snapshot, file: FileId, offset: usize) -> Option<Hover>
     };
     let result = snapshot
         .test_results()
+        .ok()?
         .iter()
         .find(|r| r.span == item.span)?;
     let mut text = format!(

@@ -11,8 +11,11 @@
 //! Layout: [`server`] answers LSP messages, each request's feature on a
 //! blocking thread so that a slow answer holds up no other; edits
 //! (incremental sync, [`text_sync`]) take effect in [`state`] in the order
-//! they were sent, and [`worker`] re-analyses ([`loader`]) into immutable
-//! [`snapshot`]s; one module per feature turns a snapshot into answers,
+//! they were sent, and go on the state's queue to the [`worker`], which
+//! re-analyses ([`loader`]) into immutable [`snapshot`]s and publishes
+//! ([`diagnostics`]). Documents and policies are named by [`keys`], a leaf
+//! module; the modules depend on each other in one direction only
+//! (keys ← snapshot ← state ← loader ← worker, diagnostics ← worker); one module per feature turns a snapshot into answers,
 //! with [`position`] converting byte offsets to UTF-16 positions and
 //! [`client_support`] recording what the client can show. [`transport`]
 //! frames the bytes itself (malformed input, `$/` requests, lsp-mode's
@@ -28,6 +31,7 @@ pub mod diagnostics;
 pub mod folding;
 pub mod formatting;
 pub mod hover;
+pub mod keys;
 pub mod loader;
 pub mod navigation;
 pub mod position;

@@ -3,8 +3,9 @@
 //! [`input`] runs under the state lock and only copies what is open;
 //! [`load`] reads the disk and analyses, on a blocking thread.
 
+use crate::keys::{DocKey, PolicyKey};
 use crate::snapshot::{Snapshot, SnapshotFile, Unreadable};
-use crate::state::{DocKey, OpenDoc, PolicyKey, State};
+use crate::state::{OpenDoc, State};
 use remit_diagnostics::{FileId, LintLevels, Sources};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,9 +44,17 @@ pub fn input(state: &State, key: &PolicyKey) -> PolicyInput {
 /// Reads the policy's other files from disk and analyses it.
 pub fn load(input: PolicyInput) -> Snapshot {
     let mut files: BTreeMap<DocKey, (Option<OpenDoc>, Option<PathBuf>)> = BTreeMap::new();
+    let mut unlisted = None;
     if let PolicyKey::Dir(dir) = &input.key {
-        for path in remit_analysis::workspace::policy_files(dir).unwrap_or_default() {
-            files.insert(DocKey::File(path.clone()), (None, Some(path)));
+        // A directory that cannot be listed is reported on the open files,
+        // never taken for a policy of only those files.
+        match remit_analysis::workspace::policy_files(dir) {
+            Ok(paths) => {
+                for path in paths {
+                    files.insert(DocKey::File(path.clone()), (None, Some(path)));
+                }
+            }
+            Err(e) => unlisted = Some(e.to_string()),
         }
     }
     for (key, doc) in input.open {
@@ -82,7 +91,9 @@ pub fn load(input: PolicyInput) -> Snapshot {
     }
     let name = input.key.default_name();
     let analysis = remit_analysis::analyze(sources, &name, &LintLevels::new());
-    Snapshot::new(input.key, analysis, entries).with_unreadable(unreadable)
+    Snapshot::new(input.key, analysis, entries)
+        .with_unreadable(unreadable)
+        .with_unlisted(unlisted)
 }
 
 /// A file's text from disk, or the text to analyse instead (the lossy
@@ -135,6 +146,67 @@ mod tests {
         assert_eq!(snap.files[1].version, None);
         let roles: Vec<_> = snap.model().roles.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(roles, ["manager", "cashier"]);
+    }
+
+    /// Issue 14: a directory that could not be listed became a policy of
+    /// the open files alone, silently. Here the directory is gone (as
+    /// when it is deleted under an open buffer).
+    #[test]
+    fn a_directory_that_cannot_be_listed_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join("gone");
+        let a = gone.join("a.remit");
+        let mut state = State::default();
+        state.docs.insert(
+            DocKey::File(a.clone()),
+            OpenDoc {
+                uri: Uri::from_file_path(&a).unwrap(),
+                version: 1,
+                text: Arc::new("role clerk\n".into()),
+            },
+        );
+        let snap = load(input(&state, &DocKey::File(a).policy()));
+        let unlisted = snap.unlisted.as_deref().unwrap();
+        assert!(
+            unlisted.starts_with(&format!("{}: ", gone.display())),
+            "{unlisted}"
+        );
+        // The open buffer is still analysed.
+        assert_eq!(snap.model().roles[0].name, "clerk");
+    }
+
+    /// The same for a directory without read permission (root reads it
+    /// anyway: then the test says so and checks nothing).
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_without_read_permission_is_reported() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let locked = dir.path().join("locked");
+        std::fs::create_dir(&locked).unwrap();
+        std::fs::write(locked.join("b.remit"), "role cashier\n").unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o300)).unwrap();
+        if std::fs::read_dir(&locked).is_ok() {
+            eprintln!("skipped: this user reads directories without read permission (root)");
+            return;
+        }
+        let a = locked.join("a.remit");
+        let mut state = State::default();
+        state.docs.insert(
+            DocKey::File(a.clone()),
+            OpenDoc {
+                uri: Uri::from_file_path(&a).unwrap(),
+                version: 1,
+                text: Arc::new("role clerk\n".into()),
+            },
+        );
+        let snap = load(input(&state, &DocKey::File(a).policy()));
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(snap
+            .unlisted
+            .as_deref()
+            .unwrap()
+            .contains("ermission denied"));
     }
 
     #[test]

@@ -9,25 +9,26 @@
 //! feature computed in the handler itself would hold up every other
 //! answer until it was done (a big file's semantic tokens kept a hover
 //! waiting). Every feature runs behind a panic guard: a bug in one answer
-//! becomes an empty answer, never a dead server.
+//! becomes an empty answer, never a dead server, and an error in the
+//! client's log (`window/logMessage`) naming the request.
 
 use crate::capabilities::capabilities;
 use crate::client_support::ClientSupport;
 use crate::code_lens::{self, RUN_TEST, SHOW_TESTS};
+use crate::keys::DocKey;
 use crate::snapshot::Snapshot;
-use crate::state::{DocKey, Edit, Shared};
+use crate::state::{Edit, Shared};
 use crate::transport::Lifecycle;
-use crate::worker::{Queued, Worker};
+use crate::worker::Worker;
 use crate::{
     code_actions, completion, folding, formatting, hover, navigation, rename, semantic_tokens,
     symbols,
 };
-use remit_diagnostics::FileId;
+use remit_diagnostics::{panic_message, FileId};
 use serde_json::{json, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
@@ -45,42 +46,52 @@ pub const WATCHED: &str = "**/*.remit";
 pub struct Backend {
     client: Client,
     shared: Arc<Shared>,
-    edits: UnboundedSender<Queued>,
     lifecycle: Arc<Lifecycle>,
 }
 
-/// Runs `f`, turning a panic into `None`.
-fn guard<T>(f: impl FnOnce() -> T) -> Option<T> {
-    catch_unwind(AssertUnwindSafe(f)).ok()
+impl Drop for Backend {
+    /// The worker stops with the server.
+    fn drop(&mut self) {
+        self.shared.close();
+    }
 }
 
-/// Runs `f` on a blocking thread behind [`guard`], so that other requests
-/// are answered meanwhile.
-async fn off_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    tokio::task::spawn_blocking(move || guard(f))
-        .await
-        .ok()
-        .flatten()
+/// Runs `f` on a blocking thread behind a panic guard, so that other
+/// requests are answered meanwhile. A panic (or a lost thread) is the
+/// error line for the client's log, naming the request.
+async fn off_thread<T: Send + 'static>(
+    request: &'static str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::result::Result<T, String> {
+    match tokio::task::spawn_blocking(move || catch_unwind(AssertUnwindSafe(f))).await {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(payload)) => Err(format!(
+            "remit: `{request}` failed with an internal error ({}), so it was answered with nothing; this is a bug in remit, please report it with the file you were editing",
+            panic_message(&*payload)
+        )),
+        Err(e) => Err(format!(
+            "remit: `{request}` was answered with nothing: its thread was lost ({e})"
+        )),
+    }
 }
 
 impl Backend {
     /// A server for `client`; spawns its worker on the current runtime.
     /// `lifecycle` learns when `shutdown` is answered.
     pub fn new(client: Client, lifecycle: Arc<Lifecycle>) -> Self {
-        let shared = Arc::new(Shared::default());
-        let (tx, rx) = unbounded_channel();
+        let (shared, rx) = Shared::new();
+        let shared = Arc::new(shared);
         tokio::spawn(Worker::new(client.clone(), Arc::clone(&shared), rx).run());
         Backend {
             client,
             shared,
-            edits: tx,
             lifecycle,
         }
     }
 
     /// Applies an edit and queues its policies for the worker.
     fn submit(&self, edit: Edit) {
-        self.shared.submit(edit, &self.edits);
+        self.shared.submit(edit);
     }
 
     /// What the client supports.
@@ -97,15 +108,33 @@ impl Backend {
         Some((snapshot, file))
     }
 
-    /// Runs a feature at a position of a document.
+    /// Runs `f` off the handler ([`off_thread`]); a failure is logged to
+    /// the client as an error and answers nothing.
+    async fn guarded<T: Send + 'static>(
+        &self,
+        request: &'static str,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        match off_thread(request, f).await {
+            Ok(answer) => Some(answer),
+            Err(message) => {
+                self.client.log_message(MessageType::ERROR, message).await;
+                None
+            }
+        }
+    }
+
+    /// Runs a feature (the LSP method `request`) at a position of a
+    /// document.
     async fn at<T: Send + 'static>(
         &self,
+        request: &'static str,
         doc: &TextDocumentPositionParams,
         f: impl FnOnce(&Snapshot, FileId, usize) -> Option<T> + Send + 'static,
     ) -> Option<T> {
         let (snapshot, file) = self.snapshot(&doc.text_document.uri).await?;
         let position = doc.position;
-        off_thread(move || {
+        self.guarded(request, move || {
             let offset = snapshot.line_index(file)?.offset(position);
             f(&snapshot, file, offset)
         })
@@ -113,14 +142,15 @@ impl Backend {
         .flatten()
     }
 
-    /// Runs a feature on a whole document.
+    /// Runs a feature (the LSP method `request`) on a whole document.
     async fn on<T: Send + 'static>(
         &self,
+        request: &'static str,
         uri: &Uri,
         f: impl FnOnce(&Snapshot, FileId) -> T + Send + 'static,
     ) -> Option<T> {
         let (snapshot, file) = self.snapshot(uri).await?;
-        off_thread(move || f(&snapshot, file)).await
+        self.guarded(request, move || f(&snapshot, file)).await
     }
 
     /// Asks the client to send `workspace/didChangeWatchedFiles` for
@@ -170,21 +200,30 @@ impl Backend {
         let name = name.to_string();
         let wanted = name.clone();
         let result = self
-            .on(&uri, move |s, file| {
-                let found = s.test_results().iter().find(|r| r.name == wanted).map(|r| {
-                    (
-                        r.passed,
-                        code_lens::test_title(r),
-                        r.expected.clone(),
-                        r.actual.clone(),
-                    )
-                });
-                (found, code_lens::has_test(s, file, &wanted))
-            })
+            .on(
+                "workspace/executeCommand remit.runTest",
+                &uri,
+                move |s, file| {
+                    let results = s.test_results().map_err(str::to_string)?;
+                    let found = results.iter().find(|r| r.name == wanted).map(|r| {
+                        (
+                            r.passed,
+                            code_lens::test_title(r),
+                            r.expected.clone(),
+                            r.actual.clone(),
+                        )
+                    });
+                    Ok((found, code_lens::has_test(s, file, &wanted)))
+                },
+            )
             .await;
         let (passed, title, expected, actual) = match result {
-            Some((Some(found), _)) => found,
-            Some((None, true)) => {
+            Some(Err(message)) => {
+                self.client.log_message(MessageType::ERROR, &message).await;
+                return Err(failed(message));
+            }
+            Some(Ok((Some(found), _))) => found,
+            Some(Ok((None, true))) => {
                 return Err(failed(format!(
                     "test \"{name}\" has errors, so it cannot run: fix the errors reported on it"
                 )))
@@ -228,11 +267,15 @@ impl Backend {
             ));
         };
         let found = self
-            .on(&uri, move |s, file| {
-                let offset = s.line_index(file)?.offset(position);
-                let (rule, tests) = code_lens::rule_tests(s, file, offset)?;
-                Some((code_lens::tests_message(s, &rule, &tests), tests))
-            })
+            .on(
+                "workspace/executeCommand remit.showTests",
+                &uri,
+                move |s, file| {
+                    let offset = s.line_index(file)?.offset(position);
+                    let (rule, tests) = code_lens::rule_tests(s, file, offset)?;
+                    Some((code_lens::tests_message(s, &rule, &tests), tests))
+                },
+            )
             .await
             .flatten();
         let Some((message, tests)) = found else {
@@ -320,14 +363,18 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let markdown = self.support().markdown_hover;
         Ok(self
-            .at(&params.text_document_position_params, move |s, f, o| {
-                let found = hover::hover(s, f, o)?;
-                Some(if markdown {
-                    found
-                } else {
-                    hover::plain_text(found)
-                })
-            })
+            .at(
+                "textDocument/hover",
+                &params.text_document_position_params,
+                move |s, f, o| {
+                    let found = hover::hover(s, f, o)?;
+                    Some(if markdown {
+                        found
+                    } else {
+                        hover::plain_text(found)
+                    })
+                },
+            )
             .await)
     }
 
@@ -336,18 +383,22 @@ impl LanguageServer for Backend {
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
         Ok(self
-            .at(&params.text_document_position_params, |s, f, o| {
-                navigation::definition(s, f, o).map(GotoDefinitionResponse::Scalar)
-            })
+            .at(
+                "textDocument/definition",
+                &params.text_document_position_params,
+                |s, f, o| navigation::definition(s, f, o).map(GotoDefinitionResponse::Scalar),
+            )
             .await)
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let include = params.context.include_declaration;
         Ok(self
-            .at(&params.text_document_position, move |s, f, o| {
-                Some(navigation::references(s, f, o, include))
-            })
+            .at(
+                "textDocument/references",
+                &params.text_document_position,
+                move |s, f, o| Some(navigation::references(s, f, o, include)),
+            )
             .await)
     }
 
@@ -356,7 +407,7 @@ impl LanguageServer for Backend {
         params: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
         Ok(self
-            .at(&params, |s, f, o| {
+            .at("textDocument/prepareRename", &params, |s, f, o| {
                 rename::prepare(s, f, o).map(|(range, placeholder)| {
                     PrepareRenameResponse::RangeWithPlaceholder { range, placeholder }
                 })
@@ -367,9 +418,11 @@ impl LanguageServer for Backend {
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let new_name = params.new_name;
         let result = self
-            .at(&params.text_document_position, move |s, f, o| {
-                Some(rename::rename(s, f, o, &new_name))
-            })
+            .at(
+                "textDocument/rename",
+                &params.text_document_position,
+                move |s, f, o| Some(rename::rename(s, f, o, &new_name)),
+            )
             .await;
         match result {
             None => Ok(None),
@@ -394,11 +447,12 @@ impl LanguageServer for Backend {
         let Some(text) = text else {
             return Ok(None);
         };
-        let items = off_thread(move || {
-            let offset = crate::position::LineIndex::new(&text).offset(position.position);
-            completion::complete(&text, offset, snapshot.as_deref().map(Snapshot::model))
-        })
-        .await;
+        let items = self
+            .guarded("textDocument/completion", move || {
+                let offset = crate::position::LineIndex::new(&text).offset(position.position);
+                completion::complete(&text, offset, snapshot.as_deref().map(Snapshot::model))
+            })
+            .await;
         Ok(items.map(CompletionResponse::Array))
     }
 
@@ -407,9 +461,11 @@ impl LanguageServer for Backend {
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
         Ok(self
-            .on(&params.text_document.uri, |s, f| {
-                DocumentSymbolResponse::Nested(symbols::document_symbols(s, f))
-            })
+            .on(
+                "textDocument/documentSymbol",
+                &params.text_document.uri,
+                |s, f| DocumentSymbolResponse::Nested(symbols::document_symbols(s, f)),
+            )
             .await)
     }
 
@@ -425,14 +481,15 @@ impl LanguageServer for Backend {
             all
         };
         let query = params.query;
-        let found = off_thread(move || {
-            snapshots
-                .iter()
-                .flat_map(|s| symbols::workspace_symbols(s, &query))
-                .take(1000)
-                .collect::<Vec<_>>()
-        })
-        .await;
+        let found = self
+            .guarded("workspace/symbol", move || {
+                snapshots
+                    .iter()
+                    .flat_map(|s| symbols::workspace_symbols(s, &query))
+                    .take(1000)
+                    .collect::<Vec<_>>()
+            })
+            .await;
         Ok(found.map(WorkspaceSymbolResponse::Nested))
     }
 
@@ -441,16 +498,20 @@ impl LanguageServer for Backend {
         let asked = params.context.diagnostics;
         let support = self.support();
         Ok(self
-            .on(&params.text_document.uri, move |s, f| {
-                let index = s.line_index(f)?;
-                let (start, end) = (index.offset(range.start), index.offset(range.end));
-                Some(
-                    code_actions::code_actions(s, f, (start, end), &asked, support)
-                        .into_iter()
-                        .map(CodeActionOrCommand::CodeAction)
-                        .collect(),
-                )
-            })
+            .on(
+                "textDocument/codeAction",
+                &params.text_document.uri,
+                move |s, f| {
+                    let index = s.line_index(f)?;
+                    let (start, end) = (index.offset(range.start), index.offset(range.end));
+                    Some(
+                        code_actions::code_actions(s, f, (start, end), &asked, support)
+                            .into_iter()
+                            .map(CodeActionOrCommand::CodeAction)
+                            .collect(),
+                    )
+                },
+            )
             .await
             .flatten())
     }
@@ -460,29 +521,43 @@ impl LanguageServer for Backend {
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
         Ok(self
-            .on(&params.text_document.uri, |s, f| {
-                SemanticTokensResult::Tokens(semantic_tokens::full(s, f))
-            })
+            .on(
+                "textDocument/semanticTokens/full",
+                &params.text_document.uri,
+                |s, f| SemanticTokensResult::Tokens(semantic_tokens::full(s, f)),
+            )
             .await)
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         Ok(self
-            .on(&params.text_document.uri, folding::folding_ranges)
+            .on(
+                "textDocument/foldingRange",
+                &params.text_document.uri,
+                folding::folding_ranges,
+            )
             .await)
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
         Ok(self
-            .on(&params.text_document.uri, |s, f| {
-                s.source(f).map(|source| formatting::format(source.text()))
-            })
+            .on(
+                "textDocument/formatting",
+                &params.text_document.uri,
+                |s, f| s.source(f).map(|source| formatting::format(source.text())),
+            )
             .await
             .flatten())
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        Ok(self.on(&params.text_document.uri, code_lens::lenses).await)
+        Ok(self
+            .on(
+                "textDocument/codeLens",
+                &params.text_document.uri,
+                code_lens::lenses,
+            )
+            .await)
     }
 
     async fn code_lens_resolve(&self, lens: CodeLens) -> Result<CodeLens> {
@@ -496,7 +571,9 @@ impl LanguageServer for Backend {
         };
         let fallback = lens.clone();
         Ok(self
-            .on(&uri, move |s, _| code_lens::resolve(s, lens))
+            .on("codeLens/resolve", &uri, move |s, _| {
+                code_lens::resolve(s, lens)
+            })
             .await
             .unwrap_or(fallback))
     }
@@ -509,5 +586,26 @@ impl LanguageServer for Backend {
                 "unknown command `{other}`; this server runs `{RUN_TEST}` and `{SHOW_TESTS}`"
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 14: a panic caught in a handler gave an empty answer and no
+    /// log; now it is an error line naming the request and the panic.
+    #[tokio::test]
+    async fn a_panicking_feature_is_an_error_naming_the_request() {
+        let answer: std::result::Result<u8, String> =
+            off_thread("textDocument/hover", || panic!("index out of bounds")).await;
+        let message = answer.unwrap_err();
+        assert!(
+            message.starts_with(
+                "remit: `textDocument/hover` failed with an internal error (index out of bounds)"
+            ),
+            "{message}"
+        );
+        assert_eq!(off_thread("textDocument/hover", || 7).await, Ok(7));
     }
 }

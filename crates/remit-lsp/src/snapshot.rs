@@ -6,9 +6,9 @@
 //! holding the state lock. Positions are always converted against the text
 //! that was analysed, which is the text in the snapshot's sources.
 
+use crate::keys::{DocKey, PolicyKey};
 use crate::position::LineIndex;
-use crate::state::{DocKey, PolicyKey};
-use remit_analysis::testing::{run_test, TestResult};
+use remit_analysis::testing::{run_tests, TestResult};
 use remit_analysis::Analysis;
 use remit_diagnostics::{FileId, SourceFile, Span};
 use remit_sema::model::{Model, Reference, Symbol};
@@ -66,7 +66,10 @@ pub struct Snapshot {
     pub files: Vec<SnapshotFile>,
     /// Files that could not be read as they are on disk.
     pub unreadable: Vec<Unreadable>,
-    tests: OnceLock<Vec<TestResult>>,
+    /// Why the policy's directory could not be listed, if it could not
+    /// (then only the open files were analysed).
+    pub unlisted: Option<String>,
+    tests: OnceLock<Result<Vec<TestResult>, String>>,
 }
 
 impl Snapshot {
@@ -77,6 +80,7 @@ impl Snapshot {
             analysis,
             files,
             unreadable: Vec::new(),
+            unlisted: None,
             tests: OnceLock::new(),
         }
     }
@@ -84,6 +88,12 @@ impl Snapshot {
     /// The same snapshot, recording files that could not be read.
     pub fn with_unreadable(mut self, unreadable: Vec<Unreadable>) -> Self {
         self.unreadable = unreadable;
+        self
+    }
+
+    /// The same snapshot, recording why its directory could not be listed.
+    pub fn with_unlisted(mut self, unlisted: Option<String>) -> Self {
+        self.unlisted = unlisted;
         self
     }
 
@@ -169,26 +179,30 @@ impl Snapshot {
             .filter(move |r| r.symbol == symbol)
     }
 
-    /// The results of the policy's own tests, computed once.
-    pub fn test_results(&self) -> &[TestResult] {
-        self.tests.get_or_init(|| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run_tests()))
-                .unwrap_or_default()
-        })
+    /// The results of the policy's own tests, computed once, or why they
+    /// could not run (a panic in the runner is reported, not lost).
+    pub fn test_results(&self) -> Result<&[TestResult], &str> {
+        self.tests
+            .get_or_init(|| {
+                run_tests(&self.analysis.checked.model, &self.analysis.lowered.table)
+                    .map_err(|e| e.to_string())
+            })
+            .as_deref()
+            .map_err(String::as_str)
     }
 
-    fn run_tests(&self) -> Vec<TestResult> {
-        let model = self.model();
-        let Ok(evaluator) =
-            remit_table::Evaluator::new(std::sync::Arc::clone(&self.analysis.lowered.table))
-        else {
-            return Vec::new();
-        };
-        model
-            .tests
-            .iter()
-            .map(|t| run_test(model, &evaluator, t))
-            .collect()
+    /// The results of the tests, or none when they could not run (the
+    /// features that only add to a test's display).
+    pub fn test_results_or_none(&self) -> &[TestResult] {
+        self.test_results().unwrap_or_default()
+    }
+
+    /// Sets the outcome of the test run, for the features' unit tests.
+    #[cfg(test)]
+    pub fn with_test_outcome(self, outcome: Result<Vec<TestResult>, String>) -> Self {
+        let tests = OnceLock::new();
+        let _ = tests.set(outcome);
+        Snapshot { tests, ..self }
     }
 }
 
@@ -338,7 +352,7 @@ mod tests {
     #[test]
     fn runs_the_policys_tests_once() {
         let s = snapshot(&[("hotel.remit", HOTEL)]);
-        let results = s.test_results();
+        let results = s.test_results().unwrap();
         assert_eq!(results.len(), 2);
         assert!(results[0].passed, "{:?}", results[0].actual);
         assert!(!results[1].passed);

@@ -1,99 +1,26 @@
-//! What the server knows: the open buffers and the latest analysis of each
-//! policy, behind one lock that is never held across an `await`.
-//!
-//! A document belongs to the policy of its directory (LANGUAGE.md §1): all
-//! `.remit` files there, open buffers taking precedence over disk. A
-//! document that is not a `file:` URI (an unsaved buffer) is a policy of
-//! its own.
+//! What the server knows: the open buffers, the latest analysis of each
+//! policy, and the queue of edits for the worker, behind one lock that is
+//! never held across an `await`.
 
 use crate::client_support::ClientSupport;
+use crate::keys::{DocKey, PolicyKey};
 use crate::snapshot::Snapshot;
 use crate::text_sync;
-use crate::worker::Queued;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::sync::watch;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
-/// Identifies a document: its file path, or its URI when it has none.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DocKey {
-    /// A `file:` URI.
-    File(PathBuf),
-    /// Any other URI, as written.
-    Other(String),
-}
-
-impl DocKey {
-    /// The key of a URI.
-    pub fn from_uri(uri: &Uri) -> DocKey {
-        if uri.scheme().as_str().eq_ignore_ascii_case("file") {
-            if let Some(path) = uri.to_file_path() {
-                if path.is_absolute() {
-                    return DocKey::File(path.into_owned());
-                }
-            }
-        }
-        DocKey::Other(uri.as_str().to_string())
-    }
-
-    /// The policy the document belongs to.
-    pub fn policy(&self) -> PolicyKey {
-        match self {
-            DocKey::File(path) => PolicyKey::Dir(
-                path.parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("/"))
-                    .to_path_buf(),
-            ),
-            DocKey::Other(uri) => PolicyKey::Single(uri.clone()),
-        }
-    }
-
-    /// A URI for the document (for files that are not open).
-    pub fn to_uri(&self) -> Option<Uri> {
-        match self {
-            DocKey::File(path) => Uri::from_file_path(path),
-            DocKey::Other(uri) => uri.parse().ok(),
-        }
-    }
-
-    /// A display name: the path, or the URI.
-    pub fn display(&self) -> String {
-        match self {
-            DocKey::File(path) => path.display().to_string(),
-            DocKey::Other(uri) => uri.clone(),
-        }
-    }
-}
-
-/// Identifies a policy.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PolicyKey {
-    /// Every `.remit` file of a directory.
-    Dir(PathBuf),
-    /// One buffer without a file.
-    Single(String),
-}
-
-impl PolicyKey {
-    /// The name of a policy without a `policy` header.
-    pub fn default_name(&self) -> String {
-        match self {
-            PolicyKey::Dir(dir) => remit_analysis::workspace::policy_name(dir),
-            PolicyKey::Single(uri) => {
-                let last = uri.rsplit(['/', ':']).next().unwrap_or("policy");
-                let stem = last.split('.').next().unwrap_or(last);
-                if stem.is_empty() {
-                    "policy".to_string()
-                } else {
-                    stem.to_string()
-                }
-            }
-        }
-    }
+/// An edit the state has taken, with the policies it touches: what the
+/// worker reads from the state's queue.
+#[derive(Debug)]
+pub struct Queued {
+    /// Position in the order the client sent edits.
+    pub seq: u64,
+    /// The policies to re-analyse.
+    pub policies: Vec<PolicyKey>,
 }
 
 /// An open buffer.
@@ -151,6 +78,9 @@ pub struct State {
     pub submitted: u64,
     /// What the client supports (set by `initialize`).
     pub support: ClientSupport,
+    /// The worker's queue, in the order edits took effect; `None` once
+    /// closed (the worker then stops).
+    queue: Option<UnboundedSender<Queued>>,
 }
 
 impl State {
@@ -224,16 +154,27 @@ pub struct Shared {
     analysed: watch::Sender<u64>,
 }
 
-impl Default for Shared {
-    fn default() -> Self {
-        Shared {
-            state: Mutex::new(State::default()),
-            analysed: watch::Sender::new(0),
-        }
-    }
-}
-
 impl Shared {
+    /// A state with an empty queue, and the queue's receiving end (the
+    /// worker's).
+    pub fn new() -> (Shared, UnboundedReceiver<Queued>) {
+        let (tx, rx) = unbounded_channel();
+        let state = State {
+            queue: Some(tx),
+            ..State::default()
+        };
+        let shared = Shared {
+            state: Mutex::new(state),
+            analysed: watch::Sender::new(0),
+        };
+        (shared, rx)
+    }
+
+    /// Closes the queue: the worker stops once it has taken what is in it.
+    pub fn close(&self) {
+        self.lock().queue = None;
+    }
+
     /// Locks the state. A poisoned lock is taken over: the state is only
     /// ever replaced wholesale, never left half-updated.
     pub fn lock(&self) -> MutexGuard<'_, State> {
@@ -242,12 +183,14 @@ impl Shared {
 
     /// Applies an edit, numbers it and queues its policies for the worker,
     /// all under the lock: the queue's order is the order edits took effect.
-    pub fn submit(&self, edit: Edit, worker: &UnboundedSender<Queued>) {
+    pub fn submit(&self, edit: Edit) {
         let mut state = self.lock();
         let policies = state.apply(edit);
         state.submitted += 1;
         let seq = state.submitted;
-        let _ = worker.send(Queued { seq, policies });
+        if let Some(queue) = &state.queue {
+            let _ = queue.send(Queued { seq, policies });
+        }
     }
 
     /// Records that every edit up to `seq` has been analysed.
@@ -274,23 +217,6 @@ impl Shared {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_uris_belong_to_their_directory() {
-        let uri: Uri = "file:///tmp/p/rules.remit".parse().unwrap();
-        let key = DocKey::from_uri(&uri);
-        assert_eq!(key, DocKey::File(PathBuf::from("/tmp/p/rules.remit")));
-        assert_eq!(key.policy(), PolicyKey::Dir(PathBuf::from("/tmp/p")));
-    }
-
-    #[test]
-    fn other_uris_are_policies_of_their_own() {
-        let uri: Uri = "untitled:Untitled-1".parse().unwrap();
-        let key = DocKey::from_uri(&uri);
-        assert_eq!(key, DocKey::Other("untitled:Untitled-1".into()));
-        let policy = key.policy();
-        assert_eq!(policy.default_name(), "Untitled-1");
-    }
 
     #[test]
     fn ranged_changes_edit_the_buffer_in_order() {

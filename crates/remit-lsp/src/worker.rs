@@ -17,8 +17,9 @@
 //! analysed, since edits are applied to the buffers as they arrive.
 
 use crate::diagnostics::{cleared, publications, Publication};
+use crate::keys::PolicyKey;
 use crate::loader;
-use crate::state::{PolicyKey, Shared};
+use crate::state::{Queued, Shared};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,15 +29,6 @@ use tower_lsp_server::Client;
 
 /// How long edits must pause before a burst of them is analysed.
 pub const DEBOUNCE: Duration = Duration::from_millis(50);
-
-/// An edit the server's state has taken, with the policies it touches.
-#[derive(Debug)]
-pub struct Queued {
-    /// Position in the order the client sent edits.
-    pub seq: u64,
-    /// The policies to re-analyse.
-    pub policies: Vec<PolicyKey>,
-}
 
 /// Where diagnostics go: the LSP client, or a test's collector.
 pub trait Publisher: Send + 'static {
@@ -176,7 +168,6 @@ mod tests {
     use super::*;
     use crate::state::Edit;
     use std::sync::Mutex;
-    use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
     use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
     /// File name, number of diagnostics, version.
@@ -196,10 +187,6 @@ mod tests {
         async fn log_error(&self, _: String) {}
     }
 
-    fn send(tx: &UnboundedSender<Queued>, shared: &Shared, edit: Edit) {
-        shared.submit(edit, tx);
-    }
-
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn edits_in_order_and_no_stale_publication() {
         let dir = tempfile::tempdir().unwrap();
@@ -207,34 +194,26 @@ mod tests {
         let b = dir.path().join("b.remit");
         std::fs::write(&b, "role clerk\n").unwrap();
         let uri = Uri::from_file_path(&a).unwrap();
-        let shared = Arc::new(Shared::default());
+        let (shared, rx) = Shared::new();
+        let shared = Arc::new(shared);
         let collector = Collector::default();
-        let (tx, rx) = unbounded_channel();
         let worker = tokio::spawn(Worker::new(collector.clone(), Arc::clone(&shared), rx).run());
-        send(
-            &tx,
-            &shared,
-            Edit::Open {
-                uri: uri.clone(),
-                version: 1,
-                text: "role clerk\n".into(),
-            },
-        );
+        shared.submit(Edit::Open {
+            uri: uri.clone(),
+            version: 1,
+            text: "role clerk\n".into(),
+        });
         // A burst of edits: only the last text counts; an old version is dropped.
         for (version, text) in [(2, "role"), (3, "role x\n"), (2, "garbage")] {
-            send(
-                &tx,
-                &shared,
-                Edit::Change {
-                    uri: uri.clone(),
-                    version,
-                    changes: vec![TextDocumentContentChangeEvent {
-                        range: None,
-                        range_length: None,
-                        text: text.into(),
-                    }],
-                },
-            );
+            shared.submit(Edit::Change {
+                uri: uri.clone(),
+                version,
+                changes: vec![TextDocumentContentChangeEvent {
+                    range: None,
+                    range_length: None,
+                    text: text.into(),
+                }],
+            });
         }
         shared.wait_analysed(Duration::from_secs(10)).await;
         let published = collector.0.lock().unwrap().clone();
@@ -247,7 +226,7 @@ mod tests {
             .iter()
             .filter(|p| p.0 == "a.remit")
             .all(|p| p.2 != Some(2)));
-        drop(tx);
+        shared.close();
         worker.await.unwrap();
     }
 }

@@ -12,7 +12,7 @@
 use super::{incomplete, Ctx};
 use crate::region::zone::{uncovered, Incomplete, Zone};
 use crate::region::Region;
-use crate::witness::{rule_in_scope, witness, Point};
+use crate::witness::{rule_in_scope, witness};
 use remit_diagnostics::{Code, Diagnostic, Span};
 use remit_sema::model::Currency;
 use remit_sema::units::{format_duration, format_money};
@@ -161,14 +161,7 @@ fn report(ctx: &Ctx<'_>, g: &Gap) -> Option<Diagnostic> {
         return None;
     }
     let (role, action, region) = g.witness.as_ref()?;
-    let point = Point {
-        table: ctx.table,
-        role,
-        action,
-        region: region.clone(),
-    };
-    let request = point.request();
-    let ex = ctx.evaluator.explain(&request);
+    let (point, request, ex) = ctx.explain_at(role, action, region.clone());
     let untouched = ex
         .trace
         .iter()

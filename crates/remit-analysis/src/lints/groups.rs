@@ -254,15 +254,7 @@ fn conflict_witness<'c>(
     if ctx.allowed(a, Code::CONFLICTING_OUTCOMES) || ctx.allowed(b, Code::CONFLICTING_OUTCOMES) {
         return None;
     }
-    let point = Point {
-        table: ctx.table,
-        role: &f.role,
-        action: &f.action,
-        region: f.region.clone(),
-    };
-    let request = point.request();
-    let ex = ctx.evaluator.explain(&request);
-    Some((point, request, ex))
+    Some(ctx.explain_at(&f.role, &f.action, f.region.clone()))
 }
 
 /// Where a rule's row takes part in the decision for a role when it is
@@ -392,14 +384,7 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         let (Some((role, action, region)), false) = (example, decides) else {
             continue;
         };
-        let point = Point {
-            table: ctx.table,
-            role: &role,
-            action: &action,
-            region,
-        };
-        let request = point.request();
-        let ex = ctx.evaluator.explain(&request);
+        let (point, request, ex) = ctx.explain_at(&role, &action, region);
         let decided_by: Vec<String> = ex
             .decision
             .rules
@@ -592,14 +577,7 @@ pub(super) fn redundant(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             if q > p && covers(ctx, p, q) != Ok(false) {
                 continue;
             }
-            let point = Point {
-                table: ctx.table,
-                role,
-                action,
-                region: region.clone(),
-            };
-            let request = point.request();
-            let ex = ctx.evaluator.explain(&request);
+            let (point, request, ex) = ctx.explain_at(role, action, region.clone());
             if !(rule_matched(&ex, &rule.name) && rule_matched(&ex, &other.name)) {
                 continue;
             }
@@ -733,14 +711,7 @@ fn dead_ends(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                         continue;
                     }
                 };
-                let point = Point {
-                    table: ctx.table,
-                    role: from_role,
-                    action,
-                    region,
-                };
-                let request = point.request();
-                let ex = ctx.evaluator.explain(&request);
+                let (point, request, ex) = ctx.explain_at(from_role, action, region);
                 if !(ex.decision.decision == Outcome::Escalate
                     && ex.decision.escalate_to.iter().any(|t| t == target_name)
                     && ex.decision.rules.contains(&rule.name))
@@ -1004,13 +975,7 @@ fn report_cycle(
     // escalated to the next role by the step's rule.
     let mut witnesses = Vec::new();
     for (step, region) in cycle {
-        let point = Point {
-            table: ctx.table,
-            role: step.from,
-            action,
-            region: region.clone(),
-        };
-        let request = point.request();
+        let (point, request) = ctx.point_at(step.from, action, region.clone());
         let d = ctx.evaluator.decide(&request);
         let rule = &ctx.model.rules[step.rule].name;
         if !(d.decision == Outcome::Escalate

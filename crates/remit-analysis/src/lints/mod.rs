@@ -10,6 +10,7 @@
 //! witness is run through the evaluator before it is reported.
 
 mod groups;
+mod probe;
 mod rule_level;
 
 mod band_gap;

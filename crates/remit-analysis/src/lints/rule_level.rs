@@ -5,8 +5,8 @@
 use super::Ctx;
 use crate::region::zone::{uncovered, Incomplete, Zone};
 use crate::region::Region;
-use crate::witness::{rule_matched, witness, Point};
-use remit_diagnostics::{Code, Diagnostic, Span};
+use crate::witness::{rule_matched, witness};
+use remit_diagnostics::{Code, Data, Diagnostic, Span};
 use remit_sema::model::{Symbol, Type};
 use remit_syntax::ast::{EffectKind, Per};
 use remit_table::{Constraint, Interval, Outcome};
@@ -25,8 +25,7 @@ pub(super) fn run(ctx: &Ctx<'_>, names_resolve: bool, out: &mut Vec<Diagnostic>)
             push(
                 Diagnostic::new(Code::UNSCOPED_CUSTOMERS, format!("rule `{}` permits without saying for which customers", rule.name), rule.name_span, "no `for` clause")
                     .secondary(rule.effect_span, "applies to every customer")
-                    .help("write `for any customer` if that is meant, or narrow it, e.g. `for customer.tier in {gold}`")
-                    .fix("add `for any customer`", Span { start: rule.effect_span.end, ..rule.effect_span }, "\n  for any customer"),
+                    .help("write `for any customer` if that is meant, or narrow it, e.g. `for customer.tier in {gold}`"),
             );
         }
         if rule.any_role && rule.effect != EffectKind::Forbid {
@@ -107,14 +106,7 @@ fn unbounded_amount(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
                 else {
                     continue;
                 };
-                let point = Point {
-                    table: ctx.table,
-                    role,
-                    action: action_name,
-                    region,
-                };
-                let request = point.request();
-                let explanation = ctx.evaluator.explain(&request);
+                let (point, request, explanation) = ctx.explain_at(role, action_name, region);
                 if !rule_matched(&explanation, &rule.name)
                     || permitted != (explanation.decision.decision == Outcome::Permit)
                 {
@@ -146,7 +138,12 @@ fn unbounded_amount(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
                         "cap it: `limit {} <= …`, or bound it in `when`",
                         param.name
                     ))
-                    .witness(witness(&point, request, vec![outcome])),
+                    .witness(witness(&point, request, vec![outcome]))
+                    .data(Data::UnboundedParameter {
+                        rule: rule.name.clone(),
+                        action: action_name.clone(),
+                        parameter: param.name.clone(),
+                    }),
                 );
             }
         }
@@ -214,14 +211,7 @@ fn unbounded_frequency(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
         return None;
     }
     let (role, action, region, permitted) = permitted_money_request(ctx, index)?;
-    let point = Point {
-        table: ctx.table,
-        role,
-        action,
-        region,
-    };
-    let request = point.request();
-    let explanation = ctx.evaluator.explain(&request);
+    let (point, request, explanation) = ctx.explain_at(role, action, region);
     if !rule_matched(&explanation, &rule.name)
         || permitted != (explanation.decision.decision == Outcome::Permit)
     {

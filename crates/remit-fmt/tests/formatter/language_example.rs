@@ -1,14 +1,10 @@
 //! The complete example of LANGUAGE.md §1 is already canonical.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
-const EXAMPLE: &str = include_str!("fixtures/language_example.remit");
+const EXAMPLE: &str = include_str!("../fixtures/language_example.remit");
 
 #[test]
 fn the_language_example_is_a_fixed_point() {
-    let output = common::check_format(EXAMPLE);
+    let output = crate::common::check_format(EXAMPLE);
     assert_eq!(output, EXAMPLE);
 }
 
@@ -16,8 +12,8 @@ fn the_language_example_is_a_fixed_point() {
 fn the_language_example_reparses_to_the_same_tree() {
     let output = remit_fmt::format_source(EXAMPLE).unwrap();
     assert_eq!(
-        common::canonical_ast(&output),
-        common::canonical_ast(EXAMPLE)
+        crate::common::canonical_ast(&output),
+        crate::common::canonical_ast(EXAMPLE)
     );
     // The tree comparison sees the doc comments and the clause order too.
     let (file, _) = remit_syntax::parse(remit_diagnostics::FileId(0), &output);
@@ -44,13 +40,13 @@ fn the_language_example_survives_whitespace_damage() {
             }
         })
         .collect();
-    let output = common::check_format(&damaged);
+    let output = crate::common::check_format(&damaged);
     assert_eq!(output, EXAMPLE, "--- damaged ---\n{damaged}");
 }
 
 #[test]
 fn the_strip_spans_helper_removes_every_span() {
-    let stripped = common::strip_spans(
+    let stripped = crate::common::strip_spans(
         "Ident { name: \"a\", span: Span { file: FileId(0), start: 1, end: 2 } }, Any(Span { file: FileId(0), start: 3, end: 6 })",
     );
     assert_eq!(stripped, "Ident { name: \"a\", span: Span }, Any(Span)");

@@ -2,10 +2,6 @@
 //! Each input is also checked to format to a fixed point that parses to
 //! the same tree with the same comments.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
 use std::path::Path;
 
 #[test]
@@ -20,7 +16,7 @@ fn messy_inputs() {
     assert!(paths.len() >= 12, "expected at least 12 messy inputs");
     for path in paths {
         let input = std::fs::read_to_string(&path).expect("readable");
-        let output = common::check_format(&input);
+        let output = crate::common::check_format(&input);
         let name = path
             .file_stem()
             .and_then(|s| s.to_str())

@@ -4,10 +4,6 @@
 //! texts is unchanged) and keeps the syntax tree (modulo spans and the
 //! canonical order of clauses and test lines).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
 use proptest::prelude::*;
 use proptest::sample::select;
 
@@ -620,7 +616,7 @@ proptest! {
         let source = render(&tokens, &choices);
         // `check_format` asserts: no error, idempotent, same tree, same
         // comments, layout rules.
-        common::check_format(&source);
+        crate::common::check_format(&source);
     }
 
     /// A `///` comment that is not right before an item documents
@@ -632,7 +628,7 @@ proptest! {
         choices in prop::collection::vec(any::<u8>(), 1..64),
     ) {
         let source = render_with(&tokens, &choices, STRAY_DOCS);
-        common::check_format_ignoring_docs(&source);
+        crate::common::check_format_ignoring_docs(&source);
     }
 
     #[test]
@@ -649,8 +645,8 @@ proptest! {
     #[test]
     fn formatting_tidy_generated_policies_is_stable(tokens in policy()) {
         let source = render(&tokens, &[0]);
-        let once = common::check_format(&source);
-        prop_assert_eq!(common::check_format(&once), once);
+        let once = crate::common::check_format(&source);
+        prop_assert_eq!(crate::common::check_format(&once), once);
     }
 }
 
@@ -659,5 +655,5 @@ fn the_renderer_produces_valid_remit() {
     let tokens = keyword_then(&["role", "a"], vec![]);
     let source = render(&tokens, &[13]);
     assert_eq!(source, "role // trailing1\na // trailing2\n");
-    common::check_format(&source);
+    crate::common::check_format(&source);
 }
