@@ -497,6 +497,10 @@ fn classify(before: &Decision, after: &Decision) -> Option<ChangeKind> {
         // errors are never compared (`try_request`).
         rules: _,
         errors: _,
+        // The outcomes a decision serves are what it is measured against,
+        // not what it allows: a change of `aims` is not a change of
+        // decision (docs/cli.md, `remit diff`).
+        aims: _,
     } = before;
     let Decision {
         decision: new_outcome,
@@ -505,6 +509,7 @@ fn classify(before: &Decision, after: &Decision) -> Option<ChangeKind> {
         notify: new_notify,
         rules: _,
         errors: _,
+        aims: _,
     } = after;
     let same = |a: &Vec<String>, b: &Vec<String>| set(a) == set(b);
     // A decision is never `forbid` (rows are), but the table's one outcome
