@@ -206,9 +206,9 @@ fn holds(y: &Zone, x: &Zone) -> bool {
     contains(&y.bounds, &x.bounds)
         && y.relations.iter().all(|r| {
             x.relations.contains(r) || {
-                let mut broken = x.clone();
-                broken.relations.push(Arc::new(r.negated()));
-                broken.is_empty() == Ok(true)
+                let mut broken = x.relations.clone();
+                broken.push(Arc::new(r.negated()));
+                matches!(solve(&x.bounds, &broken), Ok(None))
             }
         })
 }
