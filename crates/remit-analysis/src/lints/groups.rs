@@ -442,7 +442,7 @@ fn covers(ctx: &Ctx<'_>, q: usize, p: usize) -> Result<bool, Incomplete> {
             let theirs: Vec<usize> = ctx.rows_in(q, role, action).collect();
             // Their boxes and scopes as zones, built only for a question
             // that one input does not settle (see `separated`).
-            let mut boxes: Option<Vec<Zone>> = None;
+            let mut boxes: Option<Vec<&Zone>> = None;
             let mut scopes: Option<Vec<Zone>> = None;
             for own in ctx.rows_in(p, role, action) {
                 if let Some(z) = ctx.boxed(own, action) {
@@ -464,11 +464,10 @@ fn covers(ctx: &Ctx<'_>, q: usize, p: usize) -> Result<bool, Incomplete> {
                                 let boxes = boxes.get_or_insert_with(|| {
                                     theirs
                                         .iter()
-                                        .filter_map(|r| ctx.box_zone(*r, action))
+                                        .filter_map(|r| ctx.boxed(*r, action))
                                         .collect()
                                 });
-                                let refs: Vec<&Zone> = boxes.iter().collect();
-                                if uncovered(z, &refs, ctx.table)?.is_some() {
+                                if uncovered(z, boxes, ctx.table)?.is_some() {
                                     return Ok(false);
                                 }
                             }

@@ -183,6 +183,11 @@ fn uncovered_within(
     table: &Table,
     mut budget: usize,
 ) -> Result<Option<Region>, Incomplete> {
+    // Most questions the lints ask are answered "covered" by one zone
+    // that holds `x` whole: settle that before any subtraction.
+    if cover.iter().any(|y| holds(y, x)) {
+        return Ok(None);
+    }
     // Broad zones first: they cut the most and leave the fewest pieces.
     let mut cover: Vec<&Zone> = cover
         .iter()
@@ -190,11 +195,6 @@ fn uncovered_within(
         .filter(|y| !disjoint(&x.bounds, &y.bounds))
         .collect();
     cover.sort_by_key(|y| (y.relations.len(), y.bounds.len()));
-    // Most questions the lints ask are answered "covered" by one zone
-    // that holds `x` whole: settle that before any subtraction.
-    if cover.iter().any(|y| holds(y, x)) {
-        return Ok(None);
-    }
     uncovered_in(x, &cover, table, &mut budget)
 }
 
