@@ -8,7 +8,7 @@
 //! parameters and counters, budgets the one two-input constraint. Role
 //! inheritance is expanded into each row's role list.
 
-use crate::model::{Cond, Input, InputKind, Model, RuleDef, Type};
+use crate::model::{Cond, Id, IndexVec, Input, InputKind, Model, RoleId, RuleDef, RuleId, Type};
 use rayon::prelude::*;
 use remit_diagnostics::{Code, Diagnostic, Sources};
 use remit_syntax::ast::CmpOp;
@@ -30,8 +30,9 @@ pub const MAX_ROWS_PER_RULE: usize = 256;
 pub struct LowerOutput {
     /// The decision table.
     pub table: std::sync::Arc<Table>,
-    /// For each rule of the model (by index), the indices of its rows.
-    pub rule_rows: Vec<Vec<usize>>,
+    /// For each rule of the model, the indices of its rows in
+    /// [`LowerOutput::table`].
+    pub rule_rows: IndexVec<RuleId, Vec<usize>>,
     /// Rules too large to lower, parameters with clashing types.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -39,10 +40,10 @@ pub struct LowerOutput {
 /// One disjunct: per-input constraints that must all hold.
 pub type Conjunction = BTreeMap<String, Constraint>;
 
-/// One rule lowered: its index, its rows (or how many combinations made
-/// it too large), and the counters it reads.
+/// One rule lowered: its id, its rows (or how many combinations made it
+/// too large), and the counters it reads.
 type LoweredRule = (
-    usize,
+    RuleId,
     Result<Vec<Row>, usize>,
     BTreeMap<String, CounterInfo>,
 );
@@ -52,18 +53,19 @@ pub fn lower(model: &Model, sources: &Sources) -> LowerOutput {
     let mut diagnostics = Vec::new();
     let inputs = inputs(model, &mut diagnostics);
     let mut counters: BTreeMap<String, CounterInfo> = BTreeMap::new();
-    let mut rows: Vec<(String, usize, Row)> = Vec::new();
+    let mut rows: Vec<(String, RuleId, Row)> = Vec::new();
     // Rules lower independently, in parallel; each collects the counters
     // it reads (an id determines its counter, so merging is a union).
     let per_rule: Vec<LoweredRule> = model
         .rules
+        .as_slice()
         .par_iter()
         .enumerate()
         .filter(|(_, rule)| rule.ok)
         .map(|(index, rule)| {
             let mut own = BTreeMap::new();
             let result = rule_rows(model, rule, sources, &mut own);
-            (index, result, own)
+            (RuleId::from_index(index), result, own)
         })
         .collect();
     for (index, result, own) in per_rule {
@@ -83,7 +85,7 @@ pub fn lower(model: &Model, sources: &Sources) -> LowerOutput {
         }
     }
     rows.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut rule_rows = vec![Vec::new(); model.rules.len()];
+    let mut rule_rows: IndexVec<RuleId, Vec<usize>> = vec![Vec::new(); model.rules.len()].into();
     for (i, (_, rule, _)) in rows.iter().enumerate() {
         rule_rows[*rule].push(i);
     }
@@ -292,8 +294,8 @@ fn rule_rows(
     }
     let scopes = dnf(model, &Cond::And(cond))?;
     let action_names = sorted(rule.actions.iter().map(|a| model.actions[*a].name.clone()));
-    let with_descendants = |role: usize| {
-        let mut set: BTreeSet<usize> = model.descendants(role);
+    let with_descendants = |role: RoleId| {
+        let mut set: BTreeSet<RoleId> = model.descendants(role);
         set.insert(role);
         set
     };

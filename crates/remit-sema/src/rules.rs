@@ -2,7 +2,10 @@
 
 use crate::checker::Checker;
 use crate::expr::Place;
-use crate::model::{Cap, Cond, CountLimit, TotalLimit, Type};
+use crate::model::{
+    ActionId, Cap, Cond, CountLimit, DefinitionDef, Id, Model, ObligationId, RoleId, RuleId,
+    SegmentId, SituationId, TotalLimit, Type,
+};
 use crate::units::quantity_value;
 use remit_diagnostics::{Code, Diagnostic, Span};
 use remit_syntax::ast::{CapOp, ClauseKind, Definition, Item, ItemKind, Names, Per, Rule};
@@ -17,9 +20,9 @@ impl Checker {
                 ItemKind::Situation(d) => (d, false),
                 _ => continue,
             };
-            let Some(index) = self.definition_index(def, is_segment) else {
+            if self.definition_slot(def, is_segment).is_none() {
                 continue;
-            };
+            }
             let cond = self.cond(
                 &def.expr,
                 if is_segment {
@@ -28,26 +31,28 @@ impl Checker {
                     Place::Situation
                 },
             );
-            let slot = if is_segment {
-                &mut self.model.segments[index]
-            } else {
-                &mut self.model.situations[index]
-            };
-            slot.cond = cond;
+            if let Some(slot) = self.definition_slot(def, is_segment) {
+                slot.cond = cond;
+            }
         }
         self.definition_cycles();
     }
 
-    fn definition_index(&self, def: &Definition, is_segment: bool) -> Option<usize> {
-        let (table, defs) = if is_segment {
-            (&self.segments, &self.model.segments)
+    /// The checked segment or situation `def` declares, unless `def` is a
+    /// duplicate.
+    fn definition_slot(
+        &mut self,
+        def: &Definition,
+        is_segment: bool,
+    ) -> Option<&mut DefinitionDef> {
+        let slot = if is_segment {
+            let id = *self.segments.get(&def.name.name)?;
+            self.model.segments.get_mut(id)?
         } else {
-            (&self.situations, &self.model.situations)
+            let id = *self.situations.get(&def.name.name)?;
+            self.model.situations.get_mut(id)?
         };
-        table
-            .get(&def.name.name)
-            .copied()
-            .filter(|i| defs[*i].span == def.name.span)
+        (slot.span == def.name.span).then_some(slot)
     }
 
     fn definition_cycles(&mut self) {
@@ -56,13 +61,8 @@ impl Checker {
         let n = s + self.model.situations.len();
         let edges: Vec<Vec<usize>> = (0..n)
             .map(|i| {
-                let cond = if i < s {
-                    &self.model.segments[i].cond
-                } else {
-                    &self.model.situations[i - s].cond
-                };
                 let mut out = Vec::new();
-                refs(cond, s, &mut out);
+                refs(&node(&self.model, s, i).1.cond, s, &mut out);
                 out
             })
             .collect();
@@ -106,13 +106,7 @@ impl Checker {
                 .filter(|m| reaches(&edges, first, *m) && reaches(&edges, *m, first))
                 .collect();
             members.retain(|m| !group.contains(m));
-            let name = |i: usize| {
-                if i < s {
-                    ("segment", &self.model.segments[i])
-                } else {
-                    ("situation", &self.model.situations[i - s])
-                }
-            };
+            let name = |i: usize| node(&self.model, s, i);
             let (kind, def) = name(first);
             let message = if group.len() == 1 {
                 format!("{kind} `{}` is defined in terms of itself", def.name)
@@ -130,11 +124,12 @@ impl Checker {
             }
             self.error(d);
             for i in group {
-                if i < s {
-                    self.model.segments[i].cond = Cond::False;
+                let slot = if i < s {
+                    &mut self.model.segments[SegmentId::from_index(i)]
                 } else {
-                    self.model.situations[i - s].cond = Cond::False;
-                }
+                    &mut self.model.situations[SituationId::from_index(i - s)]
+                };
+                slot.cond = Cond::False;
             }
         }
     }
@@ -159,17 +154,17 @@ impl Checker {
         }
     }
 
-    fn rule(&mut self, index: usize, rule: &Rule) {
+    fn rule(&mut self, index: RuleId, rule: &Rule) {
         let effect = rule.effect.kind;
         let (roles, any_role) = match &rule.effect.roles {
-            Names::Any(_) => ((0..self.model.roles.len()).collect(), true),
+            Names::Any(_) => (self.model.roles.ids().collect(), true),
             Names::List(names) => (
                 names.iter().filter_map(|n| self.resolve_role(n)).collect(),
                 false,
             ),
         };
-        let actions: Vec<usize> = match &rule.effect.actions {
-            Names::Any(_) => (0..self.model.actions.len()).collect(),
+        let actions: Vec<ActionId> = match &rule.effect.actions {
+            Names::Any(_) => self.model.actions.ids().collect(),
             Names::List(names) => names
                 .iter()
                 .filter_map(|n| self.resolve_action(n))
@@ -241,7 +236,7 @@ impl Checker {
         }
     }
 
-    fn clause(&mut self, index: usize, kind: &ClauseKind, span: Span, actions: &[usize]) {
+    fn clause(&mut self, index: RuleId, kind: &ClauseKind, span: Span, actions: &[ActionId]) {
         match kind {
             ClauseKind::ForAnyCustomer => {
                 let r = &mut self.model.rules[index];
@@ -263,7 +258,7 @@ impl Checker {
                 let mut missing = Vec::new();
                 for &a in actions {
                     let def = &self.model.actions[a];
-                    match def.params.iter().position(|p| p.name == param.name) {
+                    match def.params.position(|p| p.name == param.name) {
                         Some(p) => {
                             ty = Some(def.params[p].ty.clone());
                             self.reference(param.span, crate::model::Symbol::Param(a, p));
@@ -386,14 +381,14 @@ impl Checker {
                 }
             }
             ClauseKind::Require(names) => {
-                let ids: Vec<usize> = names
+                let ids: Vec<ObligationId> = names
                     .iter()
                     .filter_map(|n| self.resolve_obligation(n))
                     .collect();
                 self.model.rules[index].require = ids;
             }
             ClauseKind::Notify(names) => {
-                let ids: Vec<usize> = names.iter().filter_map(|n| self.resolve_role(n)).collect();
+                let ids: Vec<RoleId> = names.iter().filter_map(|n| self.resolve_role(n)).collect();
                 self.model.rules[index].notify = ids;
             }
             ClauseKind::Otherwise(role) => {
@@ -422,12 +417,25 @@ impl Checker {
     }
 }
 
+/// Definition node `i` of [`Checker::definition_cycles`]' graph (segments
+/// first, then situations), with its kind.
+fn node(model: &Model, segments: usize, i: usize) -> (&'static str, &DefinitionDef) {
+    if i < segments {
+        ("segment", &model.segments[SegmentId::from_index(i)])
+    } else {
+        (
+            "situation",
+            &model.situations[SituationId::from_index(i - segments)],
+        )
+    }
+}
+
 fn refs(cond: &Cond, segments: usize, out: &mut Vec<usize>) {
     match cond {
         Cond::And(v) | Cond::Or(v) => v.iter().for_each(|c| refs(c, segments, out)),
         Cond::Not(c) => refs(c, segments, out),
-        Cond::Segment(i) => out.push(*i),
-        Cond::Situation(i) => out.push(segments + i),
+        Cond::Segment(i) => out.push(i.index()),
+        Cond::Situation(i) => out.push(segments + i.index()),
         _ => {}
     }
 }

@@ -1,7 +1,7 @@
 //! Checking `test` items (LANGUAGE.md §7).
 
 use crate::checker::Checker;
-use crate::model::{AttrDef, Expected, PastUse, Symbol, TestDef, TestValue, Type};
+use crate::model::{AttrDef, Expected, Id, IndexVec, PastUse, Symbol, TestDef, TestValue, Type};
 use crate::units::quantity_value;
 use remit_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use remit_syntax::ast::{Expectation, FieldValue, Item, ItemKind, Test, TestEntryKind, Value};
@@ -184,16 +184,16 @@ impl Checker {
         })
     }
 
-    fn values(
+    fn values<I: Id>(
         &mut self,
         fields: &[FieldValue],
-        schema: &[AttrDef],
+        schema: &IndexVec<I, AttrDef>,
         prefix: &str,
-        symbol: impl Fn(usize) -> Symbol,
+        symbol: impl Fn(I) -> Symbol,
     ) -> Vec<(String, TestValue)> {
         let mut out: Vec<(String, TestValue)> = Vec::new();
         for f in fields {
-            let Some(i) = schema.iter().position(|a| a.name == f.name.name) else {
+            let Some(i) = schema.position(|a| a.name == f.name.name) else {
                 let names: Vec<&str> = schema.iter().map(|a| a.name.as_str()).collect();
                 let (code, what) = if prefix == "param" {
                     (Code::UNKNOWN_PARAMETER, "parameter".to_string())
