@@ -60,11 +60,7 @@ fn escalations_shown_are_the_ones_the_table_makes() {
         for role in matrix(model) {
             let role_name = &model.roles[role.role].name;
             for row in &role.rows {
-                let index = model
-                    .rules
-                    .iter()
-                    .position(|r| r.name == row.rule.name)
-                    .unwrap();
+                let index = model.rules.position(|r| r.name == row.rule.name).unwrap();
                 let action = &model.actions[row.action].name;
                 let escalation = a.lowered.rule_rows[index]
                     .iter()

@@ -37,7 +37,7 @@
 use remit_analysis::Analysis;
 use remit_diagnostics::{Diagnostic, Span};
 use remit_sema::lower::counter_id;
-use remit_sema::model::{Cond, Model, RuleDef, Type};
+use remit_sema::model::{ActionId, Cond, IndexVec, Model, RoleId, RuleDef, RuleId, Type};
 use remit_syntax::ast::{EffectKind, Per};
 use remit_table::{CounterPer, Evaluator, Measure, Outcome};
 use remit_tests::analyze_text;
@@ -342,10 +342,10 @@ fn policy(seed: u64) -> String {
 /// One request with, for every rule, whether its scope holds and whether
 /// (for a permit) its box holds.
 struct Point {
-    action: usize,
+    action: ActionId,
     request: Value,
-    scope: Vec<bool>,
-    boxed: Vec<bool>,
+    scope: IndexVec<RuleId, bool>,
+    boxed: IndexVec<RuleId, bool>,
 }
 
 fn walk<'a>(model: &'a Model, c: &'a Cond, out: &mut Vec<(String, i64)>) {
@@ -526,7 +526,7 @@ fn space(model: &Model) -> Option<Vec<Point>> {
         .iter()
         .flat_map(|r| r.totals.iter().map(|t| t.amount))
         .collect();
-    for (ai, action) in model.actions.iter().enumerate() {
+    for (ai, action) in model.actions.iter_enumerated() {
         let mut counters: BTreeSet<CounterSpec> = BTreeSet::new();
         for r in &model.rules {
             if !r.actions.contains(&ai) || r.effect != EffectKind::Permit {
@@ -660,8 +660,8 @@ fn space(model: &Model) -> Option<Vec<Point>> {
                 points.push(Point {
                     action: ai,
                     request,
-                    scope,
-                    boxed,
+                    scope: scope.into(),
+                    boxed: boxed.into(),
                 });
                 if points.len() > MAX_POINTS {
                     return None;
@@ -681,16 +681,16 @@ struct Truth<'m> {
 
 impl Truth<'_> {
     /// `role` or one of its ancestors.
-    fn acting(&self, role: usize, r: usize) -> bool {
+    fn acting(&self, role: RoleId, r: RoleId) -> bool {
         r == role || self.model.roles[role].ancestors.contains(&r)
     }
 
-    fn candidate(&self, k: usize, role: usize, action: usize) -> bool {
+    fn candidate(&self, k: RuleId, role: RoleId, action: ActionId) -> bool {
         let r = &self.model.rules[k];
         r.ok && r.actions.contains(&action) && r.roles.iter().any(|x| self.acting(role, *x))
     }
 
-    fn target(&self, k: usize) -> Option<usize> {
+    fn target(&self, k: RuleId) -> Option<RoleId> {
         let r = &self.model.rules[k];
         match r.effect {
             EffectKind::Escalate => r.target,
@@ -700,27 +700,31 @@ impl Truth<'_> {
     }
 
     /// The escalation of rule `k` applies to the acting role (§4).
-    fn applies(&self, k: usize, role: usize) -> bool {
+    fn applies(&self, k: RuleId, role: RoleId) -> bool {
         self.target(k).is_some_and(|t| !self.acting(role, t))
     }
 
-    fn effect(&self, k: usize) -> EffectKind {
+    fn effect(&self, k: RuleId) -> EffectKind {
         self.model.rules[k].effect
     }
 
-    fn forbidden(&self, role: usize, p: &Point) -> bool {
-        (0..self.model.rules.len()).any(|k| {
+    fn forbidden(&self, role: RoleId, p: &Point) -> bool {
+        self.model.rules.ids().any(|k| {
             self.effect(k) == EffectKind::Forbid && self.candidate(k, role, p.action) && p.scope[k]
         })
     }
 
-    fn permitted(&self, role: usize, p: &Point) -> bool {
+    fn permitted(&self, role: RoleId, p: &Point) -> bool {
         !self.forbidden(role, p)
-            && (0..self.model.rules.len()).any(|k| self.candidate(k, role, p.action) && p.boxed[k])
+            && self
+                .model
+                .rules
+                .ids()
+                .any(|k| self.candidate(k, role, p.action) && p.boxed[k])
     }
 
     /// Rule `k` is one of the escalations that decide `p` for `role`.
-    fn escalates_by(&self, k: usize, role: usize, p: &Point) -> bool {
+    fn escalates_by(&self, k: RuleId, role: RoleId, p: &Point) -> bool {
         self.candidate(k, role, p.action)
             && p.scope[k]
             && self.applies(k, role)
@@ -734,8 +738,10 @@ impl Truth<'_> {
     }
 
     /// The target's authority over the action, for a finding about `k`.
-    fn authority(&self, k: usize, target: usize, action: usize) -> Vec<usize> {
-        (0..self.model.rules.len())
+    fn authority(&self, k: RuleId, target: RoleId, action: ActionId) -> Vec<RuleId> {
+        self.model
+            .rules
+            .ids()
             .filter(|x| {
                 *x != k
                     && self.candidate(*x, target, action)
@@ -748,14 +754,14 @@ impl Truth<'_> {
             .collect()
     }
 
-    fn dead_end_at(&self, k: usize, role: usize, p: &Point) -> bool {
+    fn dead_end_at(&self, k: RuleId, role: RoleId, p: &Point) -> bool {
         let Some(t) = self.target(k) else {
             return false;
         };
         self.escalates_by(k, role, p) && self.authority(k, t, p.action).iter().all(|x| !p.scope[*x])
     }
 
-    fn matches(&self, k: usize, role: usize, p: &Point) -> bool {
+    fn matches(&self, k: RuleId, role: RoleId, p: &Point) -> bool {
         match self.effect(k) {
             EffectKind::Permit => p.boxed[k],
             EffectKind::Escalate => p.scope[k] && self.applies(k, role),
@@ -763,20 +769,20 @@ impl Truth<'_> {
         }
     }
 
-    fn decides(&self, k: usize, role: usize, p: &Point) -> bool {
+    fn decides(&self, k: RuleId, role: RoleId, p: &Point) -> bool {
         self.matches(k, role, p)
             && !self.forbidden(role, p)
             && (self.effect(k) == EffectKind::Permit || !self.permitted(role, p))
     }
 
-    fn named(&self, k: usize, role: usize, p: &Point) -> bool {
+    fn named(&self, k: RuleId, role: RoleId, p: &Point) -> bool {
         let r = &self.model.rules[k];
         r.roles.contains(&role) && r.actions.contains(&p.action)
     }
 
     /// Removing permit `p` changes nothing that permit `q` does not do
     /// (the reading recorded in docs/language.md).
-    fn covers(&self, q: usize, pk: usize, space: &[Point]) -> bool {
+    fn covers(&self, q: RuleId, pk: RuleId, space: &[Point]) -> bool {
         let (rp, rq) = (&self.model.rules[pk], &self.model.rules[q]);
         if !(rp.require.iter().all(|o| rq.require.contains(o))
             && rp.notify.iter().all(|n| rq.notify.contains(n))
@@ -801,34 +807,34 @@ impl Truth<'_> {
 /// it must name.
 #[derive(Default, Debug, PartialEq)]
 struct Expected {
-    conflicts: BTreeSet<(usize, usize)>,
-    shadowed: BTreeSet<usize>,
-    unsatisfiable: BTreeSet<usize>,
-    unbounded_amount: BTreeSet<usize>,
-    unbounded_frequency: BTreeSet<usize>,
-    dead_ends: BTreeSet<usize>,
+    conflicts: BTreeSet<(RuleId, RuleId)>,
+    shadowed: BTreeSet<RuleId>,
+    unsatisfiable: BTreeSet<RuleId>,
+    unbounded_amount: BTreeSet<RuleId>,
+    unbounded_frequency: BTreeSet<RuleId>,
+    dead_ends: BTreeSet<RuleId>,
     cycles: BTreeSet<String>,
-    redundant: BTreeSet<usize>,
+    redundant: BTreeSet<RuleId>,
 }
 
 fn expected(model: &Model, space: &[Point]) -> Expected {
     let t = Truth { model };
-    let n = model.rules.len();
-    let roles = 0..model.roles.len();
+    let ids = || model.rules.ids();
+    let roles = || model.roles.ids();
     let mut e = Expected::default();
     for p in space {
-        for role in roles.clone() {
+        for role in roles() {
             if t.forbidden(role, p) {
                 continue;
             }
             let permitted = t.permitted(role, p);
-            for a in 0..n {
+            for a in ids() {
                 if !t.candidate(a, role, p.action) {
                     continue;
                 }
                 // A permit's box overlapping a standalone escalation.
                 if p.boxed[a] {
-                    for b in 0..n {
+                    for b in ids() {
                         if b != a
                             && t.effect(b) == EffectKind::Escalate
                             && t.candidate(b, role, p.action)
@@ -845,7 +851,7 @@ fn expected(model: &Model, space: &[Point]) -> Expected {
                     && p.scope[a]
                     && t.applies(a, role)
                 {
-                    for b in a + 1..n {
+                    for b in ids().filter(|b| *b > a) {
                         if t.effect(b) == EffectKind::Escalate
                             && t.candidate(b, role, p.action)
                             && p.scope[b]
@@ -859,7 +865,7 @@ fn expected(model: &Model, space: &[Point]) -> Expected {
             }
         }
     }
-    for k in 0..n {
+    for k in ids() {
         let r = &model.rules[k];
         let mine = || space.iter().filter(|p| r.actions.contains(&p.action));
         // Unsatisfiable: the scope never holds, or a permit's box never does.
@@ -907,20 +913,16 @@ fn expected(model: &Model, space: &[Point]) -> Expected {
                 e.unbounded_frequency.insert(k);
             }
         }
-        if t.target(k).is_some()
-            && roles
-                .clone()
-                .any(|role| mine().any(|p| t.dead_end_at(k, role, p)))
-        {
+        if t.target(k).is_some() && roles().any(|role| mine().any(|p| t.dead_end_at(k, role, p))) {
             e.dead_ends.insert(k);
         }
     }
     // Cycles: the graph of real escalations, per action.
-    for (ai, action) in model.actions.iter().enumerate() {
-        let mut edges: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (ai, action) in model.actions.iter_enumerated() {
+        let mut edges: BTreeSet<(RoleId, RoleId)> = BTreeSet::new();
         for p in space.iter().filter(|p| p.action == ai) {
-            for role in roles.clone() {
-                for k in 0..n {
+            for role in roles() {
+                for k in ids() {
                     if t.escalates_by(k, role, p) {
                         edges.insert((role, t.target(k).unwrap()));
                     }
@@ -928,7 +930,7 @@ fn expected(model: &Model, space: &[Point]) -> Expected {
             }
         }
         // A cycle exists when some role reaches itself.
-        let reach = |from: usize| {
+        let reach = |from: RoleId| {
             let mut seen = BTreeSet::new();
             let mut stack = vec![from];
             while let Some(x) = stack.pop() {
@@ -940,15 +942,15 @@ fn expected(model: &Model, space: &[Point]) -> Expected {
             }
             seen.contains(&from)
         };
-        if roles.clone().any(reach) {
+        if roles().any(reach) {
             e.cycles.insert(action.name.clone());
         }
     }
-    for pk in 0..n {
+    for pk in ids() {
         if model.rules[pk].effect != EffectKind::Permit || e.unsatisfiable.contains(&pk) {
             continue;
         }
-        let redundant = (0..n).any(|q| {
+        let redundant = ids().any(|q| {
             q != pk
                 && model.rules[q].effect == EffectKind::Permit
                 && t.covers(q, pk, space)
@@ -976,8 +978,8 @@ struct Tally {
     incomplete: Vec<String>,
 }
 
-fn rule_at(model: &Model, span: Span) -> Option<usize> {
-    model.rules.iter().position(|r| r.name_span == span)
+fn rule_at(model: &Model, span: Span) -> Option<RuleId> {
+    model.rules.position(|r| r.name_span == span)
 }
 
 fn between_backticks(s: &str) -> Option<&str> {
@@ -993,8 +995,8 @@ fn point_of(model: &Model, request: &Value) -> Option<Point> {
     Some(Point {
         action,
         request: request.clone(),
-        scope,
-        boxed,
+        scope: scope.into(),
+        boxed: boxed.into(),
     })
 }
 
@@ -1083,7 +1085,10 @@ fn witness_ok(analysis: &Analysis, evaluator: &Evaluator, d: &Diagnostic) -> boo
         }
         "band_gap" => {
             decision.decision == Outcome::Deny
-                && (0..model.rules.len()).all(|k| !(t.candidate(k, role, p.action) && p.scope[k]))
+                && model
+                    .rules
+                    .ids()
+                    .all(|k| !(t.candidate(k, role, p.action) && p.scope[k]))
         }
         _ => true,
     }
@@ -1110,7 +1115,7 @@ fn check_policy(seed: u64, tally: &mut Tally) {
     let evaluator = Evaluator::new(analysis.lowered.table.clone()).unwrap();
     let want = expected(model, &space);
     let mut got = Expected::default();
-    let name = |k: usize| model.rules[k].name.clone();
+    let name = |k: RuleId| model.rules[k].name.clone();
     let context = |what: &str| format!("seed {seed}: {what}\n{text}");
     for d in &analysis.diagnostics {
         let primary = rule_at(model, d.primary.span);
@@ -1190,8 +1195,8 @@ fn check_policy(seed: u64, tally: &mut Tally) {
                 .push(context(&format!("{lint} reported for {x}")));
         }
     };
-    let rules = |s: &BTreeSet<usize>| s.iter().map(|k| name(*k)).collect::<Vec<_>>();
-    let pairs = |s: &BTreeSet<(usize, usize)>| {
+    let rules = |s: &BTreeSet<RuleId>| s.iter().map(|k| name(*k)).collect::<Vec<_>>();
+    let pairs = |s: &BTreeSet<(RuleId, RuleId)>| {
         s.iter()
             .map(|(a, b)| format!("{} & {}", name(*a), name(*b)))
             .collect::<Vec<_>>()

@@ -4,7 +4,7 @@
 //! lowered table: they check the lowering against the meaning, not
 //! against itself.
 
-use remit_sema::model::{Cond, InputKind, Model, RuleDef};
+use remit_sema::model::{Cond, InputKind, Model, RoleId, RuleDef};
 use remit_syntax::ast::{CmpOp, EffectKind, Per};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -126,30 +126,19 @@ pub fn within_limits(model: &Model, rule: &RuleDef, request: &Value, usage: &dyn
 
 /// Decides a well-formed request directly from the checked model.
 pub fn decide(model: &Model, request: &Value, usage: &dyn Usage) -> Verdict {
-    let role = model
-        .role(request["role"].as_str().unwrap_or(""))
-        .unwrap_or(usize::MAX);
-    let action = model
-        .action(request["action"].as_str().unwrap_or(""))
-        .unwrap_or(usize::MAX);
-    let acting = |r: usize| {
-        r == role
-            || model
-                .roles
-                .get(role)
-                .is_some_and(|d| d.ancestors.contains(&r))
-    };
-    let escalation_applies = |target: usize| {
-        !(target == role
-            || model
-                .roles
-                .get(role)
-                .is_some_and(|d| d.ancestors.contains(&target)))
-    };
+    let role = model.role(request["role"].as_str().unwrap_or(""));
+    let action = model.action(request["action"].as_str().unwrap_or(""));
+    let ancestors = role.and_then(|r| model.roles.get(r)).map(|d| &d.ancestors);
+    let acting = |r: RoleId| Some(r) == role || ancestors.is_some_and(|a| a.contains(&r));
+    let escalation_applies =
+        |target: RoleId| !(Some(target) == role || ancestors.is_some_and(|a| a.contains(&target)));
     let candidates: Vec<&RuleDef> = model
         .rules
         .iter()
-        .filter(|r| r.ok && r.actions.contains(&action) && r.roles.iter().any(|x| acting(*x)))
+        .filter(|r| {
+            r.ok && action.is_some_and(|a| r.actions.contains(&a))
+                && r.roles.iter().any(|x| acting(*x))
+        })
         .collect();
     let names = |rules: &[&RuleDef]| -> Vec<String> {
         rules

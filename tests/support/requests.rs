@@ -5,7 +5,7 @@
 
 use crate::interpret::Usage;
 use remit_sema::lower::counter_id;
-use remit_sema::model::{Model, Type};
+use remit_sema::model::{ActionId, Id, Model, RoleId, Type, VariantId};
 use remit_syntax::ast::Per;
 use remit_table::{CounterPer, Measure};
 use serde_json::{json, Map, Value};
@@ -75,7 +75,7 @@ pub fn random_value(rng: &mut Rng, model: &Model, ty: &Type) -> Value {
         Type::Int | Type::Money | Type::Duration => json!(rng.int()),
         Type::Enum(e) => {
             let variants = &model.enum_def(e).unwrap().variants;
-            json!(variants[rng.below(variants.len())].0)
+            json!(variants[VariantId::from_index(rng.below(variants.len()))].0)
         }
         Type::Set(e) => {
             let variants = &model.enum_def(e).unwrap().variants;
@@ -91,8 +91,8 @@ pub fn random_value(rng: &mut Rng, model: &Model, ty: &Type) -> Value {
 
 /// A random well-formed request for the policy, every input and counter given.
 pub fn random_request(rng: &mut Rng, model: &Model, table: &remit_table::Table) -> Value {
-    let role = &model.roles[rng.below(model.roles.len())].name;
-    let action = &model.actions[rng.below(model.actions.len())];
+    let role = &model.roles[RoleId::from_index(rng.below(model.roles.len()))].name;
+    let action = &model.actions[ActionId::from_index(rng.below(model.actions.len()))];
     let mut params = Map::new();
     for p in &action.params {
         params.insert(p.name.clone(), random_value(rng, model, &p.ty));

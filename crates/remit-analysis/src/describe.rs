@@ -16,7 +16,8 @@
 //! Money and durations always carry their units.
 
 use remit_sema::model::{
-    ActionId, Cap, Cond, CountLimit, Input, InputKind, Model, RoleId, RuleDef, TotalLimit, Type,
+    ActionId, Cap, Cond, CountLimit, DefinitionId, Input, InputKind, Model, ObligationId, RoleId,
+    RuleDef, TotalLimit, Type,
 };
 use remit_sema::units::{format_duration, format_money};
 use remit_syntax::ast::{CmpOp, EffectKind};
@@ -85,23 +86,19 @@ pub struct Definition {
 /// first, left to right, then the ones their definitions name.
 pub fn definitions(model: &Model, actions: &[ActionId], c: &Cond) -> Vec<Definition> {
     let words = Words::new(model, actions, Reader::Staff);
-    let mut seen: BTreeSet<(bool, usize)> = BTreeSet::new();
+    let mut seen: BTreeSet<DefinitionId> = BTreeSet::new();
     let mut out = Vec::new();
     // Each definition is queued once, so the work is bounded by the
     // segments and situations, even if a checker error left a cycle.
     let mut queue: VecDeque<&Cond> = VecDeque::from([c]);
     while let Some(c) = queue.pop_front() {
         for key in named_in(c) {
-            let (situation, i) = key;
-            let list = if situation {
-                &model.situations
-            } else {
-                &model.segments
+            let Some(def) = model.definition(key) else {
+                continue;
             };
-            let Some(def) = list.get(i) else { continue };
             if seen.insert(key) {
                 out.push(Definition {
-                    term: words.definition_label(situation, i),
+                    term: words.definition_label(key),
                     meaning: words.cond(&def.cond, 0),
                 });
                 queue.push_back(&def.cond);
@@ -111,17 +108,16 @@ pub fn definitions(model: &Model, actions: &[ActionId], c: &Cond) -> Vec<Definit
     out
 }
 
-/// The segments (`false`) and situations (`true`) a condition names
-/// itself, left to right.
-fn named_in(c: &Cond) -> Vec<(bool, usize)> {
+/// The segments and situations a condition names itself, left to right.
+fn named_in(c: &Cond) -> Vec<DefinitionId> {
     let mut out = Vec::new();
     let mut stack = vec![c];
     while let Some(c) = stack.pop() {
         match c {
             Cond::And(parts) | Cond::Or(parts) => stack.extend(parts.iter().rev()),
             Cond::Not(inner) => stack.push(inner),
-            Cond::Segment(i) => out.push((false, *i)),
-            Cond::Situation(i) => out.push((true, *i)),
+            Cond::Segment(i) => out.push(DefinitionId::Segment(*i)),
+            Cond::Situation(i) => out.push(DefinitionId::Situation(*i)),
             Cond::True
             | Cond::False
             | Cond::Num { .. }
@@ -173,7 +169,7 @@ impl<'a> Words<'a> {
 
     /// An obligation: for staff, what it asks (its description), else its
     /// doc comment's first line, else its name in words.
-    pub fn obligation(&self, o: usize) -> String {
+    pub fn obligation(&self, o: ObligationId) -> String {
         let Some(def) = self.model.obligations.get(o) else {
             return "?".to_string();
         };
@@ -203,14 +199,9 @@ impl<'a> Words<'a> {
         self.ident(v)
     }
 
-    /// A segment (`situation == false`) or situation by index.
-    fn definition_label(&self, situation: bool, i: usize) -> String {
-        let list = if situation {
-            &self.model.situations
-        } else {
-            &self.model.segments
-        };
-        let Some(def) = list.get(i) else {
+    /// A segment or situation.
+    fn definition_label(&self, id: DefinitionId) -> String {
+        let Some(def) = self.model.definition(id) else {
             return "?".to_string();
         };
         if self.staff() {
@@ -295,8 +286,8 @@ impl<'a> Words<'a> {
                     ATOM,
                 )
             }
-            Cond::Segment(i) => (self.definition_label(false, *i), ATOM),
-            Cond::Situation(i) => (self.definition_label(true, *i), ATOM),
+            Cond::Segment(i) => (self.definition_label(DefinitionId::Segment(*i)), ATOM),
+            Cond::Situation(i) => (self.definition_label(DefinitionId::Situation(*i)), ATOM),
         };
         if prec < context {
             format!("({text})")
@@ -501,7 +492,7 @@ pub fn rule(model: &Model, r: &RuleDef) -> String {
         Some(Cond::Segment(i)) => {
             s.push_str(&format!(
                 " for {} customers",
-                words.definition_label(false, *i)
+                words.definition_label(DefinitionId::Segment(*i))
             ));
         }
         Some(c) => s.push_str(&format!(" for customers where {}", words.cond(c, 0))),
@@ -533,6 +524,7 @@ pub fn rule(model: &Model, r: &RuleDef) -> String {
 pub(crate) mod tests {
     use super::*;
     use remit_diagnostics::{LintLevels, Sources};
+    use remit_sema::model::{Id, SegmentId, SituationId};
 
     /// The hotel example, checked.
     pub(crate) fn hotel() -> Model {
@@ -605,14 +597,14 @@ pub(crate) mod tests {
     #[test]
     fn segments_keep_enum_order_and_grouping() {
         let model = hotel();
-        let loyal = &model.segments[0];
+        let loyal = &model.segments[SegmentId::from_index(0)];
         assert_eq!(
             cond(&model, &[], &loyal.cond),
             "customer.tier in {gold, platinum} or customer.nights_this_year >= 10"
         );
         let nested = Cond::And(vec![
             loyal.cond.clone(),
-            Cond::Not(Box::new(Cond::Situation(0))),
+            Cond::Not(Box::new(Cond::Situation(SituationId::from_index(0)))),
         ]);
         assert_eq!(
             cond(&model, &[], &nested),
@@ -624,10 +616,10 @@ pub(crate) mod tests {
     #[test]
     fn staff_read_labels_and_words_not_identifiers() {
         let model = hotel();
-        let loyal = &model.segments[0];
+        let loyal = &model.segments[SegmentId::from_index(0)];
         let nested = Cond::And(vec![
             loyal.cond.clone(),
-            Cond::Not(Box::new(Cond::Situation(0))),
+            Cond::Not(Box::new(Cond::Situation(SituationId::from_index(0)))),
         ]);
         // `tier` and `nights_this_year` are labelled by their doc comments,
         // the situation by its name in words.
@@ -695,7 +687,11 @@ pub(crate) mod tests {
     #[test]
     fn definitions_follow_segments_into_segments_once() {
         let model = hotel();
-        let c = Cond::Or(vec![Cond::Segment(0), Cond::Situation(0), Cond::Segment(0)]);
+        let c = Cond::Or(vec![
+            Cond::Segment(SegmentId::from_index(0)),
+            Cond::Situation(SituationId::from_index(0)),
+            Cond::Segment(SegmentId::from_index(0)),
+        ]);
         let defs = definitions(&model, &[], &c);
         let terms: Vec<&str> = defs.iter().map(|d| d.term.as_str()).collect();
         assert_eq!(terms, ["loyal guests", "service failure"]);

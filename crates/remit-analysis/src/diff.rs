@@ -136,7 +136,8 @@ pub fn diff(old: &Table, new: &Table) -> Result<Diff, remit_table::TableError> {
     diff_within(old, new, DIFF_BUDGET)
 }
 
-/// The changes from `old` to `new`, within `budget` steps.
+/// The changes from `old` to `new`, within `budget` steps: every role and
+/// action both tables know is compared in turn until the budget runs out.
 pub fn diff_within(
     old: &Table,
     new: &Table,
@@ -144,20 +145,7 @@ pub fn diff_within(
 ) -> Result<Diff, remit_table::TableError> {
     let old_eval = Evaluator::new(old.clone())?;
     let new_eval = Evaluator::new(new.clone())?;
-    // One domain for witnesses: every input and counter of either table.
-    let mut domain = new.clone();
-    for (k, v) in &old.inputs {
-        domain.inputs.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    for (k, v) in &old.counters {
-        domain
-            .counters
-            .entry(k.clone())
-            .or_insert_with(|| v.clone());
-    }
-    for (k, v) in &old.actions {
-        domain.actions.entry(k.clone()).or_insert_with(|| v.clone());
-    }
+    let domain = witness_domain(old, new);
     let mut run = Run {
         old,
         new,
@@ -170,30 +158,7 @@ pub fn diff_within(
         changes: Vec::new(),
         seen: BTreeSet::new(),
     };
-    let pairs: Vec<(&String, &String)> = new
-        .roles
-        .keys()
-        .filter(|r| old.roles.contains_key(*r))
-        .flat_map(|role| {
-            new.actions
-                .keys()
-                .filter(|a| old.actions.contains_key(*a))
-                .map(move |action| (role, action))
-        })
-        .collect();
-    let mut unexamined = Vec::new();
-    for (i, (role, action)) in pairs.iter().enumerate() {
-        if run.compare(role, action).is_err() {
-            unexamined = pairs[i..]
-                .iter()
-                .map(|(role, action)| RoleAction {
-                    role: (*role).clone(),
-                    action: (*action).clone(),
-                })
-                .collect();
-            break;
-        }
-    }
+    let unexamined = run.compare_all(&shared_pairs(old, new));
     let steps = budget - run.budget.0;
     let mut changes = run.changes;
     changes.sort_by(|a, b| {
@@ -211,6 +176,39 @@ pub fn diff_within(
         budget,
         steps,
     })
+}
+
+/// One domain for witnesses: every input, counter and action of either
+/// table (the new table's where both have one).
+fn witness_domain(old: &Table, new: &Table) -> Table {
+    let mut domain = new.clone();
+    for (k, v) in &old.inputs {
+        domain.inputs.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    for (k, v) in &old.counters {
+        domain
+            .counters
+            .entry(k.clone())
+            .or_insert_with(|| v.clone());
+    }
+    for (k, v) in &old.actions {
+        domain.actions.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    domain
+}
+
+/// Every (role, action) that both tables declare, in order.
+fn shared_pairs<'t>(old: &Table, new: &'t Table) -> Vec<(&'t String, &'t String)> {
+    new.roles
+        .keys()
+        .filter(|r| old.roles.contains_key(*r))
+        .flat_map(|role| {
+            new.actions
+                .keys()
+                .filter(|a| old.actions.contains_key(*a))
+                .map(move |action| (role, action))
+        })
+        .collect()
 }
 
 /// One diff in progress.
@@ -288,64 +286,135 @@ fn changed<'r>(rows: &'r [(&Row, Region, bool)]) -> Vec<&'r Region> {
         .collect()
 }
 
+/// One table's rows for one role and action, by effect (see [`rows_of`]).
+struct Rows<'t> {
+    permit: Vec<(&'t Row, Region, bool)>,
+    forbid: Vec<(&'t Row, Region, bool)>,
+    escalate: Vec<(&'t Row, Region, bool)>,
+}
+
+impl<'t> Rows<'t> {
+    fn of(t: &'t Table, changed: &[bool], role: &str, action: &str) -> Self {
+        Rows {
+            permit: rows_of(t, changed, Outcome::Permit, role, action),
+            forbid: rows_of(t, changed, Outcome::Forbid, role, action),
+            escalate: rows_of(t, changed, Outcome::Escalate, role, action),
+        }
+    }
+}
+
 impl Run<'_> {
+    /// Compares each pair in turn; when the budget runs out, the pairs not
+    /// compared to the end (the one it ran out on included).
+    fn compare_all(&mut self, pairs: &[(&String, &String)]) -> Vec<RoleAction> {
+        for (i, (role, action)) in pairs.iter().enumerate() {
+            if self.compare(role, action).is_err() {
+                return pairs[i..]
+                    .iter()
+                    .map(|(role, action)| RoleAction {
+                        role: (*role).clone(),
+                        action: (*action).clone(),
+                    })
+                    .collect();
+            }
+        }
+        Vec::new()
+    }
+
     /// Compares the decisions of one role and action. A row the other
     /// table has unchanged only serves as cover: it cannot be where a
     /// decision changes (the region it would test is inside itself).
     fn compare(&mut self, role: &str, action: &str) -> Result<(), Exhausted> {
-        let (old, new) = (self.old, self.new);
-        let rows = |t, changed: &[bool], effect| rows_of(t, changed, effect, role, action);
-        let (op, of, oe) = (
-            rows(old, &self.old_changed, Outcome::Permit),
-            rows(old, &self.old_changed, Outcome::Forbid),
-            rows(old, &self.old_changed, Outcome::Escalate),
-        );
-        let (np, nf, ne) = (
-            rows(new, &self.new_changed, Outcome::Permit),
-            rows(new, &self.new_changed, Outcome::Forbid),
-            rows(new, &self.new_changed, Outcome::Escalate),
-        );
-        let (op_all, of_all, oe_all) = (regions(&op), regions(&of), regions(&oe));
-        let (np_all, nf_all, ne_all) = (regions(&np), regions(&nf), regions(&ne));
-        let (of_changed, nf_changed) = (changed(&of), changed(&nf));
-        let old_cover: Vec<&Region> = op_all.iter().chain(&nf_all).copied().collect();
-        let new_cover: Vec<&Region> = np_all.iter().chain(&of_all).copied().collect();
-        // What a new permit allows that old permits and new forbids did not,
-        // and where an old forbid that is gone stopped it.
-        for (_, b, is_changed) in &np {
-            if *is_changed {
-                self.gap(role, action, b, &old_cover)?;
-            }
-            for f in &of_changed {
-                if let Some(m) = meet(b, f) {
-                    self.gap(role, action, &m, &nf_all)?;
-                }
-            }
-        }
-        // Likewise the other way round.
-        for (_, b, is_changed) in &op {
-            if *is_changed {
-                self.gap(role, action, b, &new_cover)?;
-            }
-            for f in &nf_changed {
-                if let Some(m) = meet(b, f) {
-                    self.gap(role, action, &m, &of_all)?;
-                }
-            }
-        }
-        for e in changed(&ne) {
-            self.gap(role, action, e, &oe_all)?;
-        }
-        for e in changed(&oe) {
-            self.gap(role, action, e, &ne_all)?;
-        }
+        let old = Rows::of(self.old, &self.old_changed, role, action);
+        let new = Rows::of(self.new, &self.new_changed, role, action);
+        self.outcome_gaps(role, action, &old, &new)?;
         // Overlapping permits (or escalations) whose obligations or roles
         // told differ (only those pairs are looked at: rows that agree on
         // both cannot show such a change).
-        self.consequences_differ(role, action, &op, &np)?;
-        self.consequences_differ(role, action, &oe, &ne)?;
-        // Where a permit's limits break, its `otherwise` decides.
-        for t in [old, new] {
+        self.consequences_differ(role, action, &old.permit, &new.permit)?;
+        self.consequences_differ(role, action, &old.escalate, &new.escalate)?;
+        self.otherwise_requests(role, action)
+    }
+
+    /// Tries requests where the outcome may differ: what a permit of one
+    /// table allows that the other's permits and forbids did not (and
+    /// where a forbid that is gone stopped it), and what an escalation of
+    /// one table catches that the other's escalations do not.
+    fn outcome_gaps(
+        &mut self,
+        role: &str,
+        action: &str,
+        old: &Rows<'_>,
+        new: &Rows<'_>,
+    ) -> Result<(), Exhausted> {
+        let (op_all, of_all, oe_all) = (
+            regions(&old.permit),
+            regions(&old.forbid),
+            regions(&old.escalate),
+        );
+        let (np_all, nf_all, ne_all) = (
+            regions(&new.permit),
+            regions(&new.forbid),
+            regions(&new.escalate),
+        );
+        let old_cover: Vec<&Region> = op_all.iter().chain(&nf_all).copied().collect();
+        let new_cover: Vec<&Region> = np_all.iter().chain(&of_all).copied().collect();
+        self.permit_gaps(
+            role,
+            action,
+            &new.permit,
+            &old_cover,
+            &changed(&old.forbid),
+            &nf_all,
+        )?;
+        // Likewise the other way round.
+        self.permit_gaps(
+            role,
+            action,
+            &old.permit,
+            &new_cover,
+            &changed(&new.forbid),
+            &of_all,
+        )?;
+        for e in changed(&new.escalate) {
+            self.gap(role, action, e, &oe_all)?;
+        }
+        for e in changed(&old.escalate) {
+            self.gap(role, action, e, &ne_all)?;
+        }
+        Ok(())
+    }
+
+    /// What `permits` (of one table) allow outside `cover` (the other
+    /// table's permits and this table's forbids), and where a forbid the
+    /// other table had (`gone_forbids`) stopped them outside this table's
+    /// `forbids`.
+    fn permit_gaps(
+        &mut self,
+        role: &str,
+        action: &str,
+        permits: &[(&Row, Region, bool)],
+        cover: &[&Region],
+        gone_forbids: &[&Region],
+        forbids: &[&Region],
+    ) -> Result<(), Exhausted> {
+        for (_, b, is_changed) in permits {
+            if *is_changed {
+                self.gap(role, action, b, cover)?;
+            }
+            for f in gone_forbids {
+                if let Some(m) = meet(b, f) {
+                    self.gap(role, action, &m, forbids)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Where a permit's limits break, its `otherwise` decides: tries a
+    /// request there for every such permit of either table.
+    fn otherwise_requests(&mut self, role: &str, action: &str) -> Result<(), Exhausted> {
+        for t in [self.old, self.new] {
             for r in t.rows.iter().filter(|r| {
                 r.effect == Outcome::Permit
                     && r.escalation.is_some()

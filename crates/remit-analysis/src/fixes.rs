@@ -19,7 +19,7 @@
 //! the first fix is the preferred one.
 
 use remit_diagnostics::{Code, Data, Diagnostic, Fix, Sources, Span};
-use remit_sema::model::{ActionId, Model, RuleDef, Type};
+use remit_sema::model::{ActionId, Model, RuleDef, RuleId, Type};
 use remit_sema::units::{format_duration, format_money};
 use remit_sema::Checked;
 use remit_syntax::ast::{Item, ItemKind, Per};
@@ -40,10 +40,10 @@ pub(crate) fn attach(sources: &Sources, checked: &Checked, diagnostics: &mut [Di
 
 /// The two best entries by rule, for "the best one elsewhere": one of two
 /// distinct rules is never the rule asking.
-type BestTwo<K> = [Option<(K, usize)>; 2];
+type BestTwo<K> = [Option<(K, RuleId)>; 2];
 
-fn offer<K: Ord + Copy>(best: &mut BestTwo<K>, key: K, rule: usize) {
-    let mut entries: Vec<(K, usize)> = best.iter().flatten().copied().collect();
+fn offer<K: Ord + Copy>(best: &mut BestTwo<K>, key: K, rule: RuleId) {
+    let mut entries: Vec<(K, RuleId)> = best.iter().flatten().copied().collect();
     match entries.iter_mut().find(|(_, r)| *r == rule) {
         Some(entry) => entry.0 = entry.0.min(key),
         None => entries.push((key, rule)),
@@ -52,7 +52,7 @@ fn offer<K: Ord + Copy>(best: &mut BestTwo<K>, key: K, rule: usize) {
     *best = [entries.first().copied(), entries.get(1).copied()];
 }
 
-fn best_except<K: Copy>(best: &BestTwo<K>, rule: usize) -> Option<K> {
+fn best_except<K: Copy>(best: &BestTwo<K>, rule: RuleId) -> Option<K> {
     best.iter()
         .flatten()
         .find(|(_, r)| *r != rule)
@@ -63,8 +63,8 @@ fn best_except<K: Copy>(best: &BestTwo<K>, rule: usize) -> Option<K> {
 struct Fixer<'a> {
     sources: &'a Sources,
     model: &'a Model,
-    /// Rules by file, sorted by start: (start, end, rule index).
-    rules_by_file: HashMap<u32, Vec<(u32, u32, usize)>>,
+    /// Rules by file, sorted by start: (start, end, rule).
+    rules_by_file: HashMap<u32, Vec<(u32, u32, RuleId)>>,
     /// A rule's item, by the span of its name.
     items: HashMap<Span, &'a Item>,
     /// The smallest caps, by action and parameter.
@@ -76,10 +76,10 @@ struct Fixer<'a> {
 impl<'a> Fixer<'a> {
     fn new(sources: &'a Sources, checked: &'a Checked) -> Self {
         let model = &checked.model;
-        let mut rules_by_file: HashMap<u32, Vec<(u32, u32, usize)>> = HashMap::new();
+        let mut rules_by_file: HashMap<u32, Vec<(u32, u32, RuleId)>> = HashMap::new();
         let mut caps: HashMap<(ActionId, &str), BestTwo<i64>> = HashMap::new();
         let mut counts: HashMap<ActionId, BestTwo<(i64, Reverse<i64>)>> = HashMap::new();
-        for (i, r) in model.rules.iter().enumerate() {
+        for (i, r) in model.rules.iter_enumerated() {
             rules_by_file
                 .entry(r.span.file.0)
                 .or_default()
@@ -147,7 +147,7 @@ impl<'a> Fixer<'a> {
     /// The rule a diagnostic is on: the rule whose item holds its span.
     /// Items do not nest, so it can only be the last rule starting at or
     /// before the span.
-    fn rule_at(&self, span: Span) -> Option<usize> {
+    fn rule_at(&self, span: Span) -> Option<RuleId> {
         let rules = self.rules_by_file.get(&span.file.0)?;
         let after = rules.partition_point(|(start, _, _)| *start <= span.start);
         rules[..after]
@@ -187,7 +187,7 @@ impl<'a> Fixer<'a> {
     }
 
     /// `limit PARAM <= VALUE` as the rule's last clause.
-    fn missing_cap(&self, d: &Diagnostic, index: usize) -> Option<Fix> {
+    fn missing_cap(&self, d: &Diagnostic, index: RuleId) -> Option<Fix> {
         let model = self.model;
         let rule = &model.rules[index];
         let param = match &d.data {
@@ -225,7 +225,7 @@ impl<'a> Fixer<'a> {
     }
 
     /// `limit N per customer per WINDOW` as the rule's last clause.
-    fn missing_frequency(&self, index: usize) -> Option<Fix> {
+    fn missing_frequency(&self, index: RuleId) -> Option<Fix> {
         let rule = &self.model.rules[index];
         let existing = rule
             .actions
@@ -488,21 +488,25 @@ mod tests {
         assert!(d.fixes[0].preferred && !d.fixes[1].preferred);
     }
 
+    fn rule(index: usize) -> RuleId {
+        remit_sema::model::Id::from_index(index)
+    }
+
     #[test]
     fn the_best_two_are_distinct_rules() {
         let mut best: BestTwo<i64> = [None, None];
-        offer(&mut best, 30, 0);
-        offer(&mut best, 20, 0);
-        offer(&mut best, 50, 1);
-        offer(&mut best, 10, 2);
-        assert_eq!(best, [Some((10, 2)), Some((20, 0))]);
-        assert_eq!(best_except(&best, 2), Some(20));
-        assert_eq!(best_except(&best, 0), Some(10));
-        offer(&mut best, 5, 0);
-        assert_eq!(best, [Some((5, 0)), Some((10, 2))]);
-        assert_eq!(best_except(&best, 0), Some(10));
+        offer(&mut best, 30, rule(0));
+        offer(&mut best, 20, rule(0));
+        offer(&mut best, 50, rule(1));
+        offer(&mut best, 10, rule(2));
+        assert_eq!(best, [Some((10, rule(2))), Some((20, rule(0)))]);
+        assert_eq!(best_except(&best, rule(2)), Some(20));
+        assert_eq!(best_except(&best, rule(0)), Some(10));
+        offer(&mut best, 5, rule(0));
+        assert_eq!(best, [Some((5, rule(0))), Some((10, rule(2)))]);
+        assert_eq!(best_except(&best, rule(0)), Some(10));
         let mut one: BestTwo<i64> = [None, None];
-        offer(&mut one, 7, 3);
-        assert_eq!(best_except(&one, 3), None);
+        offer(&mut one, 7, rule(3));
+        assert_eq!(best_except(&one, rule(3)), None);
     }
 }

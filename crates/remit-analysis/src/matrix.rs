@@ -95,7 +95,9 @@ pub struct RoleMatrix<'m> {
 
 /// The matrix of every role, in declaration order.
 pub fn matrix(model: &Model) -> Vec<RoleMatrix<'_>> {
-    (0..model.roles.len())
+    model
+        .roles
+        .ids()
         .map(|role| role_matrix(model, role))
         .collect()
 }
@@ -120,7 +122,9 @@ pub fn role_matrix(model: &Model, role: RoleId) -> RoleMatrix<'_> {
         name: staff.role(role),
         parents: def.extends.iter().map(|p| staff.role(*p)).collect(),
         rows,
-        uncovered: (0..model.actions.len())
+        uncovered: model
+            .actions
+            .ids()
             .filter(|a| !covered.contains(a))
             .map(|a| staff.action(a))
             .collect(),

@@ -171,7 +171,7 @@ impl std::error::Error for TestRunError {}
 /// Runs every test of a policy against its lowered table.
 pub fn run_tests(model: &Model, table: &Table) -> Result<Vec<TestResult>, TestRunError> {
     let evaluator = Evaluator::new(table.clone()).map_err(TestRunError::Table)?;
-    run_each(&model.tests, |t| run_test(model, &evaluator, t))
+    run_each(model.tests.as_slice(), |t| run_test(model, &evaluator, t))
 }
 
 /// Runs `run` on each test behind a panic guard: a test that panics is an
@@ -227,7 +227,7 @@ mod tests {
         let a = analysis();
         let evaluator = Evaluator::new(a.lowered.table.clone()).unwrap();
         let model = &a.checked.model;
-        let error = run_each(&model.tests, |t| {
+        let error = run_each(model.tests.as_slice(), |t| {
             if t.name == "large" {
                 panic!("index out of bounds");
             }

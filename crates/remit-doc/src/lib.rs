@@ -17,7 +17,7 @@ pub use markdown::markdown;
 pub use svg::svg;
 
 use remit_analysis::matrix::{above_words, outcome_words, Outcome, RoleMatrix, Row};
-use remit_sema::model::Model;
+use remit_sema::model::{Model, RoleId};
 
 /// The title of the page.
 fn title(model: &Model) -> String {
@@ -93,7 +93,7 @@ fn heading(name: &str) -> String {
 }
 
 /// `role-front_desk`: the anchor of a role's section.
-fn anchor(model: &Model, role: usize) -> String {
+fn anchor(model: &Model, role: RoleId) -> String {
     model
         .roles
         .get(role)

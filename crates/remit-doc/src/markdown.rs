@@ -3,7 +3,7 @@
 use crate::{above_cell, anchor, by_action, heading, outcome_cell, title, COLUMNS, HOW_TO_READ};
 use remit_analysis::describe::{humanize, list};
 use remit_analysis::matrix::{escalation_edges, matrix, Phrase, RoleMatrix, Row};
-use remit_sema::model::Model;
+use remit_sema::model::{Model, RoleId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -17,12 +17,12 @@ pub fn markdown(model: &Model) -> String {
         let _ = writeln!(s, "{d}\n");
     }
     let _ = writeln!(s, "## Where requests go\n\n```mermaid\nflowchart LR");
-    let mut edges: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
+    let mut edges: BTreeMap<(RoleId, RoleId), Vec<String>> = BTreeMap::new();
     for (from, action, to) in escalation_edges(model) {
         let action = model.actions.get(action).map_or("?", |a| a.name.as_str());
         edges.entry((from, to)).or_default().push(humanize(action));
     }
-    let name = |r: usize| model.roles.get(r).map_or("?", |d| d.name.as_str());
+    let name = |r: RoleId| model.roles.get(r).map_or("?", |d| d.name.as_str());
     for ((from, to), actions) in edges {
         let _ = writeln!(
             s,

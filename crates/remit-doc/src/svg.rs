@@ -8,7 +8,7 @@
 use crate::html::escape;
 use remit_analysis::describe::humanize;
 use remit_analysis::matrix::escalation_edges;
-use remit_sema::model::Model;
+use remit_sema::model::{IndexVec, Model, RoleId};
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write;
 
@@ -22,17 +22,21 @@ const MARGIN: usize = 20;
 /// Column of each role: the longest escalation path that reaches it (Kahn's
 /// algorithm, linear in roles and edges; roles on a cycle keep the column
 /// their processed predecessors give them).
-fn columns(roles: usize, edges: &BTreeMap<(usize, usize), Vec<String>>) -> Vec<usize> {
-    let mut column = vec![0usize; roles];
-    let mut indegree = vec![0usize; roles];
-    let mut out: Vec<Vec<usize>> = vec![Vec::new(); roles];
+fn columns<T>(
+    roles: &IndexVec<RoleId, T>,
+    edges: &BTreeMap<(RoleId, RoleId), Vec<String>>,
+) -> IndexVec<RoleId, usize> {
+    let n = roles.len();
+    let mut column: IndexVec<RoleId, usize> = vec![0usize; n].into();
+    let mut indegree: IndexVec<RoleId, usize> = vec![0usize; n].into();
+    let mut out: IndexVec<RoleId, Vec<RoleId>> = vec![Vec::new(); n].into();
     for &(f, t) in edges.keys() {
-        if f < roles && t < roles && f != t {
+        if roles.get(f).is_some() && roles.get(t).is_some() && f != t {
             out[f].push(t);
             indegree[t] += 1;
         }
     }
-    let mut queue: VecDeque<usize> = (0..roles).filter(|r| indegree[*r] == 0).collect();
+    let mut queue: VecDeque<RoleId> = roles.ids().filter(|r| indegree[*r] == 0).collect();
     while let Some(r) = queue.pop_front() {
         for &t in &out[r] {
             column[t] = column[t].max(column[r] + 1);
@@ -47,17 +51,17 @@ fn columns(roles: usize, edges: &BTreeMap<(usize, usize), Vec<String>>) -> Vec<u
 
 /// The escalation graph as an SVG element.
 pub fn svg(model: &Model) -> String {
-    let mut edges: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
+    let mut edges: BTreeMap<(RoleId, RoleId), Vec<String>> = BTreeMap::new();
     for (from, action, to) in escalation_edges(model) {
         let name = model.actions.get(action).map_or("?", |a| a.name.as_str());
         edges.entry((from, to)).or_default().push(humanize(name));
     }
-    let names: Vec<String> = model.roles.iter().map(|r| humanize(&r.name)).collect();
-    let column = columns(names.len(), &edges);
+    let names: IndexVec<RoleId, String> = model.roles.iter().map(|r| humanize(&r.name)).collect();
+    let column = columns(&names, &edges);
     let columns_used = column.iter().max().map_or(1, |c| c + 1);
     let mut rows_in = vec![0usize; columns_used];
-    let mut row = vec![0usize; names.len()];
-    for (r, c) in column.iter().enumerate() {
+    let mut row: IndexVec<RoleId, usize> = vec![0usize; names.len()].into();
+    for (r, c) in column.iter_enumerated() {
         row[r] = rows_in[*c];
         rows_in[*c] += 1;
     }
@@ -84,7 +88,7 @@ pub fn svg(model: &Model) -> String {
     let width = 2 * MARGIN + columns_used * box_w + (columns_used - 1) * gap_x;
     let height =
         top + rows_max * (BOX_H + GAP_Y) + if back { arch(columns_used) } else { 0 } + MARGIN;
-    let at = |r: usize| {
+    let at = |r: RoleId| {
         (
             MARGIN + column[r] * (box_w + gap_x),
             top + row[r] * (BOX_H + GAP_Y),
@@ -95,7 +99,7 @@ pub fn svg(model: &Model) -> String {
     );
     let mut labels = String::new();
     for (&(f, t), actions) in &edges {
-        if f >= names.len() || t >= names.len() || f == t {
+        if names.get(f).is_none() || names.get(t).is_none() || f == t {
             continue;
         }
         let ((x1, y1), (x2, y2)) = (at(f), at(t));
@@ -136,7 +140,7 @@ pub fn svg(model: &Model) -> String {
             escape(&actions.join(", "))
         );
     }
-    for (r, name) in names.iter().enumerate() {
+    for (r, name) in names.iter_enumerated() {
         let (x, y) = at(r);
         let _ = writeln!(s, "<rect x=\"{x}\" y=\"{y}\" width=\"{box_w}\" height=\"{BOX_H}\" rx=\"6\" fill=\"#eef3fb\" stroke=\"#3b6ea8\"/>");
         let _ = writeln!(s, "<text x=\"{}\" y=\"{}\" font-size=\"13\" text-anchor=\"middle\" fill=\"#123\">{}</text>", x + box_w / 2, y + BOX_H / 2 + 4, escape(name));
@@ -149,21 +153,33 @@ pub fn svg(model: &Model) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use remit_sema::model::Id;
 
-    fn edges(list: &[(usize, usize)]) -> BTreeMap<(usize, usize), Vec<String>> {
-        list.iter().map(|e| (*e, vec!["a".to_string()])).collect()
+    fn edges(list: &[(usize, usize)]) -> BTreeMap<(RoleId, RoleId), Vec<String>> {
+        list.iter()
+            .map(|(f, t)| {
+                let id = RoleId::from_index;
+                ((id(*f), id(*t)), vec!["a".to_string()])
+            })
+            .collect()
+    }
+
+    /// The columns of `n` roles.
+    fn layout(n: usize, list: &[(usize, usize)]) -> Vec<usize> {
+        let roles: IndexVec<RoleId, ()> = vec![(); n].into();
+        columns(&roles, &edges(list)).into_iter().collect()
     }
 
     #[test]
     fn requests_travel_left_to_right() {
         // 0 → 1 → 2 and 0 → 2: 2 is two columns right of 0; 3 stands alone.
-        assert_eq!(columns(4, &edges(&[(0, 1), (1, 2), (0, 2)])), [0, 1, 2, 0]);
+        assert_eq!(layout(4, &[(0, 1), (1, 2), (0, 2)]), [0, 1, 2, 0]);
         // A sideways escalation to an unrelated role moves it right.
-        assert_eq!(columns(3, &edges(&[(2, 0), (0, 1)])), [1, 2, 0]);
+        assert_eq!(layout(3, &[(2, 0), (0, 1)]), [1, 2, 0]);
     }
 
     #[test]
     fn a_cycle_still_gets_columns() {
-        assert_eq!(columns(3, &edges(&[(0, 1), (1, 2), (2, 1)])), [0, 1, 0]);
+        assert_eq!(layout(3, &[(0, 1), (1, 2), (2, 1)]), [0, 1, 0]);
     }
 }

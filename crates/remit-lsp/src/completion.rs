@@ -44,9 +44,9 @@ pub fn complete(text: &str, offset: usize, model: Option<&Model>) -> Vec<Complet
         }
         Context::Attributes { customer } => {
             let attrs = if customer {
-                &model.customer
+                model.customer.as_slice()
             } else {
-                &model.context
+                model.context.as_slice()
             };
             out.attributes(attrs);
         }
@@ -105,15 +105,15 @@ pub fn complete(text: &str, offset: usize, model: Option<&Model>) -> Vec<Complet
         }
         Context::TestFields { customer } => {
             let attrs = if customer {
-                &model.customer
+                model.customer.as_slice()
             } else {
-                &model.context
+                model.context.as_slice()
             };
             out.attributes(attrs);
         }
         Context::TestParams { action } => {
             if let Some(a) = model.actions.iter().find(|a| a.name == action) {
-                out.attributes(&a.params);
+                out.attributes(a.params.as_slice());
             }
         }
     }
@@ -124,8 +124,8 @@ fn operand_type(model: &Model, operand: &Operand) -> Option<Type> {
     let find =
         |attrs: &[AttrDef], name: &str| attrs.iter().find(|a| a.name == name).map(|a| a.ty.clone());
     match operand {
-        Operand::Customer(name) => find(&model.customer, name),
-        Operand::Context(name) => find(&model.context, name),
+        Operand::Customer(name) => find(model.customer.as_slice(), name),
+        Operand::Context(name) => find(model.context.as_slice(), name),
         Operand::Param(name) => model
             .actions
             .iter()

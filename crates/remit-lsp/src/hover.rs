@@ -8,7 +8,7 @@
 use crate::snapshot::Snapshot;
 use remit_analysis::describe;
 use remit_diagnostics::FileId;
-use remit_sema::model::{AttrDef, Model, Symbol, Type};
+use remit_sema::model::{AttrDef, Model, RoleId, Symbol, Type};
 use remit_syntax::ast::ItemKind;
 use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
@@ -217,7 +217,7 @@ fn variant_list(model: &Model, enum_name: &str, bold: Option<&str>) -> String {
 
 /// `general_manager → duty_manager → front_desk` for a chain, else the role
 /// and all its ancestors.
-fn ancestry(model: &Model, role: usize) -> String {
+fn ancestry(model: &Model, role: RoleId) -> String {
     let mut chain = Vec::new();
     let mut current = Some(role);
     while let Some(r) = current {

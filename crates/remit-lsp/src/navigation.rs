@@ -103,7 +103,13 @@ mod tests {
     #[test]
     fn parameters_shared_by_one_rule_are_linked() {
         let s = snapshot(&[("hotel.remit", HOTEL)]);
-        let refund_amount = Symbol::Param(s.model().action("refund").unwrap(), 0);
+        let model = s.model();
+        let refund = model.action("refund").unwrap();
+        let amount = model.actions[refund]
+            .params
+            .position(|p| p.name == "amount")
+            .unwrap();
+        let refund_amount = Symbol::Param(refund, amount);
         let linked = linked(&s, refund_amount);
         assert_eq!(linked.len(), 2, "{linked:?}");
     }

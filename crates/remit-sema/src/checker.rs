@@ -1,6 +1,9 @@
 //! Shared state of the checking passes and the helpers they all use.
 
-use crate::model::{Model, Reference, Symbol};
+use crate::model::{
+    ActionId, ContextAttrId, CustomerAttrId, EnumId, IndexVec, Model, ObligationId, Reference,
+    RoleId, RuleId, SegmentId, SituationId, Symbol, VariantId,
+};
 use remit_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use remit_syntax::ast::Ident;
 use std::collections::HashMap;
@@ -10,17 +13,17 @@ use std::collections::HashMap;
 pub(crate) struct Checker {
     pub model: Model,
     pub diags: Vec<Diagnostic>,
-    pub enums: HashMap<String, usize>,
-    pub roles: HashMap<String, usize>,
-    pub actions: HashMap<String, usize>,
-    pub obligations: HashMap<String, usize>,
-    pub segments: HashMap<String, usize>,
-    pub situations: HashMap<String, usize>,
-    pub rules: HashMap<String, usize>,
-    pub customer: HashMap<String, usize>,
-    pub context: HashMap<String, usize>,
-    /// Per enum (by index): variant name → variant index.
-    pub variants: Vec<HashMap<String, usize>>,
+    pub enums: HashMap<String, EnumId>,
+    pub roles: HashMap<String, RoleId>,
+    pub actions: HashMap<String, ActionId>,
+    pub obligations: HashMap<String, ObligationId>,
+    pub segments: HashMap<String, SegmentId>,
+    pub situations: HashMap<String, SituationId>,
+    pub rules: HashMap<String, RuleId>,
+    pub customer: HashMap<String, CustomerAttrId>,
+    pub context: HashMap<String, ContextAttrId>,
+    /// Per enum: variant name → variant.
+    pub variants: IndexVec<EnumId, HashMap<String, VariantId>>,
     pub money_without_currency_reported: bool,
 }
 
@@ -72,7 +75,7 @@ impl Checker {
     }
 
     /// Resolves a role name, reporting it when unknown.
-    pub fn resolve_role(&mut self, name: &Ident) -> Option<usize> {
+    pub fn resolve_role(&mut self, name: &Ident) -> Option<RoleId> {
         match self.roles.get(&name.name).copied() {
             Some(id) => {
                 self.reference(name.span, Symbol::Role(id));
@@ -92,7 +95,7 @@ impl Checker {
     }
 
     /// Resolves an action name, reporting it when unknown.
-    pub fn resolve_action(&mut self, name: &Ident) -> Option<usize> {
+    pub fn resolve_action(&mut self, name: &Ident) -> Option<ActionId> {
         match self.actions.get(&name.name).copied() {
             Some(id) => {
                 self.reference(name.span, Symbol::Action(id));
@@ -113,7 +116,7 @@ impl Checker {
     }
 
     /// Resolves an obligation name, reporting it when unknown.
-    pub fn resolve_obligation(&mut self, name: &Ident) -> Option<usize> {
+    pub fn resolve_obligation(&mut self, name: &Ident) -> Option<ObligationId> {
         match self.obligations.get(&name.name).copied() {
             Some(id) => {
                 self.reference(name.span, Symbol::Obligation(id));
@@ -140,23 +143,18 @@ impl Checker {
         }
     }
 
-    /// Resolves a variant of enum `enum_index`, reporting it when unknown.
+    /// Resolves a variant of enum `enum_id`, reporting it when unknown.
     /// Constant time when it is known, however large the enum.
-    pub fn resolve_variant(&mut self, enum_index: usize, name: &Ident) -> Option<String> {
-        let def = self.model.enums.get(enum_index)?;
-        if let Some(&v) = self
-            .variants
-            .get(enum_index)
-            .and_then(|m| m.get(&name.name))
-        {
-            self.reference(name.span, Symbol::Variant(enum_index, v));
+    pub fn resolve_variant(&mut self, enum_id: EnumId, name: &Ident) -> Option<String> {
+        let def = self.model.enums.get(enum_id)?;
+        if let Some(&v) = self.variants.get(enum_id).and_then(|m| m.get(&name.name)) {
+            self.reference(name.span, Symbol::Variant(enum_id, v));
             return Some(name.name.clone());
         }
         let enum_name = def.name.clone();
         let variants: Vec<String> = def.variants.iter().map(|(v, _)| v.clone()).collect();
         let other_enum = self
             .variants
-            .iter()
             .position(|m| m.contains_key(&name.name))
             .and_then(|e| self.model.enums.get(e))
             .map(|e| e.name.clone());

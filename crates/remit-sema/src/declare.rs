@@ -3,8 +3,8 @@
 
 use crate::checker::Checker;
 use crate::model::{
-    ActionDef, AttrDef, Currency, DefinitionDef, EnumDef, ObligationDef, RoleDef, RuleDef, Symbol,
-    Type,
+    ActionDef, ActionId, AttrDef, Currency, DefinitionDef, EnumDef, EnumId, Id, IndexVec,
+    ObligationDef, ObligationId, RoleDef, RoleId, RuleDef, RuleId, Symbol, Type,
 };
 use crate::units::{currency_scale, is_currency_code};
 use remit_diagnostics::{did_you_mean, Code, Diagnostic, LintLevels, Span};
@@ -13,26 +13,64 @@ use std::collections::{BTreeSet, HashMap};
 
 impl Checker {
     /// Registers a name in a namespace, reporting a duplicate.
-    fn declare_name(&mut self, ns: Namespace, name: &Ident, index: usize) -> bool {
-        let (table, kind) = match ns {
-            Namespace::Enum => (&mut self.enums, "enum"),
-            Namespace::Role => (&mut self.roles, "role"),
-            Namespace::Action => (&mut self.actions, "action"),
-            Namespace::Obligation => (&mut self.obligations, "obligation"),
-            Namespace::Rule => (&mut self.rules, "rule"),
+    /// The namespace's entry becomes `ns`'s id.
+    fn declare_name(&mut self, ns: Namespace, name: &Ident) -> bool {
+        let key = &name.name;
+        let model = &self.model;
+        let (kind, first) = match ns {
+            Namespace::Enum(_) => (
+                "enum",
+                self.enums
+                    .get(key)
+                    .map(|&i| model.enums.get(i).map(|e| e.span)),
+            ),
+            Namespace::Role(_) => (
+                "role",
+                self.roles
+                    .get(key)
+                    .map(|&i| model.roles.get(i).map(|e| e.span)),
+            ),
+            Namespace::Action(_) => (
+                "action",
+                self.actions
+                    .get(key)
+                    .map(|&i| model.actions.get(i).map(|e| e.span)),
+            ),
+            Namespace::Obligation(_) => (
+                "obligation",
+                self.obligations
+                    .get(key)
+                    .map(|&i| model.obligations.get(i).map(|e| e.span)),
+            ),
+            Namespace::Rule(_) => (
+                "rule",
+                self.rules
+                    .get(key)
+                    .map(|&i| model.rules.get(i).map(|e| e.name_span)),
+            ),
         };
-        if let Some(&first) = table.get(&name.name) {
-            let first_span = match ns {
-                Namespace::Enum => self.model.enums.get(first).map(|e| e.span),
-                Namespace::Role => self.model.roles.get(first).map(|e| e.span),
-                Namespace::Action => self.model.actions.get(first).map(|e| e.span),
-                Namespace::Obligation => self.model.obligations.get(first).map(|e| e.span),
-                Namespace::Rule => self.model.rules.get(first).map(|e| e.name_span),
-            };
+        if let Some(first_span) = first {
             self.duplicate(kind, name, first_span);
             return false;
         }
-        table.insert(name.name.clone(), index);
+        let key = key.clone();
+        match ns {
+            Namespace::Enum(id) => {
+                self.enums.insert(key, id);
+            }
+            Namespace::Role(id) => {
+                self.roles.insert(key, id);
+            }
+            Namespace::Action(id) => {
+                self.actions.insert(key, id);
+            }
+            Namespace::Obligation(id) => {
+                self.obligations.insert(key, id);
+            }
+            Namespace::Rule(id) => {
+                self.rules.insert(key, id);
+            }
+        }
         true
     }
 
@@ -59,10 +97,10 @@ impl Checker {
         for item in items {
             match &item.kind {
                 ItemKind::Enum(e) => {
-                    let index = self.model.enums.len();
-                    if self.declare_name(Namespace::Enum, &e.name, index) {
+                    let index = self.model.enums.next_id();
+                    if self.declare_name(Namespace::Enum(index), &e.name) {
                         let mut seen: HashMap<&str, Span> = HashMap::new();
-                        let mut variants = Vec::new();
+                        let mut variants = IndexVec::new();
                         for v in &e.variants {
                             if let Some(first) = seen.get(v.name.as_str()) {
                                 let first = *first;
@@ -87,12 +125,11 @@ impl Checker {
                         self.declaration(e.name.span, Symbol::Enum(index));
                         self.variants.push(
                             variants
-                                .iter()
-                                .enumerate()
+                                .iter_enumerated()
                                 .map(|(i, (v, _))| (v.clone(), i))
                                 .collect(),
                         );
-                        for (i, (_, span)) in variants.iter().enumerate() {
+                        for (i, (_, span)) in variants.iter_enumerated() {
                             self.declaration(*span, Symbol::Variant(index, i));
                         }
                         self.model.enums.push(EnumDef {
@@ -104,8 +141,8 @@ impl Checker {
                     }
                 }
                 ItemKind::Role(r) => {
-                    let index = self.model.roles.len();
-                    if self.declare_name(Namespace::Role, &r.name, index) {
+                    let index = self.model.roles.next_id();
+                    if self.declare_name(Namespace::Role(index), &r.name) {
                         self.declaration(r.name.span, Symbol::Role(index));
                         self.model.roles.push(RoleDef {
                             name: r.name.name.clone(),
@@ -117,20 +154,20 @@ impl Checker {
                     }
                 }
                 ItemKind::Action(a) => {
-                    let index = self.model.actions.len();
-                    if self.declare_name(Namespace::Action, &a.name, index) {
+                    let index = self.model.actions.next_id();
+                    if self.declare_name(Namespace::Action(index), &a.name) {
                         self.declaration(a.name.span, Symbol::Action(index));
                         self.model.actions.push(ActionDef {
                             name: a.name.name.clone(),
                             span: a.name.span,
-                            params: Vec::new(),
+                            params: IndexVec::new(),
                             doc: item.doc.clone(),
                         });
                     }
                 }
                 ItemKind::Obligation(o) => {
-                    let index = self.model.obligations.len();
-                    if self.declare_name(Namespace::Obligation, &o.name, index) {
+                    let index = self.model.obligations.next_id();
+                    if self.declare_name(Namespace::Obligation(index), &o.name) {
                         self.declaration(o.name.span, Symbol::Obligation(index));
                         self.model.obligations.push(ObligationDef {
                             name: o.name.name.clone(),
@@ -171,20 +208,20 @@ impl Checker {
                         doc: item.doc.clone(),
                     };
                     if is_segment {
-                        let index = self.model.segments.len();
+                        let index = self.model.segments.next_id();
                         self.segments.insert(d.name.name.clone(), index);
                         self.declaration(d.name.span, Symbol::Segment(index));
                         self.model.segments.push(def);
                     } else {
-                        let index = self.model.situations.len();
+                        let index = self.model.situations.next_id();
                         self.situations.insert(d.name.name.clone(), index);
                         self.declaration(d.name.span, Symbol::Situation(index));
                         self.model.situations.push(def);
                     }
                 }
                 ItemKind::Rule(r) => {
-                    let index = self.model.rules.len();
-                    if self.declare_name(Namespace::Rule, &r.name, index) {
+                    let index = self.model.rules.next_id();
+                    if self.declare_name(Namespace::Rule(index), &r.name) {
                         self.declaration(r.name.span, Symbol::Rule(index));
                         self.model.rules.push(RuleDef::placeholder(&r.name, item));
                     }
@@ -262,7 +299,7 @@ impl Checker {
                     }
                     customer = Some(item.span);
                     let fields = self.fields(&schema.fields, "customer attribute");
-                    for (i, f) in fields.iter().enumerate() {
+                    for (i, f) in fields.iter_enumerated() {
                         self.customer.insert(f.name.clone(), i);
                         self.declaration(f.span, Symbol::CustomerAttr(i));
                     }
@@ -280,7 +317,7 @@ impl Checker {
                     }
                     context = Some(item.span);
                     let fields = self.fields(&schema.fields, "context attribute");
-                    for (i, f) in fields.iter().enumerate() {
+                    for (i, f) in fields.iter_enumerated() {
                         self.context.insert(f.name.clone(), i);
                         self.declaration(f.span, Symbol::ContextAttr(i));
                     }
@@ -295,7 +332,7 @@ impl Checker {
                             .is_some_and(|d| d.span == a.name.span)
                         {
                             let params = self.fields(&a.params, "parameter");
-                            for (i, p) in params.iter().enumerate() {
+                            for (i, p) in params.iter_enumerated() {
                                 self.declaration(p.span, Symbol::Param(index, i));
                             }
                             if let Some(def) = self.model.actions.get_mut(index) {
@@ -347,8 +384,8 @@ impl Checker {
         );
     }
 
-    fn fields(&mut self, fields: &[Field], kind: &str) -> Vec<AttrDef> {
-        let mut out: Vec<AttrDef> = Vec::new();
+    fn fields<I: Id>(&mut self, fields: &[Field], kind: &str) -> IndexVec<I, AttrDef> {
+        let mut out: IndexVec<I, AttrDef> = IndexVec::new();
         for f in fields {
             if let Some(first) = out.iter().find(|a| a.name == f.name.name) {
                 let first = first.span;
@@ -550,13 +587,14 @@ impl Checker {
     }
 }
 
+/// A namespace of [`Checker::declare_name`], with the id the name gets.
 #[derive(Clone, Copy)]
 enum Namespace {
-    Enum,
-    Role,
-    Action,
-    Obligation,
-    Rule,
+    Enum(EnumId),
+    Role(RoleId),
+    Action(ActionId),
+    Obligation(ObligationId),
+    Rule(RuleId),
 }
 
 impl RuleDef {

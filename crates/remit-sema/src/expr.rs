@@ -416,7 +416,7 @@ impl Checker {
         let mut missing = Vec::new();
         for &a in actions {
             let def = self.model.actions[a].clone();
-            match def.params.iter().position(|p| p.name == ident.name) {
+            match def.params.position(|p| p.name == ident.name) {
                 Some(p) => {
                     let ty = def.params[p].ty.clone();
                     self.reference(ident.span, Symbol::Param(a, p));
@@ -482,11 +482,11 @@ impl Checker {
 
     fn unknown_attribute(&mut self, schema: &str, attr: &Ident) {
         let table = if schema == "customer" {
-            &self.model.customer
+            self.model.customer.iter()
         } else {
-            &self.model.context
+            self.model.context.iter()
         };
-        let names: Vec<String> = table.iter().map(|a| a.name.clone()).collect();
+        let names: Vec<String> = table.map(|a| a.name.clone()).collect();
         let mut d = Diagnostic::new(
             Code::UNKNOWN_ATTRIBUTE,
             format!("unknown attribute `{schema}.{}`", attr.name),

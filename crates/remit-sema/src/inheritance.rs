@@ -12,7 +12,7 @@
 //! `role_hierarchy_too_large`, and computing stops there.
 
 use crate::checker::{list_some, Checker};
-use crate::model::RoleId;
+use crate::model::{Id, IndexVec, RoleId};
 use remit_diagnostics::{Code, Diagnostic};
 use std::collections::BTreeSet;
 
@@ -28,7 +28,7 @@ const SHOWN_ROLES: usize = 8;
 /// The strongly connected components of the graph `edges` (node → the
 /// nodes it points to), each sorted, a component after every component it
 /// reaches. Iterative Tarjan: linear, with no recursion.
-fn components(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+fn components<I: Id>(edges: &IndexVec<I, Vec<I>>) -> Vec<Vec<I>> {
     let mut t = Tarjan {
         index: vec![None; edges.len()],
         low: vec![0; edges.len()],
@@ -38,14 +38,14 @@ fn components(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
         next: 0,
     };
     let mut out = Vec::new();
-    for root in 0..edges.len() {
-        if t.index[root].is_some() {
+    for root in edges.ids() {
+        if t.index[root.index()].is_some() {
             continue;
         }
-        t.visit(root);
+        t.visit(root.index());
         while let Some(top) = t.calls.last_mut() {
             let (v, followed) = *top;
-            if let Some(&w) = edges[v].get(followed) {
+            if let Some(w) = edges[I::from_index(v)].get(followed).map(|w| w.index()) {
                 top.1 += 1;
                 match t.index[w] {
                     None => t.visit(w),
@@ -62,7 +62,7 @@ fn components(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
                 let mut component = Vec::new();
                 while let Some(w) = t.stack.pop() {
                     t.on_stack[w] = false;
-                    component.push(w);
+                    component.push(I::from_index(w));
                     if w == v {
                         break;
                     }
@@ -101,10 +101,11 @@ impl Checker {
     /// Computes every role's ancestors and reports inheritance cycles and
     /// hierarchies over the limits.
     pub(crate) fn inheritance(&mut self) {
-        let edges: Vec<Vec<RoleId>> = self.model.roles.iter().map(|r| r.extends.clone()).collect();
+        let edges: IndexVec<RoleId, Vec<RoleId>> =
+            self.model.roles.iter().map(|r| r.extends.clone()).collect();
         let n = edges.len();
         let components = components(&edges);
-        let mut component_of = vec![0; n];
+        let mut component_of: IndexVec<RoleId, usize> = vec![0; n].into();
         for (c, members) in components.iter().enumerate() {
             for &m in members {
                 component_of[m] = c;
@@ -115,7 +116,7 @@ impl Checker {
         let mut ancestors: Vec<Vec<RoleId>> = vec![Vec::new(); components.len()];
         let mut depth: Vec<usize> = vec![0; components.len()];
         let mut from: Vec<Option<usize>> = vec![None; components.len()];
-        let mut mark = vec![usize::MAX; n];
+        let mut mark: IndexVec<RoleId, usize> = vec![usize::MAX; n].into();
         let mut pairs = 0usize;
         // Union steps, bounded too: many roles extending many roles that
         // share ancestors cost more steps than they make pairs.
@@ -251,21 +252,39 @@ impl Checker {
 mod tests {
     use super::*;
 
+    /// The graph with these edges, node `i` being role `i`.
+    fn graph(edges: Vec<Vec<usize>>) -> IndexVec<RoleId, Vec<RoleId>> {
+        edges
+            .into_iter()
+            .map(|e| e.into_iter().map(RoleId::from_index).collect())
+            .collect()
+    }
+
+    /// The components as plain indices.
+    fn indices(components: Vec<Vec<RoleId>>) -> Vec<Vec<usize>> {
+        components
+            .into_iter()
+            .map(|c| c.into_iter().map(RoleId::index).collect())
+            .collect()
+    }
+
     #[test]
     fn components_come_parents_first_with_cycles_together() {
         // 0 extends 1, 1 extends 2 and 3, 3 extends 1 (a cycle 1–3), 4 alone.
-        let edges = vec![vec![1], vec![2, 3], vec![], vec![1], vec![]];
-        let c = components(&edges);
+        let edges = graph(vec![vec![1], vec![2, 3], vec![], vec![1], vec![]]);
+        let c = indices(components(&edges));
         assert_eq!(c, vec![vec![2], vec![1, 3], vec![0], vec![4]]);
     }
 
     #[test]
     fn a_long_chain_needs_no_recursion() {
         let n = 200_000;
-        let edges: Vec<Vec<usize>> = (0..n)
-            .map(|i| if i + 1 < n { vec![i + 1] } else { vec![] })
-            .collect();
-        let c = components(&edges);
+        let edges = graph(
+            (0..n)
+                .map(|i| if i + 1 < n { vec![i + 1] } else { vec![] })
+                .collect(),
+        );
+        let c = indices(components(&edges));
         assert_eq!(c.len(), n);
         assert_eq!(c[0], vec![n - 1]);
     }

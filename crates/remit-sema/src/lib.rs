@@ -9,6 +9,7 @@
 mod checker;
 mod declare;
 mod expr;
+pub mod id;
 mod inheritance;
 pub mod lower;
 pub mod model;

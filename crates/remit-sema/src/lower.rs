@@ -8,7 +8,7 @@
 //! parameters and counters, budgets the one two-input constraint. Role
 //! inheritance is expanded into each row's role list.
 
-use crate::model::{Cond, Input, InputKind, Model, RuleDef, Type};
+use crate::model::{Cond, Id, IndexVec, Input, InputKind, Model, RoleId, RuleDef, RuleId, Type};
 use rayon::prelude::*;
 use remit_diagnostics::{Code, Diagnostic, Sources};
 use remit_syntax::ast::CmpOp;
@@ -30,8 +30,9 @@ pub const MAX_ROWS_PER_RULE: usize = 256;
 pub struct LowerOutput {
     /// The decision table.
     pub table: std::sync::Arc<Table>,
-    /// For each rule of the model (by index), the indices of its rows.
-    pub rule_rows: Vec<Vec<usize>>,
+    /// For each rule of the model, the indices of its rows in
+    /// [`LowerOutput::table`].
+    pub rule_rows: IndexVec<RuleId, Vec<usize>>,
     /// Rules too large to lower, parameters with clashing types.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -39,10 +40,10 @@ pub struct LowerOutput {
 /// One disjunct: per-input constraints that must all hold.
 pub type Conjunction = BTreeMap<String, Constraint>;
 
-/// One rule lowered: its index, its rows (or how many combinations made
-/// it too large), and the counters it reads.
+/// One rule lowered: its id, its rows (or how many combinations made it
+/// too large), and the counters it reads.
 type LoweredRule = (
-    usize,
+    RuleId,
     Result<Vec<Row>, usize>,
     BTreeMap<String, CounterInfo>,
 );
@@ -52,18 +53,19 @@ pub fn lower(model: &Model, sources: &Sources) -> LowerOutput {
     let mut diagnostics = Vec::new();
     let inputs = inputs(model, &mut diagnostics);
     let mut counters: BTreeMap<String, CounterInfo> = BTreeMap::new();
-    let mut rows: Vec<(String, usize, Row)> = Vec::new();
+    let mut rows: Vec<(String, RuleId, Row)> = Vec::new();
     // Rules lower independently, in parallel; each collects the counters
     // it reads (an id determines its counter, so merging is a union).
     let per_rule: Vec<LoweredRule> = model
         .rules
+        .as_slice()
         .par_iter()
         .enumerate()
         .filter(|(_, rule)| rule.ok)
         .map(|(index, rule)| {
             let mut own = BTreeMap::new();
             let result = rule_rows(model, rule, sources, &mut own);
-            (index, result, own)
+            (RuleId::from_index(index), result, own)
         })
         .collect();
     for (index, result, own) in per_rule {
@@ -83,7 +85,7 @@ pub fn lower(model: &Model, sources: &Sources) -> LowerOutput {
         }
     }
     rows.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut rule_rows = vec![Vec::new(); model.rules.len()];
+    let mut rule_rows: IndexVec<RuleId, Vec<usize>> = vec![Vec::new(); model.rules.len()].into();
     for (i, (_, rule, _)) in rows.iter().enumerate() {
         rule_rows[*rule].push(i);
     }
@@ -277,12 +279,63 @@ pub fn counter_id(
     )
 }
 
+/// One rule's rows: a row per scope (disjunct) and budget group, each
+/// with the rule's roles (inheritance expanded), limits, budgets,
+/// obligations, notifications and escalation; the counters its limits
+/// read go into `counters`. `Err` holds how many combinations made the
+/// rule too large.
 fn rule_rows(
     model: &Model,
     rule: &RuleDef,
     sources: &Sources,
     counters: &mut BTreeMap<String, CounterInfo>,
 ) -> Result<Vec<Row>, usize> {
+    let scopes = rule_scopes(model, rule)?;
+    let action_names = sorted(rule.actions.iter().map(|a| model.actions[*a].name.clone()));
+    let roles = sorted(
+        rule.roles
+            .iter()
+            .flat_map(|r| with_descendants(model, *r))
+            .map(|r| model.roles[r].name.clone()),
+    );
+    let escalation = escalation_of(model, rule);
+    let limits = limits_of(rule, &action_names, counters);
+    let groups = budget_groups(model, rule);
+    let source = source_location(sources, rule);
+    let effect = match rule.effect {
+        EffectKind::Permit => Outcome::Permit,
+        EffectKind::Forbid => Outcome::Forbid,
+        EffectKind::Escalate => Outcome::Escalate,
+    };
+    let mut rows = Vec::new();
+    for scope in &scopes {
+        for (money_param, actions) in &groups {
+            rows.push(Row {
+                rule: rule.name.clone(),
+                source: source.clone(),
+                effect,
+                roles: roles.clone(),
+                actions: actions.clone(),
+                scope: scope.clone(),
+                limits: limits.clone(),
+                budgets: budgets_of(rule, &action_names, money_param.as_deref(), counters),
+                obligations: sorted(
+                    rule.require
+                        .iter()
+                        .map(|o| model.obligations[*o].name.clone()),
+                ),
+                notify: sorted(rule.notify.iter().map(|r| model.roles[*r].name.clone())),
+                escalation: escalation.clone(),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// The rule's scopes: its `for` and `when` conditions together, in
+/// disjunctive normal form (one row per disjunct), or how many
+/// combinations made it too large.
+fn rule_scopes(model: &Model, rule: &RuleDef) -> Result<Vec<Conjunction>, usize> {
     let mut cond = Vec::new();
     if let Some(c) = &rule.customers {
         cond.push(c.clone());
@@ -290,30 +343,39 @@ fn rule_rows(
     if let Some(c) = &rule.when {
         cond.push(c.clone());
     }
-    let scopes = dnf(model, &Cond::And(cond))?;
-    let action_names = sorted(rule.actions.iter().map(|a| model.actions[*a].name.clone()));
-    let with_descendants = |role: usize| {
-        let mut set: BTreeSet<usize> = model.descendants(role);
-        set.insert(role);
-        set
-    };
-    let roles = sorted(
-        rule.roles
-            .iter()
-            .flat_map(|r| with_descendants(*r))
-            .map(|r| model.roles[r].name.clone()),
-    );
-    let escalation = match (rule.effect, rule.target, rule.otherwise) {
+    dnf(model, &Cond::And(cond))
+}
+
+/// A role and every role that inherits from it.
+fn with_descendants(model: &Model, role: RoleId) -> BTreeSet<RoleId> {
+    let mut set: BTreeSet<RoleId> = model.descendants(role);
+    set.insert(role);
+    set
+}
+
+/// Where the rule escalates (an escalate rule's target, or a permit's
+/// `otherwise`), except for the target and the roles below it.
+fn escalation_of(model: &Model, rule: &RuleDef) -> Option<Escalation> {
+    match (rule.effect, rule.target, rule.otherwise) {
         (EffectKind::Escalate, Some(t), _) | (EffectKind::Permit, _, Some(t)) => Some(Escalation {
             to: model.roles[t].name.clone(),
             except_roles: sorted(
-                with_descendants(t)
+                with_descendants(model, t)
                     .into_iter()
                     .map(|r| model.roles[r].name.clone()),
             ),
         }),
         _ => None,
-    };
+    }
+}
+
+/// The rule's caps (the smallest per parameter) and count limits as
+/// intervals, registering the counters the count limits read.
+fn limits_of(
+    rule: &RuleDef,
+    action_names: &[String],
+    counters: &mut BTreeMap<String, CounterInfo>,
+) -> BTreeMap<String, Constraint> {
     let mut limits: BTreeMap<String, Constraint> = BTreeMap::new();
     for cap in &rule.caps {
         let key = format!("param.{}", cap.param);
@@ -334,12 +396,12 @@ fn rule_rows(
             Per::Customer => CounterPer::Customer,
             Per::Employee => CounterPer::Employee,
         };
-        let id = counter_id(per, &action_names, Measure::Count, count.window_minutes);
+        let id = counter_id(per, action_names, Measure::Count, count.window_minutes);
         counters.insert(
             id.clone(),
             CounterInfo {
                 per,
-                actions: action_names.clone(),
+                actions: action_names.to_vec(),
                 measure: Measure::Count,
                 window_minutes: count.window_minutes,
             },
@@ -352,8 +414,13 @@ fn rule_rows(
             }),
         );
     }
-    // A budget reads the money parameter of the requested action: actions
-    // whose money parameters are named differently get separate rows.
+    limits
+}
+
+/// The rule's actions grouped by the money parameter a budget reads
+/// (`None` for all when the rule has no budget): actions whose money
+/// parameters are named differently get separate rows.
+fn budget_groups(model: &Model, rule: &RuleDef) -> BTreeMap<Option<String>, Vec<String>> {
     let mut groups: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
     for &a in &rule.actions {
         let key = if rule.totals.is_empty() {
@@ -370,7 +437,12 @@ fn rule_rows(
         actions.sort();
         actions.dedup();
     }
-    let source = sources.get(rule.name_span.file).map(|f| {
+    groups
+}
+
+/// Where the rule's name is: file name, line and column.
+fn source_location(sources: &Sources, rule: &RuleDef) -> Option<SourceLocation> {
+    sources.get(rule.name_span.file).map(|f| {
         let lc = f.line_col(rule.name_span.start as usize);
         let name = std::path::Path::new(f.name()).file_name().map_or_else(
             || f.name().to_string(),
@@ -381,61 +453,42 @@ fn rule_rows(
             line: lc.line,
             column: lc.column,
         }
-    });
-    let effect = match rule.effect {
-        EffectKind::Permit => Outcome::Permit,
-        EffectKind::Forbid => Outcome::Forbid,
-        EffectKind::Escalate => Outcome::Escalate,
-    };
-    let mut rows = Vec::new();
-    for scope in &scopes {
-        for (money_param, actions) in &groups {
-            let budgets = rule
-                .totals
-                .iter()
-                .filter_map(|t| {
-                    let id = counter_id(
-                        CounterPer::Customer,
-                        &action_names,
-                        Measure::Sum,
-                        t.window_minutes,
-                    );
-                    counters.insert(
-                        id.clone(),
-                        CounterInfo {
-                            per: CounterPer::Customer,
-                            actions: action_names.clone(),
-                            measure: Measure::Sum,
-                            window_minutes: t.window_minutes,
-                        },
-                    );
-                    money_param.as_ref().map(|p| Budget {
-                        counter: id,
-                        param: format!("param.{p}"),
-                        max: t.amount,
-                    })
-                })
-                .collect();
-            rows.push(Row {
-                rule: rule.name.clone(),
-                source: source.clone(),
-                effect,
-                roles: roles.clone(),
-                actions: actions.clone(),
-                scope: scope.clone(),
-                limits: limits.clone(),
-                budgets,
-                obligations: sorted(
-                    rule.require
-                        .iter()
-                        .map(|o| model.obligations[*o].name.clone()),
-                ),
-                notify: sorted(rule.notify.iter().map(|r| model.roles[*r].name.clone())),
-                escalation: escalation.clone(),
-            });
-        }
-    }
-    Ok(rows)
+    })
+}
+
+/// The rule's budgets over `money_param` (none without one), registering
+/// the sum counters they read.
+fn budgets_of(
+    rule: &RuleDef,
+    action_names: &[String],
+    money_param: Option<&str>,
+    counters: &mut BTreeMap<String, CounterInfo>,
+) -> Vec<Budget> {
+    rule.totals
+        .iter()
+        .filter_map(|t| {
+            let id = counter_id(
+                CounterPer::Customer,
+                action_names,
+                Measure::Sum,
+                t.window_minutes,
+            );
+            counters.insert(
+                id.clone(),
+                CounterInfo {
+                    per: CounterPer::Customer,
+                    actions: action_names.to_vec(),
+                    measure: Measure::Sum,
+                    window_minutes: t.window_minutes,
+                },
+            );
+            money_param.map(|p| Budget {
+                counter: id,
+                param: format!("param.{p}"),
+                max: t.amount,
+            })
+        })
+        .collect()
 }
 
 /// The disjunctive normal form of a condition as merged per-input

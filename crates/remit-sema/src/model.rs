@@ -1,17 +1,17 @@
 //! The checked policy: every name resolved, every literal in integer units.
 //!
 //! This is what lowering, analysis, the language server and `remit doc`
-//! read. Indices (`RoleId`, `ActionId`, …) point into the vectors of
-//! [`Model`]; names are kept alongside for messages.
+//! read. Typed ids ([`RoleId`], [`ActionId`], …, see [`crate::id`]) point
+//! into the [`IndexVec`]s of [`Model`]; names are kept alongside for
+//! messages.
 
+pub use crate::id::{
+    ActionId, ContextAttrId, CustomerAttrId, EnumId, Id, IndexVec, ObligationId, ParamId, RoleId,
+    RuleId, SegmentId, SituationId, TestId, VariantId,
+};
 use remit_diagnostics::{Lint, Span};
 use remit_syntax::ast::{CmpOp, EffectKind, Per};
 use std::collections::BTreeSet;
-
-/// Index into [`Model::roles`].
-pub type RoleId = usize;
-/// Index into [`Model::actions`].
-pub type ActionId = usize;
 
 /// A value type (LANGUAGE.md §3).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -69,7 +69,7 @@ pub struct EnumDef {
     /// Where the name is.
     pub span: Span,
     /// Variants with their spans, in declaration order.
-    pub variants: Vec<(String, Span)>,
+    pub variants: IndexVec<VariantId, (String, Span)>,
     /// Doc comment.
     pub doc: Option<String>,
 }
@@ -111,7 +111,7 @@ pub struct ActionDef {
     /// Where the name is.
     pub span: Span,
     /// Its parameters.
-    pub params: Vec<AttrDef>,
+    pub params: IndexVec<ParamId, AttrDef>,
     /// Doc comment.
     pub doc: Option<String>,
 }
@@ -156,6 +156,15 @@ pub struct DefinitionDef {
     pub cond: Cond,
     /// Doc comment.
     pub doc: Option<String>,
+}
+
+/// A segment or a situation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DefinitionId {
+    /// A segment.
+    Segment(SegmentId),
+    /// A situation.
+    Situation(SituationId),
 }
 
 /// Where an input comes from.
@@ -241,10 +250,10 @@ pub enum Cond {
         /// The variant.
         variant: String,
     },
-    /// A segment, by index into [`Model::segments`].
-    Segment(usize),
-    /// A situation, by index into [`Model::situations`].
-    Situation(usize),
+    /// A segment.
+    Segment(SegmentId),
+    /// A situation.
+    Situation(SituationId),
 }
 
 /// `limit PARAM <= VALUE`, normalised to an inclusive maximum.
@@ -318,8 +327,8 @@ pub struct RuleDef {
     pub counts: Vec<CountLimit>,
     /// Money budgets.
     pub totals: Vec<TotalLimit>,
-    /// `require`d obligations (indices into [`Model::obligations`]).
-    pub require: Vec<usize>,
+    /// `require`d obligations.
+    pub require: Vec<ObligationId>,
     /// Roles to `notify`.
     pub notify: Vec<RoleId>,
     /// `otherwise escalate to`.
@@ -394,27 +403,27 @@ pub struct TestDef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Symbol {
     /// An enum.
-    Enum(usize),
-    /// A variant: enum index, variant index.
-    Variant(usize, usize),
+    Enum(EnumId),
+    /// A variant of an enum.
+    Variant(EnumId, VariantId),
     /// A customer attribute.
-    CustomerAttr(usize),
+    CustomerAttr(CustomerAttrId),
     /// A context attribute.
-    ContextAttr(usize),
+    ContextAttr(ContextAttrId),
     /// A role.
     Role(RoleId),
     /// An action.
     Action(ActionId),
-    /// A parameter: action, parameter index.
-    Param(ActionId, usize),
+    /// A parameter of an action.
+    Param(ActionId, ParamId),
     /// An obligation.
-    Obligation(usize),
+    Obligation(ObligationId),
     /// A segment.
-    Segment(usize),
+    Segment(SegmentId),
     /// A situation.
-    Situation(usize),
+    Situation(SituationId),
     /// A rule.
-    Rule(usize),
+    Rule(RuleId),
 }
 
 /// One occurrence of a name: its declaration or a use.
@@ -440,25 +449,25 @@ pub struct Model {
     /// The currency, if declared.
     pub currency: Option<Currency>,
     /// Enums.
-    pub enums: Vec<EnumDef>,
+    pub enums: IndexVec<EnumId, EnumDef>,
     /// Customer attributes.
-    pub customer: Vec<AttrDef>,
+    pub customer: IndexVec<CustomerAttrId, AttrDef>,
     /// Context attributes.
-    pub context: Vec<AttrDef>,
+    pub context: IndexVec<ContextAttrId, AttrDef>,
     /// Roles.
-    pub roles: Vec<RoleDef>,
+    pub roles: IndexVec<RoleId, RoleDef>,
     /// Actions.
-    pub actions: Vec<ActionDef>,
+    pub actions: IndexVec<ActionId, ActionDef>,
     /// Obligations.
-    pub obligations: Vec<ObligationDef>,
+    pub obligations: IndexVec<ObligationId, ObligationDef>,
     /// Segments.
-    pub segments: Vec<DefinitionDef>,
+    pub segments: IndexVec<SegmentId, DefinitionDef>,
     /// Situations.
-    pub situations: Vec<DefinitionDef>,
+    pub situations: IndexVec<SituationId, DefinitionDef>,
     /// Rules.
-    pub rules: Vec<RuleDef>,
+    pub rules: IndexVec<RuleId, RuleDef>,
     /// Tests.
-    pub tests: Vec<TestDef>,
+    pub tests: IndexVec<TestId, TestDef>,
     /// Lints raised to error by `@deny` on the header.
     pub deny: Vec<Lint>,
     /// Every name occurrence, declarations included.
@@ -468,12 +477,20 @@ pub struct Model {
 impl Model {
     /// The role with this name.
     pub fn role(&self, name: &str) -> Option<RoleId> {
-        self.roles.iter().position(|r| r.name == name)
+        self.roles.position(|r| r.name == name)
     }
 
     /// The action with this name.
     pub fn action(&self, name: &str) -> Option<ActionId> {
-        self.actions.iter().position(|a| a.name == name)
+        self.actions.position(|a| a.name == name)
+    }
+
+    /// The segment or situation with this id.
+    pub fn definition(&self, id: DefinitionId) -> Option<&DefinitionDef> {
+        match id {
+            DefinitionId::Segment(i) => self.segments.get(i),
+            DefinitionId::Situation(i) => self.situations.get(i),
+        }
     }
 
     /// The enum with this name.
@@ -483,8 +500,10 @@ impl Model {
 
     /// The roles that inherit from `role` (not itself).
     pub fn descendants(&self, role: RoleId) -> BTreeSet<RoleId> {
-        (0..self.roles.len())
-            .filter(|r| self.roles[*r].ancestors.contains(&role))
+        self.roles
+            .iter_enumerated()
+            .filter(|(_, r)| r.ancestors.contains(&role))
+            .map(|(id, _)| id)
             .collect()
     }
 

@@ -2,10 +2,15 @@
 
 use crate::checker::Checker;
 use crate::expr::Place;
-use crate::model::{Cap, Cond, CountLimit, TotalLimit, Type};
+use crate::model::{
+    ActionId, Cap, Cond, CountLimit, DefinitionDef, Id, Model, ObligationId, RoleId, RuleId,
+    SegmentId, SituationId, TotalLimit, Type,
+};
 use crate::units::quantity_value;
 use remit_diagnostics::{Code, Diagnostic, Span};
-use remit_syntax::ast::{CapOp, ClauseKind, Definition, Item, ItemKind, Names, Per, Rule};
+use remit_syntax::ast::{
+    CapOp, ClauseKind, Definition, Ident, Item, ItemKind, Names, NumberLit, Per, Quantity, Rule,
+};
 use remit_syntax::ClauseTag;
 
 impl Checker {
@@ -17,9 +22,9 @@ impl Checker {
                 ItemKind::Situation(d) => (d, false),
                 _ => continue,
             };
-            let Some(index) = self.definition_index(def, is_segment) else {
+            if self.definition_slot(def, is_segment).is_none() {
                 continue;
-            };
+            }
             let cond = self.cond(
                 &def.expr,
                 if is_segment {
@@ -28,26 +33,28 @@ impl Checker {
                     Place::Situation
                 },
             );
-            let slot = if is_segment {
-                &mut self.model.segments[index]
-            } else {
-                &mut self.model.situations[index]
-            };
-            slot.cond = cond;
+            if let Some(slot) = self.definition_slot(def, is_segment) {
+                slot.cond = cond;
+            }
         }
         self.definition_cycles();
     }
 
-    fn definition_index(&self, def: &Definition, is_segment: bool) -> Option<usize> {
-        let (table, defs) = if is_segment {
-            (&self.segments, &self.model.segments)
+    /// The checked segment or situation `def` declares, unless `def` is a
+    /// duplicate.
+    fn definition_slot(
+        &mut self,
+        def: &Definition,
+        is_segment: bool,
+    ) -> Option<&mut DefinitionDef> {
+        let slot = if is_segment {
+            let id = *self.segments.get(&def.name.name)?;
+            self.model.segments.get_mut(id)?
         } else {
-            (&self.situations, &self.model.situations)
+            let id = *self.situations.get(&def.name.name)?;
+            self.model.situations.get_mut(id)?
         };
-        table
-            .get(&def.name.name)
-            .copied()
-            .filter(|i| defs[*i].span == def.name.span)
+        (slot.span == def.name.span).then_some(slot)
     }
 
     fn definition_cycles(&mut self) {
@@ -56,13 +63,8 @@ impl Checker {
         let n = s + self.model.situations.len();
         let edges: Vec<Vec<usize>> = (0..n)
             .map(|i| {
-                let cond = if i < s {
-                    &self.model.segments[i].cond
-                } else {
-                    &self.model.situations[i - s].cond
-                };
                 let mut out = Vec::new();
-                refs(cond, s, &mut out);
+                refs(&node(&self.model, s, i).1.cond, s, &mut out);
                 out
             })
             .collect();
@@ -106,13 +108,7 @@ impl Checker {
                 .filter(|m| reaches(&edges, first, *m) && reaches(&edges, *m, first))
                 .collect();
             members.retain(|m| !group.contains(m));
-            let name = |i: usize| {
-                if i < s {
-                    ("segment", &self.model.segments[i])
-                } else {
-                    ("situation", &self.model.situations[i - s])
-                }
-            };
+            let name = |i: usize| node(&self.model, s, i);
             let (kind, def) = name(first);
             let message = if group.len() == 1 {
                 format!("{kind} `{}` is defined in terms of itself", def.name)
@@ -130,11 +126,12 @@ impl Checker {
             }
             self.error(d);
             for i in group {
-                if i < s {
-                    self.model.segments[i].cond = Cond::False;
+                let slot = if i < s {
+                    &mut self.model.segments[SegmentId::from_index(i)]
                 } else {
-                    self.model.situations[i - s].cond = Cond::False;
-                }
+                    &mut self.model.situations[SituationId::from_index(i - s)]
+                };
+                slot.cond = Cond::False;
             }
         }
     }
@@ -159,17 +156,17 @@ impl Checker {
         }
     }
 
-    fn rule(&mut self, index: usize, rule: &Rule) {
+    fn rule(&mut self, index: RuleId, rule: &Rule) {
         let effect = rule.effect.kind;
         let (roles, any_role) = match &rule.effect.roles {
-            Names::Any(_) => ((0..self.model.roles.len()).collect(), true),
+            Names::Any(_) => (self.model.roles.ids().collect(), true),
             Names::List(names) => (
                 names.iter().filter_map(|n| self.resolve_role(n)).collect(),
                 false,
             ),
         };
-        let actions: Vec<usize> = match &rule.effect.actions {
-            Names::Any(_) => (0..self.model.actions.len()).collect(),
+        let actions: Vec<ActionId> = match &rule.effect.actions {
+            Names::Any(_) => self.model.actions.ids().collect(),
             Names::List(names) => names
                 .iter()
                 .filter_map(|n| self.resolve_action(n))
@@ -241,7 +238,9 @@ impl Checker {
         }
     }
 
-    fn clause(&mut self, index: usize, kind: &ClauseKind, span: Span, actions: &[usize]) {
+    /// Checks one clause of rule `index` and records it on the rule; the
+    /// limits have steps of their own.
+    fn clause(&mut self, index: RuleId, kind: &ClauseKind, span: Span, actions: &[ActionId]) {
         match kind {
             ClauseKind::ForAnyCustomer => {
                 let r = &mut self.model.rules[index];
@@ -259,82 +258,15 @@ impl Checker {
                 self.model.rules[index].when = Some(c);
             }
             ClauseKind::Cap { param, op, value } => {
-                let mut ty: Option<Type> = None;
-                let mut missing = Vec::new();
-                for &a in actions {
-                    let def = &self.model.actions[a];
-                    match def.params.iter().position(|p| p.name == param.name) {
-                        Some(p) => {
-                            ty = Some(def.params[p].ty.clone());
-                            self.reference(param.span, crate::model::Symbol::Param(a, p));
-                        }
-                        None => missing.push(a),
-                    }
+                if let Some(cap) = self.cap(param, *op, value, span, actions) {
+                    self.model.rules[index].caps.push(cap);
                 }
-                let Some(ty) = ty else {
-                    let names: Vec<String> = actions
-                        .iter()
-                        .flat_map(|a| self.model.actions[*a].params.iter().map(|p| p.name.clone()))
-                        .collect();
-                    let mut d = Diagnostic::new(
-                        Code::UNKNOWN_PARAMETER,
-                        format!("unknown parameter `{}`", param.name),
-                        param.span,
-                        "no action of this rule has it",
-                    );
-                    d = match remit_diagnostics::did_you_mean(&param.name, names.iter().map(String::as_str)) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")).fix(format!("replace with `{s}`"), param.span, s.to_string()),
-                        None => d.help("`limit NAME <= VALUE` caps a parameter of the rule's actions, e.g. `action refund(amount: Money)`"),
-                    };
-                    self.error(d);
-                    return;
-                };
-                if !missing.is_empty() {
-                    self.param_missing(param, &missing);
-                    return;
-                }
-                if !ty.is_numeric() {
-                    self.error(
-                        Diagnostic::new(Code::INVALID_OPERATOR, format!("`{}` is `{ty}`, which has no upper bound to cap", param.name), param.span, format!("this is `{ty}`"))
-                            .help("`limit` caps `Int`, `Money` and `Duration` parameters; put other conditions in `when`"),
-                    );
-                    return;
-                }
-                let currency = self.model.currency.clone();
-                let Some(v) =
-                    quantity_value(value, &ty, &param.name, currency.as_ref(), &mut self.diags)
-                else {
-                    return;
-                };
-                let max = match op {
-                    CapOp::Le => v,
-                    CapOp::Lt => v.saturating_sub(1),
-                };
-                self.model.rules[index].caps.push(Cap {
-                    param: param.name.clone(),
-                    max,
-                    span,
-                });
             }
             ClauseKind::Count {
                 count, per, window, ..
             } => {
-                let mut scratch = Vec::new();
-                let count_q = remit_syntax::ast::Quantity {
-                    number: count.clone(),
-                    unit: None,
-                    span: count.span,
-                };
-                let n = quantity_value(&count_q, &Type::Int, "the count", None, &mut scratch);
-                self.diags.extend(scratch);
-                let w = self.window(window);
-                if let (Some(count), Some(window_minutes)) = (n, w) {
-                    self.model.rules[index].counts.push(CountLimit {
-                        per: *per,
-                        count,
-                        window_minutes,
-                        span,
-                    });
+                if let Some(limit) = self.count_limit(count, *per, window, span) {
+                    self.model.rules[index].counts.push(limit);
                 }
             }
             ClauseKind::Total {
@@ -343,57 +275,21 @@ impl Checker {
                 per_span,
                 window,
             } => {
-                if *per == Per::Employee {
-                    self.error(
-                        Diagnostic::new(Code::INVALID_BUDGET, "`limit total` is counted per customer", *per_span, "`per employee` is not supported for totals")
-                            .help("write `limit total AMOUNT per customer per WINDOW`, or cap the number of uses with `limit N per employee per WINDOW`"),
-                    );
-                    return;
-                }
-                let mut ok = true;
-                for &a in actions {
-                    let def = &self.model.actions[a];
-                    let money: Vec<&crate::model::AttrDef> =
-                        def.params.iter().filter(|p| p.ty == Type::Money).collect();
-                    if money.len() != 1 {
-                        ok = false;
-                        let (message, help) = if money.is_empty() {
-                            (format!("`limit total` sums money, but action `{}` has no `Money` parameter", def.name), format!("give `{}` a `Money` parameter, or use a count limit `limit N per customer per WINDOW`", def.name))
-                        } else {
-                            (format!("`limit total` needs exactly one `Money` parameter, but action `{}` has {}", def.name, money.len()), "a budget sums the one `Money` parameter of each action; split the action or the rule".to_string())
-                        };
-                        let d = Diagnostic::new(Code::INVALID_BUDGET, message, span, "budget here")
-                            .secondary(def.span, "action declared here")
-                            .help(help);
-                        self.error(d);
-                    }
-                }
-                let currency = self.model.currency.clone();
-                let amount = quantity_value(
-                    amount,
-                    &Type::Money,
-                    "the budget",
-                    currency.as_ref(),
-                    &mut self.diags,
-                );
-                let w = self.window(window);
-                if let (true, Some(amount), Some(window_minutes)) = (ok, amount, w) {
-                    self.model.rules[index].totals.push(TotalLimit {
-                        amount,
-                        window_minutes,
-                        span,
-                    });
+                if let Some(total) =
+                    self.total_limit(amount, *per, *per_span, window, span, actions)
+                {
+                    self.model.rules[index].totals.push(total);
                 }
             }
             ClauseKind::Require(names) => {
-                let ids: Vec<usize> = names
+                let ids: Vec<ObligationId> = names
                     .iter()
                     .filter_map(|n| self.resolve_obligation(n))
                     .collect();
                 self.model.rules[index].require = ids;
             }
             ClauseKind::Notify(names) => {
-                let ids: Vec<usize> = names.iter().filter_map(|n| self.resolve_role(n)).collect();
+                let ids: Vec<RoleId> = names.iter().filter_map(|n| self.resolve_role(n)).collect();
                 self.model.rules[index].notify = ids;
             }
             ClauseKind::Otherwise(role) => {
@@ -404,7 +300,173 @@ impl Checker {
         }
     }
 
-    fn window(&mut self, window: &remit_syntax::ast::Quantity) -> Option<i64> {
+    /// `limit PARAM <= VALUE` (or `<`): the parameter's type, then the
+    /// bound in its units, normalised to an inclusive maximum.
+    fn cap(
+        &mut self,
+        param: &Ident,
+        op: CapOp,
+        value: &Quantity,
+        span: Span,
+        actions: &[ActionId],
+    ) -> Option<Cap> {
+        let ty = self.cap_type(param, actions)?;
+        let currency = self.model.currency.clone();
+        let v = quantity_value(value, &ty, &param.name, currency.as_ref(), &mut self.diags)?;
+        let max = match op {
+            CapOp::Le => v,
+            CapOp::Lt => v.saturating_sub(1),
+        };
+        Some(Cap {
+            param: param.name.clone(),
+            max,
+            span,
+        })
+    }
+
+    /// The type of a capped parameter: it must be on every action of the
+    /// rule (each use is a reference) and have an upper bound to cap.
+    fn cap_type(&mut self, param: &Ident, actions: &[ActionId]) -> Option<Type> {
+        let mut ty: Option<Type> = None;
+        let mut missing = Vec::new();
+        for &a in actions {
+            let def = &self.model.actions[a];
+            match def.params.position(|p| p.name == param.name) {
+                Some(p) => {
+                    ty = Some(def.params[p].ty.clone());
+                    self.reference(param.span, crate::model::Symbol::Param(a, p));
+                }
+                None => missing.push(a),
+            }
+        }
+        let Some(ty) = ty else {
+            self.unknown_cap_param(param, actions);
+            return None;
+        };
+        if !missing.is_empty() {
+            self.param_missing(param, &missing);
+            return None;
+        }
+        if !ty.is_numeric() {
+            self.error(
+                Diagnostic::new(Code::INVALID_OPERATOR, format!("`{}` is `{ty}`, which has no upper bound to cap", param.name), param.span, format!("this is `{ty}`"))
+                    .help("`limit` caps `Int`, `Money` and `Duration` parameters; put other conditions in `when`"),
+            );
+            return None;
+        }
+        Some(ty)
+    }
+
+    /// Reports a capped parameter that no action of the rule has, with the
+    /// nearest parameter they do have.
+    fn unknown_cap_param(&mut self, param: &Ident, actions: &[ActionId]) {
+        let names: Vec<String> = actions
+            .iter()
+            .flat_map(|a| self.model.actions[*a].params.iter().map(|p| p.name.clone()))
+            .collect();
+        let mut d = Diagnostic::new(
+            Code::UNKNOWN_PARAMETER,
+            format!("unknown parameter `{}`", param.name),
+            param.span,
+            "no action of this rule has it",
+        );
+        d = match remit_diagnostics::did_you_mean(&param.name, names.iter().map(String::as_str)) {
+            Some(s) => d.help(format!("did you mean `{s}`?")).fix(format!("replace with `{s}`"), param.span, s.to_string()),
+            None => d.help("`limit NAME <= VALUE` caps a parameter of the rule's actions, e.g. `action refund(amount: Money)`"),
+        };
+        self.error(d);
+    }
+
+    /// `limit N per customer|employee per WINDOW`: the count, then the
+    /// window.
+    fn count_limit(
+        &mut self,
+        count: &NumberLit,
+        per: Per,
+        window: &Quantity,
+        span: Span,
+    ) -> Option<CountLimit> {
+        let mut scratch = Vec::new();
+        let count_q = Quantity {
+            number: count.clone(),
+            unit: None,
+            span: count.span,
+        };
+        let n = quantity_value(&count_q, &Type::Int, "the count", None, &mut scratch);
+        self.diags.extend(scratch);
+        let w = self.window(window);
+        Some(CountLimit {
+            per,
+            count: n?,
+            window_minutes: w?,
+            span,
+        })
+    }
+
+    /// `limit total AMOUNT per customer per WINDOW`: counted per customer,
+    /// over actions with one `Money` parameter each, then the amount and
+    /// the window.
+    fn total_limit(
+        &mut self,
+        amount: &Quantity,
+        per: Per,
+        per_span: Span,
+        window: &Quantity,
+        span: Span,
+        actions: &[ActionId],
+    ) -> Option<TotalLimit> {
+        if per == Per::Employee {
+            self.error(
+                Diagnostic::new(Code::INVALID_BUDGET, "`limit total` is counted per customer", per_span, "`per employee` is not supported for totals")
+                    .help("write `limit total AMOUNT per customer per WINDOW`, or cap the number of uses with `limit N per employee per WINDOW`"),
+            );
+            return None;
+        }
+        let ok = self.budget_actions(span, actions);
+        let currency = self.model.currency.clone();
+        let amount = quantity_value(
+            amount,
+            &Type::Money,
+            "the budget",
+            currency.as_ref(),
+            &mut self.diags,
+        );
+        let w = self.window(window);
+        if !ok {
+            return None;
+        }
+        Some(TotalLimit {
+            amount: amount?,
+            window_minutes: w?,
+            span,
+        })
+    }
+
+    /// Whether every action of a budget has exactly one `Money` parameter
+    /// to sum, reporting each that does not.
+    fn budget_actions(&mut self, span: Span, actions: &[ActionId]) -> bool {
+        let mut ok = true;
+        for &a in actions {
+            let def = &self.model.actions[a];
+            let money: Vec<&crate::model::AttrDef> =
+                def.params.iter().filter(|p| p.ty == Type::Money).collect();
+            if money.len() != 1 {
+                ok = false;
+                let (message, help) = if money.is_empty() {
+                    (format!("`limit total` sums money, but action `{}` has no `Money` parameter", def.name), format!("give `{}` a `Money` parameter, or use a count limit `limit N per customer per WINDOW`", def.name))
+                } else {
+                    (format!("`limit total` needs exactly one `Money` parameter, but action `{}` has {}", def.name, money.len()), "a budget sums the one `Money` parameter of each action; split the action or the rule".to_string())
+                };
+                let d = Diagnostic::new(Code::INVALID_BUDGET, message, span, "budget here")
+                    .secondary(def.span, "action declared here")
+                    .help(help);
+                self.error(d);
+            }
+        }
+        ok
+    }
+
+    fn window(&mut self, window: &Quantity) -> Option<i64> {
         let w = quantity_value(window, &Type::Duration, "the window", None, &mut self.diags)?;
         if w <= 0 {
             self.error(
@@ -422,12 +484,25 @@ impl Checker {
     }
 }
 
+/// Definition node `i` of [`Checker::definition_cycles`]' graph (segments
+/// first, then situations), with its kind.
+fn node(model: &Model, segments: usize, i: usize) -> (&'static str, &DefinitionDef) {
+    if i < segments {
+        ("segment", &model.segments[SegmentId::from_index(i)])
+    } else {
+        (
+            "situation",
+            &model.situations[SituationId::from_index(i - segments)],
+        )
+    }
+}
+
 fn refs(cond: &Cond, segments: usize, out: &mut Vec<usize>) {
     match cond {
         Cond::And(v) | Cond::Or(v) => v.iter().for_each(|c| refs(c, segments, out)),
         Cond::Not(c) => refs(c, segments, out),
-        Cond::Segment(i) => out.push(*i),
-        Cond::Situation(i) => out.push(segments + i),
+        Cond::Segment(i) => out.push(i.index()),
+        Cond::Situation(i) => out.push(segments + i.index()),
         _ => {}
     }
 }

@@ -1,10 +1,14 @@
 //! Checking `test` items (LANGUAGE.md §7).
 
 use crate::checker::Checker;
-use crate::model::{AttrDef, Expected, PastUse, Symbol, TestDef, TestValue, Type};
+use crate::model::{
+    ActionId, AttrDef, Expected, Id, IndexVec, PastUse, RoleId, Symbol, TestDef, TestValue, Type,
+};
 use crate::units::quantity_value;
 use remit_diagnostics::{did_you_mean, Code, Diagnostic, Span};
-use remit_syntax::ast::{Expectation, FieldValue, Item, ItemKind, Test, TestEntryKind, Value};
+use remit_syntax::ast::{
+    Expectation, FieldValue, HistoryEntry, Item, ItemKind, Test, TestEntryKind, Value,
+};
 use std::collections::{BTreeSet, HashMap};
 
 impl Checker {
@@ -35,16 +39,41 @@ impl Checker {
         }
     }
 
+    /// Checks one test: its entries, then the parameters of its action,
+    /// then the entries it must have.
     fn test(&mut self, test: &Test, span: Span) -> Option<TestDef> {
         let before = self.diags.len();
-        let mut seen: Vec<(&'static str, Span)> = Vec::new();
-        let mut role = None;
-        let mut action = None;
-        let mut action_params: &[FieldValue] = &[];
-        let mut customer = Vec::new();
-        let mut context = Vec::new();
-        let mut history = Vec::new();
-        let mut expect = None;
+        let entries = self.test_entries(test);
+        let params = match entries.action {
+            Some(a) => {
+                let schema = self.model.actions[a].params.clone();
+                self.values(entries.action_params, &schema, "param", |i| {
+                    Symbol::Param(a, i)
+                })
+            }
+            None => Vec::new(),
+        };
+        self.missing_entries(test, &entries.seen);
+        if self.diags[before..].iter().any(|d| d.is_error()) {
+            return None;
+        }
+        Some(TestDef {
+            name: test.name.value.clone(),
+            span,
+            role: entries.role?,
+            action: entries.action?,
+            params,
+            customer: entries.customer,
+            context: entries.context,
+            history: entries.history,
+            expect: entries.expect?,
+        })
+    }
+
+    /// Each entry of a test, checked, with a given-twice entry reported and
+    /// skipped.
+    fn test_entries<'t>(&mut self, test: &'t Test) -> TestEntries<'t> {
+        let mut out = TestEntries::default();
         for entry in &test.entries {
             let key = match &entry.kind {
                 TestEntryKind::Role(_) => "role",
@@ -55,7 +84,7 @@ impl Checker {
                 TestEntryKind::Expect(_) => "expect",
                 TestEntryKind::Error => continue,
             };
-            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            if let Some((_, first)) = out.seen.iter().find(|(k, _)| *k == key) {
                 self.error(
                     Diagnostic::new(
                         Code::INVALID_TEST,
@@ -68,84 +97,91 @@ impl Checker {
                 );
                 continue;
             }
-            seen.push((key, entry.span));
+            out.seen.push((key, entry.span));
             match &entry.kind {
-                TestEntryKind::Role(r) => role = self.resolve_role(r),
+                TestEntryKind::Role(r) => out.role = self.resolve_role(r),
                 TestEntryKind::Action { name, params } => {
-                    action = self.resolve_action(name);
-                    action_params = params;
+                    out.action = self.resolve_action(name);
+                    out.action_params = params;
                 }
                 TestEntryKind::Customer(fields) => {
                     let schema = self.model.customer.clone();
-                    customer = self.values(fields, &schema, "customer", Symbol::CustomerAttr);
+                    out.customer = self.values(fields, &schema, "customer", Symbol::CustomerAttr);
                 }
                 TestEntryKind::Context(fields) => {
                     let schema = self.model.context.clone();
-                    context = self.values(fields, &schema, "context", Symbol::ContextAttr);
+                    out.context = self.values(fields, &schema, "context", Symbol::ContextAttr);
                 }
-                TestEntryKind::History(entries) => {
-                    for h in entries {
-                        let Some(a) = self.resolve_action(&h.action) else {
-                            continue;
-                        };
-                        let currency = self.model.currency.clone();
-                        let amount = match &h.amount {
-                            Some(q) => match quantity_value(
-                                q,
-                                &Type::Money,
-                                "the amount",
-                                currency.as_ref(),
-                                &mut self.diags,
-                            ) {
-                                Some(v) => Some(v),
-                                None => continue,
-                            },
-                            None => None,
-                        };
-                        let Some(minutes_ago) = quantity_value(
-                            &h.ago,
-                            &Type::Duration,
-                            "how long ago",
-                            None,
-                            &mut self.diags,
-                        ) else {
-                            continue;
-                        };
-                        history.push(PastUse {
-                            action: a,
-                            amount,
-                            minutes_ago,
-                        });
-                    }
-                }
-                TestEntryKind::Expect(e) => {
-                    expect = match e {
-                        Expectation::Deny => Some(Expected::Deny),
-                        Expectation::Escalate(r) => self
-                            .resolve_role(r)
-                            .map(|_| Expected::Escalate(r.name.clone())),
-                        Expectation::Permit { requiring } => {
-                            let set = requiring.as_ref().map(|names| {
-                                names
-                                    .iter()
-                                    .filter(|n| self.resolve_obligation(n).is_some())
-                                    .map(|n| n.name.clone())
-                                    .collect::<BTreeSet<_>>()
-                            });
-                            Some(Expected::Permit(set))
-                        }
-                    };
-                }
+                TestEntryKind::History(entries) => out.history = self.history(entries),
+                TestEntryKind::Expect(e) => out.expect = self.expectation(e),
                 TestEntryKind::Error => {}
             }
         }
-        let params = match action {
-            Some(a) => {
-                let schema = self.model.actions[a].params.clone();
-                self.values(action_params, &schema, "param", |i| Symbol::Param(a, i))
+        out
+    }
+
+    /// A test's `history`: each past use whose action, amount and age
+    /// check.
+    fn history(&mut self, entries: &[HistoryEntry]) -> Vec<PastUse> {
+        let mut history = Vec::new();
+        for h in entries {
+            let Some(a) = self.resolve_action(&h.action) else {
+                continue;
+            };
+            let currency = self.model.currency.clone();
+            let amount = match &h.amount {
+                Some(q) => match quantity_value(
+                    q,
+                    &Type::Money,
+                    "the amount",
+                    currency.as_ref(),
+                    &mut self.diags,
+                ) {
+                    Some(v) => Some(v),
+                    None => continue,
+                },
+                None => None,
+            };
+            let Some(minutes_ago) = quantity_value(
+                &h.ago,
+                &Type::Duration,
+                "how long ago",
+                None,
+                &mut self.diags,
+            ) else {
+                continue;
+            };
+            history.push(PastUse {
+                action: a,
+                amount,
+                minutes_ago,
+            });
+        }
+        history
+    }
+
+    /// What a test's `expect` line expects, its names resolved.
+    fn expectation(&mut self, e: &Expectation) -> Option<Expected> {
+        match e {
+            Expectation::Deny => Some(Expected::Deny),
+            Expectation::Escalate(r) => self
+                .resolve_role(r)
+                .map(|_| Expected::Escalate(r.name.clone())),
+            Expectation::Permit { requiring } => {
+                let set = requiring.as_ref().map(|names| {
+                    names
+                        .iter()
+                        .filter(|n| self.resolve_obligation(n).is_some())
+                        .map(|n| n.name.clone())
+                        .collect::<BTreeSet<_>>()
+                });
+                Some(Expected::Permit(set))
             }
-            None => Vec::new(),
-        };
+        }
+    }
+
+    /// Reports each of `role`, `action` and `expect` that a test lacks.
+    fn missing_entries(&mut self, test: &Test, seen: &[(&'static str, Span)]) {
         for (key, example) in [
             ("role", "role front_desk"),
             ("action", "action refund { amount: 10 USD }"),
@@ -168,32 +204,18 @@ impl Checker {
                 );
             }
         }
-        if self.diags[before..].iter().any(|d| d.is_error()) {
-            return None;
-        }
-        Some(TestDef {
-            name: test.name.value.clone(),
-            span,
-            role: role?,
-            action: action?,
-            params,
-            customer,
-            context,
-            history,
-            expect: expect?,
-        })
     }
 
-    fn values(
+    fn values<I: Id>(
         &mut self,
         fields: &[FieldValue],
-        schema: &[AttrDef],
+        schema: &IndexVec<I, AttrDef>,
         prefix: &str,
-        symbol: impl Fn(usize) -> Symbol,
+        symbol: impl Fn(I) -> Symbol,
     ) -> Vec<(String, TestValue)> {
         let mut out: Vec<(String, TestValue)> = Vec::new();
         for f in fields {
-            let Some(i) = schema.iter().position(|a| a.name == f.name.name) else {
+            let Some(i) = schema.position(|a| a.name == f.name.name) else {
                 let names: Vec<&str> = schema.iter().map(|a| a.name.as_str()).collect();
                 let (code, what) = if prefix == "param" {
                     (Code::UNKNOWN_PARAMETER, "parameter".to_string())
@@ -295,4 +317,19 @@ impl Checker {
             }
         }
     }
+}
+
+/// A test's entries, checked ([`Checker::test_entries`]).
+#[derive(Default)]
+struct TestEntries<'t> {
+    /// The entries given, with where, in order.
+    seen: Vec<(&'static str, Span)>,
+    role: Option<RoleId>,
+    action: Option<ActionId>,
+    /// The action's parameter values, checked once the action is known.
+    action_params: &'t [FieldValue],
+    customer: Vec<(String, TestValue)>,
+    context: Vec<(String, TestValue)>,
+    history: Vec<PastUse>,
+    expect: Option<Expected>,
 }

@@ -1,7 +1,7 @@
 //! Literals with units: money in minor units, durations in minutes.
 
 use crate::model::{Currency, Type};
-use remit_diagnostics::{Code, Diagnostic};
+use remit_diagnostics::{Code, Diagnostic, Span};
 use remit_syntax::ast::Quantity;
 
 /// Minutes per duration unit; singular and plural are both accepted.
@@ -81,159 +81,191 @@ pub fn quantity_value(
     currency: Option<&Currency>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<i64> {
-    let unit = q.unit.as_ref().map(|u| u.name.as_str());
-    let unit_span = q.unit.as_ref().map_or(q.span, |u| u.span);
-    let raw = q.number.raw.as_str();
     match ty {
-        Type::Money => {
-            let Some(currency) = currency else {
-                diags.push(
-                    Diagnostic::new(
-                        Code::MISSING_CURRENCY,
-                        format!("`{what}` is money, but the policy declares no currency"),
-                        q.span,
-                        "money used here",
-                    )
-                    .help("declare the policy's currency once, e.g. `currency USD`"),
-                );
-                return None;
-            };
-            match unit {
-                Some(u) if u == currency.code => {}
-                Some(u) if is_currency_code(u) => {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::WRONG_CURRENCY,
-                            format!(
-                                "`{raw} {u}` is in `{u}`, but this policy's currency is `{}`",
-                                currency.code
-                            ),
-                            unit_span,
-                            format!("expected `{}`", currency.code),
-                        )
-                        .secondary(currency.span, "the policy's currency is declared here")
-                        .help(format!(
-                            "a policy has one currency; write the amount in `{}`",
-                            currency.code
-                        ))
-                        .fix(
-                            format!("replace with `{}`", currency.code),
-                            unit_span,
-                            currency.code.clone(),
-                        ),
-                    );
-                    return None;
-                }
-                Some(u) => {
-                    let kind = if duration_unit_minutes(u).is_some() {
-                        "a duration"
-                    } else {
-                        "not a currency"
-                    };
-                    diags.push(
-                        Diagnostic::new(
-                            Code::WRONG_UNIT,
-                            format!("`{raw} {u}` is {kind}, but `{what}` is `Money`"),
-                            unit_span,
-                            format!("expected `{}`", currency.code),
-                        )
-                        .help(format!(
-                            "write an amount of money, e.g. `{raw} {}`",
-                            currency.code
-                        )),
-                    );
-                    return None;
-                }
-                None => {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::WRONG_UNIT,
-                            format!("`{raw}` has no currency, but `{what}` is `Money`"),
-                            q.span,
-                            format!("expected `{raw} {}`", currency.code),
-                        )
-                        .help(format!("add the currency: `{raw} {}`", currency.code))
-                        .fix(
-                            format!("add `{}`", currency.code),
-                            remit_diagnostics::Span {
-                                start: q.span.end,
-                                ..q.span
-                            },
-                            format!(" {}", currency.code),
-                        ),
-                    );
-                    return None;
-                }
-            }
-            money_minor_units(q, currency, diags)
-        }
-        Type::Duration => {
-            let per = match unit.and_then(duration_unit_minutes) {
-                Some(per) => per,
-                None => {
-                    let message = match unit {
-                        Some(u) => {
-                            format!("`{u}` is not a duration unit, and `{what}` is a `Duration`")
-                        }
-                        None => format!("`{raw}` has no unit, but `{what}` is a `Duration`"),
-                    };
-                    diags.push(
-                        Diagnostic::new(
-                            Code::WRONG_UNIT,
-                            message,
-                            unit_span,
-                            "expected `minutes`, `hours`, `days` or `weeks`",
-                        )
-                        .help(format!("write a duration, e.g. `{raw} days`")),
-                    );
-                    return None;
-                }
-            };
-            whole_number(q, diags)?
-                .checked_mul(per)
-                .or_else(|| too_large(q, diags))
-        }
-        Type::Int => {
-            if let Some(u) = unit {
-                diags.push(
-                    Diagnostic::new(
-                        Code::WRONG_UNIT,
-                        format!("`{what}` is an `Int`, so `{raw}` takes no unit"),
-                        unit_span,
-                        format!("remove `{u}`"),
-                    )
-                    .help(format!("write the plain number `{raw}`"))
-                    .fix(
-                        format!("remove `{u}`"),
-                        remit_diagnostics::Span {
-                            start: q.number.span.end,
-                            ..unit_span
-                        },
-                        "",
-                    ),
-                );
-                return None;
-            }
-            whole_number(q, diags)
-        }
+        Type::Money => money_value(q, what, currency, diags),
+        Type::Duration => duration_value(q, what, diags),
+        Type::Int => int_value(q, what, diags),
         other => {
-            diags.push(
-                Diagnostic::new(
-                    Code::TYPE_MISMATCH,
-                    format!("`{what}` is `{other}`, not a number"),
-                    q.span,
-                    format!("expected a `{other}` value"),
-                )
-                .help(match other {
-                    Type::Bool => "write `true` or `false`".to_string(),
-                    Type::Enum(e) => format!("write a variant of `{e}`"),
-                    Type::Set(e) => format!("write a set of `{e}` variants, e.g. `{{a, b}}`"),
-                    _ => "write a value of the right type".to_string(),
-                }),
-            );
+            not_a_number(q, what, other, diags);
             None
         }
     }
+}
+
+/// The unit's name, and where to point at it (the whole quantity when it
+/// has none).
+fn unit_of(q: &Quantity) -> (Option<&str>, Span) {
+    let unit = q.unit.as_ref().map(|u| u.name.as_str());
+    let unit_span = q.unit.as_ref().map_or(q.span, |u| u.span);
+    (unit, unit_span)
+}
+
+/// A `Money` quantity in minor units: the policy must declare a currency
+/// and the quantity must be written in it.
+fn money_value(
+    q: &Quantity,
+    what: &str,
+    currency: Option<&Currency>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<i64> {
+    let Some(currency) = currency else {
+        diags.push(
+            Diagnostic::new(
+                Code::MISSING_CURRENCY,
+                format!("`{what}` is money, but the policy declares no currency"),
+                q.span,
+                "money used here",
+            )
+            .help("declare the policy's currency once, e.g. `currency USD`"),
+        );
+        return None;
+    };
+    if !in_currency(q, what, currency, diags) {
+        return None;
+    }
+    money_minor_units(q, currency, diags)
+}
+
+/// Whether a money quantity is written in the policy's currency,
+/// reporting another currency, another unit or none.
+fn in_currency(q: &Quantity, what: &str, currency: &Currency, diags: &mut Vec<Diagnostic>) -> bool {
+    let (unit, unit_span) = unit_of(q);
+    let raw = q.number.raw.as_str();
+    match unit {
+        Some(u) if u == currency.code => return true,
+        Some(u) if is_currency_code(u) => {
+            diags.push(
+                Diagnostic::new(
+                    Code::WRONG_CURRENCY,
+                    format!(
+                        "`{raw} {u}` is in `{u}`, but this policy's currency is `{}`",
+                        currency.code
+                    ),
+                    unit_span,
+                    format!("expected `{}`", currency.code),
+                )
+                .secondary(currency.span, "the policy's currency is declared here")
+                .help(format!(
+                    "a policy has one currency; write the amount in `{}`",
+                    currency.code
+                ))
+                .fix(
+                    format!("replace with `{}`", currency.code),
+                    unit_span,
+                    currency.code.clone(),
+                ),
+            );
+        }
+        Some(u) => {
+            let kind = if duration_unit_minutes(u).is_some() {
+                "a duration"
+            } else {
+                "not a currency"
+            };
+            diags.push(
+                Diagnostic::new(
+                    Code::WRONG_UNIT,
+                    format!("`{raw} {u}` is {kind}, but `{what}` is `Money`"),
+                    unit_span,
+                    format!("expected `{}`", currency.code),
+                )
+                .help(format!(
+                    "write an amount of money, e.g. `{raw} {}`",
+                    currency.code
+                )),
+            );
+        }
+        None => {
+            diags.push(
+                Diagnostic::new(
+                    Code::WRONG_UNIT,
+                    format!("`{raw}` has no currency, but `{what}` is `Money`"),
+                    q.span,
+                    format!("expected `{raw} {}`", currency.code),
+                )
+                .help(format!("add the currency: `{raw} {}`", currency.code))
+                .fix(
+                    format!("add `{}`", currency.code),
+                    Span {
+                        start: q.span.end,
+                        ..q.span
+                    },
+                    format!(" {}", currency.code),
+                ),
+            );
+        }
+    }
+    false
+}
+
+/// A `Duration` quantity in minutes: a whole number of a duration unit.
+fn duration_value(q: &Quantity, what: &str, diags: &mut Vec<Diagnostic>) -> Option<i64> {
+    let (unit, unit_span) = unit_of(q);
+    let raw = q.number.raw.as_str();
+    let Some(per) = unit.and_then(duration_unit_minutes) else {
+        let message = match unit {
+            Some(u) => format!("`{u}` is not a duration unit, and `{what}` is a `Duration`"),
+            None => format!("`{raw}` has no unit, but `{what}` is a `Duration`"),
+        };
+        diags.push(
+            Diagnostic::new(
+                Code::WRONG_UNIT,
+                message,
+                unit_span,
+                "expected `minutes`, `hours`, `days` or `weeks`",
+            )
+            .help(format!("write a duration, e.g. `{raw} days`")),
+        );
+        return None;
+    };
+    whole_number(q, diags)?
+        .checked_mul(per)
+        .or_else(|| too_large(q, diags))
+}
+
+/// An `Int` quantity: a whole number without a unit.
+fn int_value(q: &Quantity, what: &str, diags: &mut Vec<Diagnostic>) -> Option<i64> {
+    let (unit, unit_span) = unit_of(q);
+    let raw = q.number.raw.as_str();
+    if let Some(u) = unit {
+        diags.push(
+            Diagnostic::new(
+                Code::WRONG_UNIT,
+                format!("`{what}` is an `Int`, so `{raw}` takes no unit"),
+                unit_span,
+                format!("remove `{u}`"),
+            )
+            .help(format!("write the plain number `{raw}`"))
+            .fix(
+                format!("remove `{u}`"),
+                Span {
+                    start: q.number.span.end,
+                    ..unit_span
+                },
+                "",
+            ),
+        );
+        return None;
+    }
+    whole_number(q, diags)
+}
+
+/// Reports a quantity where a value of a non-numeric type is expected.
+fn not_a_number(q: &Quantity, what: &str, ty: &Type, diags: &mut Vec<Diagnostic>) {
+    diags.push(
+        Diagnostic::new(
+            Code::TYPE_MISMATCH,
+            format!("`{what}` is `{ty}`, not a number"),
+            q.span,
+            format!("expected a `{ty}` value"),
+        )
+        .help(match ty {
+            Type::Bool => "write `true` or `false`".to_string(),
+            Type::Enum(e) => format!("write a variant of `{e}`"),
+            Type::Set(e) => format!("write a set of `{e}` variants, e.g. `{{a, b}}`"),
+            _ => "write a value of the right type".to_string(),
+        }),
+    );
 }
 
 fn whole_number(q: &Quantity, diags: &mut Vec<Diagnostic>) -> Option<i64> {

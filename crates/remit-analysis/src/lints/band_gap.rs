@@ -14,19 +14,19 @@ use crate::region::zone::{uncovered, Incomplete, Zone};
 use crate::region::Region;
 use crate::witness::{rule_in_scope, witness};
 use remit_diagnostics::{Code, Diagnostic, Span};
-use remit_sema::model::Currency;
+use remit_sema::model::{Currency, RuleId};
 use remit_sema::units::{format_duration, format_money};
 use remit_table::{Constraint, InputType, Interval, Outcome, RowOutcome};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One band of a bucket: its range of the quantity and its rule.
-type Band = (Option<i64>, Option<i64>, usize);
+type Band = (Option<i64>, Option<i64>, RuleId);
 
 /// One gap: the rules on either side, the quantity and its missing range.
 struct Gap {
-    below: usize,
-    above: usize,
+    below: RuleId,
+    above: RuleId,
     key: String,
     from: i64,
     to: i64,
@@ -35,8 +35,8 @@ struct Gap {
 }
 
 pub(super) fn run(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    let mut gaps: BTreeMap<(usize, usize, String), Gap> = BTreeMap::new();
-    let mut gave_up: BTreeMap<(String, String), BTreeSet<usize>> = BTreeMap::new();
+    let mut gaps: BTreeMap<(RuleId, RuleId, String), Gap> = BTreeMap::new();
+    let mut gave_up: BTreeMap<(String, String), BTreeSet<RuleId>> = BTreeMap::new();
     let mut groups: Vec<(&str, &str, &Vec<usize>)> = ctx
         .groups
         .iter()

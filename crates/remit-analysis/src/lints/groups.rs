@@ -13,6 +13,7 @@ use crate::region::zone::{separated, uncovered, Incomplete, Zone};
 use crate::region::{disjoint, Region};
 use crate::witness::{rule_in_scope, rule_matched, witness, Point};
 use remit_diagnostics::{Code, Diagnostic, Lint, Severity};
+use remit_sema::model::{RoleId, RuleId};
 use remit_syntax::ast::EffectKind;
 use remit_table::{Explanation, Outcome, RowOutcome};
 use serde_json::Value;
@@ -37,10 +38,10 @@ struct Finding {
 
 /// Questions abandoned at a work bound, to report as `analysis_incomplete`.
 #[derive(Default)]
-struct GaveUp(BTreeMap<(String, String, &'static str), BTreeSet<usize>>);
+struct GaveUp(BTreeMap<(String, String, &'static str), BTreeSet<RuleId>>);
 
 impl GaveUp {
-    fn add(&mut self, role: &str, action: &str, lint: Lint, rules: &[usize]) {
+    fn add(&mut self, role: &str, action: &str, lint: Lint, rules: &[RuleId]) {
         self.0
             .entry((role.to_string(), action.to_string(), lint.name))
             .or_default()
@@ -82,9 +83,9 @@ fn roles_phrase(roles: &[String]) -> String {
 /// Records that `key` happens for `role`, with the region of its first
 /// request; `find` answers whether (and where) it happens.
 fn record(
-    found: &mut BTreeMap<(usize, usize), Finding>,
+    found: &mut BTreeMap<(RuleId, RuleId), Finding>,
     gave_up: &mut GaveUp,
-    key: (usize, usize),
+    key: (RuleId, RuleId),
     (role, action): (&str, &str),
     find: impl FnOnce() -> Result<Option<Region>, Incomplete>,
 ) {
@@ -114,7 +115,7 @@ fn record(
     }
 }
 
-fn target_of(ctx: &Ctx<'_>, rule: usize) -> String {
+fn target_of(ctx: &Ctx<'_>, rule: RuleId) -> String {
     let r = &ctx.model.rules[rule];
     r.target
         .or(r.otherwise)
@@ -126,8 +127,8 @@ fn target_of(ctx: &Ctx<'_>, rule: usize) -> String {
 /// sending one request to different roles, where no forbid (and, for two
 /// escalations, no permit) decides first.
 fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    let mut permit_vs_escalate: BTreeMap<(usize, usize), Finding> = BTreeMap::new();
-    let mut escalate_pairs: BTreeMap<(usize, usize), Finding> = BTreeMap::new();
+    let mut permit_vs_escalate: BTreeMap<(RuleId, RuleId), Finding> = BTreeMap::new();
+    let mut escalate_pairs: BTreeMap<(RuleId, RuleId), Finding> = BTreeMap::new();
     let mut gave_up = GaveUp::default();
     for ((role, action), rows) in sorted_groups(ctx) {
         let forbids: Vec<Zone> = rows
@@ -248,7 +249,7 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
 /// evaluator's explanation of it; `None` when either rule allows the lint.
 fn conflict_witness<'c>(
     ctx: &'c Ctx<'_>,
-    (a, b): (usize, usize),
+    (a, b): (RuleId, RuleId),
     f: &'c Finding,
 ) -> Option<(Point<'c>, Value, Explanation)> {
     if ctx.allowed(a, Code::CONFLICTING_OUTCOMES) || ctx.allowed(b, Code::CONFLICTING_OUTCOMES) {
@@ -272,7 +273,7 @@ fn own_zone(ctx: &Ctx<'_>, row: usize, role: &str, action: &str) -> Option<Zone>
 /// names: forbids (and, for an escalation, permits) decide all it matches.
 fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let mut gave_up = GaveUp::default();
-    for (index, rule) in ctx.model.rules.iter().enumerate() {
+    for (index, rule) in ctx.model.rules.iter_enumerated() {
         if !rule.ok
             || rule.effect == EffectKind::Forbid
             || ctx.rule_rows[index].is_empty()
@@ -280,7 +281,7 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        let mut shadowers: BTreeSet<usize> = BTreeSet::new();
+        let mut shadowers: BTreeSet<RuleId> = BTreeSet::new();
         let mut example: Option<(String, String, Region)> = None;
         let mut decides = false;
         let mut unknown = false;
@@ -360,7 +361,7 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                         Ok(None) => {}
                         Err(Incomplete) => {
                             unknown = true;
-                            let mut rules: Vec<usize> =
+                            let mut rules: Vec<RuleId> =
                                 cover.iter().map(|(r, _)| ctx.row_rule[*r]).collect();
                             rules.push(index);
                             gave_up.add(role, action, Code::SHADOWED_RULE, &rules);
@@ -427,7 +428,7 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
 /// obligation and notifies every role `p` does, its box holds `p`'s box
 /// (budgets included), and an `otherwise` of `p` is `q`'s too, over a
 /// scope that holds `p`'s (docs/language.md).
-fn covers(ctx: &Ctx<'_>, q: usize, p: usize) -> Result<bool, Incomplete> {
+fn covers(ctx: &Ctx<'_>, q: RuleId, p: RuleId) -> Result<bool, Incomplete> {
     let (rule, other) = (&ctx.model.rules[p], &ctx.model.rules[q]);
     let stronger = rule.require.iter().all(|o| other.require.contains(o))
         && rule.notify.iter().all(|n| other.notify.contains(n))
@@ -525,7 +526,7 @@ fn row_holds(ctx: &Ctx<'_>, r: usize, own: usize) -> bool {
 /// [`covers`]); of two that cover each other, the later is reported.
 pub(super) fn redundant(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let mut gave_up = GaveUp::default();
-    for (p, rule) in ctx.model.rules.iter().enumerate() {
+    for (p, rule) in ctx.model.rules.iter_enumerated() {
         if !rule.ok || rule.effect != EffectKind::Permit || ctx.allowed(p, Code::REDUNDANT_RULE) {
             continue;
         }
@@ -549,7 +550,7 @@ pub(super) fn redundant(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         // Every permit beside it in a group it belongs to.
-        let mut candidates: BTreeSet<usize> = BTreeSet::new();
+        let mut candidates: BTreeSet<RuleId> = BTreeSet::new();
         for &r in &rule.roles {
             for &a in &rule.actions {
                 let group = ctx.group(&ctx.model.roles[r].name, &ctx.model.actions[a].name);
@@ -614,7 +615,7 @@ pub(super) fn redundant(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
 /// `index`: every other permit the target has, and every other escalation
 /// that applies to the target itself (an inherited escalation to the
 /// target or one of its ancestors is not authority, §4).
-fn authority(ctx: &Ctx<'_>, target: &str, action: &str, index: usize) -> Vec<usize> {
+fn authority(ctx: &Ctx<'_>, target: &str, action: &str, index: RuleId) -> Vec<usize> {
     ctx.group(target, action)
         .iter()
         .copied()
@@ -634,7 +635,7 @@ fn authority(ctx: &Ctx<'_>, target: &str, action: &str, index: usize) -> Vec<usi
 /// of `beyond`.
 fn escalated_request(
     ctx: &Ctx<'_>,
-    index: usize,
+    index: RuleId,
     role: &str,
     action: &str,
     beyond: &[Zone],
@@ -679,7 +680,7 @@ fn escalated_request(
 /// An escalation to a role with no authority over the request.
 fn dead_ends(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let mut gave_up = GaveUp::default();
-    for (index, rule) in ctx.model.rules.iter().enumerate() {
+    for (index, rule) in ctx.model.rules.iter_enumerated() {
         let target = match rule.effect {
             EffectKind::Escalate => rule.target,
             EffectKind::Permit => rule.otherwise,
@@ -703,7 +704,7 @@ fn dead_ends(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     Ok(Some(region)) => region,
                     Ok(None) => continue,
                     Err(Incomplete) => {
-                        let mut rules: Vec<usize> =
+                        let mut rules: Vec<RuleId> =
                             authority.iter().map(|r| ctx.row_rule[*r]).collect();
                         rules.push(index);
                         gave_up.add(from_role, action, Code::ESCALATION_DEAD_END, &rules);
@@ -740,8 +741,8 @@ fn dead_ends(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
 
 fn dead_end(
     ctx: &Ctx<'_>,
-    index: usize,
-    target: usize,
+    index: RuleId,
+    target: RoleId,
     action: &str,
     authority: &[usize],
     point: &Point<'_>,
@@ -807,7 +808,7 @@ fn dead_end(
 struct Step<'a> {
     from: &'a str,
     to: &'a str,
-    rule: usize,
+    rule: RuleId,
 }
 
 /// The strongly connected components of a graph with at least one edge

@@ -18,7 +18,7 @@ mod band_gap;
 use crate::region::zone::{subtract, Incomplete, Relation, Zone};
 use crate::region::{meet, Region, COVERAGE_BUDGET};
 use remit_diagnostics::{Code, Diagnostic, Lint};
-use remit_sema::model::Model;
+use remit_sema::model::{Id, IndexVec, Model, RuleId};
 use remit_sema::LowerOutput;
 use remit_table::{Constraint, Evaluator, Interval, Outcome, Row, Table};
 use std::collections::{BTreeSet, HashMap};
@@ -28,10 +28,10 @@ use std::sync::{Arc, OnceLock};
 pub(crate) struct Ctx<'a> {
     pub model: &'a Model,
     pub table: &'a Table,
-    pub rule_rows: &'a [Vec<usize>],
+    pub rule_rows: &'a IndexVec<RuleId, Vec<usize>>,
     pub evaluator: &'a Evaluator,
-    /// Row index → model rule index.
-    pub row_rule: Vec<usize>,
+    /// Row index → the rule it comes from.
+    pub row_rule: Vec<RuleId>,
     /// role name → action name → row indices, inheritance expanded.
     pub groups: HashMap<&'a str, HashMap<&'a str, Vec<usize>>>,
     /// Each row's box: its scope narrowed by its limits.
@@ -65,8 +65,8 @@ impl<'a> Ctx<'a> {
         let (built, (row_rule, groups, boxes, domains)) = rayon::join(
             || Evaluator::new(std::sync::Arc::clone(&lowered.table)).ok(),
             || {
-                let mut row_rule = vec![0; table.rows.len()];
-                for (rule, rows) in lowered.rule_rows.iter().enumerate() {
+                let mut row_rule = vec![RuleId::from_index(0); table.rows.len()];
+                for (rule, rows) in lowered.rule_rows.iter_enumerated() {
                     for &r in rows {
                         row_rule[r] = rule;
                     }
@@ -209,7 +209,7 @@ impl<'a> Ctx<'a> {
     /// The rows of a rule that apply to a role and action.
     pub fn rows_in<'s>(
         &'s self,
-        rule: usize,
+        rule: RuleId,
         role: &'s str,
         action: &'s str,
     ) -> impl Iterator<Item = usize> + 's {
@@ -224,7 +224,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Whether a rule silences a lint with `@allow`.
-    pub fn allowed(&self, rule: usize, lint: Lint) -> bool {
+    pub fn allowed(&self, rule: RuleId, lint: Lint) -> bool {
         self.model
             .rules
             .get(rule)
@@ -299,12 +299,12 @@ fn domain(table: &Table, action: &str) -> Zone {
 /// work bound, so no finding about them is reported for it.
 pub(crate) fn incomplete(
     ctx: &Ctx<'_>,
-    rules: &BTreeSet<usize>,
+    rules: &BTreeSet<RuleId>,
     role: &str,
     action: &str,
     lint: Lint,
 ) -> Option<Diagnostic> {
-    let listed: Vec<usize> = rules.iter().copied().collect();
+    let listed: Vec<RuleId> = rules.iter().copied().collect();
     let (first, rest) = listed.split_first()?;
     if rules
         .iter()

@@ -7,12 +7,12 @@ use crate::region::zone::{uncovered, Incomplete, Zone};
 use crate::region::Region;
 use crate::witness::{rule_matched, witness};
 use remit_diagnostics::{Code, Data, Diagnostic, Span};
-use remit_sema::model::{Symbol, Type};
+use remit_sema::model::{RuleId, Symbol, Type};
 use remit_syntax::ast::{EffectKind, Per};
 use remit_table::{Constraint, Interval, Outcome};
 
 pub(super) fn run(ctx: &Ctx<'_>, names_resolve: bool, out: &mut Vec<Diagnostic>) {
-    for (index, rule) in ctx.model.rules.iter().enumerate() {
+    for (index, rule) in ctx.model.rules.iter_enumerated() {
         if !rule.ok {
             continue;
         }
@@ -58,7 +58,7 @@ pub(super) fn run(ctx: &Ctx<'_>, names_resolve: bool, out: &mut Vec<Diagnostic>)
     }
 }
 
-fn unbounded_amount(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
+fn unbounded_amount(ctx: &Ctx<'_>, index: RuleId) -> Option<Diagnostic> {
     let rule = &ctx.model.rules[index];
     let scale = ctx.table.currency.as_ref().map_or(2, |c| c.scale);
     for &r in &ctx.rule_rows[index] {
@@ -156,7 +156,7 @@ fn unbounded_amount(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
 /// (`true`), else any (`false`).
 fn box_point<'c>(
     ctx: &'c Ctx<'_>,
-    index: usize,
+    index: RuleId,
     zone: &Zone,
     action: &str,
 ) -> Option<(&'c str, Region, bool)> {
@@ -181,7 +181,7 @@ fn box_point<'c>(
 /// A request a permit's box holds for an action with a `Money` parameter.
 fn permitted_money_request<'c>(
     ctx: &'c Ctx<'_>,
-    index: usize,
+    index: RuleId,
 ) -> Option<(&'c str, &'c str, Region, bool)> {
     for &r in &ctx.rule_rows[index] {
         for action in &ctx.row(r).actions {
@@ -205,7 +205,7 @@ fn permitted_money_request<'c>(
     None
 }
 
-fn unbounded_frequency(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
+fn unbounded_frequency(ctx: &Ctx<'_>, index: RuleId) -> Option<Diagnostic> {
     let rule = &ctx.model.rules[index];
     if rule.counts.iter().any(|c| c.per == Per::Customer) || !rule.totals.is_empty() {
         return None;
@@ -244,7 +244,7 @@ fn unbounded_frequency(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
 /// request (`None`: the question was abandoned, so no finding).
 fn any_request(
     ctx: &Ctx<'_>,
-    index: usize,
+    index: RuleId,
     zone: impl Fn(usize, &str) -> Option<Zone>,
 ) -> Option<bool> {
     let mut unknown = false;
@@ -260,7 +260,7 @@ fn any_request(
     (!unknown).then_some(false)
 }
 
-fn unsatisfiable(ctx: &Ctx<'_>, index: usize) -> Option<Diagnostic> {
+fn unsatisfiable(ctx: &Ctx<'_>, index: RuleId) -> Option<Diagnostic> {
     let rule = &ctx.model.rules[index];
     let rows = &ctx.rule_rows[index];
     let has_conditions = rule
@@ -319,19 +319,19 @@ fn unused(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             );
         }
     };
-    for (i, s) in m.segments.iter().enumerate() {
+    for (i, s) in m.segments.iter_enumerated() {
         report(Symbol::Segment(i), "segment", &s.name, s.span);
     }
-    for (i, s) in m.situations.iter().enumerate() {
+    for (i, s) in m.situations.iter_enumerated() {
         report(Symbol::Situation(i), "situation", &s.name, s.span);
     }
-    for (i, o) in m.obligations.iter().enumerate() {
+    for (i, o) in m.obligations.iter_enumerated() {
         report(Symbol::Obligation(i), "obligation", &o.name, o.span);
     }
-    for (i, e) in m.enums.iter().enumerate() {
+    for (i, e) in m.enums.iter_enumerated() {
         report(Symbol::Enum(i), "enum", &e.name, e.span);
     }
-    for (i, r) in m.roles.iter().enumerate() {
+    for (i, r) in m.roles.iter_enumerated() {
         report(Symbol::Role(i), "role", &r.name, r.span);
     }
 }
