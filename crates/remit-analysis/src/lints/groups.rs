@@ -712,21 +712,7 @@ fn dead_ends(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     }
                 };
                 let (point, request, ex) = ctx.explain_at(from_role, action, region);
-                if !(ex.decision.decision == Outcome::Escalate
-                    && ex.decision.escalate_to.iter().any(|t| t == target_name)
-                    && ex.decision.rules.contains(&rule.name))
-                {
-                    continue;
-                }
-                let mut as_target = request.clone();
-                as_target["role"] = Value::String(target_name.to_string());
-                let tx = ctx.evaluator.explain(&as_target);
-                if authority.iter().any(|r| {
-                    tx.trace.iter().any(|t| {
-                        t.row == *r
-                            && matches!(t.outcome, RowOutcome::Matched | RowOutcome::LimitFailed)
-                    })
-                }) {
+                if !reproduced(ctx, &rule.name, target_name, &authority, &request, &ex) {
                     continue;
                 }
                 out.push(dead_end(
@@ -737,6 +723,33 @@ fn dead_ends(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     gave_up.report(ctx, out);
+}
+
+/// Whether the evaluator confirms a dead end's witness: the rule really
+/// escalates the request to the target, and none of the target's
+/// authority matches it when the target asks.
+fn reproduced(
+    ctx: &Ctx<'_>,
+    rule: &str,
+    target: &str,
+    authority: &[usize],
+    request: &Value,
+    ex: &remit_table::Explanation,
+) -> bool {
+    if !(ex.decision.decision == Outcome::Escalate
+        && ex.decision.escalate_to.iter().any(|t| t == target)
+        && ex.decision.rules.iter().any(|r| r == rule))
+    {
+        return false;
+    }
+    let mut as_target = request.clone();
+    as_target["role"] = Value::String(target.to_string());
+    let tx = ctx.evaluator.explain(&as_target);
+    !authority.iter().any(|r| {
+        tx.trace.iter().any(|t| {
+            t.row == *r && matches!(t.outcome, RowOutcome::Matched | RowOutcome::LimitFailed)
+        })
+    })
 }
 
 fn dead_end(
