@@ -121,8 +121,14 @@ pub struct EvalArgs {
     #[arg(long)]
     pub request: PathBuf,
     /// Add the trace of every candidate row.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "headroom")]
     pub explain: bool,
+    /// Instead of deciding, list the values of this action parameter
+    /// (`amount`) that would be permitted, and the decision just above
+    /// them (TABLE.md "Headroom"); a value the request gives for it is
+    /// ignored.
+    #[arg(long, value_name = "PARAM")]
+    pub headroom: Option<String>,
 }
 
 #[derive(Debug, Args)]

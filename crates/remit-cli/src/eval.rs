@@ -26,7 +26,11 @@ pub fn run(args: &EvalArgs) -> Result<Outcome, UsageError> {
             ))
         })?
     };
-    let (output, invalid) = if args.explain {
+    let (output, invalid) = if let Some(param) = &args.headroom {
+        let headroom = evaluator.headroom_json(&request, param);
+        let invalid = !headroom.errors.is_empty();
+        (serde_json::to_string_pretty(&headroom)?, invalid)
+    } else if args.explain {
         let explanation = evaluator.explain_json(&request);
         let invalid = !explanation.decision.errors.is_empty();
         (serde_json::to_string_pretty(&explanation)?, invalid)

@@ -1022,6 +1022,22 @@ fn the_readme_tour_runs_as_written() {
     );
     let decided: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(decided, answer);
+    // And so is the headroom shown after it.
+    let shown: serde_json::Value = serde_json::from_str(&json[2]).unwrap();
+    let out = remit(
+        &[
+            "eval",
+            "--table",
+            "hotel.json",
+            "--request",
+            "examples/requests/hotel_front_desk.json",
+            "--headroom",
+            "amount",
+        ],
+        work.path(),
+    );
+    let headroom: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(headroom, shown);
 }
 
 #[test]
@@ -1263,4 +1279,92 @@ fn an_unreadable_directory_is_an_error_naming_it() {
         );
     }
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+#[test]
+fn eval_headroom_lists_what_may_still_be_given_and_what_happens_above() {
+    let dir = policy_dir(POLICY);
+    remit(&["build", "p", "-o", "t.json"], dir.path());
+    // A clerk with a gold customer: up to 50 USD, then the manager.
+    std::fs::write(dir.path().join("r.json"), REQUEST).unwrap();
+    let out = remit(
+        &[
+            "eval",
+            "--table",
+            "t.json",
+            "--request",
+            "r.json",
+            "--headroom",
+            "amount",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let h: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(h["param"], "param.amount");
+    assert_eq!(h["permitted"], serde_json::json!([[0, 5000]]));
+    assert_eq!(h["above"]["decision"], "escalate");
+    assert_eq!(h["above"]["escalate_to"], serde_json::json!(["manager"]));
+    // The manager, with 900 USD already refunded in 90 days: the budget
+    // leaves 100 USD, and above it nothing is permitted.
+    let manager = r#"{"role":"manager","action":"refund","params":{},"customer":{"tier":"basic"},"usage":{"customer/refund/count/P30D":0,"customer/refund/sum/P90D":90000}}"#;
+    std::fs::write(dir.path().join("m.json"), manager).unwrap();
+    let out = remit(
+        &[
+            "eval",
+            "--table",
+            "t.json",
+            "--request",
+            "m.json",
+            "--headroom",
+            "amount",
+        ],
+        dir.path(),
+    );
+    let h: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(h["permitted"], serde_json::json!([[0, 10000]]), "{h}");
+    assert_eq!(h["above"]["decision"], "deny");
+    // A parameter the action does not have is an error, and exit 1.
+    let out = remit(
+        &[
+            "eval",
+            "--table",
+            "t.json",
+            "--request",
+            "r.json",
+            "--headroom",
+            "nights",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let h: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(h["errors"][0]["kind"], "malformed_request");
+    assert!(
+        h["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`amount`"),
+        "{h}"
+    );
+    // `--headroom` and `--explain` do not go together.
+    let out = remit(
+        &[
+            "eval",
+            "--table",
+            "t.json",
+            "--request",
+            "r.json",
+            "--headroom",
+            "amount",
+            "--explain",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -39,6 +39,25 @@ pub struct Headroom {
 type Span = (i64, i64);
 
 impl Evaluator {
+    /// [`Evaluator::headroom`] for a request given as JSON text, read as
+    /// [`Evaluator::decide_json`] reads it (a request that cannot be read
+    /// gives a `malformed_request` error, never a panic).
+    pub fn headroom_json(&self, text: impl AsRef<[u8]>, param: &str) -> Headroom {
+        match crate::json::parse(text.as_ref()) {
+            Ok(parsed) => self.headroom(&parsed.value, param),
+            Err(e) => Headroom {
+                param: format!("param.{}", param.strip_prefix("param.").unwrap_or(param)),
+                permitted: Vec::new(),
+                above: None,
+                errors: vec![crate::eval::error(
+                    crate::eval::ErrorKind::MalformedRequest,
+                    None,
+                    &e.describe("the request"),
+                )],
+            },
+        }
+    }
+
     /// The headroom of action parameter `param` (`amount` or
     /// `param.amount`) for a request that is complete except for it (a
     /// value given for it is ignored). Never panics: an invalid request,
