@@ -140,20 +140,6 @@ struct Detector<'a, 's> {
     parens: Vec<usize>,
 }
 
-fn starts_item_always(t: &Token<'_>) -> bool {
-    matches!(
-        t,
-        Token::Policy
-            | Token::Currency
-            | Token::Enum
-            | Token::Obligation
-            | Token::Segment
-            | Token::Situation
-            | Token::Rule
-            | Token::Test
-    )
-}
-
 fn ident<'s>(t: &Token<'s>) -> Option<&'s str> {
     match t {
         Token::Ident(s) => Some(s),
@@ -177,43 +163,15 @@ impl<'a, 's> Detector<'a, 's> {
         self.tokens.get(i).map(|t| &t.1)
     }
 
+    /// Finds the item the cursor is in (the parser's own cut,
+    /// [`remit_syntax::split_items`]) and the braces and parentheses open
+    /// inside it.
     fn scan(&mut self) {
-        let mut annotations_only = false;
-        for i in 0..self.tokens.len() {
-            let t = self.tokens[i].1;
-            let at_top = self.braces.is_empty()
-                && match t {
-                    Token::Role | Token::Action | Token::At => true,
-                    Token::Customer | Token::Context => {
-                        matches!(self.tok(i + 1), Some(Token::LBrace))
-                    }
-                    _ => false,
-                };
-            if i == self.item {
-                annotations_only = t == Token::At;
-            } else if starts_item_always(&t) || at_top {
-                if annotations_only {
-                    annotations_only = t == Token::At;
-                } else {
-                    self.item = i;
-                    self.braces.clear();
-                    self.parens.clear();
-                    annotations_only = t == Token::At;
-                }
-            } else if annotations_only
-                && !matches!(
-                    t,
-                    Token::At
-                        | Token::Ident(_)
-                        | Token::Deny
-                        | Token::LParen
-                        | Token::RParen
-                        | Token::Comma
-                )
-            {
-                annotations_only = false;
-            }
-            match t {
+        self.item = remit_syntax::split_items(self.tokens)
+            .last()
+            .map_or(0, |r| r.start);
+        for i in self.item..self.tokens.len() {
+            match self.tokens[i].1 {
                 Token::LBrace => {
                     let kind = self.brace_kind(i);
                     self.braces.push((i, kind));

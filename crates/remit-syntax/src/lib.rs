@@ -16,7 +16,7 @@ mod token;
 
 pub use clause::{clause_keyword_list, ClauseSpec, ClauseTag, CLAUSES, CLAUSE_KEYWORDS};
 pub use lex::{lex, split_bom, Lexed, SpannedToken, BOM};
-pub use parser::{parse, MAX_NESTING};
+pub use parser::{parse, split_items, MAX_NESTING};
 pub use token::{Token, ITEM_KEYWORDS, KEYWORDS};
 
 #[allow(

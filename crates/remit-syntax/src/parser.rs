@@ -104,7 +104,9 @@ fn dedupe(diagnostics: &mut Vec<Diagnostic>) {
 /// also resynchronise after a missing `}`), at `role`/`action`/`@` outside
 /// braces, and at `customer {`/`context {` outside braces. Annotations stay
 /// with the item they precede.
-fn split_items(tokens: &[SpannedToken<'_>]) -> Vec<std::ops::Range<usize>> {
+/// The language server's completion reads the same cut, so the two never
+/// disagree on where an item starts.
+pub fn split_items(tokens: &[SpannedToken<'_>]) -> Vec<std::ops::Range<usize>> {
     let mut chunks = Vec::new();
     let mut start = 0;
     let mut depth = 0usize;
