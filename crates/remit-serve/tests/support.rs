@@ -161,10 +161,14 @@ pub async fn get(c: &reqwest::Client, url: &str) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-/// The PostgreSQL URL for tests, or a SKIP message and `None`.
+/// The PostgreSQL URL for tests, or a SKIP message and `None`; in CI
+/// (`CI=true`) a missing PostgreSQL fails the test instead.
 pub fn postgres(test: &str) -> Option<String> {
     match std::env::var("REMIT_TEST_POSTGRES") {
         Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
+            "{test} needs PostgreSQL and CI=true: set REMIT_TEST_POSTGRES (crates/remit-serve/ci-postgres.sh starts a throwaway cluster and does)"
+        ),
         _ => {
             eprintln!("SKIP {test}: set REMIT_TEST_POSTGRES to a PostgreSQL URL to run it (crates/remit-serve/ci-postgres.sh starts a throwaway cluster and does)");
             None
