@@ -4,6 +4,7 @@ use crate::api::{self, AppState};
 use crate::auth::Tokens;
 use crate::ledger;
 use crate::metrics::Metrics;
+use crate::prune;
 use crate::tables::Tables;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -25,6 +26,10 @@ pub struct ServeOptions {
     pub tokens: Option<PathBuf>,
     /// How often table files are checked for changes.
     pub reload_every: Duration,
+    /// How long an idempotency key is remembered (24 hours).
+    pub idempotency_retention: Duration,
+    /// How often forgotten keys are pruned (every minute).
+    pub prune_every: Duration,
 }
 
 impl Default for ServeOptions {
@@ -35,6 +40,8 @@ impl Default for ServeOptions {
             listen: "127.0.0.1:7878".into(),
             tokens: None,
             reload_every: Duration::from_millis(500),
+            idempotency_retention: prune::IDEMPOTENCY_RETENTION,
+            prune_every: prune::PRUNE_EVERY,
         }
     }
 }
@@ -45,6 +52,8 @@ pub struct Service {
     addr: SocketAddr,
     state: Arc<AppState>,
     reload_every: Duration,
+    idempotency_retention: Duration,
+    prune_every: Duration,
 }
 
 impl Service {
@@ -91,6 +100,8 @@ impl Service {
                 metrics,
             }),
             reload_every: options.reload_every,
+            idempotency_retention: options.idempotency_retention,
+            prune_every: options.prune_every,
         })
     }
 
@@ -146,14 +157,46 @@ impl Service {
                 }
             })
         };
+        let pruner = tokio::spawn(prune_keys(
+            s.clone(),
+            self.idempotency_retention,
+            self.prune_every,
+        ));
         let app = api::router(self.state.clone());
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         watcher.abort();
+        pruner.abort();
         served.map_err(|e| format!("the server stopped: {e}"))?;
         eprintln!("remit serve: drained, stopped");
         Ok(())
+    }
+}
+
+/// Forgets expired idempotency keys: a round at start, then one every
+/// `every` (crate::prune). A ledger error is counted and retried at the
+/// next round.
+async fn prune_keys(state: Arc<AppState>, retention: Duration, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let before = prune::forget_before(crate::clock::now(), retention);
+        match prune::prune_round(
+            state.ledger.as_ref(),
+            before,
+            prune::PRUNE_BATCH,
+            prune::PASSES_PER_ROUND,
+        )
+        .await
+        {
+            Ok(n) => state.metrics.keys_pruned.inc_by(n),
+            Err(e) => {
+                state.metrics.store_errors.inc();
+                eprintln!("warning: cannot prune idempotency keys: {e}");
+            }
+        }
     }
 }
 

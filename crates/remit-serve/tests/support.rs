@@ -83,6 +83,16 @@ impl InProcess {
     /// Starts a service on `table_json` with `store` (`None`: a fresh
     /// SQLite file) and optional tokens.
     pub async fn start(table_json: &str, store: Option<String>, tokens: Option<&str>) -> InProcess {
+        InProcess::start_with(table_json, store, tokens, |_| {}).await
+    }
+
+    /// [`InProcess::start`], with `adjust` changing the options first.
+    pub async fn start_with(
+        table_json: &str,
+        store: Option<String>,
+        tokens: Option<&str>,
+        adjust: impl FnOnce(&mut ServeOptions),
+    ) -> InProcess {
         let dir = tempfile::tempdir().unwrap();
         let table = dir.path().join("table.json");
         std::fs::write(&table, table_json).unwrap();
@@ -93,13 +103,15 @@ impl InProcess {
         });
         let store =
             store.unwrap_or_else(|| format!("sqlite:{}", dir.path().join("usage.db").display()));
-        let options = ServeOptions {
+        let mut options = ServeOptions {
             tables: vec![table.clone()],
             store,
             listen: "127.0.0.1:0".into(),
             tokens,
             reload_every: Duration::from_millis(50),
+            ..ServeOptions::default()
         };
+        adjust(&mut options);
         let service = Service::bind(&options).await.unwrap();
         let addr = service.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();

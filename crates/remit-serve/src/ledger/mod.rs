@@ -269,6 +269,10 @@ pub trait Ledger: Send + Sync {
     async fn get(&self, id: &str) -> Result<Option<UseRecord>, StoreError>;
     /// How many holds are live at `now`.
     async fn live_holds(&self, now: Millis) -> Result<i64, StoreError>;
+    /// Forgets at most `limit` idempotency keys first seen at or before
+    /// `before`, oldest first, in one short transaction; answers how many
+    /// it forgot (see [`crate::prune`]).
+    async fn prune_idempotency(&self, before: Millis, limit: i64) -> Result<u64, StoreError>;
 }
 
 /// Opens the ledger a `--store` value names, creating or migrating its

@@ -399,6 +399,21 @@ impl Ledger for PostgresLedger {
             .map_err(pg_err)?;
         row.try_get(0).map_err(pg_err)
     }
+
+    async fn prune_idempotency(&self, before: Millis, limit: i64) -> Result<u64, StoreError> {
+        // Replicas prune at the same time: each skips the keys another is
+        // deleting rather than waiting for them.
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM idempotency WHERE key IN \
+                 (SELECT key FROM idempotency WHERE created_at <= $1 \
+                  ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+                &[&before, &limit],
+            )
+            .await
+            .map_err(pg_err)
+    }
 }
 
 #[cfg(test)]

@@ -406,4 +406,19 @@ impl Ledger for SqliteLedger {
         })
         .await
     }
+
+    async fn prune_idempotency(&self, before: Millis, limit: i64) -> Result<u64, StoreError> {
+        self.run(move |conn| {
+            let n = conn
+                .prepare_cached(
+                    "DELETE FROM idempotency WHERE key IN \
+                     (SELECT key FROM idempotency WHERE created_at <= ?1 ORDER BY created_at LIMIT ?2)",
+                )
+                .map_err(store_err)?
+                .execute([before, limit])
+                .map_err(store_err)?;
+            Ok(n as u64)
+        })
+        .await
+    }
 }
