@@ -228,10 +228,19 @@ pub fn remit_bin() -> PathBuf {
     bin
 }
 
-/// A `remit serve` process.
+/// A `remit serve` process, killed when dropped (a failing test leaves
+/// none behind).
 pub struct Process {
     pub child: Child,
     pub addr: SocketAddr,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        // Already reaped when the test stopped it itself.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Starts `remit serve ARGS --listen 127.0.0.1:PORT` and waits until it
