@@ -1,6 +1,6 @@
 //! Load generator for `remit serve`: `POST /v1/uses` and `POST /v1/decide`
 //! throughput and p50/p99 latency at 1, 16 and 64 concurrent clients, on
-//! SQLite (`synchronous = FULL`, the default, and `NORMAL`) and, with
+//! SQLite (`synchronous = NORMAL`, the default, and `FULL`) and, with
 //! `REMIT_TEST_POSTGRES` set, on PostgreSQL with one and with two replicas
 //! (two service processes sharing the database). Prints a Markdown table
 //! per backend for docs/performance.md, with the machine's load averages
@@ -246,18 +246,18 @@ async fn bench() -> Result<(), String> {
     let store =
         |name: &str, query: &str| format!("sqlite:{}{query}", dir.path().join(name).display());
     {
-        let s = start(&t, &store("full.db", ""))?;
+        let s = start(&t, &store("normal.db", ""))?;
         run(
-            "SQLite, `synchronous = FULL` (the default)",
+            "SQLite, `synchronous = NORMAL` (the default)",
             std::slice::from_ref(&s.url),
             run_for,
         )
         .await;
     }
     {
-        let s = start(&t, &store("normal.db", "?synchronous=normal"))?;
+        let s = start(&t, &store("full.db", "?synchronous=full"))?;
         run(
-            "SQLite, `synchronous = NORMAL`",
+            "SQLite, `synchronous = FULL` (`--store sqlite:PATH?synchronous=full`)",
             std::slice::from_ref(&s.url),
             run_for,
         )

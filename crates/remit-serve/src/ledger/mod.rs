@@ -277,7 +277,7 @@ pub trait Ledger: Send + Sync {
 
 /// Opens the ledger a `--store` value names, creating or migrating its
 /// schema. `sqlite:PATH` (or a bare path), optionally ending in
-/// `?synchronous=full` (the default) or `?synchronous=normal`, or
+/// `?synchronous=normal` (the default) or `?synchronous=full`, or
 /// `postgres://…`.
 pub async fn open(store: &str) -> Result<std::sync::Arc<dyn Ledger>, StoreError> {
     if store.starts_with("postgres://") || store.starts_with("postgresql://") {
@@ -292,12 +292,12 @@ pub async fn open(store: &str) -> Result<std::sync::Arc<dyn Ledger>, StoreError>
 fn sqlite_store(store: &str) -> Result<(&str, Synchronous), StoreError> {
     let rest = store.strip_prefix("sqlite:").unwrap_or(store);
     let (path, synchronous) = match rest.rsplit_once('?') {
-        None => (rest, Synchronous::Full),
+        None => (rest, Synchronous::Normal),
         Some((path, "synchronous=full")) => (path, Synchronous::Full),
         Some((path, "synchronous=normal")) => (path, Synchronous::Normal),
         Some((_, option)) => {
             return Err(StoreError(format!(
-                "unknown option `{option}` in `--store {store}`\n  help: a SQLite store takes only `?synchronous=full` (the default: each commit is fsynced) or `?synchronous=normal` (durable against a crash of the service, not against a power loss)"
+                "unknown option `{option}` in `--store {store}`\n  help: a SQLite store takes only `?synchronous=normal` (the default: durable against a crash of the service; a power loss can lose about the last second) or `?synchronous=full` (each commit is fsynced before it is acknowledged)"
             )))
         }
     };
@@ -408,9 +408,9 @@ mod tests {
     fn sqlite_stores_name_a_path_and_their_durability() {
         assert_eq!(
             sqlite_store("sqlite:a.db").unwrap(),
-            ("a.db", Synchronous::Full)
+            ("a.db", Synchronous::Normal)
         );
-        assert_eq!(sqlite_store("a.db").unwrap(), ("a.db", Synchronous::Full));
+        assert_eq!(sqlite_store("a.db").unwrap(), ("a.db", Synchronous::Normal));
         assert_eq!(
             sqlite_store("sqlite:/x/a.db?synchronous=normal").unwrap(),
             ("/x/a.db", Synchronous::Normal)

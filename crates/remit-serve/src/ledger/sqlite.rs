@@ -8,7 +8,7 @@
 //! savepoint (a failing job rolls back alone), one `COMMIT`, and only then
 //! are the answers sent. Jobs run strictly one after another, so every
 //! decide-and-hold is serialisable; batching only shares the commit (and,
-//! with `synchronous = FULL`, its fsync).
+//! with `?synchronous=full`, its fsync).
 //!
 //! Reads that record nothing (`POST /v1/decide`, `GET /v1/usage`, the
 //! status) run on reader connections, each in one read transaction (a
@@ -46,13 +46,15 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// When a commit is on disk (`PRAGMA synchronous`, docs/service.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Synchronous {
-    /// Each commit is fsynced before it is acknowledged: it survives a
-    /// crash of the process and a power loss.
-    Full,
-    /// Commits reach the operating system before they are acknowledged
-    /// and are fsynced at each checkpoint: they survive a crash of the
-    /// process (`kill -9`), not a power loss or a crash of the machine.
+    /// The default. Commits reach the operating system before they are
+    /// acknowledged and are fsynced at each checkpoint (every second):
+    /// they survive a crash of the process (`kill -9`), which is what
+    /// SERVICE.md promises; a power loss or a crash of the machine can
+    /// lose about the last second of them.
     Normal,
+    /// Each commit is fsynced before it is acknowledged: it survives a
+    /// power loss too, at the price of one fsync per batch.
+    Full,
 }
 
 impl Synchronous {
@@ -489,8 +491,8 @@ impl Ledger for SqliteLedger {
 
     fn location(&self) -> String {
         match self.synchronous {
-            Synchronous::Full => self.path.clone(),
-            Synchronous::Normal => format!("{}?synchronous=normal", self.path),
+            Synchronous::Normal => self.path.clone(),
+            Synchronous::Full => format!("{}?synchronous=full", self.path),
         }
     }
 
@@ -582,11 +584,38 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_ledger_of_version_1_is_migrated_to_the_latest() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("usage.db");
+        let old = Connection::open(&db).unwrap();
+        old.execute_batch(&format!(
+            "{}; CREATE TABLE remit_schema (version INTEGER NOT NULL); INSERT INTO remit_schema VALUES (1);",
+            sql::MIGRATIONS[0]
+        ))
+        .unwrap();
+        drop(old);
+        drop(SqliteLedger::open(db.to_str().unwrap(), Synchronous::Full).unwrap());
+        let conn = Connection::open(&db).unwrap();
+        let version: i64 = conn
+            .query_row("SELECT MAX(version) FROM remit_schema", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, sql::MIGRATIONS.len() as i64);
+        let index: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'idempotency_by_age'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(index, 1);
+    }
+
     #[tokio::test]
     async fn the_checkpointer_copies_commits_into_the_database_file() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("usage.db");
-        let ledger = SqliteLedger::open(db.to_str().unwrap(), Synchronous::Normal).unwrap();
+        let ledger = SqliteLedger::open(db.to_str().unwrap(), Synchronous::Full).unwrap();
         for k in 0..50 {
             ledger.hold(hold_step(&format!("k{k}"))).await.unwrap();
         }
@@ -609,7 +638,7 @@ mod tests {
         assert_eq!(keys, 50, "the WAL was never checkpointed");
         assert_eq!(
             ledger.location(),
-            format!("{}?synchronous=normal", db.display())
+            format!("{}?synchronous=full", db.display())
         );
     }
 }
