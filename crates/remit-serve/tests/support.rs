@@ -179,7 +179,7 @@ pub fn postgres(test: &str) -> Option<String> {
     match std::env::var("REMIT_TEST_POSTGRES") {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
-            "{test} needs PostgreSQL and CI=true: set REMIT_TEST_POSTGRES (crates/remit-serve/ci-postgres.sh starts a throwaway cluster and does)"
+            "{test} needs PostgreSQL, and with CI=true it may not be skipped: set REMIT_TEST_POSTGRES (crates/remit-serve/ci-postgres.sh starts a throwaway cluster and does)"
         ),
         _ => {
             eprintln!("SKIP {test}: set REMIT_TEST_POSTGRES to a PostgreSQL URL to run it (crates/remit-serve/ci-postgres.sh starts a throwaway cluster and does)");
