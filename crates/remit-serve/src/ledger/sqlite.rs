@@ -85,7 +85,7 @@ fn connect(path: &str, synchronous: Synchronous) -> Result<Connection, StoreErro
     let conn = Connection::open(path)
         .map_err(|e| StoreError(format!("cannot open the SQLite ledger `{path}`: {e}")))?;
     conn.execute_batch(&format!(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA busy_timeout = 5000;",
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = {};",
         synchronous.pragma()
     ))
     .map_err(store_err)?;
