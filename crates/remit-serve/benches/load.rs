@@ -10,15 +10,20 @@
 //!     bash crates/remit-serve/ci-postgres.sh --run cargo bench -p remit-serve --bench load
 //!
 //! Each service is a process of its own: this binary started again with
-//! `--serve STORE TABLE`, which runs exactly what `remit serve --table
-//! TABLE --store STORE` runs (`remit_serve::run`), in the same build
-//! profile as the load generator.
+//! `--serve STORE TABLE`, which runs what `remit serve --table TABLE
+//! --store STORE` runs (`remit_serve::Service`, a multi-threaded tokio
+//! runtime, mimalloc), in the same build profile as the load generator.
 
 use remit_serve::{ServeOptions, Service};
 use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// The allocator of the `remit` binary, so the service measured here is
+/// the one `remit serve` runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// How long each measurement runs, after its warm-up, unless
 /// `REMIT_BENCH_SECONDS` says otherwise (a short run checks the harness).
