@@ -10,7 +10,9 @@
 //! or after [`PASSES_PER_ROUND`] passes: the work per pass and per round is
 //! bounded, whatever the backlog.
 
+use crate::api::AppState;
 use crate::ledger::{Ledger, Millis, StoreError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a key is remembered by default.
@@ -50,6 +52,24 @@ pub async fn prune_round(
 pub fn forget_before(now: Millis, retention: Duration) -> Millis {
     let retention = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
     now.saturating_sub(retention)
+}
+
+/// Forgets expired idempotency keys: a round at start, then one every
+/// `every`. A ledger error is counted and retried at the next round.
+pub(crate) async fn keep_pruning(state: Arc<AppState>, retention: Duration, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let before = forget_before(crate::clock::now(), retention);
+        match prune_round(state.ledger.as_ref(), before, PRUNE_BATCH, PASSES_PER_ROUND).await {
+            Ok(n) => state.metrics.keys_pruned.inc_by(n),
+            Err(e) => {
+                state.metrics.store_errors.inc();
+                eprintln!("warning: cannot prune idempotency keys: {e}");
+            }
+        }
+    }
 }
 
 #[cfg(test)]

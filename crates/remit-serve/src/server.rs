@@ -157,7 +157,7 @@ impl Service {
                 }
             })
         };
-        let pruner = tokio::spawn(prune_keys(
+        let pruner = tokio::spawn(prune::keep_pruning(
             s.clone(),
             self.idempotency_retention,
             self.prune_every,
@@ -171,32 +171,6 @@ impl Service {
         served.map_err(|e| format!("the server stopped: {e}"))?;
         eprintln!("remit serve: drained, stopped");
         Ok(())
-    }
-}
-
-/// Forgets expired idempotency keys: a round at start, then one every
-/// `every` (crate::prune). A ledger error is counted and retried at the
-/// next round.
-async fn prune_keys(state: Arc<AppState>, retention: Duration, every: Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let before = prune::forget_before(crate::clock::now(), retention);
-        match prune::prune_round(
-            state.ledger.as_ref(),
-            before,
-            prune::PRUNE_BATCH,
-            prune::PASSES_PER_ROUND,
-        )
-        .await
-        {
-            Ok(n) => state.metrics.keys_pruned.inc_by(n),
-            Err(e) => {
-                state.metrics.store_errors.inc();
-                eprintln!("warning: cannot prune idempotency keys: {e}");
-            }
-        }
     }
 }
 
