@@ -127,7 +127,7 @@ async fn load(base: String, life: usize, client_no: usize, acked: Arc<Mutex<Acke
         } else {
             regular(life)
         };
-        let mut body = refund(&customer, "e1", amount);
+        let mut body = refund(&customer, &format!("e{client_no}"), amount);
         body["hold_seconds"] = json!(HOLD_MS / 1000);
         let Ok(r) = c.post(format!("{base}/v1/uses")).json(&body).send().await else {
             return;
