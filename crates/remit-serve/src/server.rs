@@ -6,6 +6,7 @@ use crate::ledger;
 use crate::metrics::Metrics;
 use crate::prune;
 use crate::tables::Tables;
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -163,7 +164,11 @@ impl Service {
             self.prune_every,
         ));
         let app = api::router(self.state.clone());
-        let served = axum::serve(self.listener, app)
+        // Answers are small and latency matters: no Nagle delay.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         watcher.abort();
