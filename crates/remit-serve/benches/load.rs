@@ -26,7 +26,9 @@ use std::time::{Duration, Instant};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// How long each measurement runs, after its warm-up, unless
-/// `REMIT_BENCH_SECONDS` says otherwise (a short run checks the harness).
+/// `REMIT_BENCH_SECONDS` says otherwise (a short run checks the harness;
+/// `REMIT_BENCH_ONLY=TEXT` runs only the configurations whose title has
+/// TEXT, e.g. to profile one).
 const RUN: Duration = Duration::from_secs(4);
 /// Requests sent before each measurement, not counted.
 const WARMUP: Duration = Duration::from_millis(500);
@@ -183,6 +185,11 @@ async fn measure(urls: &[String], path: &str, clients: usize, run: Duration) -> 
 /// Measures every endpoint and concurrency against `urls`; `POST
 /// /v1/uses` first, so `decide` reads a ledger with rows in it.
 async fn run(title: &str, urls: &[String], run_for: Duration) {
+    if let Ok(only) = std::env::var("REMIT_BENCH_ONLY") {
+        if !title.contains(&only) {
+            return;
+        }
+    }
     println!("\n### {title}\n");
     println!("| endpoint | clients | requests/s | p50 ms | p99 ms | errors |");
     println!("|---|---:|---:|---:|---:|---:|");
