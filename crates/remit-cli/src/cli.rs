@@ -191,7 +191,8 @@ pub struct ServeArgs {
     /// A compiled table (repeatable, one per policy; requests name the policy).
     #[arg(long = "table", value_name = "PATH", required = true)]
     pub tables: Vec<PathBuf>,
-    /// The usage ledger: `sqlite:PATH` or `postgres://…`.
+    /// The usage ledger: `sqlite:PATH` (`sqlite:PATH?synchronous=full` fsyncs
+    /// every commit, surviving a power loss too) or `postgres://…`.
     #[arg(long, default_value = "sqlite:remit-usage.db")]
     pub store: String,
     /// The address to listen on.

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod error;
 pub mod ledger;
 pub mod metrics;
+pub mod prune;
 pub mod request;
 pub mod server;
 pub mod tables;

@@ -21,6 +21,8 @@ pub struct Metrics {
     pub store_errors: IntCounter,
     /// Table reloads by result (`loaded`, `refused`).
     pub reloads: IntCounterVec,
+    /// Idempotency keys forgotten after their retention.
+    pub keys_pruned: IntCounter,
 }
 
 impl Metrics {
@@ -58,7 +60,12 @@ impl Metrics {
         registry.register(Box::new(clients.clone()))?;
         registry.register(Box::new(holds.clone()))?;
         registry.register(Box::new(store_errors.clone()))?;
+        let keys_pruned = IntCounter::new(
+            "remit_idempotency_keys_pruned_total",
+            "Idempotency keys forgotten after their retention",
+        )?;
         registry.register(Box::new(reloads.clone()))?;
+        registry.register(Box::new(keys_pruned.clone()))?;
         Ok(Metrics {
             registry,
             decisions,
@@ -67,6 +74,7 @@ impl Metrics {
             holds,
             store_errors,
             reloads,
+            keys_pruned,
         })
     }
 

@@ -4,7 +4,9 @@ use crate::api::{self, AppState};
 use crate::auth::Tokens;
 use crate::ledger;
 use crate::metrics::Metrics;
+use crate::prune;
 use crate::tables::Tables;
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,6 +27,10 @@ pub struct ServeOptions {
     pub tokens: Option<PathBuf>,
     /// How often table files are checked for changes.
     pub reload_every: Duration,
+    /// How long an idempotency key is remembered (24 hours).
+    pub idempotency_retention: Duration,
+    /// How often forgotten keys are pruned (every minute).
+    pub prune_every: Duration,
 }
 
 impl Default for ServeOptions {
@@ -35,6 +41,8 @@ impl Default for ServeOptions {
             listen: "127.0.0.1:7878".into(),
             tokens: None,
             reload_every: Duration::from_millis(500),
+            idempotency_retention: prune::IDEMPOTENCY_RETENTION,
+            prune_every: prune::PRUNE_EVERY,
         }
     }
 }
@@ -45,6 +53,8 @@ pub struct Service {
     addr: SocketAddr,
     state: Arc<AppState>,
     reload_every: Duration,
+    idempotency_retention: Duration,
+    prune_every: Duration,
 }
 
 impl Service {
@@ -91,6 +101,8 @@ impl Service {
                 metrics,
             }),
             reload_every: options.reload_every,
+            idempotency_retention: options.idempotency_retention,
+            prune_every: options.prune_every,
         })
     }
 
@@ -146,11 +158,21 @@ impl Service {
                 }
             })
         };
+        let pruner = tokio::spawn(prune::keep_pruning(
+            s.clone(),
+            self.idempotency_retention,
+            self.prune_every,
+        ));
         let app = api::router(self.state.clone());
-        let served = axum::serve(self.listener, app)
+        // Answers are small and latency matters: no Nagle delay.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         watcher.abort();
+        pruner.abort();
         served.map_err(|e| format!("the server stopped: {e}"))?;
         eprintln!("remit serve: drained, stopped");
         Ok(())

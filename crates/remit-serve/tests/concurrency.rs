@@ -1,5 +1,7 @@
 //! 64 clients hammer `POST /v1/uses` for one customer: the committed and
-//! held total never exceeds the budget, nor the count its limit.
+//! held total never exceeds the budget, nor the count its limit. On
+//! SQLite with one service; on PostgreSQL with two `remit serve`
+//! processes sharing the database.
 
 use crate::support::*;
 use rand::RngExt;
@@ -129,12 +131,18 @@ async fn sixty_four_clients_on_two_replicas_never_overspend_on_postgres() {
         return;
     };
     let db = fresh_database(&url, "remit_concurrency").await;
-    let t = table("sha256:a", MAX_AMOUNT, BUDGET, COUNT);
-    let a = InProcess::start(&t, Some(db.clone()), None).await;
-    let b = InProcess::start(&t, Some(db), None).await;
-    let acks = hammer(vec![a.url(""), b.url("")]).await;
-    let (_, usage) = get(&client(), &b.url("/v1/usage?policy=shop&customer_id=guest")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t.json");
+    std::fs::write(&t, table("sha256:a", MAX_AMOUNT, BUDGET, COUNT)).unwrap();
+    let args = ["--table", t.to_str().unwrap(), "--store", &db];
+    let a = spawn_serve(&args, "127.0.0.1:0");
+    let b = spawn_serve(&args, "127.0.0.1:0");
+    let (a_url, b_url) = (format!("http://{}", a.addr), format!("http://{}", b.addr));
+    let acks = hammer(vec![a_url, b_url.clone()]).await;
+    let (_, usage) = get(
+        &client(),
+        &format!("{b_url}/v1/usage?policy=shop&customer_id=guest"),
+    )
+    .await;
     check(&acks, &usage);
-    a.stop().await.unwrap();
-    b.stop().await.unwrap();
 }

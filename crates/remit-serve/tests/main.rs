@@ -9,5 +9,6 @@ mod concurrency;
 mod crash;
 mod curl;
 mod e2e;
+mod prune;
 mod reload;
 mod support;

@@ -83,6 +83,16 @@ impl InProcess {
     /// Starts a service on `table_json` with `store` (`None`: a fresh
     /// SQLite file) and optional tokens.
     pub async fn start(table_json: &str, store: Option<String>, tokens: Option<&str>) -> InProcess {
+        InProcess::start_with(table_json, store, tokens, |_| {}).await
+    }
+
+    /// [`InProcess::start`], with `adjust` changing the options first.
+    pub async fn start_with(
+        table_json: &str,
+        store: Option<String>,
+        tokens: Option<&str>,
+        adjust: impl FnOnce(&mut ServeOptions),
+    ) -> InProcess {
         let dir = tempfile::tempdir().unwrap();
         let table = dir.path().join("table.json");
         std::fs::write(&table, table_json).unwrap();
@@ -93,13 +103,15 @@ impl InProcess {
         });
         let store =
             store.unwrap_or_else(|| format!("sqlite:{}", dir.path().join("usage.db").display()));
-        let options = ServeOptions {
+        let mut options = ServeOptions {
             tables: vec![table.clone()],
             store,
             listen: "127.0.0.1:0".into(),
             tokens,
             reload_every: Duration::from_millis(50),
+            ..ServeOptions::default()
         };
+        adjust(&mut options);
         let service = Service::bind(&options).await.unwrap();
         let addr = service.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -161,10 +173,14 @@ pub async fn get(c: &reqwest::Client, url: &str) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-/// The PostgreSQL URL for tests, or a SKIP message and `None`.
+/// The PostgreSQL URL for tests, or a SKIP message and `None`; in CI
+/// (`CI=true`) a missing PostgreSQL fails the test instead.
 pub fn postgres(test: &str) -> Option<String> {
     match std::env::var("REMIT_TEST_POSTGRES") {
         Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
+            "{test} needs PostgreSQL, and with CI=true it may not be skipped: set REMIT_TEST_POSTGRES (crates/remit-serve/ci-postgres.sh starts a throwaway cluster and does)"
+        ),
         _ => {
             eprintln!("SKIP {test}: set REMIT_TEST_POSTGRES to a PostgreSQL URL to run it (crates/remit-serve/ci-postgres.sh starts a throwaway cluster and does)");
             None
@@ -212,10 +228,19 @@ pub fn remit_bin() -> PathBuf {
     bin
 }
 
-/// A `remit serve` process.
+/// A `remit serve` process, killed when dropped (a failing test leaves
+/// none behind).
 pub struct Process {
     pub child: Child,
     pub addr: SocketAddr,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        // Already reaped when the test stopped it itself.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Starts `remit serve ARGS --listen 127.0.0.1:PORT` and waits until it

@@ -10,7 +10,7 @@ mod sql;
 mod sqlite;
 
 pub use postgres::PostgresLedger;
-pub use sqlite::SqliteLedger;
+pub use sqlite::{SqliteLedger, Synchronous};
 
 use async_trait::async_trait;
 use remit_table::{CounterPer, Measure};
@@ -269,22 +269,44 @@ pub trait Ledger: Send + Sync {
     async fn get(&self, id: &str) -> Result<Option<UseRecord>, StoreError>;
     /// How many holds are live at `now`.
     async fn live_holds(&self, now: Millis) -> Result<i64, StoreError>;
+    /// Forgets at most `limit` idempotency keys first seen at or before
+    /// `before`, oldest first, in one short transaction; answers how many
+    /// it forgot (see [`crate::prune`]).
+    async fn prune_idempotency(&self, before: Millis, limit: i64) -> Result<u64, StoreError>;
 }
 
 /// Opens the ledger a `--store` value names, creating or migrating its
-/// schema. `sqlite:PATH` (or a bare path) or `postgres://…`.
+/// schema. `sqlite:PATH` (or a bare path), optionally ending in
+/// `?synchronous=normal` (the default) or `?synchronous=full`, or
+/// `postgres://…`.
 pub async fn open(store: &str) -> Result<std::sync::Arc<dyn Ledger>, StoreError> {
     if store.starts_with("postgres://") || store.starts_with("postgresql://") {
         Ok(std::sync::Arc::new(PostgresLedger::connect(store).await?))
     } else {
-        let path = store.strip_prefix("sqlite:").unwrap_or(store);
-        if path.is_empty() {
-            return Err(StoreError(
-                "`--store sqlite:` needs a path, e.g. `sqlite:remit-usage.db`".into(),
-            ));
-        }
-        Ok(std::sync::Arc::new(SqliteLedger::open(path)?))
+        let (path, synchronous) = sqlite_store(store)?;
+        Ok(std::sync::Arc::new(SqliteLedger::open(path, synchronous)?))
     }
+}
+
+/// The path and durability of a `sqlite:` store.
+fn sqlite_store(store: &str) -> Result<(&str, Synchronous), StoreError> {
+    let rest = store.strip_prefix("sqlite:").unwrap_or(store);
+    let (path, synchronous) = match rest.rsplit_once('?') {
+        None => (rest, Synchronous::Normal),
+        Some((path, "synchronous=full")) => (path, Synchronous::Full),
+        Some((path, "synchronous=normal")) => (path, Synchronous::Normal),
+        Some((_, option)) => {
+            return Err(StoreError(format!(
+                "unknown option `{option}` in `--store {store}`\n  help: a SQLite store takes only `?synchronous=normal` (the default: durable against a crash of the service; a power loss can lose about the last second) or `?synchronous=full` (each commit is fsynced before it is acknowledged)"
+            )))
+        }
+    };
+    if path.is_empty() {
+        return Err(StoreError(
+            "`--store sqlite:` needs a path, e.g. `sqlite:remit-usage.db`".into(),
+        ));
+    }
+    Ok((path, synchronous))
 }
 
 /// The outcome of committing a live or expired hold, shared by the
@@ -381,6 +403,31 @@ pub(crate) fn lock_keys(scope: &Scope) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlite_stores_name_a_path_and_their_durability() {
+        assert_eq!(
+            sqlite_store("sqlite:a.db").unwrap(),
+            ("a.db", Synchronous::Normal)
+        );
+        assert_eq!(sqlite_store("a.db").unwrap(), ("a.db", Synchronous::Normal));
+        assert_eq!(
+            sqlite_store("sqlite:/x/a.db?synchronous=normal").unwrap(),
+            ("/x/a.db", Synchronous::Normal)
+        );
+        assert_eq!(
+            sqlite_store("sqlite:a.db?synchronous=full").unwrap(),
+            ("a.db", Synchronous::Full)
+        );
+        let e = sqlite_store("sqlite:a.db?sync=off").unwrap_err().0;
+        assert!(
+            e.starts_with("unknown option `sync=off` in `--store sqlite:a.db?sync=off`"),
+            "{e}"
+        );
+        assert!(e.contains("help: "), "{e}");
+        assert!(sqlite_store("sqlite:").is_err());
+        assert!(sqlite_store("sqlite:?synchronous=normal").is_err());
+    }
 
     fn scope(c: &str, e: &str) -> Scope {
         Scope {

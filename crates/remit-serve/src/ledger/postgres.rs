@@ -164,7 +164,8 @@ async fn counts_tx(
         };
         let boxed = bind(&q.params);
         let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref() as _).collect();
-        let row = client.query_one(&q.sql, &refs).await.map_err(pg_err)?;
+        let stmt = client.prepare_cached(&q.sql).await.map_err(pg_err)?;
+        let row = client.query_one(&stmt, &refs).await.map_err(pg_err)?;
         for (i, c) in counters.iter().enumerate() {
             let v: i64 = row.try_get(i).map_err(pg_err)?;
             counts.insert(c.id.clone(), v);
@@ -173,13 +174,18 @@ async fn counts_tx(
     Ok(counts)
 }
 
+/// Takes the advisory locks `keys` (sorted ascending) in one statement:
+/// the function scan yields the array's elements in order and each row's
+/// lock is taken as the row is produced, so the locks are taken in the
+/// array's order. (Were the order ever different, two transactions could
+/// deadlock, which PostgreSQL detects and this service answers with a 503
+/// deny; atomicity does not depend on the order.)
 async fn lock(client: &impl GenericClient, keys: &[i64]) -> Result<(), StoreError> {
-    for key in keys {
-        client
-            .execute("SELECT pg_advisory_xact_lock($1)", &[key])
-            .await
-            .map_err(pg_err)?;
-    }
+    let stmt = client
+        .prepare_cached("SELECT pg_advisory_xact_lock(k) FROM unnest($1::BIGINT[]) AS k")
+        .await
+        .map_err(pg_err)?;
+    client.execute(&stmt, &[&keys]).await.map_err(pg_err)?;
     Ok(())
 }
 
@@ -214,7 +220,8 @@ async fn get_tx(
         sql::USE_COLUMNS,
         if for_update { " FOR UPDATE" } else { "" }
     );
-    let row = client.query_opt(&sql, &[&id]).await.map_err(pg_err)?;
+    let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
+    let row = client.query_opt(&stmt, &[&id]).await.map_err(pg_err)?;
     row.as_ref().map(read_use).transpose()
 }
 
@@ -227,9 +234,10 @@ async fn insert_tx(
         "INSERT INTO uses ({}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         sql::USE_COLUMNS
     );
+    let stmt = client.prepare_cached(&sql).await.map_err(pg_err)?;
     client
         .execute(
-            &sql,
+            &stmt,
             &[
                 &r.id,
                 &r.scope.policy,
@@ -255,10 +263,23 @@ async fn update_tx(
     r: &UseRecord,
     now: Millis,
 ) -> Result<(), StoreError> {
+    let stmt = client
+        .prepare_cached(
+            "UPDATE uses SET amount = $1, state = $2, created_at = $3, expires_at = $4, updated_at = $5 WHERE id = $6",
+        )
+        .await
+        .map_err(pg_err)?;
     client
         .execute(
-            "UPDATE uses SET amount = $1, state = $2, created_at = $3, expires_at = $4, updated_at = $5 WHERE id = $6",
-            &[&r.amount, &r.state.as_str(), &r.created_at, &r.expires_at, &now, &r.id],
+            &stmt,
+            &[
+                &r.amount,
+                &r.state.as_str(),
+                &r.created_at,
+                &r.expires_at,
+                &now,
+                &r.id,
+            ],
         )
         .await
         .map_err(pg_err)?;
@@ -302,13 +323,11 @@ impl Ledger for PostgresLedger {
         }
         lock(&tx, &keys).await?;
         if let Some((key, hash)) = &step.idempotency {
-            let seen = tx
-                .query_opt(
-                    "SELECT body_hash, response FROM idempotency WHERE key = $1",
-                    &[key],
-                )
+            let stmt = tx
+                .prepare_cached("SELECT body_hash, response FROM idempotency WHERE key = $1")
                 .await
                 .map_err(pg_err)?;
+            let seen = tx.query_opt(&stmt, &[key]).await.map_err(pg_err)?;
             if let Some(row) = seen {
                 let seen_hash: String = row.try_get(0).map_err(pg_err)?;
                 let response: String = row.try_get(1).map_err(pg_err)?;
@@ -325,8 +344,14 @@ impl Ledger for PostgresLedger {
             insert_tx(&tx, record, step.now).await?;
         }
         if let Some((key, hash)) = &step.idempotency {
+            let stmt = tx
+                .prepare_cached(
+                    "INSERT INTO idempotency (key, body_hash, response, created_at) VALUES ($1, $2, $3, $4)",
+                )
+                .await
+                .map_err(pg_err)?;
             tx.execute(
-                "INSERT INTO idempotency (key, body_hash, response, created_at) VALUES ($1, $2, $3, $4)",
+                &stmt,
                 &[key, hash, &decided.response.to_string(), &step.now],
             )
             .await
@@ -398,6 +423,21 @@ impl Ledger for PostgresLedger {
             .await
             .map_err(pg_err)?;
         row.try_get(0).map_err(pg_err)
+    }
+
+    async fn prune_idempotency(&self, before: Millis, limit: i64) -> Result<u64, StoreError> {
+        // Replicas prune at the same time: each skips the keys another is
+        // deleting rather than waiting for them.
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM idempotency WHERE key IN \
+                 (SELECT key FROM idempotency WHERE created_at <= $1 \
+                  ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+                &[&before, &limit],
+            )
+            .await
+            .map_err(pg_err)
     }
 }
 

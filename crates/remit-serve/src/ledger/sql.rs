@@ -158,6 +158,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         response TEXT NOT NULL,
         created_at BIGINT NOT NULL
     );",
+    // 2: idempotency keys are forgotten after their retention, oldest
+    // first (crate::prune): a range scan of their age.
+    "CREATE INDEX idempotency_by_age ON idempotency (created_at);",
 ];
 
 /// The columns of a use, in the order [`super::UseRecord`] is read.

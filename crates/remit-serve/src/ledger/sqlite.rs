@@ -1,12 +1,22 @@
 //! The embedded ledger: SQLite in WAL mode, one connection owned by one
-//! writer thread.
+//! writer thread, a few reader connections, and a checkpointer.
 //!
-//! Every operation is a job on that thread. The thread takes the jobs
-//! waiting in its queue as one batch: one `BEGIN IMMEDIATE` transaction,
-//! each job in its own savepoint (a failing job rolls back alone), one
-//! `COMMIT` (with `synchronous = FULL`, on disk), and only then are the
-//! answers sent. Jobs run strictly one after another, so every
-//! decide-and-hold is serialisable; batching only shares the fsync.
+//! Every operation that writes, or that must see the latest write (a
+//! decide-and-hold reads its counters in the same transaction), is a job
+//! on the writer thread. The thread takes the jobs waiting in its queue as
+//! one batch: one `BEGIN IMMEDIATE` transaction, each job in its own
+//! savepoint (a failing job rolls back alone), one `COMMIT`, and only then
+//! are the answers sent. Jobs run strictly one after another, so every
+//! decide-and-hold is serialisable; batching only shares the commit (and,
+//! with `?synchronous=full`, its fsync).
+//!
+//! Reads that record nothing (`POST /v1/decide`, `GET /v1/usage`, the
+//! status) run on reader connections, each in one read transaction (a
+//! snapshot of the last commit), so they never wait behind a batch's
+//! fsync. The writer does not checkpoint (`wal_autocheckpoint = 0`): a
+//! checkpointer thread copies the WAL back into the database every second
+//! with `wal_checkpoint(PASSIVE)`, which never blocks the writer, so no
+//! request pays for a checkpoint.
 
 use super::sql::{self, Dialect, Param};
 use super::{
@@ -16,7 +26,9 @@ use super::{
 use async_trait::async_trait;
 use remit_table::CounterPer;
 use rusqlite::{Connection, OptionalExtension};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
 /// Sends a job's answer once the batch's commit is known.
 type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
@@ -26,24 +38,109 @@ type Job = Box<dyn FnOnce(Result<&Connection, StoreError>) -> (bool, Reply) + Se
 
 /// The most jobs one transaction takes.
 const MAX_BATCH: usize = 128;
+/// The most reads running at once (each on its own connection).
+const READERS: usize = 4;
+/// How often the checkpointer copies the WAL into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// When a commit is on disk (`PRAGMA synchronous`, docs/service.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    /// The default. Commits reach the operating system before they are
+    /// acknowledged and are fsynced at each checkpoint (every second):
+    /// they survive a crash of the process (`kill -9`), which is what
+    /// SERVICE.md promises; a power loss or a crash of the machine can
+    /// lose about the last second of them.
+    Normal,
+    /// Each commit is fsynced before it is acknowledged: it survives a
+    /// power loss too, at the price of one fsync per batch.
+    Full,
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
+}
 
 /// The SQLite ledger.
 pub struct SqliteLedger {
     path: String,
+    synchronous: Synchronous,
     jobs: mpsc::Sender<Job>,
+    readers: Arc<Readers>,
+    /// Dropped with the ledger: the checkpointer then stops.
+    _checkpointer: std::sync::mpsc::Sender<()>,
 }
 
 fn store_err(e: rusqlite::Error) -> StoreError {
     StoreError(format!("sqlite: {e}"))
 }
 
+/// Opens a connection to `path` with the settings every connection has.
+fn connect(path: &str, synchronous: Synchronous) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)
+        .map_err(|e| StoreError(format!("cannot open the SQLite ledger `{path}`: {e}")))?;
+    conn.execute_batch(&format!(
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = {};",
+        synchronous.pragma()
+    ))
+    .map_err(store_err)?;
+    Ok(conn)
+}
+
+/// Idle reader connections, and a bound on the reads running at once.
+struct Readers {
+    path: String,
+    synchronous: Synchronous,
+    idle: Mutex<Vec<Connection>>,
+    running: Semaphore,
+}
+
+impl Readers {
+    /// Runs `f` in one read transaction on an idle connection (or a new
+    /// one), then keeps the connection for the next read.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => {
+                let c = connect(&self.path, self.synchronous)?;
+                c.execute_batch("PRAGMA query_only = ON")
+                    .map_err(store_err)?;
+                c
+            }
+        };
+        conn.execute_batch("BEGIN").map_err(store_err)?;
+        let result = f(&conn);
+        // A read transaction has nothing to keep: ending it cannot lose
+        // anything, and a connection that cannot end it is dropped.
+        if conn.execute_batch("COMMIT").is_ok() {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            if idle.len() < READERS {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+}
+
 impl SqliteLedger {
     /// Opens (creating if needed) the database at `path` and migrates it.
-    pub fn open(path: &str) -> Result<SqliteLedger, StoreError> {
-        let conn = Connection::open(path)
-            .map_err(|e| StoreError(format!("cannot open the SQLite ledger `{path}`: {e}")))?;
+    pub fn open(path: &str, synchronous: Synchronous) -> Result<SqliteLedger, StoreError> {
+        let conn = connect(path, synchronous)?;
+        // A WAL that grew under a burst shrinks back to 64 MiB once
+        // checkpointed; the writer keeps up to 64 MiB of pages in memory
+        // (SQLite's default is 2 MiB), so the index pages a decision
+        // reads and writes are rarely read back from the file.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
+            "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -65536;",
         )
         .map_err(store_err)?;
         migrate(&conn)?;
@@ -63,9 +160,34 @@ impl SqliteLedger {
                 }
             })
             .map_err(|e| StoreError(format!("cannot start the ledger thread: {e}")))?;
+        let checkpointer = connect(path, synchronous)?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("remit-checkpoint".into())
+            .spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(CHECKPOINT_EVERY)
+                {
+                    // A checkpoint that cannot finish now (a reader holds
+                    // an old snapshot) finishes at a later pass; one that
+                    // fails leaves the WAL to grow until one succeeds.
+                    if let Err(e) = checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
+                        eprintln!("warning: cannot checkpoint the SQLite ledger: {e}");
+                    }
+                }
+            })
+            .map_err(|e| StoreError(format!("cannot start the checkpoint thread: {e}")))?;
         Ok(SqliteLedger {
             path: path.to_string(),
+            synchronous,
             jobs,
+            readers: Arc::new(Readers {
+                path: path.to_string(),
+                synchronous,
+                idle: Mutex::new(Vec::new()),
+                running: Semaphore::new(READERS),
+            }),
+            _checkpointer: stop,
         })
     }
 
@@ -89,6 +211,23 @@ impl SqliteLedger {
             .map_err(|_| StoreError("the ledger thread has stopped".into()))?;
         rx.await
             .map_err(|_| StoreError("the ledger thread dropped a job".into()))?
+    }
+
+    /// Runs `f` on a reader connection, at most [`READERS`] at once.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let readers = self.readers.clone();
+        let _permit = readers
+            .running
+            .acquire()
+            .await
+            .map_err(|_| StoreError("the ledger's readers are closed".into()))?;
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || readers.read(f))
+            .await
+            .map_err(|e| StoreError(format!("a ledger read failed: {e}")))?
     }
 }
 
@@ -355,7 +494,10 @@ impl Ledger for SqliteLedger {
     }
 
     fn location(&self) -> String {
-        self.path.clone()
+        match self.synchronous {
+            Synchronous::Normal => self.path.clone(),
+            Synchronous::Full => format!("{}?synchronous=full", self.path),
+        }
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -373,7 +515,7 @@ impl Ledger for SqliteLedger {
         now: Millis,
     ) -> Result<Counts, StoreError> {
         let (scope, plan) = (scope.clone(), plan.clone());
-        self.run(move |conn| counts_tx(conn, &scope, &plan, now))
+        self.read(move |conn| counts_tx(conn, &scope, &plan, now))
             .await
     }
 
@@ -392,11 +534,11 @@ impl Ledger for SqliteLedger {
 
     async fn get(&self, id: &str) -> Result<Option<UseRecord>, StoreError> {
         let id = id.to_string();
-        self.run(move |conn| get_tx(conn, &id)).await
+        self.read(move |conn| get_tx(conn, &id)).await
     }
 
     async fn live_holds(&self, now: Millis) -> Result<i64, StoreError> {
-        self.run(move |conn| {
+        self.read(move |conn| {
             conn.query_row(
                 "SELECT COUNT(*) FROM uses WHERE state = 'held' AND expires_at > ?1",
                 [now],
@@ -405,5 +547,102 @@ impl Ledger for SqliteLedger {
             .map_err(store_err)
         })
         .await
+    }
+
+    async fn prune_idempotency(&self, before: Millis, limit: i64) -> Result<u64, StoreError> {
+        self.run(move |conn| {
+            let n = conn
+                .prepare_cached(
+                    "DELETE FROM idempotency WHERE key IN \
+                     (SELECT key FROM idempotency WHERE created_at <= ?1 ORDER BY created_at LIMIT ?2)",
+                )
+                .map_err(store_err)?
+                .execute([before, limit])
+                .map_err(store_err)?;
+            Ok(n as u64)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Decided;
+    use serde_json::json;
+
+    fn hold_step(key: &str) -> HoldStep {
+        HoldStep {
+            scope: Scope {
+                policy: "p".into(),
+                customer_id: "c".into(),
+                employee_id: "e".into(),
+            },
+            plan: CounterPlan::default(),
+            now: 1,
+            idempotency: Some((key.into(), "h".into())),
+            decide: Box::new(|_| Decided {
+                response: json!({}),
+                record: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_ledger_of_version_1_is_migrated_to_the_latest() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("usage.db");
+        let old = Connection::open(&db).unwrap();
+        old.execute_batch(&format!(
+            "{}; CREATE TABLE remit_schema (version INTEGER NOT NULL); INSERT INTO remit_schema VALUES (1);",
+            sql::MIGRATIONS[0]
+        ))
+        .unwrap();
+        drop(old);
+        drop(SqliteLedger::open(db.to_str().unwrap(), Synchronous::Full).unwrap());
+        let conn = Connection::open(&db).unwrap();
+        let version: i64 = conn
+            .query_row("SELECT MAX(version) FROM remit_schema", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, sql::MIGRATIONS.len() as i64);
+        let index: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'idempotency_by_age'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(index, 1);
+    }
+
+    #[tokio::test]
+    async fn the_checkpointer_copies_commits_into_the_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("usage.db");
+        let ledger = SqliteLedger::open(db.to_str().unwrap(), Synchronous::Full).unwrap();
+        for k in 0..50 {
+            ledger.hold(hold_step(&format!("k{k}"))).await.unwrap();
+        }
+        // The writer never checkpoints; within a second or two the
+        // checkpointer has, so the database file alone (without its WAL)
+        // holds every commit.
+        let copy = dir.path().join("copy.db");
+        let mut keys = 0;
+        for _ in 0..40 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            std::fs::copy(&db, &copy).unwrap();
+            keys = Connection::open(&copy)
+                .unwrap()
+                .query_row("SELECT COUNT(*) FROM idempotency", [], |r| r.get(0))
+                .unwrap_or(0);
+            if keys == 50 {
+                break;
+            }
+        }
+        assert_eq!(keys, 50, "the WAL was never checkpointed");
+        assert_eq!(
+            ledger.location(),
+            format!("{}?synchronous=full", db.display())
+        );
     }
 }
