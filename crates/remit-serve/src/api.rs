@@ -194,7 +194,7 @@ async fn headroom(headers: HeaderMap, body: Body) -> ApiError {
     ApiError::new(
         StatusCode::NOT_IMPLEMENTED,
         "not_implemented",
-        "`POST /v1/headroom` needs `Evaluator::headroom`, which `remit-table` does not have yet (issue 16: caps relative to what the customer paid, and headroom)",
+        "`POST /v1/headroom` is not served yet: the evaluator has headroom (`remit eval --headroom`), and the service does not yet read the parameter or supply the ledger's counters to it (issue 16)",
     )
     .help("until then, ask `POST /v1/decide` with the amount you mean to give")
 }
