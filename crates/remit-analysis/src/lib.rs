@@ -6,6 +6,7 @@
 //!
 //! Nothing here knows about terminals or LSP.
 
+mod counters;
 pub mod describe;
 pub mod diff;
 mod fixes;

@@ -49,14 +49,7 @@ impl Point<'_> {
             );
             sections[section].1.insert(field.to_string(), value);
         }
-        // Only the counters of this action: no row of it reads another, and
-        // a large table has hundreds.
-        let counters: Vec<(&String, &remit_table::CounterInfo)> = self
-            .table
-            .counters
-            .iter()
-            .filter(|(_, c)| c.actions.iter().any(|a| a == self.action))
-            .collect();
+        let counters = crate::counters::of_action(self.table, self.action);
         let mut usage: Map<String, Value> = Map::new();
         for (id, _) in &counters {
             let v = match self.region.get(*id) {
@@ -67,19 +60,11 @@ impl Point<'_> {
         }
         // Realisable: a longer window over the same actions holds at least
         // as many uses as a shorter one.
-        for (short_id, short) in &counters {
-            for (long_id, long) in &counters {
-                if short.per == long.per
-                    && short.actions == long.actions
-                    && short.measure == long.measure
-                    && short.window_minutes < long.window_minutes
-                {
-                    let s = usage.get(*short_id).and_then(Value::as_i64).unwrap_or(0);
-                    let l = usage.get(*long_id).and_then(Value::as_i64).unwrap_or(0);
-                    if l < s {
-                        usage.insert((*long_id).clone(), json!(s));
-                    }
-                }
+        for (short_id, long_id) in crate::counters::nested(&counters) {
+            let s = usage.get(short_id).and_then(Value::as_i64).unwrap_or(0);
+            let l = usage.get(long_id).and_then(Value::as_i64).unwrap_or(0);
+            if l < s {
+                usage.insert(long_id.clone(), json!(s));
             }
         }
         let [(_, customer), (_, context), (_, params)] = sections;

@@ -272,25 +272,13 @@ fn domain(table: &Table, action: &str) -> Zone {
             }
         }
     }
-    let counters: Vec<(&String, &remit_table::CounterInfo)> = table
-        .counters
-        .iter()
-        .filter(|(_, c)| c.actions.iter().any(|a| a == action))
-        .collect();
+    let counters = crate::counters::of_action(table, action);
     for (id, _) in &counters {
         zone.bounds.insert((*id).clone(), at_least_zero());
     }
-    for (short_id, short) in &counters {
-        for (long_id, long) in &counters {
-            if short.per == long.per
-                && short.actions == long.actions
-                && short.measure == long.measure
-                && short.window_minutes < long.window_minutes
-            {
-                zone.relations
-                    .push(Arc::new(Relation::at_most(short_id, long_id)));
-            }
-        }
+    for (short_id, long_id) in crate::counters::nested(&counters) {
+        zone.relations
+            .push(Arc::new(Relation::at_most(short_id, long_id)));
     }
     zone
 }
