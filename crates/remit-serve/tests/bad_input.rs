@@ -221,15 +221,7 @@ async fn tokens_are_required_when_given() {
     // Probes are open; metrics count requests by client name.
     assert_eq!(get(&c, &s.url("/healthz")).await.0, 200);
     assert_eq!(get(&c, &s.url("/metrics")).await.0, 401);
-    let text = c
-        .get(s.url("/metrics"))
-        .bearer_auth("0123456789abcdef0123456789")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics(&c, &s.url("/metrics"), Some("0123456789abcdef0123456789")).await;
     assert!(
         text.contains(r#"remit_requests_total{client="crm"}"#),
         "{text}"

@@ -195,14 +195,7 @@ async fn status_probes_metrics_and_headroom() {
         get(&c, &s.url("/readyz")).await,
         (200, json!({"status": "ready"}))
     );
-    let text = c
-        .get(s.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics(&c, &s.url("/metrics"), None).await;
     assert!(
         text.contains(
             r#"remit_decisions_total{decision="permit",endpoint="uses",policy="shop"} 1"#

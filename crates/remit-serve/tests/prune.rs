@@ -124,14 +124,7 @@ async fn the_service_forgets_keys_after_their_retention() {
     let (st, r) = post(&c, &s.url("/v1/uses"), &body).await;
     assert_eq!(st, 200, "past its retention the key is new again: {r}");
     assert_eq!(r["decision"], "permit");
-    let text = c
-        .get(s.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics(&c, &s.url("/metrics"), None).await;
     assert!(
         text.contains("remit_idempotency_keys_pruned_total 1"),
         "{text}"

@@ -82,14 +82,7 @@ async fn tables_swap_under_load_and_a_corrupt_one_is_refused() {
         Value::Array(vec![]),
         "a good table clears the refusal"
     );
-    let metrics = http
-        .get(s.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics(&http, &s.url("/metrics"), None).await;
     assert!(
         metrics.contains(r#"remit_table_reloads_total{result="refused"} 1"#),
         "{metrics}"

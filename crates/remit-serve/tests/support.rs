@@ -173,6 +173,15 @@ pub async fn get(c: &reqwest::Client, url: &str) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// The Prometheus text of `GET /metrics`, with a bearer token if given.
+pub async fn metrics(c: &reqwest::Client, url: &str, token: Option<&str>) -> String {
+    let mut request = c.get(url);
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    request.send().await.unwrap().text().await.unwrap()
+}
+
 /// The PostgreSQL URL for tests, or a SKIP message and `None`; in CI
 /// (`CI=true`) a missing PostgreSQL fails the test instead.
 pub fn postgres(test: &str) -> Option<String> {
