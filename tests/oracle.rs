@@ -1298,11 +1298,13 @@ fn lints_agree_with_brute_force_on_random_policies() {
     assert_clean(&t);
 }
 
-/// `cargo test -p remit-tests --test oracle -- --ignored`: 6,000 seeds,
-/// of which over 5,000 give policies that check cleanly and fit the
+/// `cargo test -p remit-tests --test suite -- --ignored oracle`: 6,000
+/// seeds, of which over 5,000 give policies that check cleanly and fit the
 /// space bound (set `REMIT_ORACLE_POLICIES` for another number of seeds).
+/// CI runs it after the workspace's tests (`.ci/run`); `cargo test` leaves
+/// it out, for the minute and a half it takes.
 #[test]
-#[ignore = "thousands of policies: run on demand"]
+#[ignore = "thousands of policies: run by .ci/run, or on demand"]
 fn lints_agree_with_brute_force_on_thousands_of_policies() {
     let n: u64 = std::env::var("REMIT_ORACLE_POLICIES")
         .ok()
