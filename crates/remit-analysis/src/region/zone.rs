@@ -262,24 +262,23 @@ pub fn separated(
     table: &Table,
 ) -> Result<Option<bool>, Incomplete> {
     let read = |key: &str| x.relations.iter().any(|r| r.terms.contains_key(key));
-    // Narrowed inputs, over `x`'s box.
+    // Narrowed inputs, over `x`'s box; the latest narrowing of an input
+    // is its constraint now.
     let mut narrowed: Vec<(&str, Constraint)> = Vec::new();
-    let current = |narrowed: &[(&str, Constraint)], key: &str| -> Option<Constraint> {
+    fn now<'c>(
+        narrowed: &'c [(&str, Constraint)],
+        bounds: &'c Region,
+        key: &str,
+    ) -> Option<&'c Constraint> {
         match narrowed.iter().rev().find(|(k, _)| *k == key) {
-            Some((_, c)) => Some(c.clone()),
-            None => x.bounds.get(key).cloned(),
+            Some((_, c)) => Some(c),
+            None => bounds.get(key),
         }
-    };
+    }
     let mut reads_relation = false;
     for c in cover {
         let missed = c.iter().any(|(k, ck)| {
-            let now = narrowed
-                .iter()
-                .rev()
-                .find(|(n, _)| *n == k.as_str())
-                .map(|(_, c)| c)
-                .or_else(|| x.bounds.get(k));
-            now.is_some_and(|now| constraints_disjoint(now, ck))
+            now(&narrowed, &x.bounds, k).is_some_and(|now| constraints_disjoint(now, ck))
         });
         if missed {
             continue;
@@ -292,10 +291,10 @@ pub fn separated(
                 if read(k) != relation_read || matches!(ck, Constraint::Set(_)) {
                     continue;
                 }
-                let now = current(&narrowed, k);
+                let current = now(&narrowed, &x.bounds, k);
                 for part in complement(k, ck, table) {
-                    let meet = match &now {
-                        Some(now) => intersect(now, &part),
+                    let meet = match current {
+                        Some(c) => intersect(c, &part),
                         None => Some(part),
                     };
                     if let Some(m) = meet {
@@ -314,11 +313,11 @@ pub fn separated(
     if !reads_relation {
         return Ok(Some(nonempty()?));
     }
-    let mut zone = x.clone();
+    let mut bounds = x.bounds.clone();
     for (k, c) in narrowed {
-        zone.bounds.insert(k.to_string(), c);
+        bounds.insert(k.to_string(), c);
     }
-    Ok(if zone.is_empty()? { None } else { Some(true) })
+    Ok(solve(&bounds, &x.relations)?.map(|_| true))
 }
 
 /// One linear constraint over variable indices: `Σ c·x ≤ max`, its terms
