@@ -139,6 +139,14 @@ pub fn symbol(model: &Model, symbol: Symbol) -> Option<String> {
             }
             text
         }
+        Symbol::Outcome(i) => {
+            let o = model.outcomes.get(i)?;
+            let mut text = code(&format!("outcome {}", o.name));
+            if !o.description.is_empty() {
+                text.push_str(&format!("\n\n{}", o.description));
+            }
+            with_doc(text, o.doc.as_ref())
+        }
         Symbol::Obligation(i) => {
             let o = model.obligations.get(i)?;
             let mut text = code(&format!("obligation {}", o.name));

@@ -121,6 +121,10 @@ fn clash(model: &Model, symbols: &[Symbol], new_name: &str) -> Option<&'static s
             has(model.obligations.iter().map(|o| &o.name), new_name),
             "an obligation",
         ),
+        Symbol::Outcome(_) => kind(
+            has(model.outcomes.iter().map(|o| &o.name), new_name),
+            "an outcome",
+        ),
         Symbol::Rule(_) => kind(has(model.rules.iter().map(|r| &r.name), new_name), "a rule"),
         // Bare names in conditions: parameters, segments and situations.
         Symbol::Segment(_) | Symbol::Situation(_) | Symbol::Param(..) => kind(

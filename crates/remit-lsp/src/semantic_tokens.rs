@@ -78,7 +78,7 @@ fn symbol_type(symbol: Symbol) -> u32 {
         Symbol::Role(_) => CLASS,
         Symbol::Action(_) => FUNCTION,
         Symbol::Param(..) => PARAMETER,
-        Symbol::Obligation(_) => INTERFACE,
+        Symbol::Obligation(_) | Symbol::Outcome(_) => INTERFACE,
         Symbol::Segment(_) | Symbol::Situation(_) => VARIABLE,
         Symbol::Rule(_) => EVENT,
     }

@@ -185,6 +185,24 @@ fn item_symbol(snapshot: &Snapshot, item: &Item) -> Option<DocumentSymbol> {
             o.name.span,
             Vec::new(),
         ),
+        ItemKind::Outcome(o) => symbol(
+            s,
+            o.name.name.clone(),
+            o.description.as_ref().map(|d| d.value.clone()),
+            SymbolKind::INTERFACE,
+            item.span,
+            o.name.span,
+            Vec::new(),
+        ),
+        ItemKind::Timezone(z) => symbol(
+            s,
+            z.value.clone(),
+            Some("timezone".into()),
+            SymbolKind::CONSTANT,
+            item.span,
+            z.span,
+            Vec::new(),
+        ),
         ItemKind::Segment(d) | ItemKind::Situation(d) => symbol(
             s,
             d.name.name.clone(),
@@ -250,7 +268,7 @@ fn kind_of(symbol: Symbol) -> SymbolKind {
         Symbol::Role(_) => SymbolKind::CLASS,
         Symbol::Action(_) => SymbolKind::FUNCTION,
         Symbol::Param(..) => SymbolKind::FIELD,
-        Symbol::Obligation(_) => SymbolKind::INTERFACE,
+        Symbol::Obligation(_) | Symbol::Outcome(_) => SymbolKind::INTERFACE,
         Symbol::Segment(_) | Symbol::Situation(_) => SymbolKind::VARIABLE,
         Symbol::Rule(_) => SymbolKind::OBJECT,
     }

@@ -13,6 +13,7 @@ pub mod id;
 mod inheritance;
 pub mod lower;
 pub mod model;
+mod quantity;
 mod rules;
 mod test_items;
 pub mod units;

@@ -61,9 +61,10 @@ impl<'a> Ctx<'a> {
         lowered: &'a LowerOutput,
         evaluator: &'a mut Option<Evaluator>,
     ) -> Option<Self> {
-        let table: &'a Table = &lowered.table;
+        let shared = lowered.format_1.as_ref()?;
+        let table: &'a Table = shared;
         let (built, (row_rule, groups, boxes, domains)) = rayon::join(
-            || Evaluator::new(std::sync::Arc::clone(&lowered.table)).ok(),
+            || Evaluator::new(std::sync::Arc::clone(shared)).ok(),
             || {
                 let mut row_rule = vec![RuleId::from_index(0); table.rows.len()];
                 for (rule, rows) in lowered.rule_rows.iter_enumerated() {
@@ -342,8 +343,13 @@ pub(crate) fn box_of(row: &Row) -> Option<Region> {
 /// resolves (a misspelt use is not a missing one).
 pub fn run(model: &Model, lowered: &LowerOutput, names_resolve: bool) -> Vec<Diagnostic> {
     let mut evaluator = None;
+    let mut outcomes = outcome_lints(model, names_resolve);
+    if lowered.format_1.is_none() {
+        outcomes.extend(version_1_1_not_analysed(model, lowered));
+        return outcomes;
+    }
     let Some(ctx) = Ctx::build(model, lowered, &mut evaluator) else {
-        return Vec::new();
+        return outcomes;
     };
     // `redundant_rule` compares every pair of permits in a group, and costs
     // about as much as all the others together: it gets a thread of its own.
@@ -366,5 +372,78 @@ pub fn run(model: &Model, lowered: &LowerOutput, names_resolve: bool) -> Vec<Dia
     // the same rules.
     let mut seen = BTreeSet::new();
     out.retain(|d| d.code != Code::ANALYSIS_INCOMPLETE || seen.insert(d.message.clone()));
+    out.extend(outcomes);
+    out
+}
+
+/// `no_outcome` (a permit that aims at nothing in a policy that declares
+/// outcomes) and `unused_declaration` for an outcome no rule aims at
+/// (LANGUAGE.md §8.5).
+fn outcome_lints(model: &Model, names_resolve: bool) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if model.outcomes.is_empty() {
+        return out;
+    }
+    for rule in &model.rules {
+        if rule.ok
+            && rule.effect == remit_syntax::ast::EffectKind::Permit
+            && rule.aims.is_empty()
+            && !rule.allow.contains(&Code::NO_OUTCOME)
+        {
+            out.push(
+                Diagnostic::new(
+                    Code::NO_OUTCOME,
+                    format!("rule `{}` aims at none of the policy's outcomes", rule.name),
+                    rule.name_span,
+                    "no `aims`",
+                )
+                .help("say which outcome it serves, e.g. `aims retained`, so its uses can be measured against it"),
+            );
+        }
+    }
+    if names_resolve {
+        for (id, outcome) in model.outcomes.iter_enumerated() {
+            if !model.rules.iter().any(|r| r.aims.contains(&id)) {
+                out.push(
+                    Diagnostic::new(
+                        Code::UNUSED_DECLARATION,
+                        format!("outcome `{}` is declared but no rule aims at it", outcome.name),
+                        outcome.span,
+                        "never aimed at",
+                    )
+                    .help(format!("add `aims {}` to the rules that serve it, or remove the declaration", outcome.name)),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The one finding for a policy whose table needs format 2: the version 1
+/// analysis does not cover relations, keyed or calendar counters,
+/// optional facts, dates and times yet, so nothing is reported about the
+/// rules that use them rather than something unverified (LANGUAGE.md
+/// §8.7). One hint per rule that lowered to a row format 1 cannot say.
+fn version_1_1_not_analysed(model: &Model, lowered: &LowerOutput) -> Vec<Diagnostic> {
+    let table = &lowered.table;
+    let v1_only = |row: &remit_table::v2::Row| table.row_fits_format_1(row);
+    let mut out = Vec::new();
+    for (rule, rows) in lowered.rule_rows.iter_enumerated() {
+        let def = &model.rules[rule];
+        if rows.iter().all(|&r| table.rows.get(r).is_none_or(v1_only))
+            || def.allow.contains(&Code::ANALYSIS_INCOMPLETE)
+        {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                Code::ANALYSIS_INCOMPLETE,
+                format!("the lints did not run on this policy: rule `{}` uses version 1.1 forms they do not cover yet", def.name),
+                def.name_span,
+                "a relation, a keyed or calendar counter, an optional fact, a date or a time",
+            )
+            .help("the table and `remit test` cover it fully; conflicts, shadowing and the other lints are not reported for this policy rather than guessed"),
+        );
+    }
     out
 }
