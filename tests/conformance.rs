@@ -350,7 +350,15 @@ fn the_hand_lowered_hotel_table_has_the_compiled_digest() {
             .to_string()
     };
     let compiled = remit_tests::analyze_dir(&root().join("examples/hotel_front_desk"));
-    assert_eq!(digest("hotel.json"), compiled.lowered.format_1.clone().expect("a version 1 policy").digest);
+    assert_eq!(
+        digest("hotel.json"),
+        compiled
+            .lowered
+            .format_1
+            .clone()
+            .expect("a version 1 policy")
+            .digest
+    );
     assert_eq!(digest("hotel.json"), digest("hotel_front_desk.json"));
 }
 
@@ -400,11 +408,26 @@ fn generated_vectors_are_current() {
     let analysis = remit_tests::analyze_dir(&root().join("examples/hotel_front_desk"));
     assert!(!analysis.has_errors());
     let model = &analysis.checked.model;
-    let table = serde_json::to_value(&*analysis.lowered.format_1.clone().expect("a version 1 policy")).unwrap();
+    let table = serde_json::to_value(
+        &*analysis
+            .lowered
+            .format_1
+            .clone()
+            .expect("a version 1 policy"),
+    )
+    .unwrap();
     let mut cases = Vec::new();
     let mut rng = Rng(0x00c0_ffee_d00d_2026);
     for i in 0..120 {
-        let request = random_request(&mut rng, model, &analysis.lowered.format_1.clone().expect("a version 1 policy"));
+        let request = random_request(
+            &mut rng,
+            model,
+            &analysis
+                .lowered
+                .format_1
+                .clone()
+                .expect("a version 1 policy"),
+        );
         let v = remit_tests::interpret::decide(
             model,
             &request,
@@ -643,7 +666,13 @@ fn generated_vectors_are_current() {
     let mut files: Vec<(PathBuf, String)> = vec![
         (
             dir.join("tables/hotel_front_desk.json"),
-            build_output(&analysis.lowered.format_1.clone().expect("a version 1 policy")),
+            build_output(
+                &analysis
+                    .lowered
+                    .format_1
+                    .clone()
+                    .expect("a version 1 policy"),
+            ),
         ),
         (
             dir.join("cases/hotel_front_desk.json"),

@@ -192,7 +192,15 @@ fn wide_rules(rules: usize, cap: u32) -> Table {
     sources.add("wide.remit", text);
     let a = remit_analysis::analyze(sources, "wide", &LintLevels::new());
     assert!(!a.has_errors());
-    assert_eq!(a.lowered.format_1.clone().expect("a version 1 policy").rows.len(), 256 * rules);
+    assert_eq!(
+        a.lowered
+            .format_1
+            .clone()
+            .expect("a version 1 policy")
+            .rows
+            .len(),
+        256 * rules
+    );
     (*a.lowered.format_1.clone().expect("a version 1 policy")).clone()
 }
 

@@ -439,7 +439,12 @@ impl CounterSpec {
         } else {
             Measure::Count
         };
-        counter_id(&[per], &self.actions, measure, WindowDef::Sliding(self.window))
+        counter_id(
+            &[per],
+            &self.actions,
+            measure,
+            WindowDef::Sliding(self.window),
+        )
     }
 }
 
@@ -1012,7 +1017,12 @@ fn well_formed(analysis: &Analysis, evaluator: &Evaluator, request: &Value) -> b
         .as_object()
         .is_some_and(|m| m.values().all(|v| v.as_i64().is_none_or(|n| n >= 0)));
     let usage = request["usage"].as_object().cloned().unwrap_or_default();
-    let counters = &analysis.lowered.format_1.clone().expect("a version 1 policy").counters;
+    let counters = &analysis
+        .lowered
+        .format_1
+        .clone()
+        .expect("a version 1 policy")
+        .counters;
     let realisable = usage.iter().all(|(a, va)| {
         va.as_i64().is_some_and(|n| n >= 0)
             && usage
@@ -1116,7 +1126,15 @@ fn check_policy(seed: u64, tally: &mut Tally) {
     };
     tally.policies += 1;
     tally.points += space.len();
-    let evaluator = Evaluator::new(analysis.lowered.format_1.clone().expect("a version 1 policy").clone()).unwrap();
+    let evaluator = Evaluator::new(
+        analysis
+            .lowered
+            .format_1
+            .clone()
+            .expect("a version 1 policy")
+            .clone(),
+    )
+    .unwrap();
     let want = expected(model, &space);
     let mut got = Expected::default();
     let name = |k: RuleId| model.rules[k].name.clone();

@@ -16,9 +16,8 @@
 //! Money and durations always carry their units.
 
 use remit_sema::model::{
-    Subject, WindowDef,
     ActionId, Cap, Cond, CountLimit, DefinitionId, Input, InputKind, Model, ObligationId, RoleId,
-    RuleDef, TotalLimit, Type,
+    RuleDef, Subject, TotalLimit, Type, WindowDef,
 };
 use remit_sema::units::{format_duration, format_money};
 use remit_syntax::ast::{CmpOp, EffectKind};

@@ -109,7 +109,9 @@ pub fn request_for(model: &Model, table: &Table, test: &TestDef) -> Value {
 /// The start of the calendar period holding `at` (seconds since the
 /// epoch), in `zone`, in seconds since the epoch. Weeks start on Monday.
 pub fn period_start(at: i64, period: CalendarPeriod, zone: &jiff::tz::TimeZone) -> Option<i64> {
-    let now = jiff::Timestamp::from_second(at).ok()?.to_zoned(zone.clone());
+    let now = jiff::Timestamp::from_second(at)
+        .ok()?
+        .to_zoned(zone.clone());
     let date = now.date();
     let first = match period {
         CalendarPeriod::Day => date,

@@ -1191,8 +1191,8 @@ fn eval_refuses_a_request_with_a_duplicate_key() {
     // A table with a duplicate key does not load.
     let table = std::fs::read_to_string(dir.path().join("t.json")).unwrap();
     let broken = table.replacen(
-        "\"format\": \"remit.table/1\",",
-        "\"format\": \"remit.table/1\",\n  \"format\": \"remit.table/1\",",
+        "\"format\": \"remit.table/2\",",
+        "\"format\": \"remit.table/2\",\n  \"format\": \"remit.table/2\",",
         1,
     );
     assert_ne!(broken, table);

@@ -318,7 +318,7 @@ mod tests {
     #[test]
     fn lint_names_in_allow() {
         let lints = labels("@allow(|");
-        assert_eq!(lints.len(), 13);
+        assert_eq!(lints.len(), 14);
         assert!(lints.contains(&"unbounded_frequency".to_string()));
         assert!(lints.contains(&"band_gap".to_string()));
     }

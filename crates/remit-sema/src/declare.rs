@@ -428,10 +428,14 @@ impl Checker {
                 "not an IANA time zone name",
             );
             d = match did_you_mean(&zone.value, names.iter().map(String::as_str)) {
-                Some(s) => d
-                    .help(format!("did you mean `{s}`?"))
-                    .fix(format!("replace with `\"{s}\"`"), zone.span, format!("\"{s}\"")),
-                None => d.help("write an IANA name such as `\"Europe/London\"` or `\"America/New_York\"`"),
+                Some(s) => d.help(format!("did you mean `{s}`?")).fix(
+                    format!("replace with `\"{s}\"`"),
+                    zone.span,
+                    format!("\"{s}\""),
+                ),
+                None => d.help(
+                    "write an IANA name such as `\"Europe/London\"` or `\"America/New_York\"`",
+                ),
             };
             self.error(d);
             return;

@@ -9,6 +9,7 @@
 mod checker;
 mod declare;
 mod expr;
+mod guards;
 pub mod id;
 mod inheritance;
 pub mod lower;

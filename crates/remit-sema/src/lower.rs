@@ -368,7 +368,12 @@ pub fn window_id(minutes: i64) -> String {
 /// `customer+context.incident/refund/sum/all`,
 /// `employee/refund/sum/calendar-day`: the subjects in the order written,
 /// the actions, the measure and the window (TABLE.md, format 2).
-pub fn counter_id(subjects: &[Subject], actions: &[String], measure: Measure, window: WindowDef) -> String {
+pub fn counter_id(
+    subjects: &[Subject],
+    actions: &[String],
+    measure: Measure,
+    window: WindowDef,
+) -> String {
     let per: Vec<String> = subjects.iter().map(Subject::key).collect();
     let measure = match measure {
         Measure::Count => "count",
@@ -383,7 +388,12 @@ pub fn counter_id(subjects: &[Subject], actions: &[String], measure: Measure, wi
 }
 
 /// The counter a count or total limit reads.
-fn counter(subjects: &[Subject], actions: &[String], measure: Measure, window: WindowDef) -> CounterInfo {
+fn counter(
+    subjects: &[Subject],
+    actions: &[String],
+    measure: Measure,
+    window: WindowDef,
+) -> CounterInfo {
     CounterInfo {
         per: subjects.iter().map(Subject::key).collect(),
         actions: actions.to_vec(),
@@ -439,7 +449,11 @@ fn rule_rows(
         EffectKind::Forbid => Outcome::Forbid,
         EffectKind::Escalate => Outcome::Escalate,
     };
-    let obligations = sorted(rule.require.iter().map(|o| model.obligations[*o].name.clone()));
+    let obligations = sorted(
+        rule.require
+            .iter()
+            .map(|o| model.obligations[*o].name.clone()),
+    );
     let aims = sorted(rule.aims.iter().map(|o| model.outcomes[*o].name.clone()));
     let notify = sorted(rule.notify.iter().map(|r| model.roles[*r].name.clone()));
     let mut rows = Vec::new();
@@ -471,7 +485,12 @@ fn rule_rows(
             }
             for (money_param, actions) in &groups {
                 let mut limit_relations = relations.clone();
-                limit_relations.extend(budgets_of(rule, &action_names, money_param.as_deref(), counters));
+                limit_relations.extend(budgets_of(
+                    rule,
+                    &action_names,
+                    money_param.as_deref(),
+                    counters,
+                ));
                 rows.push(Row {
                     rule: rule.name.clone(),
                     source: source.clone(),
@@ -950,7 +969,11 @@ fn conjoin_scopes(parts: &[Scope]) -> Option<Scope> {
     };
     for p in parts {
         for (k, v) in &p.present {
-            if out.present.insert(k.clone(), *v).is_some_and(|old| old != *v) {
+            if out
+                .present
+                .insert(k.clone(), *v)
+                .is_some_and(|old| old != *v)
+            {
                 return None;
             }
         }

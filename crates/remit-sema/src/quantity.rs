@@ -71,7 +71,8 @@ impl Linear {
             denominator: d,
         };
         for (x, c) in &self.terms {
-            out.terms.insert(x.clone(), c.checked_mul(other.denominator)?);
+            out.terms
+                .insert(x.clone(), c.checked_mul(other.denominator)?);
         }
         for (x, c) in &other.terms {
             let add = c.checked_mul(self.denominator)?;
@@ -473,16 +474,28 @@ impl Checker {
                     _ => QType::Int,
                 };
                 let currency = self.model.currency.clone();
-                let v = quantity_value(q, &ty.ty(), "the expression", currency.as_ref(), &mut self.diags)?;
+                let v = quantity_value(
+                    q,
+                    &ty.ty(),
+                    "the expression",
+                    currency.as_ref(),
+                    &mut self.diags,
+                )?;
                 Some((ty, Piecewise::Linear(Linear::constant(i128::from(v)))))
             }
             Term::Date(d) => {
                 let days = self.date_literal(d)?;
-                Some((QType::Date, Piecewise::Linear(Linear::constant(i128::from(days)))))
+                Some((
+                    QType::Date,
+                    Piecewise::Linear(Linear::constant(i128::from(days))),
+                ))
             }
             Term::Time(t) => {
                 let minutes = self.time_literal(t)?;
-                Some((QType::Time, Piecewise::Linear(Linear::constant(i128::from(minutes)))))
+                Some((
+                    QType::Time,
+                    Piecewise::Linear(Linear::constant(i128::from(minutes))),
+                ))
             }
             Term::Percent { percent, of, .. } => {
                 let (numerator, denominator) = self.percentage(percent)?;
@@ -553,7 +566,13 @@ impl Checker {
                     };
                     match ty {
                         Some((first, first_span)) if first != t => {
-                            self.quantity_mismatch(first, first_span, t, a.span, &format!("in one `{}` with", extremum.as_str()));
+                            self.quantity_mismatch(
+                                first,
+                                first_span,
+                                t,
+                                a.span,
+                                &format!("in one `{}` with", extremum.as_str()),
+                            );
                             ok = false;
                         }
                         Some(_) => {}
@@ -598,7 +617,11 @@ impl Checker {
             self.error(
                 Diagnostic::new(
                     Code::TOO_MANY_DECIMALS,
-                    format!("a percentage has at most two decimals, but `{}%` has {}", p.raw, frac.len()),
+                    format!(
+                        "a percentage has at most two decimals, but `{}%` has {}",
+                        p.raw,
+                        frac.len()
+                    ),
                     p.span,
                     "too many decimals",
                 )
@@ -654,7 +677,10 @@ impl Checker {
 /// Days from 1970-01-01 to `date`.
 pub fn days_since_epoch(date: jiff::civil::Date) -> i64 {
     let epoch = jiff::civil::date(1970, 1, 1);
-    i64::from(date.since((jiff::Unit::Day, epoch)).map_or(0, |s| s.get_days()))
+    i64::from(
+        date.since((jiff::Unit::Day, epoch))
+            .map_or(0, |s| s.get_days()),
+    )
 }
 
 /// `lhs OP rhs` as a condition, or `None` when the numbers overflow.
@@ -720,11 +746,19 @@ mod tests {
         let two_a = a.scaled(2, 1).unwrap();
         assert_eq!(
             comparison(&two_a, CmpOp::Le, &seven).unwrap(),
-            Cond::Num { input: x("a"), op: CmpOp::Le, value: 3 }
+            Cond::Num {
+                input: x("a"),
+                op: CmpOp::Le,
+                value: 3
+            }
         );
         assert_eq!(
             comparison(&two_a, CmpOp::Ge, &seven).unwrap(),
-            Cond::Num { input: x("a"), op: CmpOp::Ge, value: 4 }
+            Cond::Num {
+                input: x("a"),
+                op: CmpOp::Ge,
+                value: 4
+            }
         );
     }
 

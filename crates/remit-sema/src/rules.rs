@@ -25,6 +25,7 @@ impl Checker {
             if self.definition_slot(def, is_segment).is_none() {
                 continue;
             }
+            self.check_guards(&[&def.expr], &[]);
             let cond = self.cond(
                 &def.expr,
                 if is_segment {
@@ -236,6 +237,23 @@ impl Checker {
             }
             self.clause(index, &clause.kind, clause.span, &actions);
         }
+        let conds: Vec<&ast::Expr> = rule
+            .clauses
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ClauseKind::For(e) | ClauseKind::When(e) => Some(e),
+                _ => None,
+            })
+            .collect();
+        let sums: Vec<&ast::Sum> = rule
+            .clauses
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ClauseKind::RelCap { bound, .. } => Some(bound),
+                _ => None,
+            })
+            .collect();
+        self.check_guards(&conds, &sums);
     }
 
     /// Checks one clause of rule `index` and records it on the rule; the
@@ -288,8 +306,10 @@ impl Checker {
                 }
             }
             ClauseKind::Aims(names) => {
-                let ids: Vec<crate::model::OutcomeId> =
-                    names.iter().filter_map(|n| self.resolve_outcome(n)).collect();
+                let ids: Vec<crate::model::OutcomeId> = names
+                    .iter()
+                    .filter_map(|n| self.resolve_outcome(n))
+                    .collect();
                 self.model.rules[index].aims = ids;
             }
             ClauseKind::Require(names) => {
@@ -537,7 +557,8 @@ impl Checker {
                 attr.span,
                 "not in the `context` schema",
             );
-            d = match remit_diagnostics::did_you_mean(&attr.name, names.iter().map(String::as_str)) {
+            d = match remit_diagnostics::did_you_mean(&attr.name, names.iter().map(String::as_str))
+            {
                 Some(s) => d.help(format!("did you mean `context.{s}`?")).fix(
                     format!("replace with `{s}`"),
                     attr.span,

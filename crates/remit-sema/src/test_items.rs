@@ -56,7 +56,10 @@ impl Checker {
         self.missing_entries(test, &entries.seen);
         if entries.at.is_none() && !entries.seen.iter().any(|(k, _)| *k == "at") {
             if let Some(rule) = self.model.rules.iter().find(|r| {
-                r.counts.iter().map(|c| c.window).chain(r.totals.iter().map(|t| t.window))
+                r.counts
+                    .iter()
+                    .map(|c| c.window)
+                    .chain(r.totals.iter().map(|t| t.window))
                     .any(|w| matches!(w, crate::model::WindowDef::Calendar(_)))
             }) {
                 let rule_span = rule.name_span;
@@ -240,13 +243,21 @@ impl Checker {
         let civil = jiff::civil::date(1970, 1, 1)
             .checked_add(jiff::Span::new().days(days))
             .ok()?
-            .at(i8::try_from(minutes / 60).ok()?, i8::try_from(minutes % 60).ok()?, 0, 0);
+            .at(
+                i8::try_from(minutes / 60).ok()?,
+                i8::try_from(minutes % 60).ok()?,
+                0,
+                0,
+            );
         let ambiguous = zone.to_ambiguous_zoned(civil);
         if matches!(ambiguous.offset(), jiff::tz::AmbiguousOffset::Gap { .. }) {
             self.error(
                 Diagnostic::new(
                     Code::INVALID_TEST,
-                    format!("`{} {}` does not exist in `{zone_name}`: the clocks skip it", date.raw, time.raw),
+                    format!(
+                        "`{} {}` does not exist in `{zone_name}`: the clocks skip it",
+                        date.raw, time.raw
+                    ),
                     date.span.to(time.span),
                     "a skipped local time",
                 )

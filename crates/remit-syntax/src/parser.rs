@@ -122,6 +122,8 @@ pub fn split_items(tokens: &[SpannedToken<'_>]) -> Vec<std::ops::Range<usize>> {
                 | Token::Situation
                 | Token::Rule
                 | Token::Test
+                | Token::Timezone
+                | Token::Outcome
         );
         let at_top = depth == 0
             && match token {

@@ -495,9 +495,12 @@ impl Table {
                 Constraint::Present(_) => return None,
             })
         };
-        let constraints = |m: &BTreeMap<String, Constraint>| -> Option<BTreeMap<String, v1::Constraint>> {
-            m.iter().map(|(k, c)| Some((k.clone(), constraint(c)?))).collect()
-        };
+        let constraints =
+            |m: &BTreeMap<String, Constraint>| -> Option<BTreeMap<String, v1::Constraint>> {
+                m.iter()
+                    .map(|(k, c)| Some((k.clone(), constraint(c)?)))
+                    .collect()
+            };
         let mut actions = BTreeMap::new();
         for (name, a) in &self.actions {
             let params = a
@@ -546,11 +549,23 @@ impl Table {
                 .iter()
                 .map(|rel| {
                     let (counter, param) = match rel.terms.iter().collect::<Vec<_>>().as_slice() {
-                        [(a, 1), (b, 1)] if self.counters.contains_key(*a) && b.starts_with("param.") => ((*a).clone(), (*b).clone()),
-                        [(a, 1), (b, 1)] if self.counters.contains_key(*b) && a.starts_with("param.") => ((*b).clone(), (*a).clone()),
+                        [(a, 1), (b, 1)]
+                            if self.counters.contains_key(*a) && b.starts_with("param.") =>
+                        {
+                            ((*a).clone(), (*b).clone())
+                        }
+                        [(a, 1), (b, 1)]
+                            if self.counters.contains_key(*b) && a.starts_with("param.") =>
+                        {
+                            ((*b).clone(), (*a).clone())
+                        }
                         _ => return None,
                     };
-                    Some(v1::Budget { counter, param, max: rel.max })
+                    Some(v1::Budget {
+                        counter,
+                        param,
+                        max: rel.max,
+                    })
                 })
                 .collect::<Option<_>>()?;
             rows.push(v1::Row {
@@ -605,7 +620,10 @@ impl Table {
                     || (self.counters.contains_key(*b) && a.starts_with("param.")))
         };
         row.scope_relations.is_empty()
-            && row.limit_relations.iter().all(|r| budget(r) && r.terms.keys().all(input_fits))
+            && row
+                .limit_relations
+                .iter()
+                .all(|r| budget(r) && r.terms.keys().all(input_fits))
             && row
                 .scope
                 .iter()

@@ -407,11 +407,17 @@ fn outcome_lints(model: &Model, names_resolve: bool) -> Vec<Diagnostic> {
                 out.push(
                     Diagnostic::new(
                         Code::UNUSED_DECLARATION,
-                        format!("outcome `{}` is declared but no rule aims at it", outcome.name),
+                        format!(
+                            "outcome `{}` is declared but no rule aims at it",
+                            outcome.name
+                        ),
                         outcome.span,
                         "never aimed at",
                     )
-                    .help(format!("add `aims {}` to the rules that serve it, or remove the declaration", outcome.name)),
+                    .help(format!(
+                        "add `aims {}` to the rules that serve it, or remove the declaration",
+                        outcome.name
+                    )),
                 );
             }
         }
