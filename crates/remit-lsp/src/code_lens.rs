@@ -4,10 +4,9 @@
 //! tests whose evaluation matched the rule (or hit one of its limits).
 
 use crate::snapshot::Snapshot;
-use remit_analysis::testing::TestResult;
 use remit_diagnostics::FileId;
+use remit_ide::policy_tests::{count, result_title, tests_of};
 use remit_syntax::ast::ItemKind;
-use remit_table::RowOutcome;
 use serde_json::{json, Value};
 use tower_lsp_server::ls_types::{CodeLens, Command, Location};
 
@@ -21,30 +20,6 @@ pub const RUN_TEST: &str = "remit.runTest";
 /// `position`, and shows which tests they are as a message.
 pub const SHOW_TESTS: &str = "remit.showTests";
 
-/// The lens title for a test result.
-pub fn test_title(result: &TestResult) -> String {
-    if result.passed {
-        format!("✓ {}", result.actual)
-    } else {
-        format!("✗ expected {}, got {}", result.expected, result.actual)
-    }
-}
-
-/// Whether a test's evaluation went through a rule.
-pub fn exercises(result: &TestResult, rule: &str) -> bool {
-    result.explanation.trace.iter().any(|t| {
-        t.rule == rule && matches!(t.outcome, RowOutcome::Matched | RowOutcome::LimitFailed)
-    })
-}
-
-/// The tests whose evaluation went through a rule.
-pub fn tests_of<'s>(snapshot: &'s Snapshot, rule: &'s str) -> impl Iterator<Item = &'s TestResult> {
-    snapshot
-        .test_results_or_none()
-        .iter()
-        .filter(move |t| exercises(t, rule))
-}
-
 /// What `remit.showTests` answers: the rule of a file whose item holds a
 /// byte offset, and the tests that exercise it with their locations.
 pub fn rule_tests(
@@ -52,15 +27,10 @@ pub fn rule_tests(
     file: FileId,
     offset: usize,
 ) -> Option<(String, Vec<(String, Location)>)> {
-    let ast = snapshot.ast(file)?;
-    let rule = ast.items.iter().find_map(|item| match &item.kind {
-        ItemKind::Rule(r) if item.span.contains(offset) || r.name.span.contains(offset) => {
-            Some(r.name.name.clone())
-        }
-        _ => None,
-    })?;
-    let tests = tests_of(snapshot, &rule)
-        .filter_map(|t| Some((t.name.clone(), snapshot.location(t.span)?)))
+    let (rule, tests) = remit_ide::policy_tests::rule_tests(&snapshot.policy, file, offset)?;
+    let tests = tests
+        .into_iter()
+        .filter_map(|(name, span)| Some((name, snapshot.location(span)?)))
         .collect();
     Some((rule, tests))
 }
@@ -82,12 +52,9 @@ pub fn tests_message(snapshot: &Snapshot, rule: &str, tests: &[(String, Location
             format!("\"{name}\" ({file}:{})", location.range.start.line + 1)
         })
         .collect();
-    let count = match tests.len() {
-        1 => "1 test".to_string(),
-        n => format!("{n} tests"),
-    };
     format!(
-        "rule `{rule}` is exercised by {count}: {}",
+        "rule `{rule}` is exercised by {}: {}",
+        count(tests.len()),
         listed.join(", ")
     )
 }
@@ -124,13 +91,10 @@ pub fn lenses(snapshot: &Snapshot, file: FileId) -> Vec<CodeLens> {
                 let Some(range) = snapshot.range(r.name.span) else {
                     continue;
                 };
-                let tests: Vec<Location> = tests_of(snapshot, &r.name.name)
+                let tests: Vec<Location> = tests_of(&snapshot.policy, &r.name.name)
                     .filter_map(|t| snapshot.location(t.span))
                     .collect();
-                let title = match tests.len() {
-                    1 => "1 test".to_string(),
-                    n => format!("{n} tests"),
-                };
+                let title = count(tests.len());
                 out.push(CodeLens {
                     range,
                     command: Some(Command::new(
@@ -151,15 +115,6 @@ pub fn lenses(snapshot: &Snapshot, file: FileId) -> Vec<CodeLens> {
     out
 }
 
-/// Whether a file has a `test` item with this name (checked or not).
-pub fn has_test(snapshot: &Snapshot, file: FileId, name: &str) -> bool {
-    snapshot.ast(file).is_some_and(|ast| {
-        ast.items
-            .iter()
-            .any(|item| matches!(&item.kind, ItemKind::Test(t) if t.name.value == name))
-    })
-}
-
 /// The test a lens's `data` names, if any.
 pub fn lens_test(data: &Value) -> Option<(&str, &str)> {
     Some((data.get("uri")?.as_str()?, data.get("test")?.as_str()?))
@@ -171,13 +126,7 @@ pub fn resolve(snapshot: &Snapshot, mut lens: CodeLens) -> CodeLens {
         return lens;
     };
     let args = vec![json!(uri), json!(name)];
-    let title = match snapshot.test_results() {
-        Ok(results) => match results.iter().find(|r| r.name == name) {
-            Some(result) => test_title(result),
-            None => "⚠ this test has errors".to_string(),
-        },
-        Err(_) => "⚠ the tests could not run (internal error)".to_string(),
-    };
+    let title = result_title(&snapshot.policy, name);
     lens.command = Some(Command::new(title, RUN_TEST.to_string(), Some(args)));
     lens
 }

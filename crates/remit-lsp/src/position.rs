@@ -10,6 +10,7 @@
 //! inside a surrogate pair) moves back to the character's start.
 
 use remit_diagnostics::{SourceFile, Span};
+pub use remit_ide::text::floor_char_boundary;
 use std::borrow::Cow;
 use tower_lsp_server::ls_types::{Position, Range};
 
@@ -124,15 +125,6 @@ pub fn utf16_len(s: &str) -> usize {
     } else {
         s.chars().map(char::len_utf16).sum()
     }
-}
-
-/// The largest character boundary at or before `offset`.
-pub fn floor_char_boundary(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while offset > 0 && !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }
 
 fn to_u32(n: usize) -> u32 {

@@ -1,14 +1,10 @@
-//! Semantic tokens (full document) from the lexer: keywords, names by what
-//! they refer to (via the model's references), numbers, strings, comments,
-//! operators and annotations.
+//! Semantic tokens over LSP: `remit-ide`'s token classes in the legend
+//! advertised, delta-encoded in UTF-16 units.
 
 use crate::position::{floor_char_boundary, utf16_len, LineIndex};
 use crate::snapshot::Snapshot;
 use remit_diagnostics::FileId;
-use remit_sema::model::Symbol;
-use remit_syntax::ast::CommentKind;
-use remit_syntax::Token;
-use std::collections::HashMap;
+use remit_ide::semantic_tokens::{classify, Classified, TokenKind};
 use tower_lsp_server::ls_types::{
     SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend,
 };
@@ -70,101 +66,34 @@ pub fn legend() -> SemanticTokensLegend {
     }
 }
 
-fn symbol_type(symbol: Symbol) -> u32 {
-    match symbol {
-        Symbol::Enum(_) => ENUM,
-        Symbol::Variant(..) => ENUM_MEMBER,
-        Symbol::CustomerAttr(_) | Symbol::ContextAttr(_) => PROPERTY,
-        Symbol::Role(_) => CLASS,
-        Symbol::Action(_) => FUNCTION,
-        Symbol::Param(..) => PARAMETER,
-        Symbol::Obligation(_) => INTERFACE,
-        Symbol::Segment(_) | Symbol::Situation(_) => VARIABLE,
-        Symbol::Rule(_) => EVENT,
+/// The legend index of a token class.
+fn token_type(kind: TokenKind) -> u32 {
+    match kind {
+        TokenKind::Keyword => KEYWORD,
+        TokenKind::Type => TYPE,
+        TokenKind::Enum => ENUM,
+        TokenKind::Variant => ENUM_MEMBER,
+        TokenKind::Attribute => PROPERTY,
+        TokenKind::Param => PARAMETER,
+        TokenKind::Action => FUNCTION,
+        TokenKind::Role => CLASS,
+        TokenKind::Definition => VARIABLE,
+        TokenKind::Rule => EVENT,
+        TokenKind::Number => NUMBER,
+        TokenKind::String => STRING,
+        TokenKind::Comment => COMMENT,
+        TokenKind::Operator => OPERATOR,
+        TokenKind::Annotation => DECORATOR,
+        TokenKind::Obligation => INTERFACE,
     }
 }
 
-/// One classified range, before delta encoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Classified {
-    /// First byte.
-    pub start: usize,
-    /// One past the last byte.
-    pub end: usize,
-    /// Index into [`TYPES`].
-    pub kind: u32,
-    /// Bits of [`MODIFIERS`].
-    pub modifiers: u32,
-}
-
-/// The classified tokens of a file, in order.
-pub fn classify(snapshot: &Snapshot, file: FileId) -> Vec<Classified> {
-    let Some(source) = snapshot.source(file) else {
-        return Vec::new();
-    };
-    let text = source.text();
-    let names: HashMap<u32, (Symbol, bool)> = snapshot
-        .model()
-        .references
-        .iter()
-        .filter(|r| r.span.file == file)
-        .map(|r| (r.span.start, (r.symbol, r.declaration)))
-        .collect();
-    let lexed = remit_syntax::lex(file, text);
-    let mut out = Vec::with_capacity(lexed.tokens.len() + lexed.comments.len());
-    let mut previous: Option<Token<'_>> = None;
-    for &(start, token, end) in &lexed.tokens {
-        let plain = |kind| Some((kind, 0));
-        let class = match token {
-            t if t.is_keyword() => plain(KEYWORD),
-            Token::Ident(name) => match names.get(&u32::try_from(start).unwrap_or(u32::MAX)) {
-                Some((symbol, declaration)) => Some((
-                    symbol_type(*symbol),
-                    if *declaration { DECLARATION } else { 0 },
-                )),
-                None if previous == Some(Token::At) => plain(DECORATOR),
-                None if matches!(name, "Bool" | "Int" | "Money" | "Duration" | "Set") => {
-                    Some((TYPE, DEFAULT_LIBRARY))
-                }
-                None if matches!(previous, Some(Token::Int(_) | Token::Decimal(_))) => plain(TYPE),
-                None => None,
-            },
-            Token::Int(_) | Token::Decimal(_) => plain(NUMBER),
-            Token::Str(_) | Token::UnterminatedStr(_) => plain(STRING),
-            Token::EqEq
-            | Token::NotEq
-            | Token::Lt
-            | Token::Le
-            | Token::Gt
-            | Token::Ge
-            | Token::Assign => plain(OPERATOR),
-            Token::At => plain(DECORATOR),
-            _ => None,
-        };
-        if let Some((kind, modifiers)) = class {
-            out.push(Classified {
-                start,
-                end,
-                kind,
-                modifiers,
-            });
-        }
-        previous = Some(token);
-    }
-    for c in &lexed.comments {
-        out.push(Classified {
-            start: c.span.start as usize,
-            end: c.span.end as usize,
-            kind: COMMENT,
-            modifiers: if c.kind == CommentKind::Doc {
-                DOCUMENTATION
-            } else {
-                0
-            },
-        });
-    }
-    out.sort_by_key(|c| c.start);
-    out
+/// The legend bits of a token's modifiers.
+fn modifiers(t: &Classified) -> u32 {
+    let bit = |on: bool, bit: u32| if on { bit } else { 0 };
+    bit(t.declaration, DECLARATION)
+        | bit(t.documentation, DOCUMENTATION)
+        | bit(t.builtin, DEFAULT_LIBRARY)
 }
 
 /// The LSP encoding: relative line and start, lengths in UTF-16 units.
@@ -200,8 +129,8 @@ pub fn encode(index: &LineIndex<'_>, tokens: &[Classified]) -> Vec<SemanticToken
             delta_line,
             delta_start,
             length: to_u32(length),
-            token_type: t.kind,
-            token_modifiers_bitset: t.modifiers,
+            token_type: token_type(t.kind),
+            token_modifiers_bitset: modifiers(t),
         });
         line = token_line;
         col = character;
@@ -246,7 +175,7 @@ pub fn full(snapshot: &Snapshot, file: FileId) -> SemanticTokens {
     };
     SemanticTokens {
         result_id: None,
-        data: encode(&index, &classify(snapshot, file)),
+        data: encode(&index, &classify(&snapshot.policy, file)),
     }
 }
 
@@ -298,12 +227,9 @@ mod tests {
     }
 
     #[test]
-    fn hotel_example_has_no_overlaps() {
+    fn every_hotel_token_is_encoded() {
         let s = snapshot(&[("hotel.remit", HOTEL)]);
-        let classified = classify(&s, FileId(0));
-        for pair in classified.windows(2) {
-            assert!(pair[0].end <= pair[1].start, "{pair:?}");
-        }
+        let classified = classify(&s.policy, FileId(0));
         assert_eq!(full(&s, FileId(0)).data.len(), classified.len());
     }
 
@@ -330,8 +256,8 @@ mod tests {
                 delta_line,
                 delta_start,
                 length,
-                token_type: t.kind,
-                token_modifiers_bitset: t.modifiers,
+                token_type: token_type(t.kind),
+                token_modifiers_bitset: modifiers(t),
             });
             line = start.line;
             col = start.character;
@@ -344,33 +270,15 @@ mod tests {
         let text = "/// é€😀\r\nrole clerk // 😀 x\r\n\n  enum T { a, é }\ncustomer { t: T }\nsegment s = customer.t == a";
         let s = snapshot(&[("p.remit", text)]);
         let index = s.line_index(FileId(0)).unwrap();
-        let tokens = classify(&s, FileId(0));
+        let tokens = classify(&s.policy, FileId(0));
         assert!(tokens.len() > 10);
         assert_eq!(encode(&index, &tokens), reference(&index, &tokens));
         // Repeated starts, a token running past its line, and tokens past
         // the end of the text.
         let mut odd: Vec<Classified> = tokens.iter().flat_map(|t| [*t, *t]).collect();
-        odd.insert(
-            2,
-            Classified {
-                start: 4,
-                end: 9999,
-                kind: KEYWORD,
-                modifiers: 0,
-            },
-        );
-        odd.push(Classified {
-            start: text.len() - 1,
-            end: 99_999,
-            kind: KEYWORD,
-            modifiers: 0,
-        });
-        odd.push(Classified {
-            start: 99_999,
-            end: 100_000,
-            kind: KEYWORD,
-            modifiers: 0,
-        });
+        odd.insert(2, Classified::new(4, 9999, TokenKind::Keyword));
+        odd.push(Classified::new(text.len() - 1, 99_999, TokenKind::Keyword));
+        odd.push(Classified::new(99_999, 100_000, TokenKind::Keyword));
         assert_eq!(encode(&index, &odd), reference(&index, &odd));
     }
 

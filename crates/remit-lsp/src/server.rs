@@ -204,16 +204,19 @@ impl Backend {
                 "workspace/executeCommand remit.runTest",
                 &uri,
                 move |s, file| {
-                    let results = s.test_results().map_err(str::to_string)?;
+                    let results = s.policy.test_results().map_err(str::to_string)?;
                     let found = results.iter().find(|r| r.name == wanted).map(|r| {
                         (
                             r.passed,
-                            code_lens::test_title(r),
+                            remit_ide::policy_tests::test_title(r),
                             r.expected.clone(),
                             r.actual.clone(),
                         )
                     });
-                    Ok((found, code_lens::has_test(s, file, &wanted)))
+                    Ok((
+                        found,
+                        remit_ide::policy_tests::has_test(&s.policy, file, &wanted),
+                    ))
                 },
             )
             .await;
@@ -366,14 +369,7 @@ impl LanguageServer for Backend {
             .at(
                 "textDocument/hover",
                 &params.text_document_position_params,
-                move |s, f, o| {
-                    let found = hover::hover(s, f, o)?;
-                    Some(if markdown {
-                        found
-                    } else {
-                        hover::plain_text(found)
-                    })
-                },
+                move |s, f, o| hover::hover(s, f, o, markdown),
             )
             .await)
     }
