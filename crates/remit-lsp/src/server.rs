@@ -89,9 +89,14 @@ impl Backend {
         }
     }
 
-    /// Applies an edit and queues its policies for the worker.
-    fn submit(&self, edit: Edit) {
-        self.shared.submit(edit);
+    /// Applies an edit and queues its policies for the worker. A change
+    /// that does not fit its document is an error in the client's log and
+    /// on screen.
+    async fn submit(&self, edit: Edit) {
+        if let Some(error) = self.shared.submit(edit) {
+            self.client.log_message(MessageType::ERROR, &error).await;
+            self.client.show_message(MessageType::ERROR, error).await;
+        }
     }
 
     /// What the client supports.
@@ -334,7 +339,8 @@ impl LanguageServer for Backend {
             uri: doc.uri,
             version: doc.version,
             text: doc.text,
-        });
+        })
+        .await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -342,13 +348,15 @@ impl LanguageServer for Backend {
             uri: params.text_document.uri,
             version: params.text_document.version,
             changes: params.content_changes,
-        });
+        })
+        .await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         self.submit(Edit::Close {
             uri: params.text_document.uri,
-        });
+        })
+        .await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
@@ -360,7 +368,7 @@ impl LanguageServer for Backend {
                 DocKey::Other(_) => None,
             })
             .collect();
-        self.submit(Edit::Disk { paths });
+        self.submit(Edit::Disk { paths }).await;
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
