@@ -72,6 +72,66 @@ pub fn rule_tests(
     Some((rule, tests))
 }
 
+/// What a code lens is over, and what resolving it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LensTarget {
+    /// "▶ run test" on the named test.
+    RunTest(String),
+    /// The named test's result.
+    TestResult(String),
+    /// "N tests" on the named rule: the tests that exercise it.
+    RuleTests(String),
+}
+
+/// A code lens: where it goes and what it is for. What it shows is
+/// worked out only when the editor resolves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lens {
+    /// The name it sits on.
+    pub span: Span,
+    /// What it is for.
+    pub target: LensTarget,
+}
+
+/// The lenses of a file: two on each test (run, result), one on each rule.
+pub fn lenses(policy: &Policy, file: FileId) -> Vec<Lens> {
+    let Some(ast) = policy.ast(file) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in &ast.items {
+        match &item.kind {
+            ItemKind::Test(t) => {
+                for target in [
+                    LensTarget::RunTest(t.name.value.clone()),
+                    LensTarget::TestResult(t.name.value.clone()),
+                ] {
+                    out.push(Lens {
+                        span: t.name.span,
+                        target,
+                    });
+                }
+            }
+            ItemKind::Rule(r) => out.push(Lens {
+                span: r.name.span,
+                target: LensTarget::RuleTests(r.name.name.clone()),
+            }),
+            ItemKind::Policy(_)
+            | ItemKind::Currency(_)
+            | ItemKind::Enum(_)
+            | ItemKind::Customer(_)
+            | ItemKind::Context(_)
+            | ItemKind::Role(_)
+            | ItemKind::Action(_)
+            | ItemKind::Obligation(_)
+            | ItemKind::Segment(_)
+            | ItemKind::Situation(_)
+            | ItemKind::Error => {}
+        }
+    }
+    out
+}
+
 /// Whether a file has a `test` item with this name (checked or not).
 pub fn has_test(policy: &Policy, file: FileId, name: &str) -> bool {
     policy.ast(file).is_some_and(|ast| {
@@ -116,6 +176,22 @@ mod tests {
             result_title(&p, "flagged guests get nothing"),
             "⚠ the tests could not run (internal error)"
         );
+    }
+
+    #[test]
+    fn lenses_on_tests_and_rules() {
+        let p = policy(&[("hotel.remit", HOTEL)]);
+        let found: Vec<(&str, LensTarget)> = lenses(&p, FileId(0))
+            .into_iter()
+            .map(|l| (p.slice(l.span), l.target))
+            .collect();
+        let rule = |n: &str| LensTarget::RuleTests(n.into());
+        let noisy = "gold guest with a noisy room gets 80 dollars back";
+        assert_eq!(found[0], ("room_recovery", rule("room_recovery")));
+        assert_eq!(found.len(), 5 + 2 * 2);
+        assert_eq!(found[5].1, LensTarget::RunTest(noisy.into()));
+        assert_eq!(found[6].1, LensTarget::TestResult(noisy.into()));
+        assert_eq!(found[5].0, format!("\"{noisy}\""));
     }
 
     #[test]

@@ -157,6 +157,18 @@ pub fn classify(policy: &Policy, file: FileId) -> Vec<Classified> {
     out
 }
 
+/// The classified tokens of a file that overlap a byte range, for an
+/// editor that asks only for what it shows.
+pub fn classify_range(
+    policy: &Policy,
+    file: FileId,
+    range: std::ops::Range<usize>,
+) -> Vec<Classified> {
+    let mut tokens = classify(policy, file);
+    tokens.retain(|t| t.end > range.start && t.start < range.end);
+    tokens
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +224,22 @@ mod tests {
         for pair in classified.windows(2) {
             assert!(pair[0].end <= pair[1].start, "{pair:?}");
         }
+    }
+
+    #[test]
+    fn a_range_has_the_tokens_that_overlap_it() {
+        let text = "role clerk\nrole boss extends clerk\naction waive\n";
+        let p = policy(&[("p.remit", text)]);
+        let words = |range: std::ops::Range<usize>| -> Vec<&str> {
+            classify_range(&p, FileId(0), range)
+                .iter()
+                .map(|c| &text[c.start..c.end])
+                .collect()
+        };
+        // Line 2, and a range cutting `boss` and `extends`.
+        assert_eq!(words(11..35), ["role", "boss", "extends", "clerk"]);
+        assert_eq!(words(18..22), ["boss", "extends"]);
+        assert!(words(10..11).is_empty());
+        assert_eq!(words(0..text.len()).len(), classify(&p, FileId(0)).len());
     }
 }

@@ -4,7 +4,7 @@
 use crate::Policy;
 use remit_diagnostics::{FileId, Span};
 use remit_sema::model::Symbol;
-use remit_syntax::ast::{ClauseKind, Field, Item, ItemKind, TypeExpr};
+use remit_syntax::ast::{Field, Item, ItemKind, TypeExpr};
 
 /// What an outline entry or a declaration is, for the editor's icon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,10 +31,6 @@ pub enum SymbolKind {
     Definition,
     /// A rule.
     Rule,
-    /// A rule's effect line.
-    Effect,
-    /// A rule's clause.
-    Clause,
     /// A test.
     Test,
 }
@@ -70,8 +66,9 @@ pub struct Declaration {
     pub span: Span,
 }
 
-/// The outline of one file: its items, with rules' clauses, enum variants,
-/// schema fields and action parameters as children.
+/// The outline of one file: its items (a rule with its effect line as
+/// detail), with enum variants, schema fields and action parameters as
+/// children.
 pub fn outline(policy: &Policy, file: FileId) -> Vec<OutlineItem> {
     let Some(ast) = policy.ast(file) else {
         return Vec::new();
@@ -104,7 +101,7 @@ fn symbol(
     }
 }
 
-/// A clause or effect line as written, on one line, shortened.
+/// An effect line as written, on one line, shortened.
 fn one_line(policy: &Policy, span: Span) -> String {
     let text = policy
         .slice(span)
@@ -241,38 +238,17 @@ fn item_symbol(policy: &Policy, item: &Item) -> Option<OutlineItem> {
             d.name.span,
             Vec::new(),
         ),
-        ItemKind::Rule(r) => {
-            let mut children: Vec<OutlineItem> = Vec::new();
-            children.push(symbol(
-                one_line(s, r.effect.span),
-                None,
-                SymbolKind::Effect,
-                r.effect.span,
-                r.effect.span,
-                Vec::new(),
-            ));
-            for c in &r.clauses {
-                if matches!(c.kind, ClauseKind::Error) {
-                    continue;
-                }
-                children.push(symbol(
-                    one_line(s, c.span),
-                    None,
-                    SymbolKind::Clause,
-                    c.span,
-                    c.span,
-                    Vec::new(),
-                ));
-            }
-            symbol(
-                r.name.name.clone(),
-                Some(r.effect.kind.as_str().to_string()),
-                SymbolKind::Rule,
-                item.span,
-                r.name.span,
-                children,
-            )
-        }
+        // A rule's clauses are not names: the outline shows the rule, and
+        // its effect line beside it (issue 20: every clause as a child
+        // made the outline of 2,000 rules 4 MB).
+        ItemKind::Rule(r) => symbol(
+            r.name.name.clone(),
+            Some(one_line(s, r.effect.span)),
+            SymbolKind::Rule,
+            item.span,
+            r.name.span,
+            Vec::new(),
+        ),
         ItemKind::Test(t) => symbol(
             t.name.value.clone(),
             Some("test".into()),
@@ -360,12 +336,17 @@ mod tests {
         let rule = symbols.iter().find(|s| s.name == "room_recovery").unwrap();
         assert_eq!(
             (rule.kind, rule.detail.as_deref(), p.slice(rule.selection)),
-            (SymbolKind::Rule, Some("permit"), "room_recovery")
+            (
+                SymbolKind::Rule,
+                Some("permit front_desk to refund"),
+                "room_recovery"
+            )
         );
-        let clauses: Vec<_> = rule.children.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(clauses[0], "permit front_desk to refund");
-        assert_eq!(clauses[3], "limit amount <= 100 USD");
-        assert_eq!(clauses.len(), 8);
+        assert!(p.slice(rule.span).starts_with("rule room_recovery {"));
+        assert!(rule.children.is_empty());
+        let refund = symbols.iter().find(|s| s.name == "refund").unwrap();
+        assert_eq!(refund.children[0].name, "amount");
+        assert_eq!(refund.children[0].detail.as_deref(), Some("Money"));
         let customer = symbols.iter().find(|s| s.name == "customer").unwrap();
         assert_eq!(customer.children[0].detail.as_deref(), Some("Tier"));
         for sym in &symbols {

@@ -44,6 +44,7 @@ pub mod snapshot;
 pub mod state;
 pub mod symbols;
 pub mod text_sync;
+pub mod token_results;
 pub mod transport;
 pub mod worker;
 

@@ -1,12 +1,15 @@
 //! Semantic tokens over LSP: `remit-ide`'s token classes in the legend
-//! advertised, delta-encoded in UTF-16 units.
+//! advertised, delta-encoded in UTF-16 units; for a whole document, for
+//! the range an editor shows (`semanticTokens/range`), or as the edits
+//! from the tokens last sent (`semanticTokens/full/delta`).
 
 use crate::position::{floor_char_boundary, utf16_len, LineIndex};
 use crate::snapshot::Snapshot;
 use remit_diagnostics::FileId;
-use remit_ide::semantic_tokens::{classify, Classified, TokenKind};
+use remit_ide::semantic_tokens::{classify, classify_range, Classified, TokenKind};
 use tower_lsp_server::ls_types::{
-    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend,
+    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensEdit,
+    SemanticTokensLegend,
 };
 
 /// The token types, in legend order.
@@ -169,14 +172,45 @@ fn to_u32(n: usize) -> u32 {
 }
 
 /// Every token of a file.
-pub fn full(snapshot: &Snapshot, file: FileId) -> SemanticTokens {
+pub fn full(snapshot: &Snapshot, file: FileId) -> Vec<SemanticToken> {
     let Some(index) = snapshot.line_index(file) else {
-        return SemanticTokens::default();
+        return Vec::new();
     };
-    SemanticTokens {
-        result_id: None,
-        data: encode(&index, &classify(&snapshot.policy, file)),
+    encode(&index, &classify(&snapshot.policy, file))
+}
+
+/// The tokens of a file that overlap the byte range `start..end`,
+/// encoded from the start of the document as LSP asks.
+pub fn range(snapshot: &Snapshot, file: FileId, start: usize, end: usize) -> Vec<SemanticToken> {
+    let Some(index) = snapshot.line_index(file) else {
+        return Vec::new();
+    };
+    encode(&index, &classify_range(&snapshot.policy, file, start..end))
+}
+
+/// The edits that turn the tokens `old` into `new`: one replacement of
+/// what lies between their common start and their common end (an edit
+/// changes the tokens of a few lines; the relative encoding leaves the
+/// rest as they were). Offsets count the integers of the flat encoding,
+/// five per token. None when nothing changed.
+pub fn edits(old: &[SemanticToken], new: &[SemanticToken]) -> Vec<SemanticTokensEdit> {
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let deleted = old.len() - prefix - suffix;
+    let inserted = &new[prefix..new.len() - suffix];
+    if deleted == 0 && inserted.is_empty() {
+        return Vec::new();
     }
+    vec![SemanticTokensEdit {
+        start: to_u32(5 * prefix),
+        delete_count: to_u32(5 * deleted),
+        data: Some(inserted.to_vec()),
+    }]
 }
 
 #[cfg(test)]
@@ -188,7 +222,7 @@ mod tests {
     fn names_by_kind_and_utf16_deltas() {
         let text = "/// Rôles\nrole clerk\n// ünïcode 😀\nenum T { a }\ncustomer { t: T }\nsegment s = customer.t == a\n";
         let s = snapshot(&[("p.remit", text)]);
-        let tokens = full(&s, FileId(0)).data;
+        let tokens = full(&s, FileId(0));
         let rows: Vec<_> = tokens
             .iter()
             .map(|t| {
@@ -230,7 +264,7 @@ mod tests {
     fn every_hotel_token_is_encoded() {
         let s = snapshot(&[("hotel.remit", HOTEL)]);
         let classified = classify(&s.policy, FileId(0));
-        assert_eq!(full(&s, FileId(0)).data.len(), classified.len());
+        assert_eq!(full(&s, FileId(0)).len(), classified.len());
     }
 
     /// The encoding of [`encode`], done the slow way: every position from
@@ -297,7 +331,7 @@ mod tests {
         );
         let s = snapshot(&[("p.remit", &text)]);
         let started = std::time::Instant::now();
-        let data = full(&s, FileId(0)).data;
+        let data = full(&s, FileId(0));
         let elapsed = started.elapsed();
         let long_line: Vec<_> = data
             .iter()
@@ -323,5 +357,68 @@ mod tests {
             );
             assert_eq!((x.delta_start, x.length, x.token_type), (4, 1, VARIABLE));
         }
+    }
+
+    /// The flat integers of tokens, as they go over the wire.
+    fn flat(tokens: &[SemanticToken]) -> Vec<u32> {
+        tokens
+            .iter()
+            .flat_map(|t| {
+                [
+                    t.delta_line,
+                    t.delta_start,
+                    t.length,
+                    t.token_type,
+                    t.token_modifiers_bitset,
+                ]
+            })
+            .collect()
+    }
+
+    /// Applies edits to flat integers as a client does.
+    fn apply(old: &[SemanticToken], edits: &[SemanticTokensEdit]) -> Vec<u32> {
+        let mut data = flat(old);
+        for e in edits.iter().rev() {
+            let start = e.start as usize;
+            let inserted = flat(e.data.as_deref().unwrap_or_default());
+            data.splice(start..start + e.delete_count as usize, inserted);
+        }
+        data
+    }
+
+    #[test]
+    fn deltas_carry_only_the_edited_lines() {
+        let before = "role clerk\nrole boss extends clerk\naction waive\n";
+        let after = "role clerk\nrole chief_clerk extends clerk // é\naction waive\n";
+        let old = full(&snapshot(&[("p.remit", before)]), FileId(0));
+        let new = full(&snapshot(&[("p.remit", after)]), FileId(0));
+        let edits = edits(&old, &new);
+        assert_eq!(edits.len(), 1);
+        // `role clerk` and the next `role` are untouched before the edit,
+        // `action waive` after it.
+        assert_eq!(edits[0].start, 15);
+        assert_eq!(edits[0].delete_count, 15);
+        assert!(edits[0].data.as_ref().unwrap().len() < new.len());
+        assert_eq!(apply(&old, &edits), flat(&new));
+        assert!(super::edits(&new, &new).is_empty());
+        // Everything removed, and everything new.
+        assert_eq!(apply(&old, &super::edits(&old, &[])), Vec::<u32>::new());
+        assert_eq!(apply(&[], &super::edits(&[], &new)), flat(&new));
+    }
+
+    #[test]
+    fn a_range_is_encoded_from_the_start_of_the_document() {
+        let text = "role clerk\nrole boss extends clerk\n// é\naction waive\n";
+        let s = snapshot(&[("p.remit", text)]);
+        let start = text.find("// é").unwrap();
+        let tokens = range(&s, FileId(0), start, text.len());
+        let rows: Vec<_> = tokens
+            .iter()
+            .map(|t| (t.delta_line, t.delta_start, t.length, t.token_type))
+            .collect();
+        assert_eq!(
+            rows,
+            [(2, 0, 4, COMMENT), (1, 0, 6, KEYWORD), (0, 7, 5, FUNCTION)]
+        );
     }
 }

@@ -524,13 +524,79 @@ impl LanguageServer for Backend {
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
+        let key = DocKey::from_uri(&params.text_document.uri);
+        let shared = Arc::clone(&self.shared);
         Ok(self
             .on(
                 "textDocument/semanticTokens/full",
                 &params.text_document.uri,
-                |s, f| SemanticTokensResult::Tokens(semantic_tokens::full(s, f)),
+                move |s, f| {
+                    let data = semantic_tokens::full(s, f);
+                    let result_id = Some(shared.lock().tokens.remember(key, &data));
+                    SemanticTokensResult::Tokens(SemanticTokens { result_id, data })
+                },
             )
             .await)
+    }
+
+    async fn semantic_tokens_full_delta(
+        &self,
+        params: SemanticTokensDeltaParams,
+    ) -> Result<Option<SemanticTokensFullDeltaResult>> {
+        let key = DocKey::from_uri(&params.text_document.uri);
+        let shared = Arc::clone(&self.shared);
+        let previous_id = params.previous_result_id;
+        Ok(self
+            .on(
+                "textDocument/semanticTokens/full/delta",
+                &params.text_document.uri,
+                move |s, f| {
+                    let data = semantic_tokens::full(s, f);
+                    let (previous, id) = {
+                        let mut state = shared.lock();
+                        let previous = state.tokens.previous(&key, &previous_id);
+                        (previous, state.tokens.remember(key, &data))
+                    };
+                    match previous {
+                        Some(old) => {
+                            SemanticTokensFullDeltaResult::TokensDelta(SemanticTokensDelta {
+                                result_id: Some(id),
+                                edits: semantic_tokens::edits(&old, &data),
+                            })
+                        }
+                        // An id the server no longer has (another result
+                        // was sent since, or the document was reopened):
+                        // the whole tokens, as LSP allows.
+                        None => SemanticTokensFullDeltaResult::Tokens(SemanticTokens {
+                            result_id: Some(id),
+                            data,
+                        }),
+                    }
+                },
+            )
+            .await)
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        let range = params.range;
+        Ok(self
+            .on(
+                "textDocument/semanticTokens/range",
+                &params.text_document.uri,
+                move |s, f| {
+                    let index = s.line_index(f)?;
+                    let (start, end) = (index.offset(range.start), index.offset(range.end));
+                    Some(SemanticTokensRangeResult::Tokens(SemanticTokens {
+                        result_id: None,
+                        data: semantic_tokens::range(s, f, start, end),
+                    }))
+                },
+            )
+            .await
+            .flatten())
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
@@ -568,7 +634,7 @@ impl LanguageServer for Backend {
         let Some(uri) = lens
             .data
             .as_ref()
-            .and_then(code_lens::lens_test)
+            .and_then(code_lens::lens_target)
             .and_then(|(uri, _)| uri.parse::<Uri>().ok())
         else {
             return Ok(lens);

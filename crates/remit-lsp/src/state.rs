@@ -6,6 +6,7 @@ use crate::client_support::ClientSupport;
 use crate::keys::{DocKey, PolicyKey};
 use crate::snapshot::Snapshot;
 use crate::text_sync;
+use crate::token_results::TokenResults;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -92,6 +93,8 @@ pub struct State {
     pub submitted: u64,
     /// What the client supports (set by `initialize`).
     pub support: ClientSupport,
+    /// The semantic tokens last sent for each open document.
+    pub tokens: TokenResults,
     /// The worker's queue, in the order edits took effect; `None` once
     /// closed (the worker then stops).
     queue: Option<UnboundedSender<Queued>>,
@@ -130,6 +133,7 @@ impl State {
             Edit::Close { uri } => {
                 let key = DocKey::from_uri(&uri);
                 self.docs.remove(&key);
+                self.tokens.forget(&key);
                 policies(key.policy())
             }
             Edit::Disk { paths } => {
