@@ -20,7 +20,8 @@
 //! `remit-ide`, from a snapshot's policy and byte offsets; one module per
 //! feature here only converts: offsets to UTF-16 positions ([`position`])
 //! and `remit-ide`'s plain data to LSP types, as far as the client can
-//! show them ([`client_support`]). [`transport`]
+//! show them ([`client_support`]). The state also keeps the semantic
+//! tokens last sent for each document ([`token_results`]), for deltas. [`transport`]
 //! frames the bytes itself (malformed input, `$/` requests, lsp-mode's
 //! `shutdown` params, the exit code).
 
