@@ -10,8 +10,9 @@
 //! One module per feature: [`hover`], [`completion`] (with the cursor's
 //! context read from tokens, [`completion_context`]), [`navigation`],
 //! [`rename`], [`symbols`] (the outline and the workspace's
-//! declarations), [`semantic_tokens`] (token classes) and [`policy_tests`] (the
-//! policy's own tests as lenses show them).
+//! declarations), [`semantic_tokens`] (token classes), [`folding`],
+//! [`formatting`] (the formatter's output as line edits) and
+//! [`policy_tests`] (the policy's own tests as lenses show them).
 //!
 //! [`Span`]: remit_diagnostics::Span
 
@@ -19,6 +20,8 @@ pub mod completion;
 pub mod completion_context;
 #[cfg(any(test, feature = "test-fixture"))]
 pub mod fixture;
+pub mod folding;
+pub mod formatting;
 pub mod hover;
 pub mod navigation;
 mod policy;
