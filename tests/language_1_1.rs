@@ -319,3 +319,60 @@ fn a_version_1_policy_still_compiles_to_format_1_for_the_analysis() {
     assert!(analysis.lowered.format_1.is_some());
     assert_eq!(analysis.lowered.table.format, "remit.table/2");
 }
+
+#[test]
+fn the_lints_still_run_on_roles_and_actions_that_no_1_1_rule_touches() {
+    let analysis = analyze_text(
+        "mixed.remit",
+        r#"
+currency USD
+role desk
+role billing
+action refund(amount: Money)
+action credit(amount: Money)
+context { bill: Money }
+
+rule plain_refund {
+  permit desk to refund
+  for any customer
+  limit amount <= 50 USD
+}
+
+rule bill_credit {
+  permit billing to credit
+  for any customer
+  limit amount <= context.bill
+  limit 1 per customer per 30 days
+}
+
+rule unbounded_credit {
+  permit billing to credit
+  for any customer
+  limit amount <= 10 USD
+}
+"#,
+    );
+    assert!(!analysis.has_errors(), "{}", rendered(&analysis));
+    let found: Vec<(&str, String)> = analysis
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.name, d.message.clone()))
+        .collect();
+    // `desk` · `refund` is version 1 only: its finding stands.
+    assert!(
+        found
+            .iter()
+            .any(|(c, m)| *c == "unbounded_frequency" && m.contains("plain_refund")),
+        "{found:?}"
+    );
+    // `billing` · `credit` has a relational cap: nothing is guessed there.
+    assert!(
+        !found
+            .iter()
+            .any(|(c, m)| *c != "analysis_incomplete" && m.contains("unbounded_credit")),
+        "{found:?}"
+    );
+    assert!(found
+        .iter()
+        .any(|(c, m)| *c == "analysis_incomplete" && m.contains("bill_credit")));
+}
