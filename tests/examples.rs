@@ -18,8 +18,13 @@ fn every_example_is_clean_and_its_tests_pass() {
     );
     for dir in dirs {
         let analysis = analyze_dir(&dir);
+        // Rules with version 1.1 forms get `analysis_incomplete` until the
+        // lints cover them (LANGUAGE.md §8.7); nothing else may be said.
         assert!(
-            analysis.diagnostics.is_empty(),
+            analysis
+                .diagnostics
+                .iter()
+                .all(|d| d.code == remit_diagnostics::Code::ANALYSIS_INCOMPLETE),
             "{}:\n{}",
             dir.display(),
             rendered(&analysis)

@@ -376,3 +376,60 @@ rule unbounded_credit {
         .iter()
         .any(|(c, m)| *c == "analysis_incomplete" && m.contains("bill_credit")));
 }
+
+const DAILY: &str = r#"
+currency GBP
+timezone "Europe/London"
+role desk
+action credit(amount: Money)
+rule daily {
+  permit desk to credit
+  for any customer
+  limit amount <= 10 GBP
+  limit 1 per customer per calendar day
+}
+"#;
+
+/// The clocks go forward at 01:00 on 2025-03-30 in London: local noon is
+/// 11 hours after local midnight, not 12.
+#[test]
+fn a_calendar_day_starts_at_local_midnight_across_a_daylight_saving_change() {
+    let run = |ago: &str| {
+        let src = format!(
+            "{DAILY}test \"t\" {{\n  at 2025-03-30 12:00\n  role desk\n  action credit {{ amount: 5 GBP }}\n  history {{ credit 5 GBP {ago} ago }}\n  expect permit\n}}\n"
+        );
+        let analysis = analyze_text("dst.remit", &src);
+        assert!(!analysis.has_errors(), "{}", rendered(&analysis));
+        run_tests(&analysis.checked.model, &analysis.lowered.table).unwrap()[0].passed
+    };
+    // 11 hours ago is 00:00 local: today, so the day's one credit is used.
+    assert!(!run("660 minutes"));
+    // 11 hours and a minute ago is yesterday.
+    assert!(run("661 minutes"));
+}
+
+#[test]
+fn an_instant_the_clocks_skip_is_an_error() {
+    let src = format!(
+        "{DAILY}test \"t\" {{\n  at 2025-03-30 01:30\n  role desk\n  action credit {{ amount: 5 GBP }}\n  expect permit\n}}\n"
+    );
+    let analysis = analyze_text("gap.remit", &src);
+    assert!(
+        rendered(&analysis).contains("the clocks skip it"),
+        "{}",
+        rendered(&analysis)
+    );
+}
+
+#[test]
+fn a_test_of_a_calendar_policy_needs_an_instant() {
+    let src = format!(
+        "{DAILY}test \"t\" {{\n  role desk\n  action credit {{ amount: 5 GBP }}\n  expect permit\n}}\n"
+    );
+    let analysis = analyze_text("at.remit", &src);
+    assert!(
+        rendered(&analysis).contains("has no `at`"),
+        "{}",
+        rendered(&analysis)
+    );
+}
