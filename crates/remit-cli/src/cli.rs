@@ -27,7 +27,7 @@ pub enum Command {
     Doc(DocArgs),
     /// Rewrite policies in the canonical layout (comments kept).
     Fmt(FmtArgs),
-    /// Print the JSON Schema of the decision table.
+    /// Print the JSON Schema of the decision table `remit build` writes (`remit.table/2`).
     Schema,
     /// Run the language server on stdio.
     Lsp,

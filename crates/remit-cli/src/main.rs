@@ -73,7 +73,7 @@ fn main() -> ExitCode {
         cli::Command::Schema => {
             outln!(
                 "{}",
-                serde_json::to_string_pretty(&remit_table::schema()).unwrap_or_default()
+                serde_json::to_string_pretty(&remit_table::schema_v2()).unwrap_or_default()
             );
             Ok(Outcome::Clean)
         }
