@@ -134,7 +134,10 @@ pub fn within_limits(model: &Model, rule: &RuleDef, request: &Value, usage: &dyn
         i128::from(usage.sum(&t.subjects, &names, t.window)) + i128::from(amount)
             <= i128::from(t.amount)
     });
-    let relations = rule.relations.iter().all(|c| holds(model, c, request));
+    let relations = rule
+        .relations
+        .iter()
+        .all(|c| holds(model, &c.cond, request));
     caps && counts && totals && relations
 }
 

@@ -16,8 +16,8 @@
 //! Money and durations always carry their units.
 
 use remit_sema::model::{
-    ActionId, Cap, Cond, CountLimit, DefinitionId, Input, InputKind, Model, ObligationId, RoleId,
-    RuleDef, Subject, TotalLimit, Type, WindowDef,
+    ActionId, Cap, Cond, CountLimit, DefinitionId, Input, InputKind, Model, ObligationId,
+    RelationalCap, RoleId, RuleDef, Subject, TotalLimit, Type, WindowDef,
 };
 use remit_sema::units::{format_duration, format_money};
 use remit_syntax::ast::{CmpOp, EffectKind};
@@ -57,6 +57,10 @@ pub fn value(model: &Model, ty: Option<&Type>, v: i64) -> String {
     match ty {
         Some(Type::Money) => format_money(v, model.currency.as_ref()),
         Some(Type::Duration) => format_duration(v),
+        Some(Type::Date) => jiff::civil::date(1970, 1, 1)
+            .checked_add(jiff::Span::new().days(v))
+            .map_or_else(|_| v.to_string(), |d| d.to_string()),
+        Some(Type::Time) if (0..1440).contains(&v) => format!("{:02}:{:02}", v / 60, v % 60),
         _ => v.to_string(),
     }
 }
@@ -358,7 +362,14 @@ impl<'a> Words<'a> {
             Cond::Num { input, op, value } if self.staff() => {
                 self.compare(input, op.negated(), *value)
             }
-            Cond::Segment(_) | Cond::Situation(_) | Cond::True | Cond::False => {
+            Cond::Present { input } if self.staff() => {
+                format!("{} is not known", self.input(input))
+            }
+            Cond::Segment(_)
+            | Cond::Situation(_)
+            | Cond::True
+            | Cond::False
+            | Cond::Present { .. } => {
                 format!("not {}", self.cond(inner, NOT))
             }
             _ => format!("not ({})", self.cond(inner, 0)),
@@ -436,9 +447,33 @@ impl<'a> Words<'a> {
             .then(|| format_money(cap.max, self.model.currency.as_ref()))
     }
 
-    /// `5 × amount - context.bill_total <= 0`: a linear relation in table
-    /// units.
+    /// A linear relation: `context.paid is at most context.bill` for the
+    /// common two-input case, else `5 × amount - context.bill_total <= 0`
+    /// (coefficients and bound in table units).
     fn linear(&self, terms: &[(Input, i64)], max: i64) -> String {
+        if let [(a, 1), (b, -1)] | [(b, -1), (a, 1)] = terms {
+            let (at_most, less_than) = if self.staff() {
+                ("is at most", "is less than")
+            } else {
+                ("<=", "<")
+            };
+            return match max {
+                0 => format!("{} {at_most} {}", self.input(a), self.input(b)),
+                -1 => format!("{} {less_than} {}", self.input(a), self.input(b)),
+                m if m > 0 => format!(
+                    "{} {at_most} {} + {}",
+                    self.input(a),
+                    self.input(b),
+                    self.value(a, m)
+                ),
+                m => format!(
+                    "{} {at_most} {} - {}",
+                    self.input(a),
+                    self.input(b),
+                    self.value(a, m.saturating_neg())
+                ),
+            };
+        }
         let mut out = String::new();
         for (i, (input, c)) in terms.iter().enumerate() {
             let name = self.input(input);
@@ -458,9 +493,118 @@ impl<'a> Words<'a> {
         format!("{out} <= {max}")
     }
 
+    /// `amount up to 20% of context.bill_total`, in the author's units.
+    pub fn relational_cap(&self, cap: &RelationalCap) -> String {
+        let param = Input {
+            kind: InputKind::Param,
+            name: cap.param.clone(),
+        };
+        let op = if cap.strict { "below" } else { "up to" };
+        format!("{} {op} {}", self.input(&param), self.sum(&cap.bound))
+    }
+
+    /// A quantity expression in words: `the greater of 10% of
+    /// context.bill_total and 25.00 USD`.
+    fn sum(&self, sum: &remit_syntax::ast::Sum) -> String {
+        let mut out = String::new();
+        for (i, t) in sum.terms.iter().enumerate() {
+            if i > 0 {
+                out.push_str(match t.sign {
+                    remit_syntax::ast::Sign::Plus => " + ",
+                    remit_syntax::ast::Sign::Minus => " - ",
+                });
+            }
+            out.push_str(&self.term(&t.term));
+        }
+        out
+    }
+
+    fn term(&self, term: &remit_syntax::ast::Term) -> String {
+        use remit_syntax::ast::{Extremum, PathKind, Term};
+        match term {
+            Term::Path(p) => {
+                let input = match &p.kind {
+                    PathKind::Customer(i) => Input {
+                        kind: InputKind::Customer,
+                        name: i.name.clone(),
+                    },
+                    PathKind::Context(i) => Input {
+                        kind: InputKind::Context,
+                        name: i.name.clone(),
+                    },
+                    PathKind::Name(i) => Input {
+                        kind: InputKind::Param,
+                        name: i.name.clone(),
+                    },
+                };
+                self.input(&input)
+            }
+            Term::Quantity(q) => match &q.unit {
+                Some(u) => format!("{} {}", q.number.raw, u.name),
+                None => q.number.raw.clone(),
+            },
+            Term::Date(t) | Term::Time(t) => t.raw.clone(),
+            Term::Percent { percent, of, .. } => format!("{}% of {}", percent.raw, self.term(of)),
+            Term::Scaled { factor, of, .. } => {
+                let factor = match &factor.unit {
+                    Some(u) => format!("{} {}", factor.number.raw, u.name),
+                    None => factor.number.raw.clone(),
+                };
+                let per = if self.staff() { "for each of" } else { "×" };
+                format!("{factor} {per} {}", self.term(of))
+            }
+            Term::Call {
+                extremum,
+                args,
+                name,
+                ..
+            } => {
+                let args: Vec<String> = args.iter().map(|a| self.sum(a)).collect();
+                match extremum {
+                    Some(Extremum::Max) => format!("the greater of {}", list(&args, "and")),
+                    Some(Extremum::Min) => format!("the lesser of {}", list(&args, "and")),
+                    None => format!("{}({})", name.name, args.join(", ")),
+                }
+            }
+        }
+    }
+
+    /// ` per customer per context.incident per 30 days` (a key by its
+    /// label for staff); a counter of every use ever ends with the
+    /// subjects.
+    fn per_phrase(&self, subjects: &[Subject], window: WindowDef) -> String {
+        let mut out = String::new();
+        for s in subjects {
+            out.push_str(" per ");
+            match s {
+                Subject::Key(k) => out.push_str(&self.input(&Input {
+                    kind: InputKind::Context,
+                    name: k.clone(),
+                })),
+                other => out.push_str(&other.key()),
+            }
+        }
+        match window {
+            WindowDef::Sliding(minutes) => {
+                out.push_str(" per ");
+                out.push_str(&format_duration(minutes));
+            }
+            WindowDef::Calendar(p) => {
+                out.push_str(" per calendar ");
+                out.push_str(p.as_str());
+            }
+            WindowDef::All => {}
+        }
+        out
+    }
+
     /// `at most 2 per customer per 30 days`.
     pub fn count(&self, c: &CountLimit) -> String {
-        format!("at most {}{}", c.count, per_phrase(&c.subjects, c.window))
+        format!(
+            "at most {}{}",
+            c.count,
+            self.per_phrase(&c.subjects, c.window)
+        )
     }
 
     /// `at most 150.00 USD in total per customer per 30 days`.
@@ -473,31 +617,9 @@ impl<'a> Words<'a> {
         format!(
             "{} in total{}",
             format_money(t.amount, self.model.currency.as_ref()),
-            per_phrase(&t.subjects, t.window)
+            self.per_phrase(&t.subjects, t.window)
         )
     }
-}
-
-/// ` per customer per context.incident per 30 days`; a counter of every
-/// use ever ends with the subjects.
-pub fn per_phrase(subjects: &[Subject], window: WindowDef) -> String {
-    let mut out = String::new();
-    for s in subjects {
-        out.push_str(" per ");
-        out.push_str(&s.key());
-    }
-    match window {
-        WindowDef::Sliding(minutes) => {
-            out.push_str(" per ");
-            out.push_str(&format_duration(minutes));
-        }
-        WindowDef::Calendar(p) => {
-            out.push_str(" per calendar ");
-            out.push_str(p.as_str());
-        }
-        WindowDef::All => {}
-    }
-    out
 }
 
 /// Whether an escalation from `from` to `to` applies: never to the role
@@ -529,7 +651,11 @@ pub fn rule(model: &Model, r: &RuleDef) -> String {
                 None if r.caps.is_empty() => String::new(),
                 None => format!(" with {}", list(&words.caps(&r.caps), "and")),
             };
-            format!("{roles} may {actions}{caps}")
+            let mut s = format!("{roles} may {actions}{caps}");
+            for r in &r.relations {
+                s.push_str(&format!(", {}", words.relational_cap(r)));
+            }
+            s
         }
         EffectKind::Forbid => format!("{roles} may not {actions}"),
         EffectKind::Escalate => {

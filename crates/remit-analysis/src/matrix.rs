@@ -178,6 +178,7 @@ fn row<'m>(
     };
     let permit = rule.effect == EffectKind::Permit;
     let mut up_to = words.caps(&rule.caps);
+    up_to.extend(rule.relations.iter().map(|r| words.relational_cap(r)));
     up_to.extend(rule.totals.iter().map(|t| words.total_amount(t)));
     let has_params = model
         .actions

@@ -427,7 +427,10 @@ fn rule_rows(
     let alternatives = if rule.relations.is_empty() {
         vec![Scope::default()]
     } else {
-        dnf(model, &Cond::And(rule.relations.clone()))?
+        dnf(
+            model,
+            &Cond::And(rule.relations.iter().map(|r| r.cond.clone()).collect()),
+        )?
     };
     let combinations = scopes.len().saturating_mul(alternatives.len());
     if combinations > MAX_ROWS_PER_RULE {

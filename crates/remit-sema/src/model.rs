@@ -307,6 +307,22 @@ pub struct Cap {
     pub span: Span,
 }
 
+/// `limit PARAM <= EXPR` with a quantity expression (LANGUAGE.md §8.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationalCap {
+    /// The parameter.
+    pub param: String,
+    /// `<` rather than `<=`.
+    pub strict: bool,
+    /// The bound as written, for describing it in the author's terms.
+    pub bound: remit_syntax::ast::Sum,
+    /// The cap as a condition on the parameter and the inputs it reads;
+    /// it decides between permit and `otherwise`.
+    pub cond: Cond,
+    /// The clause.
+    pub span: Span,
+}
+
 /// Whom a counter is kept for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Subject {
@@ -462,10 +478,8 @@ pub struct RuleDef {
     pub counts: Vec<CountLimit>,
     /// Money budgets.
     pub totals: Vec<TotalLimit>,
-    /// Relational caps (`limit amount <= 20% of context.bill_total`), each
-    /// a condition on parameters and inputs that decides between permit
-    /// and `otherwise`.
-    pub relations: Vec<Cond>,
+    /// Relational caps (`limit amount <= 20% of context.bill_total`).
+    pub relations: Vec<RelationalCap>,
     /// Outcomes the rule `aims` at.
     pub aims: Vec<OutcomeId>,
     /// `require`d obligations.

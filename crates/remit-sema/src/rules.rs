@@ -282,7 +282,15 @@ impl Checker {
             }
             ClauseKind::RelCap { param, op, bound } => {
                 if let Some(cond) = self.relational_cap(param, *op, bound, span, actions) {
-                    self.model.rules[index].relations.push(cond);
+                    self.model.rules[index]
+                        .relations
+                        .push(crate::model::RelationalCap {
+                            param: param.name.clone(),
+                            strict: *op == CapOp::Lt,
+                            bound: bound.clone(),
+                            cond,
+                            span,
+                        });
                 }
             }
             ClauseKind::Count {
