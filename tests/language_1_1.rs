@@ -433,3 +433,41 @@ fn a_test_of_a_calendar_policy_needs_an_instant() {
         rendered(&analysis)
     );
 }
+
+#[test]
+fn an_unguarded_optional_attribute_has_a_fix_that_guards_it() {
+    let src = format!(
+        "{DECLS}rule k {{\n  permit r to refund\n  for any customer\n  when context.nights > 1 or context.notice < 24 hours\n  limit amount <= 5 USD\n}}\n"
+    );
+    let analysis = analyze_text("fix.remit", &src);
+    let d = analysis
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::UNGUARDED_OPTIONAL)
+        .expect("an unguarded read");
+    let edit = &d.fixes[0].edits[0];
+    let mut fixed = src.clone();
+    fixed.replace_range(
+        edit.span.start as usize..edit.span.end as usize,
+        &edit.new_text,
+    );
+    assert!(
+        fixed.contains(
+            "when context.nights > 1 or has context.notice and context.notice < 24 hours"
+        ),
+        "{fixed}"
+    );
+    let again = analyze_text("fix.remit", &fixed);
+    assert!(!again.has_errors(), "{}", rendered(&again));
+    // Under `not`, inserting `has … and` would not guard: no fix is offered.
+    let src = format!(
+        "{DECLS}rule k {{\n  permit r to refund\n  for any customer\n  when not context.notice < 24 hours\n  limit amount <= 5 USD\n}}\n"
+    );
+    let analysis = analyze_text("fix.remit", &src);
+    let d = analysis
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::UNGUARDED_OPTIONAL)
+        .expect("an unguarded read");
+    assert!(d.fixes.is_empty());
+}

@@ -18,29 +18,50 @@ impl Checker {
         }
         let mut reads = Vec::new();
         for e in conds {
-            walk(e, true, &top, &mut reads);
+            walk(e, true, false, &top, &mut reads);
         }
         for s in sums {
             let mut paths = Vec::new();
             sum_paths(s, &mut paths);
-            reads.extend(paths.into_iter().filter(|(k, _)| !top.contains(k)));
+            reads.extend(
+                paths
+                    .into_iter()
+                    .filter(|(k, _)| !top.contains(k))
+                    .map(|(k, span)| Read {
+                        key: k,
+                        span,
+                        guard_at: None,
+                    }),
+            );
         }
         let mut seen = BTreeSet::new();
-        for (key, span) in reads {
-            if !self.optional_key(&key) || !seen.insert((key.clone(), span.start)) {
+        for read in reads {
+            if !self.optional_key(&read.key) || !seen.insert((read.key.clone(), read.span.start)) {
                 continue;
             }
-            self.error(
-                Diagnostic::new(
-                    Code::UNGUARDED_OPTIONAL,
-                    format!("`{key}` may be absent, and nothing here says what then"),
-                    span,
-                    "read without a `has` guard",
-                )
-                .help(format!(
-                    "guard it: `has {key} and …` applies only when it is given; `not has {key} or …` also applies when it is absent"
-                )),
-            );
+            let key = &read.key;
+            let mut d = Diagnostic::new(
+                Code::UNGUARDED_OPTIONAL,
+                format!("`{key}` may be absent, and nothing here says what then"),
+                read.span,
+                "read without a `has` guard",
+            )
+            .help(format!(
+                "guard it: `has {key} and …` applies only when it is given; `not has {key} or …` also applies when it is absent"
+            ));
+            // Inserted right before the comparison, `has x and` binds to it
+            // alone (`and` binds tighter than `or`).
+            if let Some(at) = read.guard_at {
+                d = d.fix(
+                    format!("apply only when `{key}` is given"),
+                    Span {
+                        end: at.start,
+                        ..at
+                    },
+                    format!("has {key} and "),
+                );
+            }
+            self.error(d);
         }
     }
 
@@ -91,7 +112,32 @@ fn guard_of(e: &Expr, wanted_positive: bool) -> Option<String> {
     }
 }
 
-fn walk(e: &Expr, positive: bool, guarded: &BTreeSet<String>, out: &mut Vec<(String, Span)>) {
+/// One read of an attribute: where, and where a `has` guard can be
+/// inserted (the comparison's start, unless it is the operand of `not`).
+struct Read {
+    key: String,
+    span: Span,
+    guard_at: Option<Span>,
+}
+
+fn walk(
+    e: &Expr,
+    positive: bool,
+    under_not: bool,
+    guarded: &BTreeSet<String>,
+    out: &mut Vec<Read>,
+) {
+    let guard_at = (!under_not).then_some(e.span);
+    let mut leaf =
+        |paths: Vec<(String, Span)>| {
+            out.extend(paths.into_iter().filter(|(k, _)| !guarded.contains(k)).map(
+                |(key, span)| Read {
+                    key,
+                    span,
+                    guard_at,
+                },
+            ));
+        };
     match &e.kind {
         ExprKind::And(parts) | ExprKind::Or(parts) => {
             let conjunctive = matches!(e.kind, ExprKind::And(_)) == positive;
@@ -104,39 +150,30 @@ fn walk(e: &Expr, positive: bool, guarded: &BTreeSet<String>, out: &mut Vec<(Str
                     .filter_map(|p| guard_of(p, conjunctive == positive)),
             );
             for p in parts {
-                walk(p, positive, &inner, out);
+                walk(p, positive, false, &inner, out);
             }
         }
-        ExprKind::Not(inner) => walk(inner, !positive, guarded, out),
-        ExprKind::Paren(inner) => walk(inner, positive, guarded, out),
+        ExprKind::Not(inner) => walk(inner, !positive, true, guarded, out),
+        ExprKind::Paren(inner) => walk(inner, positive, false, guarded, out),
         ExprKind::Has(_) | ExprKind::Bool(_) => {}
-        ExprKind::Ref(p) => read(p, guarded, out),
+        ExprKind::Ref(p) => leaf(key(p).map(|k| (k, p.span)).into_iter().collect()),
         ExprKind::Compare { lhs, rhs, .. } | ExprKind::Contains { lhs, value: rhs } => {
-            operand(lhs, guarded, out);
-            operand(rhs, guarded, out);
+            let mut paths = operand(lhs);
+            paths.extend(operand(rhs));
+            leaf(paths);
         }
-        ExprKind::In { lhs, .. } => operand(lhs, guarded, out),
+        ExprKind::In { lhs, .. } => leaf(operand(lhs)),
     }
 }
 
-fn read(p: &Path, guarded: &BTreeSet<String>, out: &mut Vec<(String, Span)>) {
-    if let Some(k) = key(p) {
-        if !guarded.contains(&k) {
-            out.push((k, p.span));
-        }
-    }
-}
-
-fn operand(o: &Operand, guarded: &BTreeSet<String>, out: &mut Vec<(String, Span)>) {
+fn operand(o: &Operand) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
     match o {
-        Operand::Path(p) => read(p, guarded, out),
-        Operand::Sum(s) => {
-            let mut paths = Vec::new();
-            sum_paths(s, &mut paths);
-            out.extend(paths.into_iter().filter(|(k, _)| !guarded.contains(k)));
-        }
+        Operand::Path(p) => out.extend(key(p).map(|k| (k, p.span))),
+        Operand::Sum(s) => sum_paths(s, &mut out),
         Operand::Quantity(_) | Operand::Bool(..) => {}
     }
+    out
 }
 
 fn sum_paths(s: &Sum, out: &mut Vec<(String, Span)>) {
