@@ -659,20 +659,6 @@ impl Checker {
             }
             Some(ast::Window::Sliding(q)) => q,
         };
-        if let Some(unit) = &window.unit {
-            if unit.name == "month" || unit.name == "months" {
-                self.error(
-                    Diagnostic::new(
-                        Code::WRONG_UNIT,
-                        "months have no fixed length, so they are not a duration",
-                        unit.span,
-                        "not a duration unit",
-                    )
-                    .help("count since the first of the month with `per calendar month`, or use a fixed window such as `per 30 days`"),
-                );
-                return None;
-            }
-        }
         let w = quantity_value(window, &Type::Duration, "the window", None, &mut self.diags)?;
         if w <= 0 {
             self.error(

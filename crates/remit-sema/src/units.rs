@@ -207,6 +207,11 @@ fn duration_value(q: &Quantity, what: &str, diags: &mut Vec<Diagnostic>) -> Opti
             Some(u) => format!("`{u}` is not a duration unit, and `{what}` is a `Duration`"),
             None => format!("`{raw}` has no unit, but `{what}` is a `Duration`"),
         };
+        let help = match unit {
+            // Months have no fixed length (LANGUAGE.md §8.2).
+            Some("month" | "months") => "months have no fixed length: count since the first of the month with `per calendar month`, or write a fixed duration such as `30 days`".to_string(),
+            _ => format!("write a duration, e.g. `{raw} days`"),
+        };
         diags.push(
             Diagnostic::new(
                 Code::WRONG_UNIT,
@@ -214,7 +219,7 @@ fn duration_value(q: &Quantity, what: &str, diags: &mut Vec<Diagnostic>) -> Opti
                 unit_span,
                 "expected `minutes`, `hours`, `days` or `weeks`",
             )
-            .help(format!("write a duration, e.g. `{raw} days`")),
+            .help(help),
         );
         return None;
     };
