@@ -42,7 +42,7 @@ pub enum TokenKind {
     Operator,
     /// An annotation (`@allow`).
     Annotation,
-    /// An obligation.
+    /// An obligation or an outcome.
     Obligation,
 }
 

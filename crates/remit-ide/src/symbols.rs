@@ -11,7 +11,7 @@ use remit_syntax::ast::{Field, Item, ItemKind, TypeExpr};
 pub enum SymbolKind {
     /// The `policy` header.
     Policy,
-    /// The `currency` line.
+    /// The `currency` or `timezone` line.
     Currency,
     /// An enum.
     Enum,
@@ -25,7 +25,7 @@ pub enum SymbolKind {
     Role,
     /// An action.
     Action,
-    /// An obligation.
+    /// An obligation or an outcome.
     Obligation,
     /// A segment or situation.
     Definition,
@@ -400,5 +400,36 @@ mod tests {
             .any(|d| d.kind == SymbolKind::Field && d.container.as_deref() == Some("customer")));
         assert!(fuzzy_match("TIER", "tier"));
         assert!(!fuzzy_match("zz", "tier"));
+    }
+
+    #[test]
+    fn language_1_1_items_in_the_outline_and_hover() {
+        let text = "timezone \"Europe/London\"\n/// Why we do it.\noutcome retained \"the guest books again\"\n";
+        let p = policy(&[("p.remit", text)]);
+        let found: Vec<_> = outline(&p, FileId(0))
+            .into_iter()
+            .map(|o| (o.name, o.kind, o.detail))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "Europe/London".into(),
+                    SymbolKind::Currency,
+                    Some("timezone".into())
+                ),
+                (
+                    "retained".into(),
+                    SymbolKind::Obligation,
+                    Some("the guest books again".into())
+                ),
+            ]
+        );
+        let at = text.find("retained").unwrap();
+        assert_eq!(
+            crate::hover::hover(&p, FileId(0), at).unwrap().markdown,
+            "```remit\noutcome retained\n```\n\nthe guest books again\n\n---\n\nWhy we do it."
+        );
+        assert_eq!(declarations(&p, "retained")[0].kind, SymbolKind::Obligation);
     }
 }
