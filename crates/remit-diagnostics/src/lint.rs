@@ -153,10 +153,12 @@ mod tests {
 
     #[test]
     fn lints_are_the_spec_s_and_analysis_incomplete() {
-        // The eleven of LANGUAGE.md §6, `band_gap` of §8.7, and the
-        // `analysis_incomplete` hint (a lint, so that it can be allowed).
-        assert_eq!(LINTS.len(), 13);
+        // The eleven of LANGUAGE.md §6, `band_gap` and `no_outcome` of
+        // §8.7, and the `analysis_incomplete` hint (a lint, so that it can
+        // be allowed).
+        assert_eq!(LINTS.len(), 14);
         assert_eq!(LintLevels::new().level(Code::BAND_GAP), Level::Warning);
+        assert_eq!(LintLevels::new().level(Code::NO_OUTCOME), Level::Hint);
         assert_eq!(
             LintLevels::new().level(Code::ANALYSIS_INCOMPLETE),
             Level::Hint
