@@ -277,6 +277,10 @@ fn misuses_of_1_1_forms_are_errors_with_their_codes() {
         vec![Code::NOT_LINEAR.name]
     );
     assert_eq!(
+        case("  limit amount <= context.bill * context.nights"),
+        vec![Code::NOT_LINEAR.name]
+    );
+    assert_eq!(
         case("  when context.notice < 24 hours"),
         vec![Code::UNGUARDED_OPTIONAL.name]
     );

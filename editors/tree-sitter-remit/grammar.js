@@ -369,6 +369,8 @@ module.exports = grammar({
     scaled: $ => choice(
       seq(field('factor', $.quantity), '*', field('of', $._var)),
       seq(field('of', $._var), '*', field('factor', $.quantity)),
+      // Not linear; the checker says so.
+      seq(field('of', $._var), '*', field('factor', $._var)),
     ),
 
     // `min(a, b)`, `max(a, b)`

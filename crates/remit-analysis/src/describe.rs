@@ -553,6 +553,9 @@ impl<'a> Words<'a> {
                 let per = if self.staff() { "for each of" } else { "×" };
                 format!("{factor} {per} {}", self.term(of))
             }
+            Term::Product { left, right, .. } => {
+                format!("{} × {}", self.term(left), self.term(right))
+            }
             Term::Call {
                 extremum,
                 args,

@@ -102,6 +102,7 @@ pub(crate) fn term(t: &Term) -> String {
                 format!("{} * {}", term(of), quantity(factor))
             }
         }
+        Term::Product { left, right, .. } => format!("{} * {}", term(left), term(right)),
         Term::Call { name, args, .. } => {
             let args: Vec<String> = args.iter().map(sum).collect();
             format!("{}({})", name.name, args.join(", "))

@@ -186,6 +186,10 @@ fn term_paths(t: &Term, out: &mut Vec<(String, Span)>) {
     match t {
         Term::Path(p) => out.extend(key(p).map(|k| (k, p.span))),
         Term::Percent { of, .. } | Term::Scaled { of, .. } => term_paths(of, out),
+        Term::Product { left, right, .. } => {
+            term_paths(left, out);
+            term_paths(right, out);
+        }
         Term::Call { args, .. } => args.iter().for_each(|a| sum_paths(a, out)),
         Term::Quantity(_) | Term::Date(_) | Term::Time(_) => {}
     }

@@ -538,6 +538,20 @@ impl Checker {
                 }
                 Some((result, value.scaled(n, 1)?))
             }
+            Term::Product { left, right, span } => {
+                self.error(
+                    Diagnostic::new(
+                        Code::NOT_LINEAR,
+                        "a product of two quantities is not linear, so it cannot be analysed exactly",
+                        *span,
+                        "two attributes multiplied",
+                    )
+                    .secondary(left.span(), "one factor")
+                    .secondary(right.span(), "the other factor")
+                    .help("have the caller compute the product and supply it as an attribute, e.g. `context.nightly_rate_total: Money`; a literal factor is fine (`10 USD * context.nights`)"),
+                );
+                None
+            }
             Term::Call {
                 name,
                 extremum,

@@ -740,6 +740,16 @@ pub enum Term {
         /// Where.
         span: Span,
     },
+    /// `X * Y` of two attributes or parameters: not linear, which the
+    /// checker reports.
+    Product {
+        /// The left factor.
+        left: Box<Term>,
+        /// The right factor.
+        right: Box<Term>,
+        /// Where.
+        span: Span,
+    },
     /// `min(E, …)` / `max(E, …)`, or another name applied to arguments
     /// (which the checker refuses).
     Call {
@@ -761,9 +771,10 @@ impl Term {
             Term::Path(p) => p.span,
             Term::Quantity(q) => q.span,
             Term::Date(t) | Term::Time(t) => t.span,
-            Term::Percent { span, .. } | Term::Scaled { span, .. } | Term::Call { span, .. } => {
-                *span
-            }
+            Term::Percent { span, .. }
+            | Term::Scaled { span, .. }
+            | Term::Product { span, .. }
+            | Term::Call { span, .. } => *span,
         }
     }
 }
