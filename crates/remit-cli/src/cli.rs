@@ -27,12 +27,19 @@ pub enum Command {
     Doc(DocArgs),
     /// Rewrite policies in the canonical layout (comments kept).
     Fmt(FmtArgs),
-    /// Print the JSON Schema of the decision table.
-    Schema,
+    /// Print the JSON Schema of the decision table (or of a decision-log line).
+    Schema(SchemaArgs),
     /// Run the language server on stdio.
     Lsp,
     /// Run the decision service: decide, hold and count uses over HTTP.
     Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema of one line of `remit serve --log` instead.
+    #[arg(long)]
+    pub log: bool,
 }
 
 /// How diagnostics are printed.
@@ -201,4 +208,27 @@ pub struct ServeArgs {
     /// Bearer tokens, one `name:token` a line (required beyond loopback).
     #[arg(long, value_name = "PATH")]
     pub tokens: Option<PathBuf>,
+    /// The decision log: one JSON line per decision (`remit schema --log`),
+    /// appended to PATH, or `-` for standard output.
+    #[arg(long, value_name = "PATH|-")]
+    pub log: Option<String>,
+    /// Replace these attributes' values in the log with `"[redacted]"`
+    /// (`customer.email`; repeatable or comma-separated).
+    #[arg(
+        long,
+        value_name = "ATTRIBUTE",
+        value_delimiter = ',',
+        requires = "log"
+    )]
+    pub redact: Vec<String>,
+    /// Rotate the log file before it would exceed this many bytes.
+    #[arg(long, value_name = "BYTES", requires = "log")]
+    pub log_max_bytes: Option<u64>,
+    /// How many rotated log files to keep (`PATH.1` newest … `PATH.N`).
+    #[arg(long, value_name = "N", default_value_t = remit_serve::decision_log::DEFAULT_KEEP, requires = "log_max_bytes")]
+    pub log_keep: usize,
+    /// How many lines may wait for the log's writer before new ones are
+    /// dropped (and counted); for tests (docs/service.md).
+    #[arg(long, value_name = "LINES", default_value_t = remit_serve::decision_log::DEFAULT_BUFFER, hide = true)]
+    pub log_buffer: usize,
 }

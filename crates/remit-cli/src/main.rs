@@ -70,10 +70,15 @@ fn main() -> ExitCode {
             })
             .map_err(|e| UsageError(format!("language server: {e}"))),
         cli::Command::Serve(args) => serve::run(&args),
-        cli::Command::Schema => {
+        cli::Command::Schema(args) => {
+            let schema = if args.log {
+                remit_serve::decision_log::line::schema()
+            } else {
+                remit_table::schema()
+            };
             outln!(
                 "{}",
-                serde_json::to_string_pretty(&remit_table::schema()).unwrap_or_default()
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
             );
             Ok(Outcome::Clean)
         }

@@ -2,6 +2,10 @@
 
 use crate::auth::Tokens;
 use crate::clock;
+use crate::decision_log::line::{
+    DecidedBy, DecisionLine, LogLine, LoggedDecision, LoggedRequest, UseLine, FORMAT,
+};
+use crate::decision_log::DecisionLog;
 use crate::error::{ApiError, Problem};
 use crate::ledger::{
     CommitOutcome, CommitStep, Counts, Decided, HoldOutcome, HoldStep, Ledger, Millis, Redecide,
@@ -11,7 +15,7 @@ use crate::metrics::Metrics;
 use crate::request::{self, Endpoint, ServiceRequest, MAX_BODY};
 use crate::tables::{Policy, Tables};
 use axum::body::{Body, Bytes};
-use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::extract::{Extension, MatchedPath, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -34,7 +38,14 @@ pub struct AppState {
     pub tokens: Option<Tokens>,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// The decision log, when `--log` was given.
+    pub log: Option<DecisionLog>,
 }
+
+/// The name of the client that sent a request (from `--tokens`;
+/// `anonymous` without them), for the decision log.
+#[derive(Debug, Clone)]
+pub struct Client(pub String);
 
 type Shared = Arc<AppState>;
 
@@ -118,6 +129,8 @@ async fn authenticate(State(s): State<Shared>, req: Request, next: Next) -> Resp
         .clients
         .with_label_values(&[client.as_str()])
         .inc();
+    let mut req = req;
+    req.extensions_mut().insert(Client(client));
     next.run(req).await
 }
 
@@ -142,10 +155,15 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
         .map_err(|_| too_large("over the limit".into()))
 }
 
-/// The answer to a decision: the policy and digest that decided it, the
-/// decision, and the counters it read.
+/// The answer to a decision: its id (a UUID v7, the decision log's `id`),
+/// the policy and digest that decided it, the decision, and the counters it
+/// read.
 fn answer(policy: &Policy, decision: &Decision, counts: &Counts) -> Map<String, Value> {
     let mut out = Map::new();
+    out.insert(
+        "decision_id".into(),
+        json!(uuid::Uuid::now_v7().to_string()),
+    );
     out.insert("policy".into(), json!(policy.name));
     out.insert("digest".into(), json!(policy.digest));
     if let Ok(Value::Object(fields)) = serde_json::to_value(decision) {
@@ -155,22 +173,172 @@ fn answer(policy: &Policy, decision: &Decision, counts: &Counts) -> Map<String, 
     out
 }
 
-fn count_decision(s: &AppState, endpoint: &str, policy: &str, answer: &Map<String, Value>) {
+/// What a decision was made for, beside its answer.
+struct DecisionContext<'a> {
+    client: &'a str,
+    endpoint: DecidedBy,
+    scope: &'a Scope,
+    /// `role`, `action`, `params`, `customer`, `context`.
+    table: &'a Map<String, Value>,
+    idempotency_key: Option<&'a str>,
+    at: Millis,
+    started: Instant,
+}
+
+/// Counts a decision in the metrics and writes its line to the decision
+/// log (never waiting for it).
+fn record_decision(s: &AppState, d: &DecisionContext<'_>, answer: &Map<String, Value>) {
+    let endpoint = match d.endpoint {
+        DecidedBy::Decide => "decide",
+        DecidedBy::Uses => "uses",
+        DecidedBy::Commit => "commit",
+    };
+    let policy = d.scope.policy.as_str();
     let decision = answer
         .get("decision")
         .and_then(Value::as_str)
         .unwrap_or("deny");
-    s.metrics
-        .decisions
+    let m = &s.metrics;
+    m.decisions
         .with_label_values(&[endpoint, policy, decision])
         .inc();
+    m.decision_latency
+        .with_label_values(&[endpoint, policy])
+        .observe(d.started.elapsed().as_secs_f64());
+    let rules: Vec<&str> = answer
+        .get("rules")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if rules.is_empty() {
+        m.rules.with_label_values(&[policy, decision, ""]).inc();
+    }
+    for rule in rules {
+        m.rules.with_label_values(&[policy, decision, rule]).inc();
+    }
+    if let Some(log) = &s.log {
+        log.record(&decision_line(log, d, answer));
+    }
+}
+
+/// The decision log's line for a decision and its answer.
+fn decision_line(
+    log: &DecisionLog,
+    d: &DecisionContext<'_>,
+    answer: &Map<String, Value>,
+) -> LogLine {
+    let text = |k: &str| {
+        answer
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut table = d.table.clone();
+    let redacted = log.redact(&mut table);
+    let section = |k: &str| {
+        table
+            .get(k)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let request = LoggedRequest {
+        role: table
+            .get("role")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        action: table
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        params: section("params"),
+        customer: section("customer"),
+        context: section("context"),
+    };
+    let fields: Map<String, Value> = answer
+        .iter()
+        .filter(|(k, _)| {
+            [
+                "decision",
+                "escalate_to",
+                "obligations",
+                "aims",
+                "notify",
+                "rules",
+                "errors",
+            ]
+            .contains(&k.as_str())
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let decision = serde_json::from_value(Value::Object(fields)).unwrap_or(LoggedDecision {
+        decision: Outcome::Deny,
+        escalate_to: vec![],
+        obligations: vec![],
+        aims: vec![],
+        notify: vec![],
+        rules: vec![],
+        errors: vec![],
+    });
+    LogLine::Decision(Box::new(DecisionLine {
+        log: FORMAT.into(),
+        id: text("decision_id"),
+        at: clock::rfc3339(d.at),
+        client: d.client.to_string(),
+        endpoint: d.endpoint,
+        policy: d.scope.policy.clone(),
+        digest: text("digest"),
+        customer_id: d.scope.customer_id.clone(),
+        employee_id: d.scope.employee_id.clone(),
+        request,
+        redacted,
+        usage: answer
+            .get("usage")
+            .and_then(|u| serde_json::from_value(u.clone()).ok())
+            .unwrap_or_default(),
+        decision,
+        use_id: answer
+            .get("use_id")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        idempotency_key: d.idempotency_key.map(str::to_string),
+    }))
+}
+
+/// Writes a commit's or release's line to the decision log.
+fn record_use(s: &AppState, client: &str, r: &UseRecord, commit: bool, at: Millis) {
+    let Some(log) = &s.log else {
+        return;
+    };
+    let line = UseLine {
+        log: FORMAT.into(),
+        id: uuid::Uuid::now_v7().to_string(),
+        at: clock::rfc3339(at),
+        client: client.to_string(),
+        policy: r.scope.policy.clone(),
+        use_id: r.id.clone(),
+        customer_id: r.scope.customer_id.clone(),
+        employee_id: r.scope.employee_id.clone(),
+        action: r.action.clone(),
+        amount: r.amount,
+    };
+    log.record(&if commit {
+        LogLine::Commit(line)
+    } else {
+        LogLine::Release(line)
+    });
 }
 
 async fn decide(
     State(s): State<Shared>,
+    Extension(Client(client)): Extension<Client>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
+    let started = Instant::now();
     let bytes = read_body(&headers, body).await?;
     let req = request::read(&bytes, Endpoint::Decide, &s.tables)?;
     let now = clock::now();
@@ -181,7 +349,16 @@ async fn decide(
         .map_err(|e| s.store_error(e))?;
     let decision = req.policy.evaluator.decide(&req.with_usage(&counts));
     let out = answer(&req.policy, &decision, &counts);
-    count_decision(&s, "decide", &req.policy.name, &out);
+    let d = DecisionContext {
+        client: &client,
+        endpoint: DecidedBy::Decide,
+        scope: &req.scope,
+        table: &req.table,
+        idempotency_key: None,
+        at: now,
+        started,
+    };
+    record_decision(&s, &d, &out);
     Ok(Json(Value::Object(out)))
 }
 
@@ -268,9 +445,11 @@ fn decide_use(req: &ServiceRequest, counts: &Counts, now: Millis) -> Decided {
 
 async fn uses(
     State(s): State<Shared>,
+    Extension(Client(client)): Extension<Client>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let started = Instant::now();
     let bytes = read_body(&headers, body).await?;
     let req = request::read(&bytes, Endpoint::Uses, &s.tables)?;
     let now = clock::now();
@@ -290,7 +469,16 @@ async fn uses(
     match s.ledger.hold(step).await.map_err(|e| s.store_error(e))? {
         HoldOutcome::Decided(v) => {
             if let Value::Object(m) = &v {
-                count_decision(&s, "uses", &req.policy.name, m);
+                let d = DecisionContext {
+                    client: &client,
+                    endpoint: DecidedBy::Uses,
+                    scope: &req.scope,
+                    table: &req.table,
+                    idempotency_key: req.idempotency_key.as_deref(),
+                    at: now,
+                    started,
+                };
+                record_decision(&s, &d, m);
             }
             Ok(Json(v).into_response())
         }
@@ -310,6 +498,19 @@ async fn uses(
         )
         .help("a retry must repeat the first body exactly; a new request needs a new key")),
     }
+}
+
+/// The table part (`role`, `action`, `params`, `customer`, `context`) of
+/// a stored request body.
+fn table_fields(body: &Value) -> Map<String, Value> {
+    body.as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| request::TABLE_FIELDS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Re-decides expired holds with the tables being served.
@@ -338,18 +539,7 @@ impl Redecide for Redecider {
                 record: None,
             };
         };
-        let mut table: Map<String, Value> = record
-            .request
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .filter(|(k, _)| {
-                        ["role", "action", "params", "customer", "context"].contains(&k.as_str())
-                    })
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut table = table_fields(&record.request);
         if let Some(p) = policy.money_param(&record.action) {
             if let Some(Value::Object(params)) = table.get_mut("params") {
                 params.insert(p.to_string(), json!(amount));
@@ -439,26 +629,60 @@ fn commit_amount(bytes: &[u8]) -> Result<Option<i64>, ApiError> {
     }
 }
 
+/// Logs the decision made again when an expired hold is committed.
+fn record_redecision(
+    s: &AppState,
+    client: &str,
+    r: &UseRecord,
+    answer: &Value,
+    at: Millis,
+    started: Instant,
+) {
+    let Value::Object(answer) = answer else {
+        return;
+    };
+    let table = table_fields(&r.request);
+    let d = DecisionContext {
+        client,
+        endpoint: DecidedBy::Commit,
+        scope: &r.scope,
+        table: &table,
+        idempotency_key: None,
+        at,
+        started,
+    };
+    record_decision(s, &d, answer);
+}
+
 async fn commit(
     State(s): State<Shared>,
+    Extension(Client(client)): Extension<Client>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
+    let started = Instant::now();
     let bytes = read_body(&headers, body).await?;
     let amount = commit_amount(&bytes)?;
+    let now = clock::now();
     let step = CommitStep {
         id: id.clone(),
         amount,
-        now: clock::now(),
+        now,
         redecide: Arc::new(Redecider {
             tables: s.tables.clone(),
         }),
     };
     match s.ledger.commit(step).await.map_err(|e| s.store_error(e))? {
         CommitOutcome::NotFound => Err(unknown_use(&id)),
-        CommitOutcome::Committed(r) => Ok(Json(Value::Object(use_json(&r)))),
+        CommitOutcome::Committed(r) => {
+            record_use(&s, &client, &r, true, now);
+            Ok(Json(Value::Object(use_json(&r))))
+        }
+        CommitOutcome::AlreadyCommitted(r) => Ok(Json(Value::Object(use_json(&r)))),
         CommitOutcome::ExpiredRecommitted(r, decision) => {
+            record_redecision(&s, &client, &r, &decision, now, started);
+            record_use(&s, &client, &r, true, now);
             let mut m = use_json(&r);
             m.insert("redecided".into(), json!(true));
             m.insert("decision".into(), decision);
@@ -488,7 +712,9 @@ async fn commit(
             format!("use `{id}` was released; a released hold cannot be committed"),
         )
         .help("ask `POST /v1/uses` for a new decision")),
-        CommitOutcome::ExpiredDenied(r, decision) => Err(ApiError::new(
+        CommitOutcome::ExpiredDenied(r, decision) => {
+            record_redecision(&s, &client, &r, &decision, now, started);
+            Err(ApiError::new(
             StatusCode::CONFLICT,
             "hold_expired",
             format!(
@@ -498,12 +724,14 @@ async fn commit(
             ),
         )
         .help("commit holds before they expire (`hold_seconds`, default 900)")
-        .with("decision", decision)),
+        .with("decision", decision))
+        }
     }
 }
 
 async fn release(
     State(s): State<Shared>,
+    Extension(Client(client)): Extension<Client>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -519,14 +747,19 @@ async fn release(
             }]));
         }
     }
+    let now = clock::now();
     match s
         .ledger
-        .release(&id, clock::now())
+        .release(&id, now)
         .await
         .map_err(|e| s.store_error(e))?
     {
         ReleaseOutcome::NotFound => Err(unknown_use(&id)),
-        ReleaseOutcome::Released(r) => Ok(Json(Value::Object(use_json(&r)))),
+        ReleaseOutcome::Released(r) => {
+            record_use(&s, &client, &r, false, now);
+            Ok(Json(Value::Object(use_json(&r))))
+        }
+        ReleaseOutcome::AlreadyReleased(r) => Ok(Json(Value::Object(use_json(&r)))),
         ReleaseOutcome::Committed(_) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "use_committed",
@@ -640,6 +873,7 @@ async fn status(State(s): State<Shared>) -> Json<Value> {
         "refused": s.tables.refusals(),
         "store": store,
         "holds": {"live": holds.ok()},
+        "log": s.log.as_ref().map(DecisionLog::status),
     }))
 }
 

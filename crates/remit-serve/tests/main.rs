@@ -9,6 +9,7 @@ mod concurrency;
 mod crash;
 mod curl;
 mod e2e;
+mod log;
 mod prune;
 mod reload;
 mod support;

@@ -255,11 +255,16 @@ impl Drop for Process {
 /// Starts `remit serve ARGS --listen 127.0.0.1:PORT` and waits until it
 /// says where it listens.
 pub fn spawn_serve(args: &[&str], listen: &str) -> Process {
+    spawn_serve_with(args, listen, Stdio::null())
+}
+
+/// [`spawn_serve`] with its standard output going to `stdout`.
+pub fn spawn_serve_with(args: &[&str], listen: &str, stdout: Stdio) -> Process {
     let mut child = Command::new(remit_bin())
         .arg("serve")
         .args(args)
         .args(["--listen", listen])
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -278,4 +283,32 @@ pub fn spawn_serve(args: &[&str], listen: &str) -> Process {
     // Keep draining its stderr so it never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     Process { child, addr }
+}
+
+/// Sends SIGTERM and waits for a clean exit (the service drains and
+/// flushes its decision log first).
+pub fn terminate(p: &mut Process) {
+    let term = Command::new("kill")
+        .args(["-TERM", &p.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = p.child.wait().unwrap();
+    assert!(
+        status.success(),
+        "`remit serve` exited with {status} on SIGTERM"
+    );
+}
+
+/// The value of the Prometheus sample `name` (with its labels, as
+/// exported: `remit_x_total{reason="full"}`), or 0 when it is absent.
+pub fn sample(metrics: &str, name: &str) -> f64 {
+    metrics
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|l| {
+            let (series, value) = l.rsplit_once(' ')?;
+            (series == name).then(|| value.parse().unwrap())
+        })
+        .unwrap_or(0.0)
 }

@@ -218,8 +218,10 @@ pub struct CommitStep {
 pub enum CommitOutcome {
     /// No such use.
     NotFound,
-    /// Committed now (or, idempotently, before with the same amount).
+    /// Committed now.
     Committed(UseRecord),
+    /// Committed before, with the same amount (a repeat: nothing written).
+    AlreadyCommitted(UseRecord),
     /// Committed before with another amount.
     AmountConflict(UseRecord),
     /// The final amount is above the held one.
@@ -237,8 +239,10 @@ pub enum CommitOutcome {
 pub enum ReleaseOutcome {
     /// No such use.
     NotFound,
-    /// Released now or before.
+    /// Released now.
     Released(UseRecord),
+    /// Released before (a repeat: nothing written).
+    AlreadyReleased(UseRecord),
     /// Committed: a use cannot be released.
     Committed(UseRecord),
 }
@@ -326,7 +330,7 @@ pub(crate) fn plan_commit(record: UseRecord, amount: Option<i64>, now: Millis) -
         UseState::Released => CommitPlan::Answer(CommitOutcome::Released(record)),
         UseState::Committed => {
             if amount.is_none_or(|a| a == record.amount) {
-                CommitPlan::Answer(CommitOutcome::Committed(record))
+                CommitPlan::Answer(CommitOutcome::AlreadyCommitted(record))
             } else {
                 CommitPlan::Answer(CommitOutcome::AmountConflict(record))
             }
@@ -481,7 +485,7 @@ mod tests {
         committed.state = UseState::Committed;
         assert!(matches!(
             plan_commit(committed.clone(), None, 99),
-            CommitPlan::Answer(CommitOutcome::Committed(_))
+            CommitPlan::Answer(CommitOutcome::AlreadyCommitted(_))
         ));
         assert!(matches!(
             plan_commit(committed, Some(5), 99),

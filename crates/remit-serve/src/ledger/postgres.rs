@@ -397,7 +397,7 @@ impl Ledger for PostgresLedger {
         };
         let outcome = match record.state {
             UseState::Committed => ReleaseOutcome::Committed(record),
-            UseState::Released => ReleaseOutcome::Released(record),
+            UseState::Released => ReleaseOutcome::AlreadyReleased(record),
             UseState::Held => {
                 record.state = UseState::Released;
                 update_tx(&tx, &record, now).await?;

@@ -478,7 +478,7 @@ fn release_tx(conn: &Connection, id: &str, now: Millis) -> Result<ReleaseOutcome
     };
     match record.state {
         UseState::Committed => Ok(ReleaseOutcome::Committed(record)),
-        UseState::Released => Ok(ReleaseOutcome::Released(record)),
+        UseState::Released => Ok(ReleaseOutcome::AlreadyReleased(record)),
         UseState::Held => {
             record.state = UseState::Released;
             update_tx(conn, &record, now)?;
