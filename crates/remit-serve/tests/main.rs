@@ -10,6 +10,7 @@ mod crash;
 mod curl;
 mod e2e;
 mod log;
+mod metrics;
 mod prune;
 mod reload;
 mod support;
