@@ -11,6 +11,7 @@ mod curl;
 mod e2e;
 mod log;
 mod metrics;
+mod outcomes;
 mod prune;
 mod reload;
 mod support;

@@ -50,6 +50,35 @@ pub fn table(digest: &str, max_amount: i64, budget: i64, count: i64) -> String {
     .to_string()
 }
 
+/// [`table`] in format 2, declaring the outcomes `guest_retained` and
+/// `complaint_closed`; its one rule aims at `guest_retained`.
+pub fn table_v2(digest: &str, max_amount: i64, budget: i64, count: i64) -> String {
+    let mut t: Value = serde_json::from_str(&table(digest, max_amount, budget, count)).unwrap();
+    t["format"] = json!("remit.table/2");
+    t["timezone"] = json!("UTC");
+    t["outcomes"] = json!({
+        "guest_retained": "The guest stays with us",
+        "complaint_closed": "The complaint is closed"
+    });
+    for (_, c) in t["counters"].as_object_mut().unwrap() {
+        let minutes = c["window_minutes"].take();
+        let per = c["per"].take();
+        let c = c.as_object_mut().unwrap();
+        c.remove("window_minutes");
+        c.insert("window".into(), json!({"sliding_minutes": minutes}));
+        c.insert("per".into(), json!([per]));
+    }
+    let row = &mut t["rows"][0];
+    let budget = row.as_object_mut().unwrap().remove("budgets").unwrap();
+    row["scope_relations"] = json!([]);
+    row["limit_relations"] = json!([{
+        "terms": {budget[0]["counter"].as_str().unwrap(): 1, "param.amount": 1},
+        "max": budget[0]["max"]
+    }]);
+    row["aims"] = json!(["guest_retained"]);
+    t.to_string()
+}
+
 /// A request body for `customer` by `employee` refunding `amount`.
 pub fn refund(customer: &str, employee: &str, amount: i64) -> Value {
     json!({
