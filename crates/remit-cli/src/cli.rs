@@ -33,6 +33,9 @@ pub enum Command {
     Lsp,
     /// Run the decision service: decide, hold and count uses over HTTP.
     Serve(ServeArgs),
+    /// Decide a decision log's requests again with another table: which
+    /// real decisions would change, grouped like `remit diff`.
+    Replay(ReplayArgs),
 }
 
 #[derive(Debug, Args)]
@@ -231,4 +234,28 @@ pub struct ServeArgs {
     /// dropped (and counted); for tests (docs/service.md).
     #[arg(long, value_name = "LINES", default_value_t = remit_serve::decision_log::DEFAULT_BUFFER, hide = true)]
     pub log_buffer: usize,
+}
+
+/// Output of `remit replay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReplayFormat {
+    /// Grouped like `remit diff`, with counts and example decision ids.
+    Human,
+    /// One object per group, for tools.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The decision log (`remit serve --log`); `-` reads standard input.
+    pub log: PathBuf,
+    /// The table to decide the logged requests with.
+    #[arg(long)]
+    pub table: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ReplayFormat,
+    /// Which changes make the command exit 1.
+    #[arg(long, value_enum, default_value = "any")]
+    pub fail_on: FailOn,
 }

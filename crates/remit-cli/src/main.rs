@@ -17,6 +17,7 @@ mod doc;
 mod eval;
 mod fmt;
 mod output;
+mod replay;
 mod serve;
 mod stdio;
 mod test_cmd;
@@ -70,6 +71,7 @@ fn main() -> ExitCode {
             })
             .map_err(|e| UsageError(format!("language server: {e}"))),
         cli::Command::Serve(args) => serve::run(&args),
+        cli::Command::Replay(args) => replay::run(&args),
         cli::Command::Schema(args) => {
             let schema = if args.log {
                 remit_serve::decision_log::line::schema()

@@ -14,4 +14,5 @@ mod metrics;
 mod outcomes;
 mod prune;
 mod reload;
+mod replay;
 mod support;
