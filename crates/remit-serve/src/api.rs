@@ -2,14 +2,12 @@
 
 use crate::auth::Tokens;
 use crate::clock;
-use crate::decision_log::line::{
-    DecidedBy, DecisionLine, LogLine, LoggedDecision, LoggedRequest, OutcomeLine, UseLine, FORMAT,
-};
+use crate::decision_log::line::DecidedBy;
 use crate::decision_log::DecisionLog;
 use crate::error::{ApiError, Problem};
 use crate::ledger::{
-    CommitOutcome, CommitStep, Counts, Decided, HoldOutcome, HoldStep, Ledger, Millis,
-    OutcomeRecord, OutcomeWrite, Redecide, ReleaseOutcome, Scope, StoreError, UseRecord, UseState,
+    CommitOutcome, CommitStep, Counts, Decided, HoldOutcome, HoldStep, Ledger, Millis, Redecide,
+    ReleaseOutcome, Scope, StoreError, UseRecord, UseState,
 };
 use crate::metrics::Metrics;
 use crate::request::{self, Endpoint, ServiceRequest, MAX_BODY};
@@ -27,6 +25,12 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
+
+mod outcomes;
+mod record;
+
+use outcomes::outcomes;
+use record::{record_decision, record_redecision, record_use, DecisionContext};
 
 /// What every handler shares.
 pub struct AppState {
@@ -171,165 +175,6 @@ fn answer(policy: &Policy, decision: &Decision, counts: &Counts) -> Map<String, 
     }
     out.insert("usage".into(), json!(counts));
     out
-}
-
-/// What a decision was made for, beside its answer.
-struct DecisionContext<'a> {
-    client: &'a str,
-    endpoint: DecidedBy,
-    scope: &'a Scope,
-    /// `role`, `action`, `params`, `customer`, `context`.
-    table: &'a Map<String, Value>,
-    idempotency_key: Option<&'a str>,
-    at: Millis,
-    started: Instant,
-}
-
-/// Counts a decision in the metrics and writes its line to the decision
-/// log (never waiting for it).
-fn record_decision(s: &AppState, d: &DecisionContext<'_>, answer: &Map<String, Value>) {
-    let endpoint = match d.endpoint {
-        DecidedBy::Decide => "decide",
-        DecidedBy::Uses => "uses",
-        DecidedBy::Commit => "commit",
-    };
-    let policy = d.scope.policy.as_str();
-    let decision = answer
-        .get("decision")
-        .and_then(Value::as_str)
-        .unwrap_or("deny");
-    let m = &s.metrics;
-    m.decisions
-        .with_label_values(&[endpoint, policy, decision])
-        .inc();
-    m.decision_latency
-        .with_label_values(&[endpoint, policy])
-        .observe(d.started.elapsed().as_secs_f64());
-    let rules: Vec<&str> = answer
-        .get("rules")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    if rules.is_empty() {
-        m.rules.with_label_values(&[policy, decision, ""]).inc();
-    }
-    for rule in rules {
-        m.rules.with_label_values(&[policy, decision, rule]).inc();
-    }
-    if let Some(log) = &s.log {
-        log.record(&decision_line(log, d, answer));
-    }
-}
-
-/// The decision log's line for a decision and its answer.
-fn decision_line(
-    log: &DecisionLog,
-    d: &DecisionContext<'_>,
-    answer: &Map<String, Value>,
-) -> LogLine {
-    let text = |k: &str| {
-        answer
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let mut table = d.table.clone();
-    let redacted = log.redact(&mut table);
-    let section = |k: &str| {
-        table
-            .get(k)
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default()
-    };
-    let request = LoggedRequest {
-        role: table
-            .get("role")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        action: table
-            .get("action")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        params: section("params"),
-        customer: section("customer"),
-        context: section("context"),
-    };
-    let fields: Map<String, Value> = answer
-        .iter()
-        .filter(|(k, _)| {
-            [
-                "decision",
-                "escalate_to",
-                "obligations",
-                "aims",
-                "notify",
-                "rules",
-                "errors",
-            ]
-            .contains(&k.as_str())
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let decision = serde_json::from_value(Value::Object(fields)).unwrap_or(LoggedDecision {
-        decision: Outcome::Deny,
-        escalate_to: vec![],
-        obligations: vec![],
-        aims: vec![],
-        notify: vec![],
-        rules: vec![],
-        errors: vec![],
-    });
-    LogLine::Decision(Box::new(DecisionLine {
-        log: FORMAT.into(),
-        id: text("decision_id"),
-        at: clock::rfc3339(d.at),
-        client: d.client.to_string(),
-        endpoint: d.endpoint,
-        policy: d.scope.policy.clone(),
-        digest: text("digest"),
-        customer_id: d.scope.customer_id.clone(),
-        employee_id: d.scope.employee_id.clone(),
-        request,
-        redacted,
-        usage: answer
-            .get("usage")
-            .and_then(|u| serde_json::from_value(u.clone()).ok())
-            .unwrap_or_default(),
-        decision,
-        use_id: answer
-            .get("use_id")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        idempotency_key: d.idempotency_key.map(str::to_string),
-    }))
-}
-
-/// Writes a commit's or release's line to the decision log.
-fn record_use(s: &AppState, client: &str, r: &UseRecord, commit: bool, at: Millis) {
-    let Some(log) = &s.log else {
-        return;
-    };
-    let line = UseLine {
-        log: FORMAT.into(),
-        id: uuid::Uuid::now_v7().to_string(),
-        at: clock::rfc3339(at),
-        client: client.to_string(),
-        policy: r.scope.policy.clone(),
-        use_id: r.id.clone(),
-        customer_id: r.scope.customer_id.clone(),
-        employee_id: r.scope.employee_id.clone(),
-        action: r.action.clone(),
-        amount: r.amount,
-    };
-    log.record(&if commit {
-        LogLine::Commit(line)
-    } else {
-        LogLine::Release(line)
-    });
 }
 
 async fn decide(
@@ -629,31 +474,6 @@ fn commit_amount(bytes: &[u8]) -> Result<Option<i64>, ApiError> {
     }
 }
 
-/// Logs the decision made again when an expired hold is committed.
-fn record_redecision(
-    s: &AppState,
-    client: &str,
-    r: &UseRecord,
-    answer: &Value,
-    at: Millis,
-    started: Instant,
-) {
-    let Value::Object(answer) = answer else {
-        return;
-    };
-    let table = table_fields(&r.request);
-    let d = DecisionContext {
-        client,
-        endpoint: DecidedBy::Commit,
-        scope: &r.scope,
-        table: &table,
-        idempotency_key: None,
-        at,
-        started,
-    };
-    record_decision(s, &d, answer);
-}
-
 async fn commit(
     State(s): State<Shared>,
     Extension(Client(client)): Extension<Client>,
@@ -766,246 +586,6 @@ async fn release(
             format!("use `{id}` is committed; a use cannot be released"),
         )
         .help("release holds only; a committed use stays counted")),
-    }
-}
-
-/// A validated `POST /v1/outcomes` body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct OutcomeBody {
-    use_id: String,
-    outcome: String,
-    achieved: bool,
-}
-
-/// Reads `{"use_id", "outcome", "achieved"}`, listing every problem.
-fn outcome_body(bytes: &[u8]) -> Result<OutcomeBody, ApiError> {
-    let body = request::parse_json(bytes)?;
-    let Value::Object(map) = body else {
-        return Err(ApiError::invalid(vec![Problem {
-            field: None,
-            kind: None,
-            message: "the body must be a JSON object such as `{\"use_id\": \"…\", \"outcome\": \"guest_retained\", \"achieved\": true}`".into(),
-        }]));
-    };
-    let mut problems = Vec::new();
-    for k in map.keys() {
-        if !["use_id", "outcome", "achieved"].contains(&k.as_str()) {
-            problems.push(Problem::at(
-                k,
-                format!("unknown field `{k}`; an outcome has `use_id`, `outcome` and `achieved`"),
-            ));
-        }
-    }
-    let mut text = |field: &str, what: &str| match map.get(field) {
-        Some(Value::String(v)) if !v.is_empty() && v.len() <= 256 => v.clone(),
-        Some(Value::String(_)) => {
-            problems.push(Problem::at(
-                field,
-                format!("`{field}` must be 1 to 256 bytes long"),
-            ));
-            String::new()
-        }
-        None => {
-            problems.push(Problem::at(field, format!("`{field}` is missing: {what}")));
-            String::new()
-        }
-        Some(v) => {
-            problems.push(Problem::at(
-                field,
-                format!("`{field}` must be a string, not `{v}`"),
-            ));
-            String::new()
-        }
-    };
-    let use_id = text("use_id", "the `use_id` that `POST /v1/uses` answered");
-    let outcome = text("outcome", "one of the outcomes the policy declares");
-    let achieved = match map.get("achieved") {
-        Some(Value::Bool(b)) => *b,
-        None => {
-            problems.push(Problem::at(
-                "achieved",
-                "`achieved` is missing: `true` if the outcome came about, `false` if not",
-            ));
-            false
-        }
-        Some(v) => {
-            problems.push(Problem::at(
-                "achieved",
-                format!("`achieved` must be `true` or `false`, not `{v}`"),
-            ));
-            false
-        }
-    };
-    if problems.is_empty() {
-        Ok(OutcomeBody {
-            use_id,
-            outcome,
-            achieved,
-        })
-    } else {
-        Err(ApiError::invalid(problems))
-    }
-}
-
-/// Checks that `outcome` is one `policy` declares.
-fn declared(policy: &Policy, outcome: &str) -> Result<(), ApiError> {
-    let declared = policy.outcomes();
-    if declared.contains_key(outcome) {
-        return Ok(());
-    }
-    let (problem, help) = if declared.is_empty() {
-        (
-            format!(
-                "policy `{}` declares no outcomes (its table {} is `{}`{}), so no outcome can be recorded for its uses",
-                policy.name,
-                policy.digest,
-                policy.table.format,
-                if policy.table.format == remit_table::FORMAT {
-                    ", which has none"
-                } else {
-                    ""
-                }
-            ),
-            "declare the outcomes the policy's rules aim at (`outcome guest_retained \"…\"` and `aims guest_retained`, LANGUAGE.md §8.5), then serve the `remit.table/2` table that `remit build` writes".to_string(),
-        )
-    } else {
-        let names: Vec<String> = declared.keys().map(|k| format!("`{k}`")).collect();
-        (
-            format!("policy `{}` declares no outcome `{outcome}`", policy.name),
-            format!("it declares {}", names.join(", ")),
-        )
-    };
-    Err(ApiError::invalid(vec![Problem::at("outcome", problem)])
-        .help(help)
-        .with("digest", json!(policy.digest)))
-}
-
-fn outcome_json(o: &OutcomeRecord) -> Value {
-    json!({
-        "use_id": o.use_id,
-        "outcome": o.outcome,
-        "achieved": o.achieved,
-        "policy": o.policy,
-        "digest": o.digest,
-        "recorded_at": clock::rfc3339(o.recorded_at),
-    })
-}
-
-async fn outcomes(
-    State(s): State<Shared>,
-    Extension(Client(client)): Extension<Client>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body).await?;
-    let body = outcome_body(&bytes)?;
-    let Some(record) = s
-        .ledger
-        .get(&body.use_id)
-        .await
-        .map_err(|e| s.store_error(e))?
-    else {
-        return Err(unknown_use(&body.use_id));
-    };
-    match record.state {
-        UseState::Committed => {}
-        UseState::Held => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "use_not_committed",
-                format!(
-                    "use `{}` is a hold, not yet a use; an outcome is what came of a committed use",
-                    record.id
-                ),
-            )
-            .help(format!(
-                "commit it first (`POST /v1/uses/{}/commit`), then record its outcome",
-                record.id
-            )))
-        }
-        UseState::Released => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "use_released",
-                format!(
-                    "use `{}` was released: the employee did not act, so nothing came of it",
-                    record.id
-                ),
-            )
-            .help("record outcomes of committed uses only"))
-        }
-    }
-    let Some(policy) = s.tables.get(&record.scope.policy) else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_policy",
-            format!(
-                "use `{}` is of policy `{}`, which this service no longer serves",
-                record.id, record.scope.policy
-            ),
-        )
-        .help("serve the policy's table again (`--table`) to record outcomes of its uses"));
-    };
-    declared(&policy, &body.outcome)?;
-    let now = clock::now();
-    let asked = OutcomeRecord {
-        use_id: record.id.clone(),
-        outcome: body.outcome.clone(),
-        achieved: body.achieved,
-        policy: policy.name.clone(),
-        digest: policy.digest.clone(),
-        client: client.clone(),
-        recorded_at: now,
-    };
-    match s
-        .ledger
-        .record_outcome(asked)
-        .await
-        .map_err(|e| s.store_error(e))?
-    {
-        OutcomeWrite::Recorded(o) => {
-            s.metrics
-                .outcomes
-                .with_label_values(&[
-                    o.policy.as_str(),
-                    o.outcome.as_str(),
-                    if o.achieved { "true" } else { "false" },
-                ])
-                .inc();
-            if let Some(log) = &s.log {
-                log.record(&LogLine::Outcome(OutcomeLine {
-                    log: FORMAT.into(),
-                    id: uuid::Uuid::now_v7().to_string(),
-                    at: clock::rfc3339(now),
-                    client,
-                    policy: o.policy.clone(),
-                    digest: o.digest.clone(),
-                    use_id: o.use_id.clone(),
-                    outcome: o.outcome.clone(),
-                    achieved: o.achieved,
-                }));
-            }
-            Ok(Json(outcome_json(&o)).into_response())
-        }
-        OutcomeWrite::Repeated(o) => {
-            let mut r = Json(outcome_json(&o)).into_response();
-            r.headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            Ok(r)
-        }
-        OutcomeWrite::Conflict(o) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "outcome_conflict",
-            format!(
-                "outcome `{}` of use `{}` was recorded at {} as {}achieved; it cannot be recorded again as {}achieved",
-                o.outcome,
-                o.use_id,
-                clock::rfc3339(o.recorded_at),
-                if o.achieved { "" } else { "not " },
-                if o.achieved { "not " } else { "" },
-            ),
-        )
-        .help("an outcome is recorded once per use; repeat the first record exactly, or leave it")),
     }
 }
 
@@ -1175,26 +755,6 @@ mod tests {
         assert_eq!(body_hash(&a), body_hash(&b));
         let c: Value = serde_json::from_str(r#"{"a":2}"#).unwrap();
         assert_ne!(body_hash(&a), body_hash(&c));
-    }
-
-    #[test]
-    fn outcome_bodies_list_every_problem() {
-        assert_eq!(
-            outcome_body(br#"{"use_id": "u", "outcome": "kept", "achieved": false}"#).unwrap(),
-            OutcomeBody {
-                use_id: "u".into(),
-                outcome: "kept".into(),
-                achieved: false
-            }
-        );
-        let e = outcome_body(br#"{"use_id": 7, "achieved": "yes", "x": 1}"#).unwrap_err();
-        let fields: Vec<_> = e
-            .problems
-            .iter()
-            .map(|p| p.field.clone().unwrap())
-            .collect();
-        assert_eq!(fields, ["x", "use_id", "outcome", "achieved"]);
-        assert_eq!(outcome_body(b"[]").unwrap_err().code, "invalid_request");
     }
 
     #[test]

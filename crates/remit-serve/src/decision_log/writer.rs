@@ -27,8 +27,15 @@ pub(super) struct FileSink {
     keep: usize,
 }
 
+/// Opens `path` for appending; a new file is readable by its owner only
+/// (`0600`, as PostgreSQL's `log_file_mode`): the log holds customers'
+/// attributes.
 fn open(path: &Path) -> io::Result<(BufWriter<File>, u64)> {
-    let file = OpenOptions::new().create(true).append(true).open(path)?;
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path)?;
     let size = file.metadata()?.len();
     Ok((BufWriter::with_capacity(64 * 1024, file), size))
 }
@@ -138,5 +145,11 @@ mod tests {
         assert_eq!(read(rotated(&path, 1)), "line 0004\nline 0005\n");
         assert_eq!(read(rotated(&path, 2)), "line 0002\nline 0003\n");
         assert!(!rotated(&path, 3).exists(), "only two old files are kept");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 }
