@@ -174,7 +174,12 @@ fn membership_in_a_fifty_thousand_variant_enum_is_checked_and_lowered() {
     );
     let analysis = analyze_text("big.remit", &text);
     assert!(!analysis.has_errors(), "{}", rendered(&analysis));
-    let rows = &analysis.lowered.table.rows;
+    let rows = &analysis
+        .lowered
+        .format_1
+        .clone()
+        .expect("a version 1 policy")
+        .rows;
     assert_eq!(rows.len(), 1);
     match rows[0].scope.get("customer.e") {
         Some(remit_table::Constraint::In(set)) => assert_eq!(set.values.len(), 50_000),
@@ -198,7 +203,12 @@ fn twenty_five_thousand_set_exclusions_merge_into_one_row() {
     );
     let analysis = analyze_text("tags.remit", &text);
     assert!(!analysis.has_errors(), "{}", rendered(&analysis));
-    let rows = &analysis.lowered.table.rows;
+    let rows = &analysis
+        .lowered
+        .format_1
+        .clone()
+        .expect("a version 1 policy")
+        .rows;
     assert_eq!(rows.len(), 1);
     match rows[0].scope.get("customer.tags") {
         Some(remit_table::Constraint::Set(t)) => {
@@ -228,5 +238,14 @@ fn a_variant_named_like_a_situation_is_the_variant_in_a_comparison() {
         .map(|d| d.code.name)
         .collect();
     assert!(found.is_empty(), "{}", rendered(&analysis));
-    assert_eq!(analysis.lowered.table.rows.len(), 2);
+    assert_eq!(
+        analysis
+            .lowered
+            .format_1
+            .clone()
+            .expect("a version 1 policy")
+            .rows
+            .len(),
+        2
+    );
 }

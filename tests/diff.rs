@@ -24,7 +24,7 @@ fn table(edit: impl Fn(String) -> String) -> Table {
     }
     let a = remit_analysis::analyze(sources, "hotel_front_desk", &LintLevels::new());
     assert!(!a.checked.has_errors());
-    (*a.lowered.table).clone()
+    (*a.lowered.format_1.clone().expect("a version 1 policy")).clone()
 }
 
 fn render(changes: &[Change]) -> String {
@@ -192,8 +192,16 @@ fn wide_rules(rules: usize, cap: u32) -> Table {
     sources.add("wide.remit", text);
     let a = remit_analysis::analyze(sources, "wide", &LintLevels::new());
     assert!(!a.has_errors());
-    assert_eq!(a.lowered.table.rows.len(), 256 * rules);
-    (*a.lowered.table).clone()
+    assert_eq!(
+        a.lowered
+            .format_1
+            .clone()
+            .expect("a version 1 policy")
+            .rows
+            .len(),
+        256 * rules
+    );
+    (*a.lowered.format_1.clone().expect("a version 1 policy")).clone()
 }
 
 /// Issue 13, item 6: seven rules of 256 rows with one threshold moved ran

@@ -18,8 +18,13 @@ fn every_example_is_clean_and_its_tests_pass() {
     );
     for dir in dirs {
         let analysis = analyze_dir(&dir);
+        // Rules with version 1.1 forms get `analysis_incomplete` until the
+        // lints cover them (LANGUAGE.md §8.7); nothing else may be said.
         assert!(
-            analysis.diagnostics.is_empty(),
+            analysis
+                .diagnostics
+                .iter()
+                .all(|d| d.code == remit_diagnostics::Code::ANALYSIS_INCOMPLETE),
             "{}:\n{}",
             dir.display(),
             rendered(&analysis)
@@ -95,23 +100,14 @@ fn every_spec_example_compiles_as_written() {
         );
         return;
     };
-    // Version 1.1 (§8) is being built issue by issue (relations: 16; keys,
-    // calendars, optional facts and dates: 17; outcomes: 19). Its examples
-    // are fragments of a policy; until their issue lands each must still be
-    // refused, so that the day one compiles this test says to move it here.
-    let (v1, v1_1) = text.split_once("\n## 8.").unwrap_or((&text, ""));
+    // Version 1.1 (§8) has its own suite (`language_1_1`): its examples
+    // are fragments that need declarations around them.
+    let (v1, _) = text.split_once("\n## 8.").unwrap_or((&text, ""));
     fn blocks(t: &str) -> Vec<&str> {
         t.split("```remit\n")
             .skip(1)
             .filter_map(|b| b.split("```").next())
             .collect()
-    }
-    for block in blocks(v1_1) {
-        let analysis = analyze_text("spec.remit", block);
-        assert!(
-            analysis.has_errors(),
-            "a LANGUAGE.md §8 example now compiles: check it fully here\n{block}"
-        );
     }
     let blocks = blocks(v1);
     assert!(!blocks.is_empty());

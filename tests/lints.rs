@@ -55,7 +55,15 @@ fn every_witness_reproduces_its_finding() {
     let mut checked = 0;
     for file in remit_files("tests/lints") {
         let analysis = analyze_file(&file);
-        let evaluator = Evaluator::new(analysis.lowered.table.clone()).unwrap();
+        let evaluator = Evaluator::new(
+            analysis
+                .lowered
+                .format_1
+                .clone()
+                .expect("a version 1 policy")
+                .clone(),
+        )
+        .unwrap();
         for d in &analysis.diagnostics {
             let Some(w) = &d.witness else { continue };
             let decision = evaluator.decide(&w.request);

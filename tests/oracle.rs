@@ -37,9 +37,11 @@
 use remit_analysis::Analysis;
 use remit_diagnostics::{Diagnostic, Span};
 use remit_sema::lower::counter_id;
-use remit_sema::model::{ActionId, Cond, IndexVec, Model, RoleId, RuleDef, RuleId, Type};
+use remit_sema::model::{
+    ActionId, Cond, IndexVec, Model, RoleId, RuleDef, RuleId, Subject, Type, WindowDef,
+};
 use remit_syntax::ast::{EffectKind, Per};
-use remit_table::{CounterPer, Evaluator, Measure, Outcome};
+use remit_table::{Evaluator, Measure, Outcome};
 use remit_tests::analyze_text;
 use remit_tests::interpret::{in_scope, within_limits};
 use remit_tests::requests::{Counters, Rng};
@@ -428,16 +430,21 @@ struct CounterSpec {
 impl CounterSpec {
     fn id(&self) -> String {
         let per = if self.per == Per::Customer {
-            CounterPer::Customer
+            Subject::Customer
         } else {
-            CounterPer::Employee
+            Subject::Employee
         };
         let measure = if self.sum {
             Measure::Sum
         } else {
             Measure::Count
         };
-        counter_id(per, &self.actions, measure, self.window)
+        counter_id(
+            &[per],
+            &self.actions,
+            measure,
+            WindowDef::Sliding(self.window),
+        )
     }
 }
 
@@ -534,11 +541,13 @@ fn space(model: &Model) -> Option<Vec<Point>> {
             }
             let names = rule_action_names(model, r);
             for c in &r.counts {
+                // The oracle's policies are version 1: one subject, a
+                // sliding window.
                 counters.insert(CounterSpec {
-                    per: c.per,
+                    per: c.per().expect("a version 1 count"),
                     actions: names.clone(),
                     sum: false,
-                    window: c.window_minutes,
+                    window: c.window.sliding_minutes().expect("a sliding window"),
                 });
             }
             for t in &r.totals {
@@ -546,7 +555,7 @@ fn space(model: &Model) -> Option<Vec<Point>> {
                     per: Per::Customer,
                     actions: names.clone(),
                     sum: true,
-                    window: t.window_minutes,
+                    window: t.window.sliding_minutes().expect("a sliding window"),
                 });
             }
         }
@@ -906,7 +915,7 @@ fn expected(model: &Model, space: &[Point]) -> Expected {
                     .iter()
                     .any(|x| x.ty == Type::Money)
             };
-            if !r.counts.iter().any(|c| c.per == Per::Customer)
+            if !r.counts.iter().any(|c| c.per() == Some(Per::Customer))
                 && r.totals.is_empty()
                 && mine().filter(money).any(|p| p.boxed[k])
             {
@@ -1008,7 +1017,12 @@ fn well_formed(analysis: &Analysis, evaluator: &Evaluator, request: &Value) -> b
         .as_object()
         .is_some_and(|m| m.values().all(|v| v.as_i64().is_none_or(|n| n >= 0)));
     let usage = request["usage"].as_object().cloned().unwrap_or_default();
-    let counters = &analysis.lowered.table.counters;
+    let counters = &analysis
+        .lowered
+        .format_1
+        .clone()
+        .expect("a version 1 policy")
+        .counters;
     let realisable = usage.iter().all(|(a, va)| {
         va.as_i64().is_some_and(|n| n >= 0)
             && usage
@@ -1112,7 +1126,15 @@ fn check_policy(seed: u64, tally: &mut Tally) {
     };
     tally.policies += 1;
     tally.points += space.len();
-    let evaluator = Evaluator::new(analysis.lowered.table.clone()).unwrap();
+    let evaluator = Evaluator::new(
+        analysis
+            .lowered
+            .format_1
+            .clone()
+            .expect("a version 1 policy")
+            .clone(),
+    )
+    .unwrap();
     let want = expected(model, &space);
     let mut got = Expected::default();
     let name = |k: RuleId| model.rules[k].name.clone();

@@ -10,6 +10,7 @@ mod doc;
 mod examples;
 mod format;
 mod grammars;
+mod language_1_1;
 mod lints;
 mod oracle;
 mod properties;

@@ -64,6 +64,8 @@ module.exports = grammar({
       $.situation_declaration,
       $.rule_declaration,
       $.test_declaration,
+      $.timezone_declaration,
+      $.outcome_declaration,
     ),
 
     // ------------------------------------------------------------ comments
@@ -91,6 +93,16 @@ module.exports = grammar({
 
     currency_declaration: $ => seq('currency', field('code', $.identifier)),
 
+    // `timezone "Europe/London"` (LANGUAGE.md §8.2)
+    timezone_declaration: $ => seq('timezone', field('zone', $.string)),
+
+    // `outcome retained "the customer is still with us"` (§8.5)
+    outcome_declaration: $ => seq(
+      'outcome',
+      field('name', $.identifier),
+      optional(field('description', $.string)),
+    ),
+
     enum_declaration: $ => seq(
       'enum',
       field('name', $.identifier),
@@ -107,6 +119,7 @@ module.exports = grammar({
       field('name', $.identifier),
       ':',
       field('type', $._type),
+      optional(field('optional', '?')),
     ),
 
     _type: $ => choice($._type_identifier, $.set_type),
@@ -211,6 +224,7 @@ module.exports = grammar({
       $.require_clause,
       $.notify_clause,
       $.otherwise_clause,
+      $.aims_clause,
     ),
 
     for_clause: $ => seq('for', choice($.any_customer, field('condition', $._expression))),
@@ -219,36 +233,38 @@ module.exports = grammar({
 
     when_clause: $ => seq('when', field('condition', $._expression)),
 
-    // `limit amount <= 100 USD`
+    // `limit amount <= 100 USD`, `limit amount <= 20% of context.bill`
     limit_cap: $ => seq(
       'limit',
       field('parameter', $.identifier),
       field('operator', choice('<=', '<')),
-      field('value', $.quantity),
+      field('value', $._sum),
     ),
 
-    // `limit 2 per customer per 30 days`
+    // `limit 2 per customer per 30 days`, `limit 1 per customer per context.flight`
     limit_count: $ => seq(
       'limit',
       field('count', $._number),
-      'per',
-      field('per', $._per),
-      'per',
-      field('window', $.quantity),
+      repeat1(seq('per', field('per', $._per))),
+      optional(seq('per', field('window', $._window))),
     ),
 
-    // `limit total 150 USD per customer per 30 days`
+    // `limit total 150 USD per customer per calendar month`
     limit_total: $ => seq(
       'limit',
       'total',
       field('amount', $.quantity),
-      'per',
-      field('per', $._per),
-      'per',
-      field('window', $.quantity),
+      repeat1(seq('per', field('per', $._per))),
+      optional(seq('per', field('window', $._window))),
     ),
 
-    _per: $ => choice(alias('customer', $.customer), alias('employee', $.employee)),
+    _per: $ => choice(alias('customer', $.customer), alias('employee', $.employee), $.attribute),
+
+    _window: $ => choice($.quantity, $.calendar_period),
+
+    calendar_period: $ => seq('calendar', field('period', $.identifier)),
+
+    aims_clause: $ => seq('aims', names1(field('outcome', $.identifier))),
 
     require_clause: $ => seq('require', names1(field('obligation', $.identifier))),
 
@@ -288,7 +304,10 @@ module.exports = grammar({
       $.attribute,
       $.identifier,
       $.boolean,
+      $.has_expression,
     ),
+
+    has_expression: $ => seq('has', field('attribute', $.attribute)),
 
     parenthesized_expression: $ => seq('(', $._expression, ')'),
 
@@ -319,7 +338,50 @@ module.exports = grammar({
       field('right', $._operand),
     ),
 
-    _operand: $ => choice($.attribute, $.identifier, $.quantity, $.boolean),
+    _operand: $ => choice($._sum, $.boolean),
+
+    // Quantity expressions (§8.1): terms joined by `+` and `-`.
+    _sum: $ => choice($._term, $.binary_quantity),
+
+    binary_quantity: $ => prec.left(1, seq(
+      field('left', $._sum),
+      field('operator', choice('+', '-')),
+      field('right', $._term),
+    )),
+
+    _term: $ => choice(
+      $.attribute,
+      $.identifier,
+      $.quantity,
+      $.date,
+      $.time,
+      $.percentage,
+      $.scaled,
+      $.call,
+    ),
+
+    _var: $ => choice($.attribute, $.identifier, $.call),
+
+    // `20% of context.bill_total`
+    percentage: $ => seq(field('percent', $._number), '%', 'of', field('of', $._var)),
+
+    // `10.34 GBP * context.days`, `context.nights * 2`
+    scaled: $ => choice(
+      seq(field('factor', $.quantity), '*', field('of', $._var)),
+      seq(field('of', $._var), '*', field('factor', $.quantity)),
+    ),
+
+    // `min(a, b)`, `max(a, b)`
+    call: $ => seq(
+      field('function', $.identifier),
+      '(',
+      commaSep1(field('argument', $._sum)),
+      ')',
+    ),
+
+    date: _ => /[0-9]{4}-[0-9]{2}-[0-9]{2}/,
+
+    time: _ => /[0-9]{1,2}:[0-9]{2}/,
 
     // `customer.tier`, `context.wait`
     attribute: $ => seq(
@@ -346,12 +408,16 @@ module.exports = grammar({
       $.test_customer,
       $.test_context,
       $.history,
+      $.test_at,
       $.expect_permit,
       $.expect_deny,
       $.expect_escalate,
     ),
 
     test_role: $ => seq('role', field('role', $.identifier)),
+
+    // `at 2026-12-24 23:00` (§8.6)
+    test_at: $ => seq('at', field('date', $.date), field('time', $.time)),
 
     test_action: $ => seq(
       'action',
@@ -366,7 +432,7 @@ module.exports = grammar({
     field_value: $ => seq(
       field('name', $.identifier),
       ':',
-      field('value', choice($.quantity, $.boolean, $.identifier, $.set_literal)),
+      field('value', choice($.quantity, $.boolean, $.identifier, $.set_literal, $.string, $.date, $.time)),
     ),
 
     history: $ => seq('history', '{', loose($.history_entry), '}'),
@@ -377,6 +443,7 @@ module.exports = grammar({
       optional(field('amount', $.quantity)),
       field('ago', $.quantity),
       'ago',
+      optional(seq('for', '{', commaSep($.field_value), '}')),
     ),
 
     expect_permit: $ => seq(

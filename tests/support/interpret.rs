@@ -4,8 +4,8 @@
 //! lowered table: they check the lowering against the meaning, not
 //! against itself.
 
-use remit_sema::model::{Cond, InputKind, Model, RoleId, RuleDef};
-use remit_syntax::ast::{CmpOp, EffectKind, Per};
+use remit_sema::model::{Cond, InputKind, Model, RoleId, RuleDef, Subject, WindowDef};
+use remit_syntax::ast::{CmpOp, EffectKind};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -28,9 +28,9 @@ pub struct Verdict {
 /// window), as the table's counters would give them.
 pub trait Usage {
     /// How many uses of `actions` in the window.
-    fn count(&self, per: Per, actions: &[String], window: i64) -> i64;
+    fn count(&self, subjects: &[Subject], actions: &[String], window: WindowDef) -> i64;
     /// How much money of `actions` in the window.
-    fn sum(&self, actions: &[String], window: i64) -> i64;
+    fn sum(&self, subjects: &[Subject], actions: &[String], window: WindowDef) -> i64;
 }
 
 fn value<'a>(request: &'a Value, kind: InputKind, name: &str) -> Option<&'a Value> {
@@ -78,6 +78,18 @@ pub fn holds(model: &Model, c: &Cond, request: &Value) -> bool {
         Cond::Contains { input, variant } => value(request, input.kind, &input.name)
             .and_then(Value::as_array)
             .is_some_and(|items| items.iter().any(|i| i.as_str() == Some(variant))),
+        Cond::Present { input } => value(request, input.kind, &input.name).is_some(),
+        Cond::Linear { terms, max } => {
+            let mut total: i128 = 0;
+            for (input, c) in terms {
+                let Some(v) = value(request, input.kind, &input.name).and_then(Value::as_i64)
+                else {
+                    return false;
+                };
+                total += i128::from(*c) * i128::from(v);
+            }
+            total <= i128::from(*max)
+        }
     }
 }
 
@@ -109,7 +121,7 @@ pub fn within_limits(model: &Model, rule: &RuleDef, request: &Value, usage: &dyn
     let counts = rule
         .counts
         .iter()
-        .all(|c| usage.count(c.per, &names, c.window_minutes) < c.count);
+        .all(|c| usage.count(&c.subjects, &names, c.window) < c.count);
     let totals = rule.totals.iter().all(|t| {
         let money = model
             .actions
@@ -119,9 +131,11 @@ pub fn within_limits(model: &Model, rule: &RuleDef, request: &Value, usage: &dyn
             .map(|p| p.name.clone())
             .unwrap_or_default();
         let amount = request["params"][&money].as_i64().unwrap_or(0);
-        i128::from(usage.sum(&names, t.window_minutes)) + i128::from(amount) <= i128::from(t.amount)
+        i128::from(usage.sum(&t.subjects, &names, t.window)) + i128::from(amount)
+            <= i128::from(t.amount)
     });
-    caps && counts && totals
+    let relations = rule.relations.iter().all(|c| holds(model, c, request));
+    caps && counts && totals && relations
 }
 
 /// Decides a well-formed request directly from the checked model.

@@ -5,34 +5,23 @@
 
 use crate::interpret::Usage;
 use remit_sema::lower::counter_id;
-use remit_sema::model::{ActionId, Id, Model, RoleId, Type, VariantId};
-use remit_syntax::ast::Per;
-use remit_table::{CounterPer, Measure};
+use remit_sema::model::{ActionId, Id, Model, RoleId, Subject, Type, VariantId, WindowDef};
+use remit_table::Measure;
 use serde_json::{json, Map, Value};
 
 /// Usage given as table counters.
 pub struct Counters<'a>(pub &'a Map<String, Value>);
 
 impl Usage for Counters<'_> {
-    fn count(&self, per: Per, actions: &[String], window: i64) -> i64 {
-        let per = if per == Per::Customer {
-            CounterPer::Customer
-        } else {
-            CounterPer::Employee
-        };
+    fn count(&self, subjects: &[Subject], actions: &[String], window: WindowDef) -> i64 {
         self.0
-            .get(&counter_id(per, actions, Measure::Count, window))
+            .get(&counter_id(subjects, actions, Measure::Count, window))
             .and_then(Value::as_i64)
             .unwrap_or(0)
     }
-    fn sum(&self, actions: &[String], window: i64) -> i64 {
+    fn sum(&self, subjects: &[Subject], actions: &[String], window: WindowDef) -> i64 {
         self.0
-            .get(&counter_id(
-                CounterPer::Customer,
-                actions,
-                Measure::Sum,
-                window,
-            ))
+            .get(&counter_id(subjects, actions, Measure::Sum, window))
             .and_then(Value::as_i64)
             .unwrap_or(0)
     }
@@ -72,7 +61,9 @@ impl Rng {
 pub fn random_value(rng: &mut Rng, model: &Model, ty: &Type) -> Value {
     match ty {
         Type::Bool => json!(rng.below(2) == 0),
-        Type::Int | Type::Money | Type::Duration => json!(rng.int()),
+        Type::Int | Type::Money | Type::Duration | Type::Date => json!(rng.int()),
+        Type::Time => json!(rng.int() % 1440),
+        Type::Key => json!(format!("K-{}", rng.below(3))),
         Type::Enum(e) => {
             let variants = &model.enum_def(e).unwrap().variants;
             json!(variants[VariantId::from_index(rng.below(variants.len()))].0)

@@ -66,7 +66,10 @@ fn decide(c: &mut Criterion) {
     let mut sources = Sources::new();
     sources.add("generated.remit", department_policy(2_000));
     let analysis = analyze(sources, "generated", &LintLevels::new());
-    let table = analysis.lowered.table;
+    let table = analysis
+        .lowered
+        .format_1
+        .unwrap_or_else(|| panic!("a version 1 policy"));
     let evaluator = Evaluator::new(table.clone()).unwrap_or_else(|e| panic!("{e}"));
     let usage: serde_json::Map<String, Value> = table
         .counters

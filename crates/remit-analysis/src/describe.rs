@@ -17,7 +17,7 @@
 
 use remit_sema::model::{
     ActionId, Cap, Cond, CountLimit, DefinitionId, Input, InputKind, Model, ObligationId, RoleId,
-    RuleDef, TotalLimit, Type,
+    RuleDef, Subject, TotalLimit, Type, WindowDef,
 };
 use remit_sema::units::{format_duration, format_money};
 use remit_syntax::ast::{CmpOp, EffectKind};
@@ -123,7 +123,9 @@ fn named_in(c: &Cond) -> Vec<DefinitionId> {
             | Cond::Num { .. }
             | Cond::Bool { .. }
             | Cond::In { .. }
-            | Cond::Contains { .. } => {}
+            | Cond::Contains { .. }
+            | Cond::Present { .. }
+            | Cond::Linear { .. } => {}
         }
     }
     out
@@ -288,6 +290,15 @@ impl<'a> Words<'a> {
             }
             Cond::Segment(i) => (self.definition_label(DefinitionId::Segment(*i)), ATOM),
             Cond::Situation(i) => (self.definition_label(DefinitionId::Situation(*i)), ATOM),
+            Cond::Present { input } => {
+                let text = if self.staff() {
+                    format!("{} is known", self.input(input))
+                } else {
+                    format!("has {}", self.input(input))
+                };
+                (text, ATOM)
+            }
+            Cond::Linear { terms, max } => (self.linear(terms, *max), ATOM),
         };
         if prec < context {
             format!("({text})")
@@ -425,14 +436,31 @@ impl<'a> Words<'a> {
             .then(|| format_money(cap.max, self.model.currency.as_ref()))
     }
 
+    /// `5 × amount - context.bill_total <= 0`: a linear relation in table
+    /// units.
+    fn linear(&self, terms: &[(Input, i64)], max: i64) -> String {
+        let mut out = String::new();
+        for (i, (input, c)) in terms.iter().enumerate() {
+            let name = self.input(input);
+            let magnitude = c.unsigned_abs();
+            let term = if magnitude == 1 {
+                name
+            } else {
+                format!("{magnitude} × {name}")
+            };
+            match (i, *c < 0) {
+                (0, true) => out.push_str(&format!("-{term}")),
+                (0, false) => out.push_str(&term),
+                (_, true) => out.push_str(&format!(" - {term}")),
+                (_, false) => out.push_str(&format!(" + {term}")),
+            }
+        }
+        format!("{out} <= {max}")
+    }
+
     /// `at most 2 per customer per 30 days`.
     pub fn count(&self, c: &CountLimit) -> String {
-        format!(
-            "at most {} per {} per {}",
-            c.count,
-            c.per.as_str(),
-            format_duration(c.window_minutes)
-        )
+        format!("at most {}{}", c.count, per_phrase(&c.subjects, c.window))
     }
 
     /// `at most 150.00 USD in total per customer per 30 days`.
@@ -443,11 +471,33 @@ impl<'a> Words<'a> {
     /// `150.00 USD in total per customer per 30 days`.
     pub fn total_amount(&self, t: &TotalLimit) -> String {
         format!(
-            "{} in total per customer per {}",
+            "{} in total{}",
             format_money(t.amount, self.model.currency.as_ref()),
-            format_duration(t.window_minutes)
+            per_phrase(&t.subjects, t.window)
         )
     }
+}
+
+/// ` per customer per context.incident per 30 days`; a counter of every
+/// use ever ends with the subjects.
+pub fn per_phrase(subjects: &[Subject], window: WindowDef) -> String {
+    let mut out = String::new();
+    for s in subjects {
+        out.push_str(" per ");
+        out.push_str(&s.key());
+    }
+    match window {
+        WindowDef::Sliding(minutes) => {
+            out.push_str(" per ");
+            out.push_str(&format_duration(minutes));
+        }
+        WindowDef::Calendar(p) => {
+            out.push_str(" per calendar ");
+            out.push_str(p.as_str());
+        }
+        WindowDef::All => {}
+    }
+    out
 }
 
 /// Whether an escalation from `from` to `to` applies: never to the role

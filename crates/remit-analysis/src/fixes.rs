@@ -91,9 +91,10 @@ impl<'a> Fixer<'a> {
                 for c in &r.caps {
                     offer(caps.entry((a, c.param.as_str())).or_default(), c.max, i);
                 }
-                for c in r.counts.iter().filter(|c| c.per == Per::Customer) {
-                    let key = (c.count, Reverse(c.window_minutes));
-                    offer(counts.entry(a).or_default(), key, i);
+                for c in r.counts.iter().filter(|c| c.per() == Some(Per::Customer)) {
+                    if let Some(window) = c.window.sliding_minutes() {
+                        offer(counts.entry(a).or_default(), (c.count, Reverse(window)), i);
+                    }
                 }
             }
         }

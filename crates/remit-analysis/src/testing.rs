@@ -3,7 +3,8 @@
 
 use remit_diagnostics::{panic_message, Span};
 use remit_sema::model::{Expected, Model, TestDef, TestValue};
-use remit_table::{Evaluator, Explanation, Measure, Outcome, Table};
+use remit_table::v2::{CalendarPeriod, Table, Window};
+use remit_table::{Evaluator, Explanation, Measure, Outcome};
 use serde_json::{json, Map, Value};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -28,10 +29,16 @@ pub struct TestResult {
 }
 
 /// The request a test describes, with every counter of the table computed
-/// from its `history`: an entry counts in a window when it is strictly
-/// younger than the window, and both per-customer and per-employee
-/// counters count every entry (history is this employee's uses for this
-/// customer).
+/// from its `history` (LANGUAGE.md §7, §8.6):
+///
+/// - a sliding window counts an entry strictly younger than the window;
+/// - a calendar window counts an entry made at or after the start of the
+///   period that holds the test's `at`, in the table's time zone;
+/// - a window of every use counts every entry;
+/// - a keyed counter counts an entry that names the request's value for
+///   each key it is kept by, or names no value for it;
+/// - per-customer and per-employee counters count every entry (history is
+///   this employee's uses for this customer).
 pub fn request_for(model: &Model, table: &Table, test: &TestDef) -> Value {
     let object = |values: &[(String, TestValue)]| -> Value {
         let mut m = Map::new();
@@ -40,12 +47,46 @@ pub fn request_for(model: &Model, table: &Table, test: &TestDef) -> Value {
         }
         Value::Object(m)
     };
+    let zone = jiff::tz::db().get(&table.timezone).ok();
     let mut usage = Map::new();
     for (id, counter) in &table.counters {
+        let since = match counter.window {
+            Window::Calendar(period) => match (test.at, &zone) {
+                (Some(at), Some(zone)) => period_start(at, period, zone),
+                _ => None,
+            },
+            _ => None,
+        };
         let mut total: i64 = 0;
         for past in &test.history {
             let action = &model.actions[past.action].name;
-            if !counter.actions.contains(action) || past.minutes_ago >= counter.window_minutes {
+            if !counter.actions.contains(action) {
+                continue;
+            }
+            let in_window = match counter.window {
+                Window::SlidingMinutes(w) => past.minutes_ago < w,
+                Window::All(_) => true,
+                Window::Calendar(_) => match (test.at, since) {
+                    (Some(at), Some(start)) => {
+                        at.saturating_sub(past.minutes_ago.saturating_mul(60)) >= start
+                    }
+                    _ => false,
+                },
+            };
+            let keys_match = counter.per.iter().all(|subject| {
+                let Some(key) = subject.strip_prefix("context.") else {
+                    return true;
+                };
+                let wanted = test.context.iter().find_map(|(k, v)| match v {
+                    TestValue::Key(value) if k == key => Some(value),
+                    _ => None,
+                });
+                match past.keys.iter().find(|(k, _)| k == key) {
+                    None => true,
+                    Some((_, value)) => wanted == Some(value),
+                }
+            });
+            if !in_window || !keys_match {
                 continue;
             }
             total = total.saturating_add(match counter.measure {
@@ -65,12 +106,37 @@ pub fn request_for(model: &Model, table: &Table, test: &TestDef) -> Value {
     })
 }
 
+/// The start of the calendar period holding `at` (seconds since the
+/// epoch), in `zone`, in seconds since the epoch. Weeks start on Monday.
+pub fn period_start(at: i64, period: CalendarPeriod, zone: &jiff::tz::TimeZone) -> Option<i64> {
+    let now = jiff::Timestamp::from_second(at)
+        .ok()?
+        .to_zoned(zone.clone());
+    let date = now.date();
+    let first = match period {
+        CalendarPeriod::Day => date,
+        CalendarPeriod::Week => {
+            let back = i64::from(date.weekday().to_monday_zero_offset());
+            date.checked_sub(jiff::Span::new().days(back)).ok()?
+        }
+        CalendarPeriod::Month => date.first_of_month(),
+        CalendarPeriod::Quarter => {
+            let month = (date.month() - 1) / 3 * 3 + 1;
+            jiff::civil::date(date.year(), month, 1)
+        }
+        CalendarPeriod::Year => jiff::civil::date(date.year(), 1, 1),
+    };
+    let start = first.to_zoned(zone.clone()).ok()?;
+    Some(start.timestamp().as_second())
+}
+
 fn test_value(v: &TestValue) -> Value {
     match v {
         TestValue::Int(n) => json!(n),
         TestValue::Bool(b) => json!(b),
         TestValue::Variant(s) => json!(s),
         TestValue::Set(items) => json!(items),
+        TestValue::Key(k) => json!(k),
     }
 }
 
@@ -121,9 +187,7 @@ fn matches(expected: &Expected, d: &remit_table::Decision) -> bool {
 
 /// Runs one test against an evaluator.
 pub fn run_test(model: &Model, evaluator: &Evaluator, test: &TestDef) -> TestResult {
-    let request = evaluator
-        .table()
-        .map_or(Value::Null, |table| request_for(model, table, test));
+    let request = request_for(model, evaluator.document(), test);
     let explanation = evaluator.explain(&request);
     TestResult {
         name: test.name.clone(),
@@ -170,7 +234,7 @@ impl std::error::Error for TestRunError {}
 
 /// Runs every test of a policy against its lowered table.
 pub fn run_tests(model: &Model, table: &Table) -> Result<Vec<TestResult>, TestRunError> {
-    let evaluator = Evaluator::new(table.clone()).map_err(TestRunError::Table)?;
+    let evaluator = Evaluator::from_document(table.clone()).map_err(TestRunError::Table)?;
     run_each(model.tests.as_slice(), |t| run_test(model, &evaluator, t))
 }
 
@@ -225,7 +289,7 @@ mod tests {
     #[test]
     fn a_panicking_test_is_an_error_naming_it() {
         let a = analysis();
-        let evaluator = Evaluator::new(a.lowered.table.clone()).unwrap();
+        let evaluator = Evaluator::from_document(a.lowered.table.clone()).unwrap();
         let model = &a.checked.model;
         let error = run_each(model.tests.as_slice(), |t| {
             if t.name == "large" {

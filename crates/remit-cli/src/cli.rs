@@ -27,7 +27,8 @@ pub enum Command {
     Doc(DocArgs),
     /// Rewrite policies in the canonical layout (comments kept).
     Fmt(FmtArgs),
-    /// Print the JSON Schema of the decision table (or of a decision-log line).
+    /// Print the JSON Schema of the decision table `remit build` writes
+    /// (`remit.table/2`), or with `--log` of a decision-log line.
     Schema(SchemaArgs),
     /// Run the language server on stdio.
     Lsp,

@@ -37,14 +37,16 @@ fn load(path: &Path) -> Result<Table, UsageError> {
             .map_err(|e| UsageError(format!("cannot read `{}`: {e}", path.display())))?;
         let evaluator = Evaluator::from_json(&text)
             .map_err(|e| UsageError(format!("cannot load table `{}`: {e}", path.display())))?;
-        return evaluator.table().cloned().ok_or_else(|| {
-            UsageError(format!(
-                "`remit diff` compares `{}` tables, and `{}` is `{}`",
-                remit_table::FORMAT,
-                path.display(),
-                evaluator.document().format
-            ))
-        });
+        return evaluator
+            .table()
+            .cloned()
+            .or_else(|| evaluator.document().to_format_1())
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "`{}` uses version 1.1 forms (relations, keyed or calendar counters, optional facts, dates or times), which `remit diff` does not compare yet",
+                    path.display()
+                ))
+            });
     }
     let dirs = policy_dirs(std::slice::from_ref(&path.to_path_buf()))?;
     let [dir] = dirs.as_slice() else {
@@ -71,7 +73,17 @@ fn load(path: &Path) -> Result<Table, UsageError> {
             path.display()
         )));
     }
-    Ok((*analysis.lowered.table).clone())
+    analysis
+        .lowered
+        .format_1
+        .as_deref()
+        .cloned()
+        .ok_or_else(|| {
+            UsageError(format!(
+                "`{}` uses version 1.1 forms (relations, keyed or calendar counters, optional facts, dates or times), which `remit diff` does not compare yet",
+                path.display()
+            ))
+        })
 }
 
 fn print_human(report: &Diff) {

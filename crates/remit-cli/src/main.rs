@@ -76,7 +76,7 @@ fn main() -> ExitCode {
             let schema = if args.log {
                 remit_serve::decision_log::line::schema()
             } else {
-                remit_table::schema()
+                remit_table::schema_v2()
             };
             outln!(
                 "{}",

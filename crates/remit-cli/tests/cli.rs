@@ -275,6 +275,18 @@ fn schema_is_json_schema() {
         .unwrap()
         .contains("json-schema.org"));
     assert!(schema["properties"]["rows"].is_object());
+    // It is the schema of what `remit build` writes, and that validates.
+    assert!(schema["title"].as_str().unwrap().contains("remit.table/2"));
+    let dir = policy_dir(POLICY);
+    remit(&["build", "p", "-o", "t.json"], dir.path());
+    let table: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("t.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&table)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
 }
 
 #[test]
@@ -1191,8 +1203,8 @@ fn eval_refuses_a_request_with_a_duplicate_key() {
     // A table with a duplicate key does not load.
     let table = std::fs::read_to_string(dir.path().join("t.json")).unwrap();
     let broken = table.replacen(
-        "\"format\": \"remit.table/1\",",
-        "\"format\": \"remit.table/1\",\n  \"format\": \"remit.table/1\",",
+        "\"format\": \"remit.table/2\",",
+        "\"format\": \"remit.table/2\",\n  \"format\": \"remit.table/2\",",
         1,
     );
     assert_ne!(broken, table);

@@ -73,11 +73,13 @@ codes! {
     WRONG_UNIT = "E0202", "wrong_unit", Error, "a literal with a missing or wrong unit";
     WRONG_CURRENCY = "E0203", "wrong_currency", Error, "money in a currency other than the policy's";
     MISSING_CURRENCY = "E0204", "missing_currency", Error, "money used in a policy that declares no currency";
-    ATTRIBUTE_COMPARISON = "E0205", "attribute_comparison", Error, "a comparison between two attributes, which version 1 does not support";
+    ATTRIBUTE_COMPARISON = "E0205", "attribute_comparison", Error, "a set tested against an attribute rather than a variant";
     INVALID_OPERATOR = "E0206", "invalid_operator", Error, "an operator that does not apply to the operand's type";
     PARAMETER_NOT_ON_ALL_ACTIONS = "E0207", "parameter_not_on_all_actions", Error, "a parameter used by a rule that one of its actions lacks";
     INVALID_BUDGET = "E0208", "invalid_budget", Error, "a `limit total` over actions without exactly one money parameter";
     TOO_MANY_DECIMALS = "E0209", "too_many_decimals", Error, "a money literal with more decimals than the currency has";
+    UNGUARDED_OPTIONAL = "E0210", "unguarded_optional", Error, "a use of an optional attribute that no `has` guards";
+    NOT_LINEAR = "E0211", "not_linear", Error, "a quantity expression that is not linear: a product of two attributes, or arithmetic on times of day";
     CLAUSE_NOT_ALLOWED = "E0301", "clause_not_allowed", Error, "a clause that the rule's effect does not allow";
     DUPLICATE_CLAUSE = "E0302", "duplicate_clause", Error, "a clause given twice in one rule";
     INHERITANCE_CYCLE = "E0303", "inheritance_cycle", Error, "roles that extend each other in a cycle";
@@ -100,6 +102,7 @@ codes! {
     REDUNDANT_RULE = "redundant_rule", "redundant_rule", Hint, "a permit covered by another permit";
     UNUSED_DECLARATION = "unused_declaration", "unused_declaration", Hint, "a declaration nobody uses";
     BAND_GAP = "band_gap", "band_gap", Warning, "two ranges of one quantity leave a gap that no rule covers";
+    NO_OUTCOME = "no_outcome", "no_outcome", Hint, "a permit that aims at none of the outcomes the policy declares";
     ANALYSIS_INCOMPLETE = "analysis_incomplete", "analysis_incomplete", Hint, "a lint question that exceeded the analysis's work bound";
 }
 

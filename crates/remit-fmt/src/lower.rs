@@ -119,9 +119,12 @@ impl Lowerer<'_, '_> {
                     .fields
                     .iter()
                     .map(|f| {
-                        let text = format!("{}: {}", f.name.name, render::type_expr(&f.ty));
+                        let optional = if f.optional.is_some() { "?" } else { "" };
+                        let text =
+                            format!("{}: {}{optional}", f.name.name, render::type_expr(&f.ty));
+                        let end = f.optional.map_or(f.ty.span().end, |q| q.end);
                         self.with_blank(Node::text(
-                            (f.name.span.start as usize, f.ty.span().end as usize),
+                            (f.name.span.start as usize, end as usize),
                             text,
                         ))
                     })
@@ -155,6 +158,16 @@ impl Lowerer<'_, '_> {
                         .map(|f| format!("{}: {}", f.name.name, render::type_expr(&f.ty)))
                         .collect();
                     format!("action {}({})", a.name.name, params.join(", "))
+                };
+                Node::text(span, text)
+            }
+            ItemKind::Timezone(zone) => {
+                Node::text(span, format!("timezone {}", render::string(zone)))
+            }
+            ItemKind::Outcome(o) => {
+                let text = match &o.description {
+                    Some(d) => format!("outcome {} {}", o.name.name, render::string(d)),
+                    None => format!("outcome {}", o.name.name),
                 };
                 Node::text(span, text)
             }
@@ -282,6 +295,9 @@ impl Lowerer<'_, '_> {
                 self.block(span, span.0, "history {".into(), entries, inline(false))?
             }
             TestEntryKind::Expect(e) => Node::text(span, render::expectation(e)),
+            TestEntryKind::At { date, time } => {
+                Node::text(span, format!("at {} {}", date.raw, time.raw))
+            }
             TestEntryKind::Error => return None,
         })
     }
@@ -345,6 +361,7 @@ fn expr(e: &Expr) -> Node {
             render::operand(value)
         )),
         ExprKind::Ref(p) => Kind::Text(render::path(p)),
+        ExprKind::Has(p) => Kind::Text(format!("has {}", render::path(p))),
         ExprKind::Bool(b) => Kind::Text(b.to_string()),
     };
     Node::new(span, kind)

@@ -3,7 +3,8 @@
 
 use remit_syntax::ast::{
     Annotation, CapOp, ClauseKind, Effect, EffectKind, Expectation, FieldValue, HistoryEntry,
-    Ident, Names, Operand, Path, PathKind, Quantity, SetLit, StringLit, TypeExpr, Value,
+    Ident, Names, Operand, Path, PathKind, Quantity, SetLit, Sign, StringLit, Subject, Sum, Term,
+    TypeExpr, Value, Window,
 };
 
 /// A string literal with `\` and `"` escaped again.
@@ -62,7 +63,75 @@ pub(crate) fn operand(o: &Operand) -> String {
         Operand::Path(p) => path(p),
         Operand::Quantity(q) => quantity(q),
         Operand::Bool(b, _) => b.to_string(),
+        Operand::Sum(e) => sum(e),
     }
+}
+
+/// `context.bill_total - context.refunded_so_far`
+pub(crate) fn sum(e: &Sum) -> String {
+    let mut out = String::new();
+    for (i, t) in e.terms.iter().enumerate() {
+        if i > 0 {
+            out.push_str(match t.sign {
+                Sign::Plus => " + ",
+                Sign::Minus => " - ",
+            });
+        }
+        out.push_str(&term(&t.term));
+    }
+    out
+}
+
+/// One term: `20% of context.bill_total`, `10.34 GBP * context.days`,
+/// `max(a, b)`.
+pub(crate) fn term(t: &Term) -> String {
+    match t {
+        Term::Path(p) => path(p),
+        Term::Quantity(q) => quantity(q),
+        Term::Date(d) | Term::Time(d) => d.raw.clone(),
+        Term::Percent { percent, of, .. } => format!("{}% of {}", percent.raw, term(of)),
+        Term::Scaled {
+            factor,
+            of,
+            factor_first,
+            ..
+        } => {
+            if *factor_first {
+                format!("{} * {}", quantity(factor), term(of))
+            } else {
+                format!("{} * {}", term(of), quantity(factor))
+            }
+        }
+        Term::Call { name, args, .. } => {
+            let args: Vec<String> = args.iter().map(sum).collect();
+            format!("{}({})", name.name, args.join(", "))
+        }
+    }
+}
+
+/// `per customer per context.incident per calendar month`
+fn per(subjects: &[Subject], window: Option<&Window>) -> String {
+    let mut out = String::new();
+    for s in subjects {
+        out.push_str(" per ");
+        match s {
+            Subject::Customer(_) => out.push_str("customer"),
+            Subject::Employee(_) => out.push_str("employee"),
+            Subject::Key(p) => out.push_str(&path(p)),
+        }
+    }
+    match window {
+        Some(Window::Sliding(q)) => {
+            out.push_str(" per ");
+            out.push_str(&quantity(q));
+        }
+        Some(Window::Calendar { period, .. }) => {
+            out.push_str(" per calendar ");
+            out.push_str(&period.name);
+        }
+        None => {}
+    }
+    out
 }
 
 /// `Int`, `Set<Product>`
@@ -110,25 +179,28 @@ pub(crate) fn simple_clause(kind: &ClauseKind) -> Option<String> {
             };
             format!("limit {} {op} {}", param.name, quantity(value))
         }
+        ClauseKind::RelCap { param, op, bound } => {
+            let op = match op {
+                CapOp::Le => "<=",
+                CapOp::Lt => "<",
+            };
+            format!("limit {} {op} {}", param.name, sum(bound))
+        }
         ClauseKind::Count {
-            count, per, window, ..
-        } => format!(
-            "limit {} per {} per {}",
-            count.raw,
-            per.as_str(),
-            quantity(window)
-        ),
+            count,
+            subjects,
+            window,
+        } => format!("limit {}{}", count.raw, per(subjects, window.as_ref())),
         ClauseKind::Total {
             amount,
-            per,
+            subjects,
             window,
-            ..
         } => format!(
-            "limit total {} per {} per {}",
+            "limit total {}{}",
             quantity(amount),
-            per.as_str(),
-            quantity(window)
+            per(subjects, window.as_ref())
         ),
+        ClauseKind::Aims(list) => format!("aims {}", idents(list)),
         ClauseKind::Require(list) => format!("require {}", idents(list)),
         ClauseKind::Notify(list) => format!("notify {}", idents(list)),
         ClauseKind::Otherwise(role) => format!("otherwise escalate to {}", role.name),
@@ -142,6 +214,8 @@ pub(crate) fn value(v: &Value) -> String {
         Value::Bool(b, _) => b.to_string(),
         Value::Variant(i) => i.name.clone(),
         Value::Set(s) => set(s),
+        Value::Str(s) => string(s),
+        Value::Date(t) | Value::Time(t) => t.raw.clone(),
     }
 }
 
@@ -150,8 +224,17 @@ pub(crate) fn field_value(f: &FieldValue) -> String {
     format!("{}: {}", f.name.name, value(&f.value))
 }
 
-/// `refund 30 USD 3 days ago`
+/// `refund 30 USD 3 days ago`, `refund 30 USD 3 days ago for { incident: "INC-7" }`
 pub(crate) fn history_entry(h: &HistoryEntry) -> String {
+    let entry = history_use(h);
+    if h.keys.is_empty() {
+        return entry;
+    }
+    let keys: Vec<String> = h.keys.iter().map(field_value).collect();
+    format!("{entry} for {{ {} }}", keys.join(", "))
+}
+
+fn history_use(h: &HistoryEntry) -> String {
     match &h.amount {
         Some(amount) => format!(
             "{} {} {} ago",

@@ -24,7 +24,7 @@ pub fn code_actions(
 ) -> Vec<CodeAction> {
     let mut out: Vec<CodeAction> = Vec::new();
     let mut seen: Vec<Vec<(Span, String)>> = Vec::new();
-    for d in snapshot.analysis.diagnostics.iter() {
+    for d in snapshot.analysis().diagnostics.iter() {
         let touched = meets(d, file, start, end);
         if !touched && (asked.is_empty() || d.primary.span.file != file) {
             continue;
@@ -170,7 +170,7 @@ mod tests {
         let s = snapshot(&[("p.remit", &text)]);
         let support = ClientSupport::default();
         let unknown = s
-            .analysis
+            .analysis()
             .diagnostics
             .iter()
             .find(|d| s.slice(d.primary.span) == "vipp")

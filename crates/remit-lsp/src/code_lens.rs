@@ -2,12 +2,15 @@
 //! the test's result ("✓ permit requiring reason_code", "✗ expected deny,
 //! got escalate to duty_manager"); "N tests" on each rule, counting the
 //! tests whose evaluation matched the rule (or hit one of its limits).
+//!
+//! `textDocument/codeLens` answers only where each lens goes and what it
+//! is for (`remit-ide`'s [`Lens`], as `data`); its title and command come
+//! with `codeLens/resolve`, for the lenses the editor shows (issue 20:
+//! resolved up front, the lenses of 2,000 rules were 444 KB).
 
 use crate::snapshot::Snapshot;
-use remit_analysis::testing::TestResult;
 use remit_diagnostics::FileId;
-use remit_syntax::ast::ItemKind;
-use remit_table::RowOutcome;
+use remit_ide::policy_tests::{count, result_title, tests_of, Lens, LensTarget};
 use serde_json::{json, Value};
 use tower_lsp_server::ls_types::{CodeLens, Command, Location};
 
@@ -21,30 +24,6 @@ pub const RUN_TEST: &str = "remit.runTest";
 /// `position`, and shows which tests they are as a message.
 pub const SHOW_TESTS: &str = "remit.showTests";
 
-/// The lens title for a test result.
-pub fn test_title(result: &TestResult) -> String {
-    if result.passed {
-        format!("✓ {}", result.actual)
-    } else {
-        format!("✗ expected {}, got {}", result.expected, result.actual)
-    }
-}
-
-/// Whether a test's evaluation went through a rule.
-pub fn exercises(result: &TestResult, rule: &str) -> bool {
-    result.explanation.trace.iter().any(|t| {
-        t.rule == rule && matches!(t.outcome, RowOutcome::Matched | RowOutcome::LimitFailed)
-    })
-}
-
-/// The tests whose evaluation went through a rule.
-pub fn tests_of<'s>(snapshot: &'s Snapshot, rule: &'s str) -> impl Iterator<Item = &'s TestResult> {
-    snapshot
-        .test_results_or_none()
-        .iter()
-        .filter(move |t| exercises(t, rule))
-}
-
 /// What `remit.showTests` answers: the rule of a file whose item holds a
 /// byte offset, and the tests that exercise it with their locations.
 pub fn rule_tests(
@@ -52,15 +31,10 @@ pub fn rule_tests(
     file: FileId,
     offset: usize,
 ) -> Option<(String, Vec<(String, Location)>)> {
-    let ast = snapshot.ast(file)?;
-    let rule = ast.items.iter().find_map(|item| match &item.kind {
-        ItemKind::Rule(r) if item.span.contains(offset) || r.name.span.contains(offset) => {
-            Some(r.name.name.clone())
-        }
-        _ => None,
-    })?;
-    let tests = tests_of(snapshot, &rule)
-        .filter_map(|t| Some((t.name.clone(), snapshot.location(t.span)?)))
+    let (rule, tests) = remit_ide::policy_tests::rule_tests(&snapshot.policy, file, offset)?;
+    let tests = tests
+        .into_iter()
+        .filter_map(|(name, span)| Some((name, snapshot.location(span)?)))
         .collect();
     Some((rule, tests))
 }
@@ -82,103 +56,83 @@ pub fn tests_message(snapshot: &Snapshot, rule: &str, tests: &[(String, Location
             format!("\"{name}\" ({file}:{})", location.range.start.line + 1)
         })
         .collect();
-    let count = match tests.len() {
-        1 => "1 test".to_string(),
-        n => format!("{n} tests"),
-    };
     format!(
-        "rule `{rule}` is exercised by {count}: {}",
+        "rule `{rule}` is exercised by {}: {}",
+        count(tests.len()),
         listed.join(", ")
     )
 }
 
-/// The lenses of a file. Test results are left for `codeLens/resolve`.
+/// The lenses of a file, each with only its range and `data` naming its
+/// document and what it is for.
 pub fn lenses(snapshot: &Snapshot, file: FileId) -> Vec<CodeLens> {
-    let (Some(ast), Some(uri)) = (snapshot.ast(file), snapshot.uri(file)) else {
+    let Some(uri) = snapshot.uri(file) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for item in &ast.items {
-        match &item.kind {
-            ItemKind::Test(t) => {
-                let Some(range) = snapshot.range(t.name.span) else {
-                    continue;
-                };
-                let args = vec![json!(uri.as_str()), json!(t.name.value)];
-                out.push(CodeLens {
-                    range,
-                    command: Some(Command::new(
-                        "▶ run test".to_string(),
-                        RUN_TEST.to_string(),
-                        Some(args),
-                    )),
-                    data: None,
-                });
-                out.push(CodeLens {
-                    range,
-                    command: None,
-                    data: Some(json!({ "uri": uri.as_str(), "test": t.name.value })),
-                });
-            }
-            ItemKind::Rule(r) => {
-                let Some(range) = snapshot.range(r.name.span) else {
-                    continue;
-                };
-                let tests: Vec<Location> = tests_of(snapshot, &r.name.name)
-                    .filter_map(|t| snapshot.location(t.span))
-                    .collect();
-                let title = match tests.len() {
-                    1 => "1 test".to_string(),
-                    n => format!("{n} tests"),
-                };
-                out.push(CodeLens {
-                    range,
-                    command: Some(Command::new(
-                        title,
-                        SHOW_TESTS.to_string(),
-                        Some(vec![
-                            json!(uri.as_str()),
-                            json!(range.start),
-                            serde_json::to_value(&tests).unwrap_or(Value::Null),
-                        ]),
-                    )),
-                    data: None,
-                });
-            }
-            _ => {}
-        }
-    }
-    out
+    remit_ide::policy_tests::lenses(&snapshot.policy, file)
+        .into_iter()
+        .filter_map(|Lens { span, target }| {
+            let (kind, name) = match target {
+                LensTarget::RunTest(name) => ("run", name),
+                LensTarget::TestResult(name) => ("result", name),
+                LensTarget::RuleTests(name) => ("rule", name),
+            };
+            Some(CodeLens {
+                range: snapshot.range(span)?,
+                command: None,
+                data: Some(json!({ "uri": uri.as_str(), "lens": kind, "name": name })),
+            })
+        })
+        .collect()
 }
 
-/// Whether a file has a `test` item with this name (checked or not).
-pub fn has_test(snapshot: &Snapshot, file: FileId, name: &str) -> bool {
-    snapshot.ast(file).is_some_and(|ast| {
-        ast.items
-            .iter()
-            .any(|item| matches!(&item.kind, ItemKind::Test(t) if t.name.value == name))
-    })
+/// The document a lens's `data` names, and what the lens is for.
+pub fn lens_target(data: &Value) -> Option<(&str, LensTarget)> {
+    let uri = data.get("uri")?.as_str()?;
+    let name = data.get("name")?.as_str()?.to_string();
+    let target = match data.get("lens")?.as_str()? {
+        "run" => LensTarget::RunTest(name),
+        "result" => LensTarget::TestResult(name),
+        "rule" => LensTarget::RuleTests(name),
+        _ => return None,
+    };
+    Some((uri, target))
 }
 
-/// The test a lens's `data` names, if any.
-pub fn lens_test(data: &Value) -> Option<(&str, &str)> {
-    Some((data.get("uri")?.as_str()?, data.get("test")?.as_str()?))
-}
-
-/// Fills a test lens's command with the test's result.
+/// Fills a lens's command: "▶ run test", the test's result, or the count
+/// of a rule's tests with their locations. A lens whose `data` is not one
+/// of this server's comes back as it was.
 pub fn resolve(snapshot: &Snapshot, mut lens: CodeLens) -> CodeLens {
-    let Some((uri, name)) = lens.data.as_ref().and_then(lens_test) else {
+    let Some((uri, target)) = lens.data.as_ref().and_then(lens_target) else {
         return lens;
     };
-    let args = vec![json!(uri), json!(name)];
-    let title = match snapshot.test_results() {
-        Ok(results) => match results.iter().find(|r| r.name == name) {
-            Some(result) => test_title(result),
-            None => "⚠ this test has errors".to_string(),
-        },
-        Err(_) => "⚠ the tests could not run (internal error)".to_string(),
+    let command = match target {
+        LensTarget::RunTest(name) => Command::new(
+            "▶ run test".to_string(),
+            RUN_TEST.to_string(),
+            Some(vec![json!(uri), json!(name)]),
+        ),
+        LensTarget::TestResult(name) => Command::new(
+            result_title(&snapshot.policy, &name),
+            RUN_TEST.to_string(),
+            Some(vec![json!(uri), json!(name)]),
+        ),
+        LensTarget::RuleTests(rule) => {
+            let tests: Vec<Location> = tests_of(&snapshot.policy, &rule)
+                .filter_map(|t| snapshot.location(t.span))
+                .collect();
+            Command::new(
+                count(tests.len()),
+                SHOW_TESTS.to_string(),
+                Some(vec![
+                    json!(uri),
+                    json!(lens.range.start),
+                    serde_json::to_value(&tests).unwrap_or(Value::Null),
+                ]),
+            )
+        }
     };
-    lens.command = Some(Command::new(title, RUN_TEST.to_string(), Some(args)));
+    lens.command = Some(command);
     lens
 }
 
@@ -191,12 +145,10 @@ mod tests {
     fn test_and_rule_lenses() {
         let s = snapshot(&[("hotel.remit", HOTEL)]);
         let lenses = lenses(&s, FileId(0));
+        assert!(lenses.iter().all(|l| l.command.is_none()));
         let titles: Vec<String> = lenses
             .iter()
-            .map(|l| match &l.command {
-                Some(c) => c.title.clone(),
-                None => resolve(&s, l.clone()).command.unwrap().title,
-            })
+            .map(|l| resolve(&s, l.clone()).command.unwrap().title)
             .collect();
         assert_eq!(
             titles,
@@ -222,7 +174,7 @@ mod tests {
             .with_test_outcome(Err("test \"x\" could not run: internal error (boom)".into()));
         let titles: Vec<String> = lenses(&s, FileId(0))
             .into_iter()
-            .filter(|l| l.command.is_none())
+            .filter(|l| l.data.as_ref().and_then(|d| d["lens"].as_str()) == Some("result"))
             .map(|l| resolve(&s, l).command.unwrap().title)
             .collect();
         assert_eq!(

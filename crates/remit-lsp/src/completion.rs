@@ -1,246 +1,47 @@
-//! Completion: keywords valid at the cursor, attributes after `customer.`
-//! and `context.`, variants of the expected enum, roles, actions,
-//! obligations, segments, situations, parameters, types and lint names.
-//!
-//! The context comes from the current buffer text (which may be newer
-//! than the last analysis); the names come from the last analysis.
+//! Completion over LSP: `remit-ide`'s items as LSP completion items.
 
-use crate::completion_context::{context, Context, Operand, BUILTIN_TYPES};
-use remit_diagnostics::LINTS;
-use remit_sema::model::{AttrDef, Model, Type};
+use remit_ide::completion::{CompletionItem as Item, CompletionKind};
+use remit_sema::model::Model;
 use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, Documentation, MarkupContent, MarkupKind,
 };
 
-/// The completions at byte `offset` of `text`.
+/// The completions at byte `offset` of `text`, with the names of the last
+/// analysis (`None`: keywords only).
 pub fn complete(text: &str, offset: usize, model: Option<&Model>) -> Vec<CompletionItem> {
-    let empty = Model::default();
-    let model = model.unwrap_or(&empty);
-    let mut out = Items::default();
-    match context(text, offset) {
-        Context::Nothing => {}
-        Context::Keywords(k) => out.keywords(&k),
-        Context::Roles { any } => {
-            out.roles(model);
-            if any {
-                out.keywords(&["any"]);
-            }
-        }
-        Context::Actions { any } => {
-            out.actions(model);
-            if any {
-                out.keywords(&["any"]);
-            }
-        }
-        Context::Obligations => out.obligations(model),
-        Context::Lints => {
-            for lint in LINTS.iter() {
-                out.push(item(
-                    lint.name,
-                    CompletionItemKind::VALUE,
-                    Some(lint.summary),
-                ));
-            }
-        }
-        Context::Attributes { customer } => {
-            let attrs = if customer {
-                model.customer.as_slice()
-            } else {
-                model.context.as_slice()
-            };
-            out.attributes(attrs);
-        }
-        Context::Variants(operand) => {
-            if let Some(Type::Enum(e) | Type::Set(e)) = operand_type(model, &operand) {
-                out.variants(model, &e);
-            } else if let Some(Type::Bool) = operand_type(model, &operand) {
-                out.keywords(&["true", "false"]);
-            }
-        }
-        Context::Operand {
-            customers_only,
-            actions,
-        } => {
-            out.keywords(&["customer", "not"]);
-            if !customers_only {
-                out.keywords(&["context", "true", "false"]);
-            }
-            if customers_only {
-                out.keywords(&["any"]);
-            }
-            for d in &model.segments {
-                out.push(doc(
-                    item(&d.name, CompletionItemKind::VARIABLE, Some("segment")),
-                    d.doc.as_deref(),
-                ));
-            }
-            if !customers_only {
-                for d in &model.situations {
-                    out.push(doc(
-                        item(&d.name, CompletionItemKind::VARIABLE, Some("situation")),
-                        d.doc.as_deref(),
-                    ));
-                }
-                out.params(model, &actions);
-            }
-        }
-        Context::AfterOperand { then } => {
-            out.keywords(&["and", "or", "in", "not", "contains"]);
-            out.keywords(&then);
-        }
-        Context::LimitStart { actions } => {
-            out.params(model, &actions);
-            out.keywords(&["total"]);
-        }
-        Context::Types => {
-            for t in BUILTIN_TYPES {
-                out.push(item(t, CompletionItemKind::STRUCT, Some("built-in type")));
-            }
-            for e in &model.enums {
-                out.push(doc(
-                    item(&e.name, CompletionItemKind::ENUM, Some("enum")),
-                    e.doc.as_deref(),
-                ));
-            }
-        }
-        Context::TestFields { customer } => {
-            let attrs = if customer {
-                model.customer.as_slice()
-            } else {
-                model.context.as_slice()
-            };
-            out.attributes(attrs);
-        }
-        Context::TestParams { action } => {
-            if let Some(a) = model.actions.iter().find(|a| a.name == action) {
-                out.attributes(a.params.as_slice());
-            }
-        }
-    }
-    out.0
+    remit_ide::completion::complete(text, offset, model)
+        .into_iter()
+        .map(to_lsp)
+        .collect()
 }
 
-fn operand_type(model: &Model, operand: &Operand) -> Option<Type> {
-    let find =
-        |attrs: &[AttrDef], name: &str| attrs.iter().find(|a| a.name == name).map(|a| a.ty.clone());
-    match operand {
-        Operand::Customer(name) => find(model.customer.as_slice(), name),
-        Operand::Context(name) => find(model.context.as_slice(), name),
-        Operand::Param(name) => model
-            .actions
-            .iter()
-            .find_map(|a| a.param(name).map(|p| p.ty.clone())),
+fn kind(kind: CompletionKind) -> CompletionItemKind {
+    match kind {
+        CompletionKind::Keyword => CompletionItemKind::KEYWORD,
+        CompletionKind::Lint => CompletionItemKind::VALUE,
+        CompletionKind::Role => CompletionItemKind::CLASS,
+        CompletionKind::Action => CompletionItemKind::FUNCTION,
+        CompletionKind::Obligation => CompletionItemKind::INTERFACE,
+        CompletionKind::Definition | CompletionKind::Param => CompletionItemKind::VARIABLE,
+        CompletionKind::Attribute => CompletionItemKind::FIELD,
+        CompletionKind::BuiltinType => CompletionItemKind::STRUCT,
+        CompletionKind::Enum => CompletionItemKind::ENUM,
+        CompletionKind::Variant => CompletionItemKind::ENUM_MEMBER,
     }
 }
 
-fn item(label: &str, kind: CompletionItemKind, detail: Option<&str>) -> CompletionItem {
+fn to_lsp(item: Item) -> CompletionItem {
     CompletionItem {
-        label: label.to_string(),
-        kind: Some(kind),
-        detail: detail.filter(|d| !d.is_empty()).map(str::to_string),
+        label: item.label,
+        kind: Some(kind(item.kind)),
+        detail: item.detail,
+        documentation: item.documentation.map(|value| {
+            Documentation::MarkupContent(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value,
+            })
+        }),
         ..CompletionItem::default()
-    }
-}
-
-fn doc(mut item: CompletionItem, doc: Option<&str>) -> CompletionItem {
-    if let Some(d) = doc.filter(|d| !d.trim().is_empty()) {
-        item.documentation = Some(Documentation::MarkupContent(MarkupContent {
-            kind: MarkupKind::Markdown,
-            value: d.trim().to_string(),
-        }));
-    }
-    item
-}
-
-#[derive(Default)]
-struct Items(Vec<CompletionItem>);
-
-impl Items {
-    fn push(&mut self, item: CompletionItem) {
-        if !self.0.iter().any(|i| i.label == item.label) {
-            self.0.push(item);
-        }
-    }
-
-    fn keywords(&mut self, keywords: &[&str]) {
-        for k in keywords {
-            self.push(item(k, CompletionItemKind::KEYWORD, None));
-        }
-    }
-
-    fn roles(&mut self, model: &Model) {
-        for r in &model.roles {
-            let parents: Vec<&str> = r
-                .extends
-                .iter()
-                .filter_map(|p| model.roles.get(*p).map(|p| p.name.as_str()))
-                .collect();
-            let detail = if parents.is_empty() {
-                "role".to_string()
-            } else {
-                format!("role extends {}", parents.join(", "))
-            };
-            self.push(doc(
-                item(&r.name, CompletionItemKind::CLASS, Some(&detail)),
-                r.doc.as_deref(),
-            ));
-        }
-    }
-
-    fn actions(&mut self, model: &Model) {
-        for a in &model.actions {
-            let params: Vec<String> = a
-                .params
-                .iter()
-                .map(|p| format!("{}: {}", p.name, p.ty))
-                .collect();
-            let detail = format!("action({})", params.join(", "));
-            self.push(doc(
-                item(&a.name, CompletionItemKind::FUNCTION, Some(&detail)),
-                a.doc.as_deref(),
-            ));
-        }
-    }
-
-    fn obligations(&mut self, model: &Model) {
-        for o in &model.obligations {
-            self.push(doc(
-                item(&o.name, CompletionItemKind::INTERFACE, Some(&o.description)),
-                o.doc.as_deref(),
-            ));
-        }
-    }
-
-    fn attributes(&mut self, attrs: &[AttrDef]) {
-        for a in attrs {
-            self.push(item(
-                &a.name,
-                CompletionItemKind::FIELD,
-                Some(&a.ty.to_string()),
-            ));
-        }
-    }
-
-    fn params(&mut self, model: &Model, actions: &[String]) {
-        for name in actions {
-            if let Some(a) = model.actions.iter().find(|a| &a.name == name) {
-                for p in &a.params {
-                    self.push(item(
-                        &p.name,
-                        CompletionItemKind::VARIABLE,
-                        Some(&format!("{}: parameter of {}", p.ty, a.name)),
-                    ));
-                }
-            }
-        }
-    }
-
-    fn variants(&mut self, model: &Model, enum_name: &str) {
-        if let Some(e) = model.enum_def(enum_name) {
-            for (v, _) in &e.variants {
-                self.push(item(v, CompletionItemKind::ENUM_MEMBER, Some(enum_name)));
-            }
-        }
     }
 }
 
@@ -249,78 +50,27 @@ mod tests {
     use super::*;
     use crate::snapshot::fixture::*;
 
-    fn labels(text: &str) -> Vec<String> {
+    #[test]
+    fn items_keep_their_kind_detail_and_documentation() {
         let s = snapshot(&[("hotel.remit", HOTEL)]);
-        let offset = text.find('|').unwrap();
-        let text = text.replacen('|', "", 1);
-        complete(&text, offset, Some(s.model()))
-            .into_iter()
-            .map(|i| i.label)
-            .collect()
-    }
-
-    #[test]
-    fn attributes_after_customer_and_context() {
+        let text = "rule x {\n  permit ";
+        let items = complete(text, text.len(), Some(s.model()));
+        let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
         assert_eq!(
-            labels("rule x {\n  permit front_desk to refund\n  for customer.|"),
-            ["tier", "nights_this_year", "flagged_for_abuse"]
-        );
-        assert_eq!(
-            labels("situation s = context.|"),
-            ["incident", "channel", "wait"]
-        );
-    }
-
-    #[test]
-    fn variants_by_expected_type() {
-        assert_eq!(
-            labels("segment s = customer.tier in {|"),
-            ["standard", "silver", "gold", "platinum"]
-        );
-        assert_eq!(
-            labels("rule x {\n  permit front_desk to refund\n  when context.channel == |"),
-            ["in_person", "phone"]
-        );
-        assert_eq!(
-            labels("test \"t\" {\n  customer { flagged_for_abuse: |"),
-            ["true", "false"]
-        );
-    }
-
-    #[test]
-    fn names_in_effect_and_clause_positions() {
-        assert_eq!(
-            labels("rule x {\n  permit |"),
+            labels,
             ["front_desk", "duty_manager", "general_manager", "any"]
         );
+        assert_eq!(items[0].kind, Some(CompletionItemKind::CLASS));
+        assert_eq!(items[0].detail.as_deref(), Some("role"));
         assert_eq!(
-            labels("rule x {\n  permit front_desk to |"),
-            ["refund", "comp_meal", "upgrade_room", "any"]
+            items[0].documentation,
+            Some(Documentation::MarkupContent(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: "The people at the desk.".into()
+            }))
         );
-        assert_eq!(
-            labels("rule x {\n  permit front_desk to refund\n  require |"),
-            ["reason_code"]
-        );
-        assert_eq!(
-            labels("rule x {\n  permit front_desk to refund\n  limit |"),
-            ["amount", "total"]
-        );
-        let when = labels("rule x {\n  permit front_desk to refund\n  when |");
-        assert!(when.contains(&"service_failure".to_string()), "{when:?}");
-        assert!(when.contains(&"amount".to_string()), "{when:?}");
-        let segment = labels("segment s = |");
-        assert!(
-            !segment.contains(&"service_failure".to_string()),
-            "{segment:?}"
-        );
-    }
-
-    #[test]
-    fn lint_names_in_allow() {
-        let lints = labels("@allow(|");
-        assert_eq!(lints.len(), 13);
-        assert!(lints.contains(&"unbounded_frequency".to_string()));
-        assert!(lints.contains(&"band_gap".to_string()));
+        assert_eq!(items[1].documentation, None);
+        assert_eq!(items[3].kind, Some(CompletionItemKind::KEYWORD));
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub fn publications(
     support: ClientSupport,
 ) -> Vec<Publication> {
     let mut per_file: Vec<Vec<lsp::Diagnostic>> = vec![Vec::new(); new.files.len()];
-    for d in &new.analysis.diagnostics {
+    for d in &new.analysis().diagnostics {
         if let Some(list) = per_file.get_mut(d.primary.span.file.0 as usize) {
             if let Some(converted) = to_lsp(new, d, support) {
                 list.push(converted);
@@ -310,11 +310,11 @@ mod tests {
         let text = "role clerk\nrole clerk\n";
         let s = snapshot(&[("p.remit", text)]);
         let d = s
-            .analysis
+            .analysis()
             .diagnostics
             .iter()
             .find(|d| !d.secondary.is_empty())
-            .unwrap_or_else(|| panic!("{:#?}", s.analysis.diagnostics));
+            .unwrap_or_else(|| panic!("{:#?}", s.analysis().diagnostics));
         let with = to_lsp(&s, d, ALL).unwrap();
         let related = with.related_information.as_ref().unwrap();
         let without = to_lsp(&s, d, ClientSupport::default()).unwrap();

@@ -1,79 +1,18 @@
-//! `textDocument/formatting`: the same formatter as `remit fmt`.
-//!
-//! The answer is the smallest set of whole-line edits that turns the
-//! buffer into its canonical form (a line diff), so the client keeps the
-//! cursor, folds and marks on the lines formatting leaves alone. A buffer
-//! that does not parse is not formatted: the answer is no edits, and its
-//! syntax errors are already published as diagnostics.
+//! `textDocument/formatting` over LSP: `remit-ide`'s line edits (the
+//! same formatter as `remit fmt`) as LSP text edits.
 
 use crate::position::LineIndex;
-use similar::{DiffOp, TextDiff};
 use tower_lsp_server::ls_types::TextEdit;
 
 /// The edits that format `text`; empty when it is already canonical or
 /// does not parse.
 pub fn format(text: &str) -> Vec<TextEdit> {
-    match remit_fmt::format_source(text) {
-        // The formatter writes `\n`; a buffer whose lines end in `\r\n`
-        // keeps its line endings (otherwise every line would change).
-        Ok(formatted) if uses_crlf(text) => edits(text, &formatted.replace('\n', "\r\n")),
-        Ok(formatted) => edits(text, &formatted),
-        Err(_) => Vec::new(),
-    }
-}
-
-/// Whether a text's first line ends in `\r\n`.
-fn uses_crlf(text: &str) -> bool {
-    text.find('\n')
-        .is_some_and(|i| text.as_bytes().get(i.wrapping_sub(1)) == Some(&b'\r'))
-}
-
-/// Whole-line edits from `old` to `new`.
-fn edits(old: &str, new: &str) -> Vec<TextEdit> {
-    if old == new {
-        return Vec::new();
-    }
-    let diff = TextDiff::from_lines(old, new);
-    let index = LineIndex::new(old);
-    let old_lines = diff.old_slices();
-    let new_lines = diff.new_slices();
-    // Byte offset at which each old line starts, plus the end of the text.
-    let old_starts: Vec<usize> = std::iter::once(0)
-        .chain(old_lines.iter().scan(0, |end, line| {
-            *end += line.len();
-            Some(*end)
-        }))
-        .collect();
-    let at = |line: usize| old_starts.get(line).copied().unwrap_or(old.len());
-    diff.ops()
-        .iter()
-        .filter_map(|op| {
-            let (old_range, new_range) = match *op {
-                DiffOp::Equal { .. } => return None,
-                DiffOp::Delete {
-                    old_index,
-                    old_len,
-                    new_index,
-                } => (old_index..old_index + old_len, new_index..new_index),
-                DiffOp::Insert {
-                    old_index,
-                    new_index,
-                    new_len,
-                } => (old_index..old_index, new_index..new_index + new_len),
-                DiffOp::Replace {
-                    old_index,
-                    old_len,
-                    new_index,
-                    new_len,
-                } => (
-                    old_index..old_index + old_len,
-                    new_index..new_index + new_len,
-                ),
-            };
-            Some(TextEdit {
-                range: index.range(at(old_range.start), at(old_range.end)),
-                new_text: new_lines.get(new_range).unwrap_or_default().concat(),
-            })
+    let index = LineIndex::new(text);
+    remit_ide::formatting::format(text)
+        .into_iter()
+        .map(|e| TextEdit {
+            range: index.range(e.range.start, e.range.end),
+            new_text: e.text,
         })
         .collect()
 }

@@ -1,389 +1,57 @@
-//! Hover: what a name is, in Markdown.
-//!
-//! Attributes and parameters show their type (and an enum's variants),
-//! roles their ancestry, segments and situations their condition, rules
-//! their box in plain words, and everything its doc comment. On a test's
-//! name, the test's result.
+//! Hover over LSP: `remit-ide`'s hover, its span as a range, its text as
+//! Markdown or, for a client that prefers it, plain text.
 
 use crate::snapshot::Snapshot;
-use remit_analysis::describe;
 use remit_diagnostics::FileId;
-use remit_sema::model::{AttrDef, Model, RoleId, Symbol, Type};
-use remit_syntax::ast::ItemKind;
 use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
-/// The hover at a byte offset of a file.
-pub fn hover(snapshot: &Snapshot, file: FileId, offset: usize) -> Option<Hover> {
-    if let Some(r) = snapshot.reference_at(file, offset) {
-        let text = symbol(snapshot.model(), r.symbol)?;
-        return Some(markdown(text, snapshot.range(r.span)));
-    }
-    test_hover(snapshot, file, offset)
-}
-
-fn markdown(value: String, range: Option<tower_lsp_server::ls_types::Range>) -> Hover {
-    Hover {
-        contents: HoverContents::Markup(MarkupContent {
-            kind: MarkupKind::Markdown,
-            value,
-        }),
-        range,
-    }
-}
-
-/// The same hover as plain text, for a client whose preferred hover
-/// format is `plaintext`: code fences and `---` rules dropped, `**bold**`
-/// unmarked; identifiers keep their backticks, which read as quotes.
-pub fn plain_text(mut hover: Hover) -> Hover {
-    if let HoverContents::Markup(m) = &mut hover.contents {
-        if m.kind == MarkupKind::Markdown {
-            let mut out: Vec<&str> = Vec::new();
-            for line in m.value.lines() {
-                if line.starts_with("```") || line == "---" {
-                    continue;
-                }
-                if line.is_empty() && out.last().is_some_and(|l| l.is_empty()) {
-                    continue;
-                }
-                out.push(line);
-            }
-            m.value = out.join("\n").replace("**", "");
-            m.kind = MarkupKind::PlainText;
-        }
-    }
-    hover
-}
-
-fn code(line: &str) -> String {
-    format!("```remit\n{line}\n```")
-}
-
-fn with_doc(mut text: String, doc: Option<&String>) -> String {
-    if let Some(doc) = doc.filter(|d| !d.trim().is_empty()) {
-        text.push_str("\n\n---\n\n");
-        text.push_str(doc.trim());
-    }
-    text
-}
-
-/// The Markdown for a symbol.
-pub fn symbol(model: &Model, symbol: Symbol) -> Option<String> {
-    Some(match symbol {
-        Symbol::Enum(i) => {
-            let e = model.enums.get(i)?;
-            let variants: Vec<&str> = e.variants.iter().map(|(v, _)| v.as_str()).collect();
-            with_doc(
-                code(&format!("enum {} {{ {} }}", e.name, variants.join(", "))),
-                e.doc.as_ref(),
-            )
-        }
-        Symbol::Variant(e, v) => {
-            let def = model.enums.get(e)?;
-            let (name, _) = def.variants.get(v)?;
-            format!(
-                "{}\n\nvariant of `{}` ({})",
-                code(name),
-                def.name,
-                variant_list(model, &def.name, Some(name))
-            )
-        }
-        Symbol::CustomerAttr(i) => attribute(model, "customer.", model.customer.get(i)?),
-        Symbol::ContextAttr(i) => attribute(model, "context.", model.context.get(i)?),
-        Symbol::Role(i) => {
-            let role = model.roles.get(i)?;
-            let mut head = format!("role {}", role.name);
-            let parents: Vec<&str> = role
-                .extends
-                .iter()
-                .filter_map(|p| model.roles.get(*p).map(|r| r.name.as_str()))
-                .collect();
-            if !parents.is_empty() {
-                head.push_str(&format!(" extends {}", parents.join(", ")));
-            }
-            let mut text = code(&head);
-            text.push_str(&format!("\n\nancestry: {}", ancestry(model, i)));
-            let heirs: Vec<&str> = model
-                .descendants(i)
-                .into_iter()
-                .filter_map(|d| model.roles.get(d).map(|r| r.name.as_str()))
-                .collect();
-            if !heirs.is_empty() {
-                text.push_str(&format!("\n\ninherited by: {}", heirs.join(", ")));
-            }
-            with_doc(text, role.doc.as_ref())
-        }
-        Symbol::Action(i) => {
-            let a = model.actions.get(i)?;
-            let params: Vec<String> = a
-                .params
-                .iter()
-                .map(|p| format!("{}: {}", p.name, p.ty))
-                .collect();
-            let head = if params.is_empty() {
-                format!("action {}", a.name)
-            } else {
-                format!("action {}({})", a.name, params.join(", "))
-            };
-            with_doc(code(&head), a.doc.as_ref())
-        }
-        Symbol::Param(a, p) => {
-            let action = model.actions.get(a)?;
-            let param = action.params.get(p)?;
-            let mut text = format!(
-                "{}\n\nparameter of `{}`",
-                code(&format!("{}: {}", param.name, param.ty)),
-                action.name
-            );
-            if let Some(variants) = enum_note(model, &param.ty) {
-                text.push_str(&format!("\n\n{variants}"));
-            }
-            text
-        }
-        Symbol::Obligation(i) => {
-            let o = model.obligations.get(i)?;
-            let mut text = code(&format!("obligation {}", o.name));
-            if !o.description.is_empty() {
-                text.push_str(&format!("\n\n{}", o.description));
-            }
-            with_doc(text, o.doc.as_ref())
-        }
-        Symbol::Segment(i) => {
-            let d = model.segments.get(i)?;
-            with_doc(
-                code(&format!(
-                    "segment {} = {}",
-                    d.name,
-                    describe::cond(model, &[], &d.cond)
-                )),
-                d.doc.as_ref(),
-            )
-        }
-        Symbol::Situation(i) => {
-            let d = model.situations.get(i)?;
-            with_doc(
-                code(&format!(
-                    "situation {} = {}",
-                    d.name,
-                    describe::cond(model, &[], &d.cond)
-                )),
-                d.doc.as_ref(),
-            )
-        }
-        Symbol::Rule(i) => {
-            let r = model.rules.get(i)?;
-            let mut text = code(&format!("rule {}", r.name));
-            text.push_str("\n\n");
-            if r.ok {
-                text.push_str(&describe::rule(model, r));
-            } else {
-                text.push_str("(this rule has errors; it is left out of the table)");
-            }
-            with_doc(text, r.doc.as_ref())
-        }
-    })
-}
-
-fn attribute(model: &Model, prefix: &str, a: &AttrDef) -> String {
-    let mut text = code(&format!("{prefix}{}: {}", a.name, a.ty));
-    if let Some(note) = enum_note(model, &a.ty) {
-        text.push_str(&format!("\n\n{note}"));
-    }
-    text
-}
-
-fn enum_note(model: &Model, ty: &Type) -> Option<String> {
-    match ty {
-        Type::Enum(e) => Some(format!("one of: {}", variant_list(model, e, None))),
-        Type::Set(e) => Some(format!("a set of: {}", variant_list(model, e, None))),
-        _ => None,
-    }
-}
-
-fn variant_list(model: &Model, enum_name: &str, bold: Option<&str>) -> String {
-    model.enum_def(enum_name).map_or_else(String::new, |e| {
-        e.variants
-            .iter()
-            .map(|(v, _)| {
-                if Some(v.as_str()) == bold {
-                    format!("**{v}**")
-                } else {
-                    v.clone()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    })
-}
-
-/// `general_manager → duty_manager → front_desk` for a chain, else the role
-/// and all its ancestors.
-fn ancestry(model: &Model, role: RoleId) -> String {
-    let mut chain = Vec::new();
-    let mut current = Some(role);
-    while let Some(r) = current {
-        let Some(def) = model.roles.get(r) else { break };
-        if chain.contains(&def.name) {
-            break;
-        }
-        chain.push(def.name.clone());
-        current = match def.extends.as_slice() {
-            [one] => Some(*one),
-            _ => None,
-        };
-        if def.extends.len() > 1 {
-            let all: Vec<String> = model.roles[role]
-                .ancestors
-                .iter()
-                .filter_map(|a| model.roles.get(*a).map(|r| r.name.clone()))
-                .collect();
-            return format!(
-                "{} (inherits from {})",
-                model.roles[role].name,
-                all.join(", ")
-            );
-        }
-    }
-    chain.join(" → ")
-}
-
-fn test_hover(snapshot: &Snapshot, file: FileId, offset: usize) -> Option<Hover> {
-    let ast = snapshot.ast(file)?;
-    let item = ast.items.iter().find(|i| match &i.kind {
-        ItemKind::Test(t) => t.name.span.contains(offset),
-        _ => false,
-    })?;
-    let ItemKind::Test(t) = &item.kind else {
-        return None;
+/// The hover at a byte offset of a file, in Markdown when `markdown`,
+/// else in plain text.
+pub fn hover(snapshot: &Snapshot, file: FileId, offset: usize, markdown: bool) -> Option<Hover> {
+    let found = remit_ide::hover::hover(&snapshot.policy, file, offset)?;
+    let (kind, value) = if markdown {
+        (MarkupKind::Markdown, found.markdown.clone())
+    } else {
+        (MarkupKind::PlainText, found.plain_text())
     };
-    let result = snapshot
-        .test_results()
-        .ok()?
-        .iter()
-        .find(|r| r.span == item.span)?;
-    let mut text = format!(
-        "{}\n\n{}",
-        code(&format!("test \"{}\"", t.name.value)),
-        crate::code_lens::test_title(result)
-    );
-    let rules = &result.explanation.decision.rules;
-    if !rules.is_empty() {
-        text.push_str(&format!(
-            "\n\ndecided by: {}",
-            rules
-                .iter()
-                .map(|r| format!("`{r}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    Some(markdown(text, snapshot.range(t.name.span)))
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent { kind, value }),
+        range: snapshot.range(found.span),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::snapshot::fixture::*;
+    use tower_lsp_server::ls_types::{Position, Range};
 
-    fn hover_text(needle: &str, n: usize, delta: usize) -> String {
+    #[test]
+    fn markdown_or_plain_text_over_the_name() {
         let s = snapshot(&[("hotel.remit", HOTEL)]);
-        let at = offset_of(&s, needle, n, delta);
-        match hover(&s, FileId(0), at).map(|h| h.contents) {
-            Some(HoverContents::Markup(m)) => m.value,
-            other => panic!("no hover at {needle}: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn attribute_types_and_variants() {
+        let at = offset_of(&s, "enum Tier", 0, 6);
+        let markdown = hover(&s, FileId(0), at, true).unwrap();
+        let HoverContents::Markup(m) = markdown.contents else {
+            panic!("{markdown:?}")
+        };
+        assert_eq!(m.kind, MarkupKind::Markdown);
         assert_eq!(
-            hover_text("customer.tier in", 0, 10),
-            "```remit\ncustomer.tier: Tier\n```\n\none of: standard, silver, gold, platinum"
-        );
-        assert_eq!(
-            hover_text("context.wait", 0, 9),
-            "```remit\ncontext.wait: Duration\n```"
-        );
-        assert_eq!(
-            hover_text("limit amount", 0, 7),
-            "```remit\namount: Money\n```\n\nparameter of `refund`"
-        );
-    }
-
-    #[test]
-    fn enums_with_doc_and_variants() {
-        assert_eq!(
-            hover_text("enum Tier", 0, 6),
+            m.value,
             "```remit\nenum Tier { standard, silver, gold, platinum }\n```\n\n---\n\nHow much a guest is worth to us."
         );
         assert_eq!(
-            hover_text("{gold, platinum}", 0, 2),
-            "```remit\ngold\n```\n\nvariant of `Tier` (standard, silver, **gold**, platinum)"
+            markdown.range,
+            Some(Range::new(Position::new(6, 5), Position::new(6, 9)))
         );
-    }
-
-    #[test]
-    fn role_ancestry() {
-        assert_eq!(
-            hover_text("role general_manager", 0, 6),
-            "```remit\nrole general_manager extends duty_manager\n```\n\n\
-             ancestry: general_manager → duty_manager → front_desk"
-        );
-        assert_eq!(
-            hover_text("role front_desk", 0, 6),
-            "```remit\nrole front_desk\n```\n\nancestry: front_desk\n\n\
-             inherited by: duty_manager, general_manager\n\n---\n\nThe people at the desk."
-        );
-    }
-
-    #[test]
-    fn rules_read_as_their_box() {
-        let text = hover_text("rule room_recovery", 0, 6);
-        assert!(
-            text.starts_with(
-                "```remit\nrule room_recovery\n```\n\nfront_desk may refund up to 100.00 USD"
-            ),
-            "{text}"
-        );
-        assert!(text.ends_with("---\n\nThe everyday box."), "{text}");
-    }
-
-    #[test]
-    fn segments_obligations_and_tests() {
-        assert_eq!(
-            hover_text("for loyal", 0, 5),
-            "```remit\nsegment loyal = customer.tier in {gold, platinum} or customer.nights_this_year >= 10\n```"
-        );
-        assert_eq!(
-            hover_text("require reason_code", 0, 9),
-            "```remit\nobligation reason_code\n```\n\nRecord a reason code in the property system"
-        );
-        let t = hover_text("\"flagged guests", 0, 3);
-        assert!(
-            t.contains("✗ expected escalate to duty_manager, got deny"),
-            "{t}"
-        );
-    }
-
-    #[test]
-    fn plain_text_drops_the_markup() {
-        let s = snapshot(&[("hotel.remit", HOTEL)]);
-        let plain = |needle: &str, delta: usize| {
-            let at = offset_of(&s, needle, 0, delta);
-            match hover(&s, FileId(0), at).map(plain_text).map(|h| h.contents) {
-                Some(HoverContents::Markup(m)) => {
-                    assert_eq!(m.kind, MarkupKind::PlainText);
-                    m.value
-                }
-                other => panic!("no hover at {needle}: {other:?}"),
-            }
+        let plain = hover(&s, FileId(0), at, false).unwrap();
+        let HoverContents::Markup(m) = plain.contents else {
+            panic!("{plain:?}")
         };
+        assert_eq!(m.kind, MarkupKind::PlainText);
         assert_eq!(
-            plain("enum Tier", 6),
+            m.value,
             "enum Tier { standard, silver, gold, platinum }\n\nHow much a guest is worth to us."
         );
-        assert_eq!(
-            plain("{gold, platinum}", 2),
-            "gold\n\nvariant of `Tier` (standard, silver, gold, platinum)"
-        );
+        assert!(hover(&s, FileId(0), 0, true).is_none());
     }
 }

@@ -15,9 +15,13 @@
 //! re-analyses ([`loader`]) into immutable [`snapshot`]s and publishes
 //! ([`diagnostics`]). Documents and policies are named by [`keys`], a leaf
 //! module; the modules depend on each other in one direction only
-//! (keys ← snapshot ← state ← loader ← worker, diagnostics ← worker); one module per feature turns a snapshot into answers,
-//! with [`position`] converting byte offsets to UTF-16 positions and
-//! [`client_support`] recording what the client can show. [`transport`]
+//! (keys ← snapshot ← state ← loader ← worker, diagnostics ← worker).
+//! The features themselves are computed below the protocol, by
+//! `remit-ide`, from a snapshot's policy and byte offsets; one module per
+//! feature here only converts: offsets to UTF-16 positions ([`position`])
+//! and `remit-ide`'s plain data to LSP types, as far as the client can
+//! show them ([`client_support`]). The state also keeps the semantic
+//! tokens last sent for each document ([`token_results`]), for deltas. [`transport`]
 //! frames the bytes itself (malformed input, `$/` requests, lsp-mode's
 //! `shutdown` params, the exit code).
 
@@ -26,7 +30,6 @@ pub mod client_support;
 pub mod code_actions;
 pub mod code_lens;
 pub mod completion;
-pub mod completion_context;
 pub mod diagnostics;
 pub mod folding;
 pub mod formatting;
@@ -42,6 +45,7 @@ pub mod snapshot;
 pub mod state;
 pub mod symbols;
 pub mod text_sync;
+pub mod token_results;
 pub mod transport;
 pub mod worker;
 

@@ -137,6 +137,7 @@ mod tests {
                 uri: Uri::from_file_path(&a).unwrap(),
                 version: 7,
                 text: Arc::new("role manager\n".into()),
+                out_of_sync: false,
             },
         );
         let key = DocKey::File(a.clone()).policy();
@@ -163,6 +164,7 @@ mod tests {
                 uri: Uri::from_file_path(&a).unwrap(),
                 version: 1,
                 text: Arc::new("role clerk\n".into()),
+                out_of_sync: false,
             },
         );
         let snap = load(input(&state, &DocKey::File(a).policy()));
@@ -201,6 +203,7 @@ mod tests {
                 uri: Uri::from_file_path(&a).unwrap(),
                 version: 1,
                 text: Arc::new("role clerk\n".into()),
+                out_of_sync: false,
             },
         );
         let snap = load(input(&state, &DocKey::File(a).policy()));

@@ -1,15 +1,17 @@
-//! Go to definition and find references, from the model's record of every
-//! name occurrence.
+//! Go to definition and find references over LSP: `remit-ide`'s spans as
+//! locations.
 
 use crate::snapshot::Snapshot;
 use remit_diagnostics::FileId;
-use remit_sema::model::Symbol;
 use tower_lsp_server::ls_types::Location;
 
 /// Where the name under the cursor is declared.
 pub fn definition(snapshot: &Snapshot, file: FileId, offset: usize) -> Option<Location> {
-    let r = snapshot.reference_at(file, offset)?;
-    snapshot.location(snapshot.model().declaration(r.symbol)?)
+    snapshot.location(remit_ide::navigation::definition(
+        &snapshot.policy,
+        file,
+        offset,
+    )?)
 }
 
 /// Every occurrence of the name under the cursor, in file and position
@@ -20,49 +22,10 @@ pub fn references(
     offset: usize,
     include_declaration: bool,
 ) -> Vec<Location> {
-    let Some(r) = snapshot.reference_at(file, offset) else {
-        return Vec::new();
-    };
-    let symbols = linked(snapshot, r.symbol);
-    let mut spans: Vec<_> = snapshot
-        .model()
-        .references
-        .iter()
-        .filter(|o| symbols.contains(&o.symbol) && (include_declaration || !o.declaration))
-        .map(|o| o.span)
-        .collect();
-    spans.sort();
-    spans.dedup();
-    spans
+    remit_ide::navigation::references(&snapshot.policy, file, offset, include_declaration)
         .into_iter()
         .filter_map(|s| snapshot.location(s))
         .collect()
-}
-
-/// A symbol and the symbols that share an occurrence with it: a rule that
-/// names two actions with an `amount` parameter uses both parameters with
-/// one word, so they are renamed together.
-pub fn linked(snapshot: &Snapshot, symbol: Symbol) -> Vec<Symbol> {
-    let refs = &snapshot.model().references;
-    let mut out = vec![symbol];
-    if !matches!(symbol, Symbol::Param(..)) {
-        return out;
-    }
-    let mut i = 0;
-    while let Some(&current) = out.get(i) {
-        let spans: Vec<_> = refs
-            .iter()
-            .filter(|r| r.symbol == current && !r.declaration)
-            .map(|r| r.span)
-            .collect();
-        for r in refs {
-            if spans.contains(&r.span) && !out.contains(&r.symbol) {
-                out.push(r.symbol);
-            }
-        }
-        i += 1;
-    }
-    out
 }
 
 #[cfg(test)]
@@ -98,19 +61,5 @@ mod tests {
         assert_eq!(all.len(), 3);
         assert!(all[2].uri.as_str().ends_with("b.remit"));
         assert_eq!(references(&s, FileId(0), at, false).len(), 2);
-    }
-
-    #[test]
-    fn parameters_shared_by_one_rule_are_linked() {
-        let s = snapshot(&[("hotel.remit", HOTEL)]);
-        let model = s.model();
-        let refund = model.action("refund").unwrap();
-        let amount = model.actions[refund]
-            .params
-            .position(|p| p.name == "amount")
-            .unwrap();
-        let refund_amount = Symbol::Param(refund, amount);
-        let linked = linked(&s, refund_amount);
-        assert_eq!(linked.len(), 2, "{linked:?}");
     }
 }

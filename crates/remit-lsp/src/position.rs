@@ -10,87 +10,69 @@
 //! inside a surrogate pair) moves back to the character's start.
 
 use remit_diagnostics::{SourceFile, Span};
-use std::borrow::Cow;
+pub use remit_ide::text::floor_char_boundary;
+use remit_ide::text::Lines;
 use tower_lsp_server::ls_types::{Position, Range};
 
-/// Line starts of one text, for converting in both directions.
+/// Line starts of one text ([`Lines`]), for converting in both directions.
 #[derive(Debug, Clone)]
 pub struct LineIndex<'t> {
-    text: &'t str,
-    starts: Cow<'t, [usize]>,
+    lines: Lines<'t>,
 }
 
 impl<'t> LineIndex<'t> {
     /// Indexes a text (one pass over it).
     pub fn new(text: &'t str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect::<Vec<_>>();
         LineIndex {
-            text,
-            starts: Cow::Owned(starts),
+            lines: Lines::new(text),
         }
     }
 
     /// Borrows the line starts a source file already has.
     pub fn of(file: &'t SourceFile) -> Self {
         LineIndex {
-            text: file.text(),
-            starts: Cow::Borrowed(file.line_starts()),
+            lines: Lines::of(file),
         }
     }
 
     /// The text indexed.
     pub fn text(&self) -> &'t str {
-        self.text
+        self.lines.text()
     }
 
     /// The number of lines (a text ending in `\n` has an empty last line).
     pub fn line_count(&self) -> usize {
-        self.starts.len()
+        self.lines.line_count()
     }
 
     /// The 0-based line holding a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
-        let offset = offset.min(self.text.len());
-        match self.starts.binary_search(&offset) {
-            Ok(line) => line,
-            Err(next) => next.saturating_sub(1),
-        }
+        self.lines.line_of(offset)
     }
 
     /// The byte range of a line's content, line break excluded.
     pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
-        let Some(&start) = self.starts.get(line) else {
-            return self.text.len()..self.text.len();
-        };
-        let mut end = self
-            .starts
-            .get(line + 1)
-            .map_or(self.text.len(), |next| next.saturating_sub(1));
-        if end > start && self.text.as_bytes().get(end - 1) == Some(&b'\r') {
-            end -= 1;
-        }
-        start..end.max(start)
+        self.lines.line_range(line)
     }
 
     /// The LSP position of a byte offset.
     pub fn position(&self, offset: usize) -> Position {
-        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let text = self.text();
+        let offset = floor_char_boundary(text, offset);
         let line = self.line_of(offset);
-        let start = self.starts.get(line).copied().unwrap_or(0).min(offset);
-        let character = self.text.get(start..offset).map_or(0, utf16_len);
+        let start = self.lines.line_start(line).min(offset);
+        let character = text.get(start..offset).map_or(0, utf16_len);
         Position::new(to_u32(line), to_u32(character))
     }
 
     /// The byte offset of an LSP position.
     pub fn offset(&self, position: Position) -> usize {
         let line = position.line as usize;
-        if line >= self.starts.len() {
-            return self.text.len();
+        if line >= self.line_count() {
+            return self.text().len();
         }
         let range = self.line_range(line);
-        let Some(content) = self.text.get(range.clone()) else {
+        let Some(content) = self.text().get(range.clone()) else {
             return range.start;
         };
         let want = position.character as usize;
@@ -124,15 +106,6 @@ pub fn utf16_len(s: &str) -> usize {
     } else {
         s.chars().map(char::len_utf16).sum()
     }
-}
-
-/// The largest character boundary at or before `offset`.
-pub fn floor_char_boundary(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while offset > 0 && !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }
 
 fn to_u32(n: usize) -> u32 {

@@ -1,22 +1,16 @@
-//! Rename: every occurrence of a name across the files of its policy,
-//! closed files included. A new name must be an identifier, not a
-//! keyword, and not already taken by a name it could be confused with.
+//! Rename over LSP: `remit-ide`'s spans as text edits grouped by URI.
+//! Every occurrence of a name across the files of its policy is renamed,
+//! closed files included.
 
-use crate::navigation::linked;
 use crate::snapshot::Snapshot;
-use remit_diagnostics::{FileId, Span};
-use remit_sema::model::{Model, Symbol};
+use remit_diagnostics::FileId;
 use std::collections::HashMap;
 use tower_lsp_server::ls_types::{Range, TextEdit, Uri};
 
 /// The name under the cursor and its range, if it can be renamed.
 pub fn prepare(snapshot: &Snapshot, file: FileId, offset: usize) -> Option<(Range, String)> {
-    let r = snapshot.reference_at(file, offset)?;
-    let name = snapshot.model().symbol_name(r.symbol)?.to_string();
-    if snapshot.slice(r.span) != name {
-        return None;
-    }
-    Some((snapshot.range(r.span)?, name))
+    let (span, name) = remit_ide::rename::prepare(&snapshot.policy, file, offset)?;
+    Some((snapshot.range(span)?, name))
 }
 
 /// The edits that rename the name under the cursor, or why not.
@@ -26,35 +20,7 @@ pub fn rename(
     offset: usize,
     new_name: &str,
 ) -> Result<HashMap<Uri, Vec<TextEdit>>, String> {
-    let r = snapshot
-        .reference_at(file, offset)
-        .ok_or_else(|| "there is no name to rename here".to_string())?;
-    let model = snapshot.model();
-    let old = model
-        .symbol_name(r.symbol)
-        .ok_or_else(|| "there is no name to rename here".to_string())?;
-    check_name(new_name)?;
-    if new_name == old {
-        return Ok(HashMap::new());
-    }
-    let symbols = linked(snapshot, r.symbol);
-    if let Some(kind) = clash(model, &symbols, new_name) {
-        return Err(format!("there is already {kind} called `{new_name}`"));
-    }
-    if matches!(r.symbol, Symbol::Enum(_))
-        && ["Bool", "Int", "Money", "Duration", "Set"].contains(&new_name)
-    {
-        return Err(format!("`{new_name}` is a built-in type"));
-    }
-    let mut spans: Vec<Span> = model
-        .references
-        .iter()
-        .filter(|o| symbols.contains(&o.symbol))
-        .map(|o| o.span)
-        .filter(|s| snapshot.slice(*s) == old)
-        .collect();
-    spans.sort();
-    spans.dedup();
+    let spans = remit_ide::rename::rename(&snapshot.policy, file, offset, new_name)?;
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
     for span in spans {
         let (Some(uri), Some(range)) = (snapshot.uri(span.file), snapshot.range(span)) else {
@@ -66,86 +32,6 @@ pub fn rename(
             .push(TextEdit::new(range, new_name.to_string()));
     }
     Ok(changes)
-}
-
-/// Refuses names that are not identifiers, and keywords.
-pub fn check_name(name: &str) -> Result<(), String> {
-    let mut chars = name.chars();
-    let valid = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
-        return Err(format!(
-            "`{name}` is not a valid name: names are letters, digits and `_`, not starting with a digit"
-        ));
-    }
-    if remit_syntax::KEYWORDS.contains(&name) {
-        return Err(format!("`{name}` is a keyword"));
-    }
-    Ok(())
-}
-
-/// What kind of existing name `new_name` would clash with, if any.
-fn clash(model: &Model, symbols: &[Symbol], new_name: &str) -> Option<&'static str> {
-    fn has<'a>(mut names: impl Iterator<Item = &'a String>, new_name: &str) -> bool {
-        names.any(|n| n == new_name)
-    }
-    let kind = |taken: bool, kind: &'static str| taken.then_some(kind);
-    match *symbols.first()? {
-        Symbol::Enum(_) => kind(
-            has(model.enums.iter().map(|e| &e.name), new_name),
-            "an enum",
-        ),
-        Symbol::Variant(e, _) => kind(
-            has(
-                model.enums.get(e)?.variants.iter().map(|(v, _)| v),
-                new_name,
-            ),
-            "a variant of this enum",
-        ),
-        Symbol::CustomerAttr(_) => kind(
-            has(model.customer.iter().map(|a| &a.name), new_name),
-            "a customer attribute",
-        ),
-        Symbol::ContextAttr(_) => kind(
-            has(model.context.iter().map(|a| &a.name), new_name),
-            "a context attribute",
-        ),
-        Symbol::Role(_) => kind(has(model.roles.iter().map(|r| &r.name), new_name), "a role"),
-        Symbol::Action(_) => kind(
-            has(model.actions.iter().map(|a| &a.name), new_name),
-            "an action",
-        ),
-        Symbol::Obligation(_) => kind(
-            has(model.obligations.iter().map(|o| &o.name), new_name),
-            "an obligation",
-        ),
-        Symbol::Rule(_) => kind(has(model.rules.iter().map(|r| &r.name), new_name), "a rule"),
-        // Bare names in conditions: parameters, segments and situations.
-        Symbol::Segment(_) | Symbol::Situation(_) | Symbol::Param(..) => kind(
-            has(model.segments.iter().map(|d| &d.name), new_name),
-            "a segment",
-        )
-        .or_else(|| {
-            kind(
-                has(model.situations.iter().map(|d| &d.name), new_name),
-                "a situation",
-            )
-        })
-        .or_else(|| {
-            kind(
-                has(
-                    model
-                        .actions
-                        .iter()
-                        .flat_map(|a| a.params.iter().map(|p| &p.name)),
-                    new_name,
-                ),
-                "a parameter",
-            )
-        }),
-    }
 }
 
 #[cfg(test)]

@@ -1,16 +1,15 @@
-//! Semantic tokens (full document) from the lexer: keywords, names by what
-//! they refer to (via the model's references), numbers, strings, comments,
-//! operators and annotations.
+//! Semantic tokens over LSP: `remit-ide`'s token classes in the legend
+//! advertised, delta-encoded in UTF-16 units; for a whole document, for
+//! the range an editor shows (`semanticTokens/range`), or as the edits
+//! from the tokens last sent (`semanticTokens/full/delta`).
 
 use crate::position::{floor_char_boundary, utf16_len, LineIndex};
 use crate::snapshot::Snapshot;
 use remit_diagnostics::FileId;
-use remit_sema::model::Symbol;
-use remit_syntax::ast::CommentKind;
-use remit_syntax::Token;
-use std::collections::HashMap;
+use remit_ide::semantic_tokens::{classify, classify_range, Classified, TokenKind};
 use tower_lsp_server::ls_types::{
-    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend,
+    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensEdit,
+    SemanticTokensLegend,
 };
 
 /// The token types, in legend order.
@@ -70,101 +69,34 @@ pub fn legend() -> SemanticTokensLegend {
     }
 }
 
-fn symbol_type(symbol: Symbol) -> u32 {
-    match symbol {
-        Symbol::Enum(_) => ENUM,
-        Symbol::Variant(..) => ENUM_MEMBER,
-        Symbol::CustomerAttr(_) | Symbol::ContextAttr(_) => PROPERTY,
-        Symbol::Role(_) => CLASS,
-        Symbol::Action(_) => FUNCTION,
-        Symbol::Param(..) => PARAMETER,
-        Symbol::Obligation(_) => INTERFACE,
-        Symbol::Segment(_) | Symbol::Situation(_) => VARIABLE,
-        Symbol::Rule(_) => EVENT,
+/// The legend index of a token class.
+fn token_type(kind: TokenKind) -> u32 {
+    match kind {
+        TokenKind::Keyword => KEYWORD,
+        TokenKind::Type => TYPE,
+        TokenKind::Enum => ENUM,
+        TokenKind::Variant => ENUM_MEMBER,
+        TokenKind::Attribute => PROPERTY,
+        TokenKind::Param => PARAMETER,
+        TokenKind::Action => FUNCTION,
+        TokenKind::Role => CLASS,
+        TokenKind::Definition => VARIABLE,
+        TokenKind::Rule => EVENT,
+        TokenKind::Number => NUMBER,
+        TokenKind::String => STRING,
+        TokenKind::Comment => COMMENT,
+        TokenKind::Operator => OPERATOR,
+        TokenKind::Annotation => DECORATOR,
+        TokenKind::Obligation => INTERFACE,
     }
 }
 
-/// One classified range, before delta encoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Classified {
-    /// First byte.
-    pub start: usize,
-    /// One past the last byte.
-    pub end: usize,
-    /// Index into [`TYPES`].
-    pub kind: u32,
-    /// Bits of [`MODIFIERS`].
-    pub modifiers: u32,
-}
-
-/// The classified tokens of a file, in order.
-pub fn classify(snapshot: &Snapshot, file: FileId) -> Vec<Classified> {
-    let Some(source) = snapshot.source(file) else {
-        return Vec::new();
-    };
-    let text = source.text();
-    let names: HashMap<u32, (Symbol, bool)> = snapshot
-        .model()
-        .references
-        .iter()
-        .filter(|r| r.span.file == file)
-        .map(|r| (r.span.start, (r.symbol, r.declaration)))
-        .collect();
-    let lexed = remit_syntax::lex(file, text);
-    let mut out = Vec::with_capacity(lexed.tokens.len() + lexed.comments.len());
-    let mut previous: Option<Token<'_>> = None;
-    for &(start, token, end) in &lexed.tokens {
-        let plain = |kind| Some((kind, 0));
-        let class = match token {
-            t if t.is_keyword() => plain(KEYWORD),
-            Token::Ident(name) => match names.get(&u32::try_from(start).unwrap_or(u32::MAX)) {
-                Some((symbol, declaration)) => Some((
-                    symbol_type(*symbol),
-                    if *declaration { DECLARATION } else { 0 },
-                )),
-                None if previous == Some(Token::At) => plain(DECORATOR),
-                None if matches!(name, "Bool" | "Int" | "Money" | "Duration" | "Set") => {
-                    Some((TYPE, DEFAULT_LIBRARY))
-                }
-                None if matches!(previous, Some(Token::Int(_) | Token::Decimal(_))) => plain(TYPE),
-                None => None,
-            },
-            Token::Int(_) | Token::Decimal(_) => plain(NUMBER),
-            Token::Str(_) | Token::UnterminatedStr(_) => plain(STRING),
-            Token::EqEq
-            | Token::NotEq
-            | Token::Lt
-            | Token::Le
-            | Token::Gt
-            | Token::Ge
-            | Token::Assign => plain(OPERATOR),
-            Token::At => plain(DECORATOR),
-            _ => None,
-        };
-        if let Some((kind, modifiers)) = class {
-            out.push(Classified {
-                start,
-                end,
-                kind,
-                modifiers,
-            });
-        }
-        previous = Some(token);
-    }
-    for c in &lexed.comments {
-        out.push(Classified {
-            start: c.span.start as usize,
-            end: c.span.end as usize,
-            kind: COMMENT,
-            modifiers: if c.kind == CommentKind::Doc {
-                DOCUMENTATION
-            } else {
-                0
-            },
-        });
-    }
-    out.sort_by_key(|c| c.start);
-    out
+/// The legend bits of a token's modifiers.
+fn modifiers(t: &Classified) -> u32 {
+    let bit = |on: bool, bit: u32| if on { bit } else { 0 };
+    bit(t.declaration, DECLARATION)
+        | bit(t.documentation, DOCUMENTATION)
+        | bit(t.builtin, DEFAULT_LIBRARY)
 }
 
 /// The LSP encoding: relative line and start, lengths in UTF-16 units.
@@ -200,8 +132,8 @@ pub fn encode(index: &LineIndex<'_>, tokens: &[Classified]) -> Vec<SemanticToken
             delta_line,
             delta_start,
             length: to_u32(length),
-            token_type: t.kind,
-            token_modifiers_bitset: t.modifiers,
+            token_type: token_type(t.kind),
+            token_modifiers_bitset: modifiers(t),
         });
         line = token_line;
         col = character;
@@ -240,14 +172,45 @@ fn to_u32(n: usize) -> u32 {
 }
 
 /// Every token of a file.
-pub fn full(snapshot: &Snapshot, file: FileId) -> SemanticTokens {
+pub fn full(snapshot: &Snapshot, file: FileId) -> Vec<SemanticToken> {
     let Some(index) = snapshot.line_index(file) else {
-        return SemanticTokens::default();
+        return Vec::new();
     };
-    SemanticTokens {
-        result_id: None,
-        data: encode(&index, &classify(snapshot, file)),
+    encode(&index, &classify(&snapshot.policy, file))
+}
+
+/// The tokens of a file that overlap the byte range `start..end`,
+/// encoded from the start of the document as LSP asks.
+pub fn range(snapshot: &Snapshot, file: FileId, start: usize, end: usize) -> Vec<SemanticToken> {
+    let Some(index) = snapshot.line_index(file) else {
+        return Vec::new();
+    };
+    encode(&index, &classify_range(&snapshot.policy, file, start..end))
+}
+
+/// The edits that turn the tokens `old` into `new`: one replacement of
+/// what lies between their common start and their common end (an edit
+/// changes the tokens of a few lines; the relative encoding leaves the
+/// rest as they were). Offsets count the integers of the flat encoding,
+/// five per token. None when nothing changed.
+pub fn edits(old: &[SemanticToken], new: &[SemanticToken]) -> Vec<SemanticTokensEdit> {
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let deleted = old.len() - prefix - suffix;
+    let inserted = &new[prefix..new.len() - suffix];
+    if deleted == 0 && inserted.is_empty() {
+        return Vec::new();
     }
+    vec![SemanticTokensEdit {
+        start: to_u32(5 * prefix),
+        delete_count: to_u32(5 * deleted),
+        data: Some(inserted.to_vec()),
+    }]
 }
 
 #[cfg(test)]
@@ -259,7 +222,7 @@ mod tests {
     fn names_by_kind_and_utf16_deltas() {
         let text = "/// Rôles\nrole clerk\n// ünïcode 😀\nenum T { a }\ncustomer { t: T }\nsegment s = customer.t == a\n";
         let s = snapshot(&[("p.remit", text)]);
-        let tokens = full(&s, FileId(0)).data;
+        let tokens = full(&s, FileId(0));
         let rows: Vec<_> = tokens
             .iter()
             .map(|t| {
@@ -298,13 +261,10 @@ mod tests {
     }
 
     #[test]
-    fn hotel_example_has_no_overlaps() {
+    fn every_hotel_token_is_encoded() {
         let s = snapshot(&[("hotel.remit", HOTEL)]);
-        let classified = classify(&s, FileId(0));
-        for pair in classified.windows(2) {
-            assert!(pair[0].end <= pair[1].start, "{pair:?}");
-        }
-        assert_eq!(full(&s, FileId(0)).data.len(), classified.len());
+        let classified = classify(&s.policy, FileId(0));
+        assert_eq!(full(&s, FileId(0)).len(), classified.len());
     }
 
     /// The encoding of [`encode`], done the slow way: every position from
@@ -330,8 +290,8 @@ mod tests {
                 delta_line,
                 delta_start,
                 length,
-                token_type: t.kind,
-                token_modifiers_bitset: t.modifiers,
+                token_type: token_type(t.kind),
+                token_modifiers_bitset: modifiers(t),
             });
             line = start.line;
             col = start.character;
@@ -344,33 +304,15 @@ mod tests {
         let text = "/// é€😀\r\nrole clerk // 😀 x\r\n\n  enum T { a, é }\ncustomer { t: T }\nsegment s = customer.t == a";
         let s = snapshot(&[("p.remit", text)]);
         let index = s.line_index(FileId(0)).unwrap();
-        let tokens = classify(&s, FileId(0));
+        let tokens = classify(&s.policy, FileId(0));
         assert!(tokens.len() > 10);
         assert_eq!(encode(&index, &tokens), reference(&index, &tokens));
         // Repeated starts, a token running past its line, and tokens past
         // the end of the text.
         let mut odd: Vec<Classified> = tokens.iter().flat_map(|t| [*t, *t]).collect();
-        odd.insert(
-            2,
-            Classified {
-                start: 4,
-                end: 9999,
-                kind: KEYWORD,
-                modifiers: 0,
-            },
-        );
-        odd.push(Classified {
-            start: text.len() - 1,
-            end: 99_999,
-            kind: KEYWORD,
-            modifiers: 0,
-        });
-        odd.push(Classified {
-            start: 99_999,
-            end: 100_000,
-            kind: KEYWORD,
-            modifiers: 0,
-        });
+        odd.insert(2, Classified::new(4, 9999, TokenKind::Keyword));
+        odd.push(Classified::new(text.len() - 1, 99_999, TokenKind::Keyword));
+        odd.push(Classified::new(99_999, 100_000, TokenKind::Keyword));
         assert_eq!(encode(&index, &odd), reference(&index, &odd));
     }
 
@@ -389,7 +331,7 @@ mod tests {
         );
         let s = snapshot(&[("p.remit", &text)]);
         let started = std::time::Instant::now();
-        let data = full(&s, FileId(0)).data;
+        let data = full(&s, FileId(0));
         let elapsed = started.elapsed();
         let long_line: Vec<_> = data
             .iter()
@@ -415,5 +357,68 @@ mod tests {
             );
             assert_eq!((x.delta_start, x.length, x.token_type), (4, 1, VARIABLE));
         }
+    }
+
+    /// The flat integers of tokens, as they go over the wire.
+    fn flat(tokens: &[SemanticToken]) -> Vec<u32> {
+        tokens
+            .iter()
+            .flat_map(|t| {
+                [
+                    t.delta_line,
+                    t.delta_start,
+                    t.length,
+                    t.token_type,
+                    t.token_modifiers_bitset,
+                ]
+            })
+            .collect()
+    }
+
+    /// Applies edits to flat integers as a client does.
+    fn apply(old: &[SemanticToken], edits: &[SemanticTokensEdit]) -> Vec<u32> {
+        let mut data = flat(old);
+        for e in edits.iter().rev() {
+            let start = e.start as usize;
+            let inserted = flat(e.data.as_deref().unwrap_or_default());
+            data.splice(start..start + e.delete_count as usize, inserted);
+        }
+        data
+    }
+
+    #[test]
+    fn deltas_carry_only_the_edited_lines() {
+        let before = "role clerk\nrole boss extends clerk\naction waive\n";
+        let after = "role clerk\nrole chief_clerk extends clerk // é\naction waive\n";
+        let old = full(&snapshot(&[("p.remit", before)]), FileId(0));
+        let new = full(&snapshot(&[("p.remit", after)]), FileId(0));
+        let edits = edits(&old, &new);
+        assert_eq!(edits.len(), 1);
+        // `role clerk` and the next `role` are untouched before the edit,
+        // `action waive` after it.
+        assert_eq!(edits[0].start, 15);
+        assert_eq!(edits[0].delete_count, 15);
+        assert!(edits[0].data.as_ref().unwrap().len() < new.len());
+        assert_eq!(apply(&old, &edits), flat(&new));
+        assert!(super::edits(&new, &new).is_empty());
+        // Everything removed, and everything new.
+        assert_eq!(apply(&old, &super::edits(&old, &[])), Vec::<u32>::new());
+        assert_eq!(apply(&[], &super::edits(&[], &new)), flat(&new));
+    }
+
+    #[test]
+    fn a_range_is_encoded_from_the_start_of_the_document() {
+        let text = "role clerk\nrole boss extends clerk\n// é\naction waive\n";
+        let s = snapshot(&[("p.remit", text)]);
+        let start = text.find("// é").unwrap();
+        let tokens = range(&s, FileId(0), start, text.len());
+        let rows: Vec<_> = tokens
+            .iter()
+            .map(|t| (t.delta_line, t.delta_start, t.length, t.token_type))
+            .collect();
+        assert_eq!(
+            rows,
+            [(2, 0, 4, COMMENT), (1, 0, 6, KEYWORD), (0, 7, 5, FUNCTION)]
+        );
     }
 }

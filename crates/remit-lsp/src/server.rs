@@ -89,9 +89,14 @@ impl Backend {
         }
     }
 
-    /// Applies an edit and queues its policies for the worker.
-    fn submit(&self, edit: Edit) {
-        self.shared.submit(edit);
+    /// Applies an edit and queues its policies for the worker. A change
+    /// that does not fit its document is an error in the client's log and
+    /// on screen.
+    async fn submit(&self, edit: Edit) {
+        if let Some(error) = self.shared.submit(edit) {
+            self.client.log_message(MessageType::ERROR, &error).await;
+            self.client.show_message(MessageType::ERROR, error).await;
+        }
     }
 
     /// What the client supports.
@@ -204,16 +209,19 @@ impl Backend {
                 "workspace/executeCommand remit.runTest",
                 &uri,
                 move |s, file| {
-                    let results = s.test_results().map_err(str::to_string)?;
+                    let results = s.policy.test_results().map_err(str::to_string)?;
                     let found = results.iter().find(|r| r.name == wanted).map(|r| {
                         (
                             r.passed,
-                            code_lens::test_title(r),
+                            remit_ide::policy_tests::test_title(r),
                             r.expected.clone(),
                             r.actual.clone(),
                         )
                     });
-                    Ok((found, code_lens::has_test(s, file, &wanted)))
+                    Ok((
+                        found,
+                        remit_ide::policy_tests::has_test(&s.policy, file, &wanted),
+                    ))
                 },
             )
             .await;
@@ -331,7 +339,8 @@ impl LanguageServer for Backend {
             uri: doc.uri,
             version: doc.version,
             text: doc.text,
-        });
+        })
+        .await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -339,13 +348,15 @@ impl LanguageServer for Backend {
             uri: params.text_document.uri,
             version: params.text_document.version,
             changes: params.content_changes,
-        });
+        })
+        .await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         self.submit(Edit::Close {
             uri: params.text_document.uri,
-        });
+        })
+        .await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
@@ -357,7 +368,7 @@ impl LanguageServer for Backend {
                 DocKey::Other(_) => None,
             })
             .collect();
-        self.submit(Edit::Disk { paths });
+        self.submit(Edit::Disk { paths }).await;
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
@@ -366,14 +377,7 @@ impl LanguageServer for Backend {
             .at(
                 "textDocument/hover",
                 &params.text_document_position_params,
-                move |s, f, o| {
-                    let found = hover::hover(s, f, o)?;
-                    Some(if markdown {
-                        found
-                    } else {
-                        hover::plain_text(found)
-                    })
-                },
+                move |s, f, o| hover::hover(s, f, o, markdown),
             )
             .await)
     }
@@ -520,13 +524,79 @@ impl LanguageServer for Backend {
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
+        let key = DocKey::from_uri(&params.text_document.uri);
+        let shared = Arc::clone(&self.shared);
         Ok(self
             .on(
                 "textDocument/semanticTokens/full",
                 &params.text_document.uri,
-                |s, f| SemanticTokensResult::Tokens(semantic_tokens::full(s, f)),
+                move |s, f| {
+                    let data = semantic_tokens::full(s, f);
+                    let result_id = Some(shared.lock().tokens.remember(key, &data));
+                    SemanticTokensResult::Tokens(SemanticTokens { result_id, data })
+                },
             )
             .await)
+    }
+
+    async fn semantic_tokens_full_delta(
+        &self,
+        params: SemanticTokensDeltaParams,
+    ) -> Result<Option<SemanticTokensFullDeltaResult>> {
+        let key = DocKey::from_uri(&params.text_document.uri);
+        let shared = Arc::clone(&self.shared);
+        let previous_id = params.previous_result_id;
+        Ok(self
+            .on(
+                "textDocument/semanticTokens/full/delta",
+                &params.text_document.uri,
+                move |s, f| {
+                    let data = semantic_tokens::full(s, f);
+                    let (previous, id) = {
+                        let mut state = shared.lock();
+                        let previous = state.tokens.previous(&key, &previous_id);
+                        (previous, state.tokens.remember(key, &data))
+                    };
+                    match previous {
+                        Some(old) => {
+                            SemanticTokensFullDeltaResult::TokensDelta(SemanticTokensDelta {
+                                result_id: Some(id),
+                                edits: semantic_tokens::edits(&old, &data),
+                            })
+                        }
+                        // An id the server no longer has (another result
+                        // was sent since, or the document was reopened):
+                        // the whole tokens, as LSP allows.
+                        None => SemanticTokensFullDeltaResult::Tokens(SemanticTokens {
+                            result_id: Some(id),
+                            data,
+                        }),
+                    }
+                },
+            )
+            .await)
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        let range = params.range;
+        Ok(self
+            .on(
+                "textDocument/semanticTokens/range",
+                &params.text_document.uri,
+                move |s, f| {
+                    let index = s.line_index(f)?;
+                    let (start, end) = (index.offset(range.start), index.offset(range.end));
+                    Some(SemanticTokensRangeResult::Tokens(SemanticTokens {
+                        result_id: None,
+                        data: semantic_tokens::range(s, f, start, end),
+                    }))
+                },
+            )
+            .await
+            .flatten())
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
@@ -564,7 +634,7 @@ impl LanguageServer for Backend {
         let Some(uri) = lens
             .data
             .as_ref()
-            .and_then(code_lens::lens_test)
+            .and_then(code_lens::lens_target)
             .and_then(|(uri, _)| uri.parse::<Uri>().ok())
         else {
             return Ok(lens);

@@ -1,19 +1,18 @@
-//! One analysed version of a policy, and the lookups every feature needs:
-//! which file a URI is, where a span is in LSP terms, which name is under
-//! the cursor.
+//! One analysed version of a policy, with what the protocol adds to it:
+//! which file a URI is, and where a span is in LSP terms.
 //!
 //! A snapshot is immutable and shared (`Arc`), so requests read it without
-//! holding the state lock. Positions are always converted against the text
-//! that was analysed, which is the text in the snapshot's sources.
+//! holding the state lock. Its [`Policy`] is what the features of
+//! `remit-ide` compute from. Positions are always converted against the
+//! text that was analysed, which is the text in the snapshot's sources.
 
 use crate::keys::{DocKey, PolicyKey};
 use crate::position::LineIndex;
-use remit_analysis::testing::{run_tests, TestResult};
 use remit_analysis::Analysis;
 use remit_diagnostics::{FileId, SourceFile, Span};
-use remit_sema::model::{Model, Reference, Symbol};
+use remit_ide::Policy;
+use remit_sema::model::Model;
 use remit_syntax::ast;
-use std::sync::OnceLock;
 use tower_lsp_server::ls_types::{Location, Range, Uri};
 
 /// A file of an analysed policy.
@@ -58,10 +57,10 @@ pub struct Unreadable {
 /// An analysed policy.
 #[derive(Debug)]
 pub struct Snapshot {
-    /// The policy.
+    /// The policy's key.
     pub key: PolicyKey,
-    /// The analysis.
-    pub analysis: Analysis,
+    /// The analysed policy.
+    pub policy: Policy,
     /// The files, indexed by [`FileId`].
     pub files: Vec<SnapshotFile>,
     /// Files that could not be read as they are on disk.
@@ -69,7 +68,6 @@ pub struct Snapshot {
     /// Why the policy's directory could not be listed, if it could not
     /// (then only the open files were analysed).
     pub unlisted: Option<String>,
-    tests: OnceLock<Result<Vec<TestResult>, String>>,
 }
 
 impl Snapshot {
@@ -77,11 +75,10 @@ impl Snapshot {
     pub fn new(key: PolicyKey, analysis: Analysis, files: Vec<SnapshotFile>) -> Self {
         Snapshot {
             key,
-            analysis,
+            policy: Policy::new(analysis),
             files,
             unreadable: Vec::new(),
             unlisted: None,
-            tests: OnceLock::new(),
         }
     }
 
@@ -97,9 +94,14 @@ impl Snapshot {
         self
     }
 
+    /// The analysis.
+    pub fn analysis(&self) -> &Analysis {
+        &self.policy.analysis
+    }
+
     /// The checked model.
     pub fn model(&self) -> &Model {
-        &self.analysis.checked.model
+        self.policy.model()
     }
 
     /// The id of a document, if it is part of this policy.
@@ -113,7 +115,7 @@ impl Snapshot {
 
     /// A file's text.
     pub fn source(&self, file: FileId) -> Option<&SourceFile> {
-        self.analysis.sources.get(file)
+        self.policy.source(file)
     }
 
     /// A file's entry.
@@ -133,12 +135,7 @@ impl Snapshot {
 
     /// A file's syntax tree.
     pub fn ast(&self, file: FileId) -> Option<&ast::File> {
-        self.analysis
-            .checked
-            .files
-            .iter()
-            .find(|(id, _)| *id == file)
-            .map(|(_, f)| f)
+        self.policy.ast(file)
     }
 
     /// The LSP range of a span.
@@ -156,206 +153,55 @@ impl Snapshot {
 
     /// The text of a span.
     pub fn slice(&self, span: Span) -> &str {
-        self.analysis.sources.slice(span)
+        self.policy.slice(span)
     }
 
-    /// The name occurrence under a byte offset: one that contains it, else
-    /// one that ends right at it (the cursor just after a name).
-    pub fn reference_at(&self, file: FileId, offset: usize) -> Option<Reference> {
-        let offset = u32::try_from(offset).ok()?;
-        self.model()
-            .references
-            .iter()
-            .filter(|r| r.span.file == file && r.span.start <= offset && offset <= r.span.end)
-            .min_by_key(|r| (r.span.end == offset, r.span.end - r.span.start))
-            .copied()
-    }
-
-    /// Every occurrence of a symbol, declarations included.
-    pub fn occurrences(&self, symbol: Symbol) -> impl Iterator<Item = &Reference> + '_ {
-        self.model()
-            .references
-            .iter()
-            .filter(move |r| r.symbol == symbol)
-    }
-
-    /// The results of the policy's own tests, computed once, or why they
-    /// could not run (a panic in the runner is reported, not lost).
-    pub fn test_results(&self) -> Result<&[TestResult], &str> {
-        self.tests
-            .get_or_init(|| {
-                run_tests(&self.analysis.checked.model, &self.analysis.lowered.table)
-                    .map_err(|e| e.to_string())
-            })
-            .as_deref()
-            .map_err(String::as_str)
-    }
-
-    /// The results of the tests, or none when they could not run (the
-    /// features that only add to a test's display).
-    pub fn test_results_or_none(&self) -> &[TestResult] {
-        self.test_results().unwrap_or_default()
-    }
-
-    /// Sets the outcome of the test run, for the features' unit tests.
+    /// The same snapshot with the outcome of its test run already set,
+    /// for the features' unit tests.
     #[cfg(test)]
-    pub fn with_test_outcome(self, outcome: Result<Vec<TestResult>, String>) -> Self {
-        let tests = OnceLock::new();
-        let _ = tests.set(outcome);
-        Snapshot { tests, ..self }
+    pub fn with_test_outcome(
+        self,
+        outcome: Result<Vec<remit_analysis::testing::TestResult>, String>,
+    ) -> Self {
+        Snapshot {
+            policy: self.policy.with_test_outcome(outcome),
+            ..self
+        }
     }
 }
 
 #[cfg(test)]
 pub(crate) mod fixture {
-    //! A snapshot built from text, for the features' unit tests.
+    //! A snapshot built from text, for the features' unit tests (the
+    //! policy is `remit-ide`'s fixture).
 
     use super::*;
-    use remit_diagnostics::{LintLevels, Sources};
+    pub use remit_ide::fixture::HOTEL;
     use std::path::PathBuf;
 
     /// Analyses `files` (name, text) as one policy in `/fixture`.
     pub fn snapshot(files: &[(&str, &str)]) -> Snapshot {
-        let mut sources = Sources::new();
-        let mut entries = Vec::new();
-        for (name, text) in files {
-            let path = PathBuf::from(format!("/fixture/{name}"));
-            sources.add(path.display().to_string(), *text);
-            entries.push(SnapshotFile {
-                uri: Uri::from_file_path(&path).unwrap(),
-                key: DocKey::File(path),
-                version: Some(1),
-            });
-        }
-        let analysis = remit_analysis::analyze(sources, "fixture", &LintLevels::new());
-        Snapshot::new(PolicyKey::Dir(PathBuf::from("/fixture")), analysis, entries)
+        let entries = files
+            .iter()
+            .map(|(name, _)| {
+                let path = PathBuf::from(remit_ide::fixture::path(name));
+                SnapshotFile {
+                    uri: Uri::from_file_path(&path).unwrap(),
+                    key: DocKey::File(path),
+                    version: Some(1),
+                }
+            })
+            .collect();
+        Snapshot::new(
+            PolicyKey::Dir(PathBuf::from("/fixture")),
+            remit_ide::fixture::analysis(files),
+            entries,
+        )
     }
 
     /// The byte offset of the `n`th (0-based) occurrence of `needle` in
     /// file 0, plus `delta`.
     pub fn offset_of(snapshot: &Snapshot, needle: &str, n: usize, delta: usize) -> usize {
-        let text = snapshot.source(FileId(0)).unwrap().text();
-        text.match_indices(needle).nth(n).unwrap().0 + delta
-    }
-
-    /// The hotel example of LANGUAGE.md §1, trimmed.
-    pub const HOTEL: &str = r#"/// Front desk empowerment.
-policy hotel version "1"
-
-currency USD
-
-/// How much a guest is worth to us.
-enum Tier { standard, silver, gold, platinum }
-enum Incident { noise, dirty_room, late_checkin, billing_error }
-enum Channel { in_person, phone }
-
-customer {
-  tier: Tier
-  nights_this_year: Int
-  flagged_for_abuse: Bool
-}
-
-context {
-  incident: Incident
-  channel: Channel
-  wait: Duration
-}
-
-/// The people at the desk.
-role front_desk
-role duty_manager extends front_desk
-role general_manager extends duty_manager
-
-action refund(amount: Money)
-action comp_meal(amount: Money)
-action upgrade_room
-
-obligation reason_code "Record a reason code in the property system"
-
-segment loyal = customer.tier in {gold, platinum} or customer.nights_this_year >= 10
-situation service_failure = context.incident in {noise, dirty_room, late_checkin}
-
-/// The everyday box.
-rule room_recovery {
-  permit front_desk to refund
-  for loyal
-  when service_failure
-  limit amount <= 100 USD
-  limit 2 per customer per 30 days
-  limit total 150 USD per customer per 30 days
-  require reason_code
-  otherwise escalate to duty_manager
-}
-
-rule long_wait_meal {
-  permit front_desk to comp_meal
-  for any customer
-  when context.wait >= 30 minutes and context.channel == in_person
-  limit amount <= 40 USD
-  limit 1 per customer per 1 day
-}
-
-rule manager_recovery {
-  permit duty_manager to refund, comp_meal
-  for any customer
-  limit amount <= 500 USD
-  limit total 1000 USD per customer per 90 days
-  notify general_manager
-}
-
-rule no_abusers {
-  forbid front_desk, duty_manager to refund, comp_meal, upgrade_room
-  for customer.flagged_for_abuse
-}
-
-rule billing_disputes {
-  escalate upgrade_room from front_desk to duty_manager
-  for any customer
-  when context.incident == billing_error
-}
-
-test "gold guest with a noisy room gets 80 dollars back" {
-  role front_desk
-  action refund { amount: 80 USD }
-  customer { tier: gold, nights_this_year: 3, flagged_for_abuse: false }
-  context { incident: noise, channel: in_person, wait: 5 minutes }
-  expect permit requiring reason_code
-}
-
-test "flagged guests get nothing" {
-  role front_desk
-  action refund { amount: 10 USD }
-  customer { tier: gold, nights_this_year: 1, flagged_for_abuse: true }
-  context { incident: noise, channel: in_person, wait: 0 minutes }
-  expect escalate to duty_manager
-}
-"#;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fixture::*;
-    use super::*;
-
-    #[test]
-    fn finds_the_name_under_the_cursor() {
-        let s = snapshot(&[("hotel.remit", HOTEL)]);
-        let at = offset_of(&s, "for loyal", 0, 4);
-        let r = s.reference_at(FileId(0), at).unwrap();
-        assert_eq!(s.model().symbol_name(r.symbol), Some("loyal"));
-        // Right after the name still counts.
-        let r = s.reference_at(FileId(0), at + 5).unwrap();
-        assert_eq!(s.model().symbol_name(r.symbol), Some("loyal"));
-        assert!(s.reference_at(FileId(0), 0).is_none());
-    }
-
-    #[test]
-    fn runs_the_policys_tests_once() {
-        let s = snapshot(&[("hotel.remit", HOTEL)]);
-        let results = s.test_results().unwrap();
-        assert_eq!(results.len(), 2);
-        assert!(results[0].passed, "{:?}", results[0].actual);
-        assert!(!results[1].passed);
-        assert_eq!(results[1].actual, "deny");
+        remit_ide::fixture::offset_of(&snapshot.policy, needle, n, delta)
     }
 }

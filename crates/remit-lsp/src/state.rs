@@ -6,6 +6,7 @@ use crate::client_support::ClientSupport;
 use crate::keys::{DocKey, PolicyKey};
 use crate::snapshot::Snapshot;
 use crate::text_sync;
+use crate::token_results::TokenResults;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -32,6 +33,20 @@ pub struct OpenDoc {
     pub version: i32,
     /// The full text.
     pub text: Arc<String>,
+    /// Set when a change did not fit the text ([`text_sync::SyncError`]):
+    /// the text is the last one known good, and ranged changes are not
+    /// applied to it until the client sends the whole text again (a
+    /// full-text change, or reopening the file).
+    pub out_of_sync: bool,
+}
+
+/// What applying an edit did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// The policies to re-analyse.
+    pub policies: Vec<PolicyKey>,
+    /// Why a change was refused, for the client's log.
+    pub error: Option<String>,
 }
 
 /// A change to the open documents, or to files on disk.
@@ -78,52 +93,48 @@ pub struct State {
     pub submitted: u64,
     /// What the client supports (set by `initialize`).
     pub support: ClientSupport,
+    /// The semantic tokens last sent for each open document.
+    pub tokens: TokenResults,
     /// The worker's queue, in the order edits took effect; `None` once
     /// closed (the worker then stops).
     queue: Option<UnboundedSender<Queued>>,
 }
 
 impl State {
-    /// Applies an edit; returns the policies to re-analyse. A change older
-    /// than the buffer's version is dropped (edits reach the state in the
-    /// order the client sent them: tower-lsp starts handlers in arrival
-    /// order, and each applies its edit before its first `await`).
-    pub fn apply(&mut self, edit: Edit) -> Vec<PolicyKey> {
+    /// Applies an edit; returns the policies to re-analyse, and why a
+    /// change was refused. A change older than the buffer's version is
+    /// dropped (edits reach the state in the order the client sent them:
+    /// tower-lsp starts handlers in arrival order, and each applies its
+    /// edit before its first `await`).
+    pub fn apply(&mut self, edit: Edit) -> Applied {
+        let policies = |p: PolicyKey| Applied {
+            policies: vec![p],
+            error: None,
+        };
         match edit {
             Edit::Open { uri, version, text } => {
                 let key = DocKey::from_uri(&uri);
                 let policy = key.policy();
                 let text = Arc::new(text);
-                self.docs.insert(key, OpenDoc { uri, version, text });
-                vec![policy]
+                let doc = OpenDoc {
+                    uri,
+                    version,
+                    text,
+                    out_of_sync: false,
+                };
+                self.docs.insert(key, doc);
+                policies(policy)
             }
             Edit::Change {
                 uri,
                 version,
                 changes,
-            } => {
-                let key = DocKey::from_uri(&uri);
-                let policy = key.policy();
-                match self.docs.get_mut(&key) {
-                    Some(doc) if version < doc.version => return Vec::new(),
-                    Some(doc) => {
-                        doc.version = version;
-                        text_sync::apply_all(Arc::make_mut(&mut doc.text), &changes);
-                    }
-                    None => {
-                        let Some(text) = text_sync::rebuild(&changes) else {
-                            return Vec::new();
-                        };
-                        let text = Arc::new(text);
-                        self.docs.insert(key, OpenDoc { uri, version, text });
-                    }
-                }
-                vec![policy]
-            }
+            } => self.change(uri, version, &changes),
             Edit::Close { uri } => {
                 let key = DocKey::from_uri(&uri);
                 self.docs.remove(&key);
-                vec![key.policy()]
+                self.tokens.forget(&key);
+                policies(key.policy())
             }
             Edit::Disk { paths } => {
                 let mut policies: Vec<PolicyKey> = paths
@@ -135,7 +146,85 @@ impl State {
                     .collect();
                 policies.sort();
                 policies.dedup();
-                policies
+                Applied {
+                    policies,
+                    error: None,
+                }
+            }
+        }
+    }
+
+    /// `textDocument/didChange`: the changes apply in order to the buffer,
+    /// or, for a buffer the server does not have or no longer trusts, the
+    /// last full text does ([`text_sync::rebuild`]).
+    fn change(
+        &mut self,
+        uri: Uri,
+        version: i32,
+        changes: &[TextDocumentContentChangeEvent],
+    ) -> Applied {
+        let key = DocKey::from_uri(&uri);
+        let policy = key.policy();
+        let name = key.display();
+        let refused = |why: String| {
+            format!(
+                "remit: the change to `{name}` (version {version}) was not applied: {why}; \
+                 the server keeps the file's last text it could follow and ignores ranged \
+                 changes to it until the editor sends its whole text again: close and reopen \
+                 the file"
+            )
+        };
+        match self.docs.get_mut(&key) {
+            Some(doc) if version < doc.version => Applied::default(),
+            Some(doc) if doc.out_of_sync => match text_sync::rebuild(changes) {
+                Some(text) => {
+                    doc.version = version;
+                    doc.text = Arc::new(text);
+                    doc.out_of_sync = false;
+                    Applied {
+                        policies: vec![policy],
+                        error: None,
+                    }
+                }
+                None => Applied {
+                    policies: Vec::new(),
+                    error: Some(refused(
+                        "an earlier change did not fit the text, so ranges cannot be placed"
+                            .to_string(),
+                    )),
+                },
+            },
+            Some(doc) => match text_sync::apply_all(Arc::make_mut(&mut doc.text), changes) {
+                Ok(()) => {
+                    doc.version = version;
+                    Applied {
+                        policies: vec![policy],
+                        error: None,
+                    }
+                }
+                Err(e) => {
+                    doc.out_of_sync = true;
+                    Applied {
+                        policies: Vec::new(),
+                        error: Some(refused(e.to_string())),
+                    }
+                }
+            },
+            None => {
+                let Some(text) = text_sync::rebuild(changes) else {
+                    return Applied::default();
+                };
+                let doc = OpenDoc {
+                    uri,
+                    version,
+                    text: Arc::new(text),
+                    out_of_sync: false,
+                };
+                self.docs.insert(key, doc);
+                Applied {
+                    policies: vec![policy],
+                    error: None,
+                }
             }
         }
     }
@@ -183,14 +272,16 @@ impl Shared {
 
     /// Applies an edit, numbers it and queues its policies for the worker,
     /// all under the lock: the queue's order is the order edits took effect.
-    pub fn submit(&self, edit: Edit) {
+    /// Returns why a change was refused, for the client's log.
+    pub fn submit(&self, edit: Edit) -> Option<String> {
         let mut state = self.lock();
-        let policies = state.apply(edit);
+        let Applied { policies, error } = state.apply(edit);
         state.submitted += 1;
         let seq = state.submitted;
         if let Some(queue) = &state.queue {
             let _ = queue.send(Queued { seq, policies });
         }
+        error
     }
 
     /// Records that every edit up to `seq` has been analysed.
@@ -234,17 +325,81 @@ mod tests {
         };
         let mut state = State::default();
         // A ranged change for a document never opened is dropped.
-        assert!(state.apply(change(1, Some((0, 0)), "x")).is_empty());
+        assert_eq!(
+            state.apply(change(1, Some((0, 0)), "x")),
+            Applied::default()
+        );
         state.apply(Edit::Open {
             uri: uri.clone(),
             version: 1,
             text: "role a\n".into(),
         });
-        assert_eq!(state.apply(change(2, Some((0, 0)), "// é\n")).len(), 1);
-        assert_eq!(state.apply(change(3, Some((1, 6)), "b")).len(), 1);
+        assert_eq!(
+            state
+                .apply(change(2, Some((0, 0)), "// é\n"))
+                .policies
+                .len(),
+            1
+        );
+        assert_eq!(state.apply(change(3, Some((1, 6)), "b")).policies.len(), 1);
         // An older version is dropped.
-        assert!(state.apply(change(2, Some((0, 0)), "stale")).is_empty());
+        assert_eq!(
+            state.apply(change(2, Some((0, 0)), "stale")),
+            Applied::default()
+        );
         assert_eq!(state.docs[&key].text.as_str(), "// é\nrole ab\n");
         assert_eq!(state.docs[&key].version, 3);
+    }
+
+    #[test]
+    fn a_change_past_the_end_is_refused_and_logged_until_the_whole_text_comes() {
+        use tower_lsp_server::ls_types::{Position, Range};
+        let uri: Uri = "file:///tmp/p/a.remit".parse().unwrap();
+        let key = DocKey::from_uri(&uri);
+        let change = |version, range: Option<(u32, u32)>, text: &str| Edit::Change {
+            uri: uri.clone(),
+            version,
+            changes: vec![TextDocumentContentChangeEvent {
+                range: range.map(|(l, c)| Range::new(Position::new(l, c), Position::new(l, c))),
+                range_length: None,
+                text: text.to_string(),
+            }],
+        };
+        let mut state = State::default();
+        state.apply(Edit::Open {
+            uri: uri.clone(),
+            version: 1,
+            text: "role a\n".into(),
+        });
+        let refused = state.apply(change(2, Some((4, 0)), "x"));
+        assert!(refused.policies.is_empty());
+        assert_eq!(
+            refused.error.as_deref(),
+            Some(
+                "remit: the change to `/tmp/p/a.remit` (version 2) was not applied: a change's \
+                 range reaches line 5 (0-based 4:0), past the end of the text, which has 2 \
+                 lines; the server keeps the file's last text it could follow and ignores \
+                 ranged changes to it until the editor sends its whole text again: close and \
+                 reopen the file"
+            )
+        );
+        assert_eq!(state.docs[&key].text.as_str(), "role a\n");
+        assert!(state.docs[&key].out_of_sync);
+        // A later ranged change would land on a text the client no longer
+        // has: refused too, and said so.
+        let again = state.apply(change(3, Some((0, 0)), "y"));
+        assert!(again
+            .error
+            .unwrap()
+            .contains("an earlier change did not fit"));
+        assert_eq!(state.docs[&key].text.as_str(), "role a\n");
+        // The whole text brings the buffer back.
+        let whole = state.apply(change(4, None, "role b\n"));
+        assert_eq!(whole.error, None);
+        assert_eq!(whole.policies.len(), 1);
+        assert_eq!(state.docs[&key].text.as_str(), "role b\n");
+        assert!(!state.docs[&key].out_of_sync);
+        assert_eq!(state.apply(change(5, Some((0, 6)), "c")).error, None);
+        assert_eq!(state.docs[&key].text.as_str(), "role bc\n");
     }
 }

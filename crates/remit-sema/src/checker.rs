@@ -17,6 +17,8 @@ pub(crate) struct Checker {
     pub roles: HashMap<String, RoleId>,
     pub actions: HashMap<String, ActionId>,
     pub obligations: HashMap<String, ObligationId>,
+    /// Outcomes by name.
+    pub outcomes: HashMap<String, crate::model::OutcomeId>,
     pub segments: HashMap<String, SegmentId>,
     pub situations: HashMap<String, SituationId>,
     pub rules: HashMap<String, RuleId>,
@@ -116,6 +118,31 @@ impl Checker {
     }
 
     /// Resolves an obligation name, reporting it when unknown.
+    /// Resolves an outcome name (`aims`), reporting an unknown one.
+    pub fn resolve_outcome(&mut self, name: &Ident) -> Option<crate::model::OutcomeId> {
+        match self.outcomes.get(&name.name).copied() {
+            Some(id) => {
+                self.reference(name.span, Symbol::Outcome(id));
+                Some(id)
+            }
+            None => {
+                let names: Vec<String> =
+                    self.model.outcomes.iter().map(|o| o.name.clone()).collect();
+                self.unknown(
+                    "outcome",
+                    name,
+                    names.iter().map(String::as_str),
+                    &format!(
+                        "declare it with `outcome {} \"what the organisation wants to happen\"`",
+                        name.name
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves an obligation name, reporting an unknown one.
     pub fn resolve_obligation(&mut self, name: &Ident) -> Option<ObligationId> {
         match self.obligations.get(&name.name).copied() {
             Some(id) => {

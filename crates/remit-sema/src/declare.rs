@@ -4,7 +4,8 @@
 use crate::checker::Checker;
 use crate::model::{
     ActionDef, ActionId, AttrDef, Currency, DefinitionDef, EnumDef, EnumId, Id, IndexVec,
-    ObligationDef, ObligationId, RoleDef, RoleId, RuleDef, RuleId, Symbol, Type,
+    ObligationDef, ObligationId, OutcomeDef, OutcomeId, RoleDef, RoleId, RuleDef, RuleId, Symbol,
+    Type,
 };
 use crate::units::{currency_scale, is_currency_code};
 use remit_diagnostics::{did_you_mean, Code, Diagnostic, LintLevels, Span};
@@ -48,6 +49,12 @@ impl Checker {
                     .get(key)
                     .map(|&i| model.rules.get(i).map(|e| e.name_span)),
             ),
+            Namespace::Outcome(_) => (
+                "outcome",
+                self.outcomes
+                    .get(key)
+                    .map(|&i| model.outcomes.get(i).map(|e| e.span)),
+            ),
         };
         if let Some(first_span) = first {
             self.duplicate(kind, name, first_span);
@@ -69,6 +76,9 @@ impl Checker {
             }
             Namespace::Rule(id) => {
                 self.rules.insert(key, id);
+            }
+            Namespace::Outcome(id) => {
+                self.outcomes.insert(key, id);
             }
         }
         true
@@ -219,6 +229,22 @@ impl Checker {
                         self.model.situations.push(def);
                     }
                 }
+                ItemKind::Outcome(o) => {
+                    let index = self.model.outcomes.next_id();
+                    if self.declare_name(Namespace::Outcome(index), &o.name) {
+                        self.declaration(o.name.span, Symbol::Outcome(index));
+                        self.model.outcomes.push(OutcomeDef {
+                            name: o.name.name.clone(),
+                            span: o.name.span,
+                            description: o
+                                .description
+                                .as_ref()
+                                .map(|d| d.value.clone())
+                                .unwrap_or_default(),
+                            doc: item.doc.clone(),
+                        });
+                    }
+                }
                 ItemKind::Rule(r) => {
                     let index = self.model.rules.next_id();
                     if self.declare_name(Namespace::Rule(index), &r.name) {
@@ -287,6 +313,7 @@ impl Checker {
                     self.model.version = p.version.as_ref().map(|v| v.value.clone());
                     self.model.doc = item.doc.clone();
                 }
+                ItemKind::Timezone(zone) => self.timezone(zone, item.span),
                 ItemKind::Customer(schema) => {
                     if let Some(first) = customer {
                         self.twice(
@@ -331,6 +358,14 @@ impl Checker {
                             .get(index)
                             .is_some_and(|d| d.span == a.name.span)
                         {
+                            for p in &a.params {
+                                if let Some(q) = p.optional {
+                                    self.error(
+                                        Diagnostic::new(Code::TYPE_MISMATCH, format!("parameter `{}` cannot be optional", p.name.name), q, "remove this `?`")
+                                            .help("an action's parameters are what the employee chooses, so every request gives them; optional facts belong in `customer { … }` or `context { … }`"),
+                                    );
+                                }
+                            }
                             let params = self.fields(&a.params, "parameter");
                             for (i, p) in params.iter_enumerated() {
                                 self.declaration(p.span, Symbol::Param(index, i));
@@ -371,6 +406,43 @@ impl Checker {
         self.inheritance();
     }
 
+    /// `timezone "…"`: once per policy, an IANA name known to the bundled
+    /// time-zone database.
+    fn timezone(&mut self, zone: &ast::StringLit, span: Span) {
+        if let Some((_, first)) = &self.model.timezone {
+            let first = *first;
+            self.twice(
+                "timezone",
+                span,
+                first,
+                "a policy has one time zone; remove one of them",
+            );
+            return;
+        }
+        if jiff::tz::db().get(&zone.value).is_err() {
+            let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+            let mut d = Diagnostic::new(
+                Code::UNKNOWN_NAME,
+                format!("unknown time zone `{}`", zone.value),
+                zone.span,
+                "not an IANA time zone name",
+            );
+            d = match did_you_mean(&zone.value, names.iter().map(String::as_str)) {
+                Some(s) => d.help(format!("did you mean `{s}`?")).fix(
+                    format!("replace with `\"{s}\"`"),
+                    zone.span,
+                    format!("\"{s}\""),
+                ),
+                None => d.help(
+                    "write an IANA name such as `\"Europe/London\"` or `\"America/New_York\"`",
+                ),
+            };
+            self.error(d);
+            return;
+        }
+        self.model.timezone = Some((zone.value.clone(), zone.span));
+    }
+
     fn twice(&mut self, what: &str, again: Span, first: Span, help: &str) {
         self.error(
             Diagnostic::new(
@@ -396,6 +468,7 @@ impl Checker {
                 out.push(AttrDef {
                     name: f.name.name.clone(),
                     ty,
+                    optional: f.optional.is_some(),
                     span: f.name.span,
                     doc: f.doc.clone(),
                 });
@@ -410,6 +483,9 @@ impl Checker {
                 "Bool" => Some(Type::Bool),
                 "Int" => Some(Type::Int),
                 "Duration" => Some(Type::Duration),
+                "Key" => Some(Type::Key),
+                "Date" => Some(Type::Date),
+                "Time" => Some(Type::Time),
                 "Money" => {
                     if self.model.currency.is_none() && !self.money_without_currency_reported {
                         self.money_without_currency_reported = true;
@@ -448,9 +524,12 @@ impl Checker {
                             "Int".into(),
                             "Money".into(),
                             "Duration".into(),
+                            "Key".into(),
+                            "Date".into(),
+                            "Time".into(),
                         ];
                         candidates.extend(self.model.enums.iter().map(|e| e.name.clone()));
-                        self.unknown("type", name, candidates.iter().map(String::as_str), "types are `Bool`, `Int`, `Money`, `Duration`, an enum name, or `Set<Enum>`");
+                        self.unknown("type", name, candidates.iter().map(String::as_str), "types are `Bool`, `Int`, `Money`, `Duration`, `Date`, `Time`, `Key`, an enum name, or `Set<Enum>`");
                         None
                     }
                 },
@@ -595,6 +674,7 @@ enum Namespace {
     Action(ActionId),
     Obligation(ObligationId),
     Rule(RuleId),
+    Outcome(OutcomeId),
 }
 
 impl RuleDef {
@@ -621,6 +701,8 @@ impl RuleDef {
             caps: Vec::new(),
             counts: Vec::new(),
             totals: Vec::new(),
+            relations: Vec::new(),
+            aims: Vec::new(),
             require: Vec::new(),
             notify: Vec::new(),
             otherwise: None,

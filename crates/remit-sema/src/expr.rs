@@ -72,6 +72,7 @@ impl Checker {
                 }
             }
             ExprKind::Ref(path) => self.reference_cond(path, place),
+            ExprKind::Has(path) => self.has_cond(path, place),
             ExprKind::Compare {
                 lhs,
                 op,
@@ -243,6 +244,9 @@ impl Checker {
                     Type::Money | Type::Duration => format!("`{} > 0`", input.source_name()),
                     Type::Enum(_) => format!("`{} == VARIANT`", input.source_name()),
                     Type::Set(_) => format!("`{} contains VARIANT`", input.source_name()),
+                    Type::Date => format!("`{} >= 2026-12-24`", input.source_name()),
+                    Type::Time => format!("`{} >= 22:00`", input.source_name()),
+                    Type::Key => format!("`has {}`", input.source_name()),
                     Type::Bool => String::new(),
                 };
                 self.error(
@@ -261,6 +265,85 @@ impl Checker {
                 Cond::False
             }
             _ => Cond::False,
+        }
+    }
+
+    /// `has customer.x` / `has context.x`: the attribute must be optional.
+    fn has_cond(&mut self, path: &Path, place: Place<'_>) -> Cond {
+        if matches!(path.kind, PathKind::Name(_)) {
+            self.error(
+                Diagnostic::new(
+                    Code::TYPE_MISMATCH,
+                    "`has` tests a customer or context attribute",
+                    path.span,
+                    "not an attribute",
+                )
+                .help("write e.g. `has context.cancellation_notice`; parameters are always given"),
+            );
+            return Cond::False;
+        }
+        let Resolved::Input(input, _, span) = self.operand(&Operand::Path(path.clone()), place)
+        else {
+            return Cond::False;
+        };
+        if !self.is_optional(&input) {
+            let name = input.source_name();
+            self.error(
+                Diagnostic::new(
+                    Code::TYPE_MISMATCH,
+                    format!("`{name}` is not optional, so `has {name}` always holds"),
+                    span,
+                    "a required attribute",
+                )
+                .help(format!("remove the `has`, or declare the attribute optional with `?` (e.g. `{}: Type?`)", input.name)),
+            );
+            return Cond::False;
+        }
+        Cond::Present { input }
+    }
+
+    /// Whether an input is an optional attribute.
+    pub(crate) fn is_optional(&self, input: &Input) -> bool {
+        match input.kind {
+            InputKind::Customer => self
+                .customer
+                .get(&input.name)
+                .is_some_and(|i| self.model.customer[*i].optional),
+            InputKind::Context => self
+                .context
+                .get(&input.name)
+                .is_some_and(|i| self.model.context[*i].optional),
+            InputKind::Param => false,
+        }
+    }
+
+    /// A path in a quantity expression: an input of a numeric type.
+    pub(crate) fn numeric_input(&mut self, path: &Path, place: Place<'_>) -> Option<(Input, Type)> {
+        match self.operand(&Operand::Path(path.clone()), place) {
+            Resolved::Input(input, ty, span) => {
+                if ty.is_numeric() {
+                    return Some((input, ty));
+                }
+                let help = match &ty {
+                    Type::Key => "a `Key` names which counter a use belongs to; it has no order or arithmetic".to_string(),
+                    _ => "quantity expressions combine `Int`, `Money`, `Duration`, `Date` and `Time` values".to_string(),
+                };
+                self.error(
+                    Diagnostic::new(
+                        Code::TYPE_MISMATCH,
+                        format!("`{}` is `{ty}`, not a quantity", input.source_name()),
+                        span,
+                        format!("this is `{ty}`"),
+                    )
+                    .help(help),
+                );
+                None
+            }
+            Resolved::Name(ident) => {
+                self.unknown_in_condition(ident, place);
+                None
+            }
+            _ => None,
         }
     }
 
@@ -325,6 +408,9 @@ impl Checker {
     /// Resolves an operand: inputs are checked against the place.
     fn operand<'e>(&mut self, operand: &'e Operand, place: Place<'_>) -> Resolved<'e> {
         match operand {
+            // Callers that accept expressions route them to
+            // `linear_compare`; elsewhere the caller reports it.
+            Operand::Sum(_) => Resolved::Invalid,
             Operand::Quantity(q) => Resolved::Quantity(q),
             Operand::Bool(b, span) => Resolved::Bool(*b, *span),
             Operand::Path(path) => match &path.kind {
@@ -512,16 +598,17 @@ impl Checker {
             Diagnostic::new(
                 Code::ATTRIBUTE_COMPARISON,
                 format!(
-                    "comparing `{}` with `{}` is not supported in version 1",
+                    "`{}` is tested against `{}`, which is an attribute, not a variant",
                     a.source_name(),
                     b.source_name()
                 ),
                 span,
-                "two attributes compared",
+                "a set tested against an attribute",
             )
-            .help(
-                "compare each attribute with a literal value, e.g. `customer.tenure_days >= 365`",
-            ),
+            .help(format!(
+                "test for a variant, e.g. `{} contains VARIANT`",
+                a.source_name()
+            )),
         );
     }
 
@@ -583,12 +670,18 @@ impl Checker {
         span: Span,
         place: Place<'_>,
     ) -> Cond {
+        if matches!(lhs, Operand::Sum(_)) || matches!(rhs, Operand::Sum(_)) {
+            return self.linear_compare(lhs, op, rhs, span, place);
+        }
+        let references = self.model.references.len();
         let (l, r) = self.operands(lhs, rhs, place);
         let (input, ty, input_span, other, op) = match (l, r) {
             (Resolved::Invalid, _) | (_, Resolved::Invalid) => return Cond::False,
-            (Resolved::Input(a, _, _), Resolved::Input(b, _, _)) => {
-                self.attribute_comparison(&a, &b, span);
-                return Cond::False;
+            (Resolved::Input(..), Resolved::Input(..)) => {
+                // Two attributes: a linear comparison (§8.1), which
+                // resolves them itself.
+                self.model.references.truncate(references);
+                return self.linear_compare(lhs, op, rhs, span, place);
             }
             (Resolved::Input(i, t, s), other) => (i, t, s, other, op),
             (other, Resolved::Input(i, t, s)) => (i, t, s, other, op.flip()),
@@ -676,6 +769,9 @@ impl Checker {
                     _ => ("this".to_string(), span),
                 };
                 let help = match ty {
+                    Type::Key => "a `Key` names which counter a use belongs to; it cannot be compared (test whether it is given with `has`)".to_string(),
+                    Type::Date => format!("compare with a date, e.g. `{name} >= 2026-12-24`"),
+                    Type::Time => format!("compare with a time of day, e.g. `{name} >= 22:00`"),
                     Type::Bool => "compare with `true` or `false`".to_string(),
                     Type::Enum(e) => format!("compare with a variant of `{e}`"),
                     Type::Money => format!(

@@ -78,6 +78,8 @@ ids! {
     RuleId;
     /// A test: index into [`Model::tests`](crate::Model::tests).
     TestId;
+    /// An outcome: index into [`Model::outcomes`](crate::Model::outcomes).
+    OutcomeId;
     /// An enum: index into [`Model::enums`](crate::Model::enums).
     EnumId;
     /// A variant of one enum: index into

@@ -9,10 +9,12 @@
 mod checker;
 mod declare;
 mod expr;
+mod guards;
 pub mod id;
 mod inheritance;
 pub mod lower;
 pub mod model;
+mod quantity;
 mod rules;
 mod test_items;
 pub mod units;

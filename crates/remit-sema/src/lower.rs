@@ -1,23 +1,29 @@
-//! Lowering a checked policy to the decision table (TABLE.md).
+//! Lowering a checked policy to the decision table (TABLE.md, format 2).
 //!
 //! Each rule's `for` and `when` become rows of per-input constraints in
 //! disjunctive normal form: segments and situations are inlined,
 //! negations pushed to the leaves (`not in` becomes the complement, `!=`
 //! two intervals), and each disjunct's constraints merged per input, so a
-//! contradictory disjunct disappears. Limits become intervals on
-//! parameters and counters, budgets the one two-input constraint. Role
-//! inheritance is expanded into each row's role list.
+//! contradictory disjunct disappears. Linear comparisons (§8.1) become
+//! relations beside the constraints: on scope inputs part of the scope,
+//! and reading a parameter a limit. Limits become intervals on
+//! parameters and counters, relational caps limit relations (`min`/`max`
+//! a row per alternative), budgets the relation `counter + param <= max`.
+//! Role inheritance is expanded into each row's role list.
 
-use crate::model::{Cond, Id, IndexVec, Input, InputKind, Model, RoleId, RuleDef, RuleId, Type};
+use crate::model::{
+    Cond, Id, IndexVec, Input, InputKind, Model, RoleId, RuleDef, RuleId, Subject, Type, WindowDef,
+};
 use rayon::prelude::*;
 use remit_diagnostics::{Code, Diagnostic, Sources};
 use remit_syntax::ast::CmpOp;
-use remit_syntax::ast::{EffectKind, Per};
-use remit_table::{
-    ActionInfo, BoolEq, Budget, Constraint, CounterInfo, CounterPer, CurrencyInfo, DefaultDecision,
-    Escalation, InSet, InputInfo, InputType, Interval, Measure, Outcome, PolicyInfo, Row, SetTest,
-    SourceLocation, Table, FORMAT,
+use remit_syntax::ast::EffectKind;
+use remit_table::v2::{
+    ActionInfo, CalendarPeriod, CounterInfo, CurrencyInfo, DefaultDecision, Escalation, InputInfo,
+    InputType, Measure, Outcome, PolicyInfo, Presence, Relation, Row, SourceLocation, Table,
+    Window, FORMAT,
 };
+use remit_table::{BoolEq, Constraint, InSet, Interval, SetTest};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,8 +34,12 @@ pub const MAX_ROWS_PER_RULE: usize = 256;
 /// A table, the rows of each rule, and lowering diagnostics.
 #[derive(Debug, Clone)]
 pub struct LowerOutput {
-    /// The decision table.
+    /// The decision table, as `remit build` writes it.
     pub table: std::sync::Arc<Table>,
+    /// The same table in format 1, when the policy uses nothing of
+    /// version 1.1 that format 1 cannot say (what the version 1 analysis
+    /// reads; see [`Table::to_format_1`]).
+    pub format_1: Option<std::sync::Arc<remit_table::Table>>,
     /// For each rule of the model, the indices of its rows in
     /// [`LowerOutput::table`].
     pub rule_rows: IndexVec<RuleId, Vec<usize>>,
@@ -37,8 +47,80 @@ pub struct LowerOutput {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// One disjunct: per-input constraints that must all hold.
+/// One disjunct's per-input constraints, all of which must hold.
 pub type Conjunction = BTreeMap<String, Constraint>;
+
+/// One disjunct of a condition: per-input constraints, the optional inputs
+/// it needs given or absent, and linear relations, all of which must hold.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scope {
+    /// Input → constraint.
+    pub constraints: Conjunction,
+    /// Optional input → whether it must be given.
+    pub present: BTreeMap<String, bool>,
+    /// Linear relations.
+    pub relations: Vec<Relation>,
+}
+
+impl Scope {
+    fn single(input: &Input, c: Constraint) -> Scope {
+        Scope {
+            constraints: BTreeMap::from([(input.key(), c)]),
+            ..Scope::default()
+        }
+    }
+
+    /// Both, or `None` when they contradict.
+    fn and(&self, other: &Scope) -> Option<Scope> {
+        let constraints = conjoin(&self.constraints, &other.constraints)?;
+        let mut present = self.present.clone();
+        for (k, v) in &other.present {
+            if present.insert(k.clone(), *v).is_some_and(|old| old != *v) {
+                return None;
+            }
+        }
+        let mut relations = self.relations.clone();
+        for r in &other.relations {
+            if !relations.contains(r) {
+                relations.push(r.clone());
+            }
+        }
+        Scope {
+            constraints,
+            present,
+            relations,
+        }
+        .consistent()
+    }
+
+    /// `None` when an input that must be absent is also constrained
+    /// (every constraint on an absent input fails).
+    fn consistent(self) -> Option<Scope> {
+        let absent_read = self.present.iter().any(|(k, given)| {
+            !given
+                && (self.constraints.contains_key(k)
+                    || self.relations.iter().any(|r| r.terms.contains_key(k)))
+        });
+        (!absent_read).then_some(self)
+    }
+
+    /// The scope as a row's constraints: `present: true` is dropped where
+    /// another constraint on the input already needs it given.
+    fn row_constraints(&self) -> BTreeMap<String, remit_table::v2::Constraint> {
+        let mut out: BTreeMap<String, remit_table::v2::Constraint> = self
+            .constraints
+            .iter()
+            .map(|(k, c)| (k.clone(), c.clone().into()))
+            .collect();
+        for (k, given) in &self.present {
+            if !out.contains_key(k) {
+                let c = remit_table::v2::Constraint::Present(Presence { present: *given });
+                out.insert(k.clone(), c);
+            }
+        }
+        out
+    }
+}
 
 /// One rule lowered: its id, its rows (or how many combinations made it
 /// too large), and the counters it reads.
@@ -126,6 +208,10 @@ pub fn lower(model: &Model, sources: &Sources) -> LowerOutput {
             code: c.code.clone(),
             scale: c.scale,
         }),
+        timezone: model
+            .timezone
+            .as_ref()
+            .map_or_else(|| "UTC".to_string(), |(z, _)| z.clone()),
         default: DefaultDecision {
             effect: Outcome::Deny,
         },
@@ -138,6 +224,11 @@ pub fn lower(model: &Model, sources: &Sources) -> LowerOutput {
             .iter()
             .map(|o| (o.name.clone(), o.description.clone()))
             .collect(),
+        outcomes: model
+            .outcomes
+            .iter()
+            .map(|o| (o.name.clone(), o.description.clone()))
+            .collect(),
         rows: rows.into_iter().map(|(_, _, r)| r).collect(),
     };
     let sources: Vec<Option<SourceLocation>> =
@@ -146,8 +237,20 @@ pub fn lower(model: &Model, sources: &Sources) -> LowerOutput {
     for (row, source) in table.rows.iter_mut().zip(sources) {
         row.source = source;
     }
+    // The format 1 view is what version 1 compiled to, digest included.
+    let format_1 = table.to_format_1().map(|mut t| {
+        t.digest.clear();
+        let sources: Vec<Option<SourceLocation>> =
+            t.rows.iter_mut().map(|r| r.source.take()).collect();
+        t.digest = digest_of_canonical(&t);
+        for (row, source) in t.rows.iter_mut().zip(sources) {
+            row.source = source;
+        }
+        std::sync::Arc::new(t)
+    });
     LowerOutput {
         table: std::sync::Arc::new(table),
+        format_1,
         rule_rows,
         diagnostics,
     }
@@ -166,7 +269,7 @@ pub fn digest(table: &Table) -> String {
 }
 
 /// The digest of a table that already has no sources and an empty digest.
-fn digest_of_canonical(table: &Table) -> String {
+fn digest_of_canonical(table: &impl serde::Serialize) -> String {
     struct Hasher(Sha256);
     impl std::io::Write for Hasher {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -202,11 +305,14 @@ fn input_type(ty: &Type) -> InputType {
         Type::Duration => InputType::Duration,
         Type::Enum(_) => InputType::Enum,
         Type::Set(_) => InputType::Set,
+        Type::Key => InputType::Key,
+        Type::Date => InputType::Date,
+        Type::Time => InputType::Time,
     }
 }
 
 fn inputs(model: &Model, diagnostics: &mut Vec<Diagnostic>) -> BTreeMap<String, InputInfo> {
-    let info = |ty: &Type| InputInfo {
+    let info = |ty: &Type, optional: bool| InputInfo {
         ty: input_type(ty),
         values: match ty {
             Type::Enum(e) | Type::Set(e) => model
@@ -214,13 +320,14 @@ fn inputs(model: &Model, diagnostics: &mut Vec<Diagnostic>) -> BTreeMap<String, 
                 .map(|d| sorted(d.variants.iter().map(|(v, _)| v.clone()))),
             _ => None,
         },
+        optional,
     };
     let mut out = BTreeMap::new();
     for a in &model.customer {
-        out.insert(format!("customer.{}", a.name), info(&a.ty));
+        out.insert(format!("customer.{}", a.name), info(&a.ty, a.optional));
     }
     for a in &model.context {
-        out.insert(format!("context.{}", a.name), info(&a.ty));
+        out.insert(format!("context.{}", a.name), info(&a.ty, a.optional));
     }
     let mut param_types: BTreeMap<&str, (&Type, &str)> = BTreeMap::new();
     for action in &model.actions {
@@ -238,7 +345,7 @@ fn inputs(model: &Model, diagnostics: &mut Vec<Diagnostic>) -> BTreeMap<String, 
                 Some(_) => {}
                 None => {
                     param_types.insert(&p.name, (&p.ty, &action.name));
-                    out.insert(format!("param.{}", p.name), info(&p.ty));
+                    out.insert(format!("param.{}", p.name), info(&p.ty, false));
                 }
             }
         }
@@ -257,33 +364,59 @@ pub fn window_id(minutes: i64) -> String {
     }
 }
 
-/// The id of a counter, e.g. `customer/comp_meal+refund/sum/P90D`.
+/// The id of a counter, e.g. `customer/comp_meal+refund/sum/P90D`,
+/// `customer+context.incident/refund/sum/all`,
+/// `employee/refund/sum/calendar-day`: the subjects in the order written,
+/// the actions, the measure and the window (TABLE.md, format 2).
 pub fn counter_id(
-    per: CounterPer,
+    subjects: &[Subject],
     actions: &[String],
     measure: Measure,
-    window_minutes: i64,
+    window: WindowDef,
 ) -> String {
-    let per = match per {
-        CounterPer::Customer => "customer",
-        CounterPer::Employee => "employee",
-    };
+    let per: Vec<String> = subjects.iter().map(Subject::key).collect();
     let measure = match measure {
         Measure::Count => "count",
         Measure::Sum => "sum",
     };
-    format!(
-        "{per}/{}/{measure}/{}",
-        actions.join("+"),
-        window_id(window_minutes)
-    )
+    let window = match window {
+        WindowDef::Sliding(minutes) => window_id(minutes),
+        WindowDef::Calendar(p) => format!("calendar-{}", p.as_str()),
+        WindowDef::All => "all".to_string(),
+    };
+    format!("{}/{}/{measure}/{window}", per.join("+"), actions.join("+"))
 }
 
-/// One rule's rows: a row per scope (disjunct) and budget group, each
-/// with the rule's roles (inheritance expanded), limits, budgets,
-/// obligations, notifications and escalation; the counters its limits
-/// read go into `counters`. `Err` holds how many combinations made the
-/// rule too large.
+/// The counter a count or total limit reads.
+fn counter(
+    subjects: &[Subject],
+    actions: &[String],
+    measure: Measure,
+    window: WindowDef,
+) -> CounterInfo {
+    CounterInfo {
+        per: subjects.iter().map(Subject::key).collect(),
+        actions: actions.to_vec(),
+        measure,
+        window: match window {
+            WindowDef::Sliding(minutes) => Window::SlidingMinutes(minutes),
+            WindowDef::Calendar(p) => Window::Calendar(match p {
+                crate::model::Period::Day => CalendarPeriod::Day,
+                crate::model::Period::Week => CalendarPeriod::Week,
+                crate::model::Period::Month => CalendarPeriod::Month,
+                crate::model::Period::Quarter => CalendarPeriod::Quarter,
+                crate::model::Period::Year => CalendarPeriod::Year,
+            }),
+            WindowDef::All => Window::All(true),
+        },
+    }
+}
+
+/// One rule's rows: a row per scope (disjunct), limit alternative and
+/// budget group, each with the rule's roles (inheritance expanded),
+/// limits, relations, obligations, aims, notifications and escalation; the
+/// counters its limits read go into `counters`. `Err` holds how many
+/// combinations made the rule too large.
 fn rule_rows(
     model: &Model,
     rule: &RuleDef,
@@ -291,6 +424,15 @@ fn rule_rows(
     counters: &mut BTreeMap<String, CounterInfo>,
 ) -> Result<Vec<Row>, usize> {
     let scopes = rule_scopes(model, rule)?;
+    let alternatives = if rule.relations.is_empty() {
+        vec![Scope::default()]
+    } else {
+        dnf(model, &Cond::And(rule.relations.clone()))?
+    };
+    let combinations = scopes.len().saturating_mul(alternatives.len());
+    if combinations > MAX_ROWS_PER_RULE {
+        return Err(combinations);
+    }
     let action_names = sorted(rule.actions.iter().map(|a| model.actions[*a].name.clone()));
     let roles = sorted(
         rule.roles
@@ -307,35 +449,97 @@ fn rule_rows(
         EffectKind::Forbid => Outcome::Forbid,
         EffectKind::Escalate => Outcome::Escalate,
     };
+    let obligations = sorted(
+        rule.require
+            .iter()
+            .map(|o| model.obligations[*o].name.clone()),
+    );
+    let aims = sorted(rule.aims.iter().map(|o| model.outcomes[*o].name.clone()));
+    let notify = sorted(rule.notify.iter().map(|r| model.roles[*r].name.clone()));
     let mut rows = Vec::new();
     for scope in &scopes {
-        for (money_param, actions) in &groups {
-            rows.push(Row {
-                rule: rule.name.clone(),
-                source: source.clone(),
-                effect,
-                roles: roles.clone(),
-                actions: actions.clone(),
-                scope: scope.clone(),
-                limits: limits.clone(),
-                budgets: budgets_of(rule, &action_names, money_param.as_deref(), counters),
-                obligations: sorted(
-                    rule.require
+        // Relations that read a parameter decide between permit and
+        // `otherwise`: they are limits (TABLE.md, format 2).
+        let (limit_rel, scope_rel): (Vec<Relation>, Vec<Relation>) = scope
+            .relations
+            .iter()
+            .cloned()
+            .partition(|r| r.terms.keys().any(|k| k.starts_with("param.")));
+        for alternative in &alternatives {
+            let Some(row_limits) = conjoin(&limits, &alternative.constraints) else {
+                continue;
+            };
+            let mut relations = limit_rel.clone();
+            for r in &alternative.relations {
+                if !relations.contains(r) {
+                    relations.push(r.clone());
+                }
+            }
+            // A limit alternative's constraint on a scope input (a
+            // degenerate `min`/`max`) is a one-term relation.
+            let (param_limits, other): (Conjunction, Conjunction) = row_limits
+                .into_iter()
+                .partition(|(k, _)| !k.starts_with("customer.") && !k.starts_with("context."));
+            for (k, c) in other {
+                relations.extend(interval_relations(&k, &c));
+            }
+            for (money_param, actions) in &groups {
+                let mut limit_relations = relations.clone();
+                limit_relations.extend(budgets_of(
+                    rule,
+                    &action_names,
+                    money_param.as_deref(),
+                    counters,
+                ));
+                rows.push(Row {
+                    rule: rule.name.clone(),
+                    source: source.clone(),
+                    effect,
+                    roles: roles.clone(),
+                    actions: actions.clone(),
+                    scope: scope.row_constraints(),
+                    scope_relations: scope_rel.clone(),
+                    limits: param_limits
                         .iter()
-                        .map(|o| model.obligations[*o].name.clone()),
-                ),
-                notify: sorted(rule.notify.iter().map(|r| model.roles[*r].name.clone())),
-                escalation: escalation.clone(),
-            });
+                        .map(|(k, c)| (k.clone(), c.clone().into()))
+                        .collect(),
+                    limit_relations,
+                    obligations: obligations.clone(),
+                    aims: aims.clone(),
+                    notify: notify.clone(),
+                    escalation: escalation.clone(),
+                });
+            }
         }
     }
     Ok(rows)
 }
 
+/// An interval on one input as relations (`x <= max`, `-x <= -min`).
+fn interval_relations(key: &str, c: &Constraint) -> Vec<Relation> {
+    let Constraint::Interval(i) = c else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(max) = i.max {
+        out.push(Relation {
+            terms: BTreeMap::from([(key.to_string(), 1)]),
+            max,
+        });
+    }
+    if let Some(min) = i.min.and_then(i64::checked_neg) {
+        out.push(Relation {
+            terms: BTreeMap::from([(key.to_string(), -1)]),
+            max: min,
+        });
+    }
+    out
+}
+
 /// The rule's scopes: its `for` and `when` conditions together, in
 /// disjunctive normal form (one row per disjunct), or how many
 /// combinations made it too large.
-fn rule_scopes(model: &Model, rule: &RuleDef) -> Result<Vec<Conjunction>, usize> {
+fn rule_scopes(model: &Model, rule: &RuleDef) -> Result<Vec<Scope>, usize> {
     let mut cond = Vec::new();
     if let Some(c) = &rule.customers {
         cond.push(c.clone());
@@ -375,13 +579,12 @@ fn limits_of(
     rule: &RuleDef,
     action_names: &[String],
     counters: &mut BTreeMap<String, CounterInfo>,
-) -> BTreeMap<String, Constraint> {
-    let mut limits: BTreeMap<String, Constraint> = BTreeMap::new();
-    for cap in &rule.caps {
-        let key = format!("param.{}", cap.param);
+) -> Conjunction {
+    let mut limits: Conjunction = BTreeMap::new();
+    let at_most = |limits: &mut Conjunction, key: String, max: i64| {
         let max = match limits.get(&key) {
-            Some(Constraint::Interval(i)) => i.max.map_or(cap.max, |m| m.min(cap.max)),
-            _ => cap.max,
+            Some(Constraint::Interval(i)) => i.max.map_or(max, |m| m.min(max)),
+            _ => max,
         };
         limits.insert(
             key,
@@ -390,29 +593,17 @@ fn limits_of(
                 max: Some(max),
             }),
         );
+    };
+    for cap in &rule.caps {
+        at_most(&mut limits, format!("param.{}", cap.param), cap.max);
     }
     for count in &rule.counts {
-        let per = match count.per {
-            Per::Customer => CounterPer::Customer,
-            Per::Employee => CounterPer::Employee,
-        };
-        let id = counter_id(per, action_names, Measure::Count, count.window_minutes);
+        let id = counter_id(&count.subjects, action_names, Measure::Count, count.window);
         counters.insert(
             id.clone(),
-            CounterInfo {
-                per,
-                actions: action_names.to_vec(),
-                measure: Measure::Count,
-                window_minutes: count.window_minutes,
-            },
+            counter(&count.subjects, action_names, Measure::Count, count.window),
         );
-        limits.insert(
-            id,
-            Constraint::Interval(Interval {
-                min: None,
-                max: Some(count.count - 1),
-            }),
-        );
+        at_most(&mut limits, id, count.count - 1);
     }
     limits
 }
@@ -456,35 +647,25 @@ fn source_location(sources: &Sources, rule: &RuleDef) -> Option<SourceLocation> 
     })
 }
 
-/// The rule's budgets over `money_param` (none without one), registering
-/// the sum counters they read.
+/// The rule's budgets over `money_param` (none without one) as limit
+/// relations `counter + param <= max`, registering the sum counters they
+/// read.
 fn budgets_of(
     rule: &RuleDef,
     action_names: &[String],
     money_param: Option<&str>,
     counters: &mut BTreeMap<String, CounterInfo>,
-) -> Vec<Budget> {
+) -> Vec<Relation> {
     rule.totals
         .iter()
         .filter_map(|t| {
-            let id = counter_id(
-                CounterPer::Customer,
-                action_names,
-                Measure::Sum,
-                t.window_minutes,
-            );
+            let id = counter_id(&t.subjects, action_names, Measure::Sum, t.window);
             counters.insert(
                 id.clone(),
-                CounterInfo {
-                    per: CounterPer::Customer,
-                    actions: action_names.to_vec(),
-                    measure: Measure::Sum,
-                    window_minutes: t.window_minutes,
-                },
+                counter(&t.subjects, action_names, Measure::Sum, t.window),
             );
-            money_param.map(|p| Budget {
-                counter: id,
-                param: format!("param.{p}"),
+            money_param.map(|p| Relation {
+                terms: BTreeMap::from([(id, 1), (format!("param.{p}"), 1)]),
                 max: t.amount,
             })
         })
@@ -495,7 +676,7 @@ fn budgets_of(
 /// conjunctions, contradictory ones dropped. `Err(n)` when more than
 /// [`MAX_ROWS_PER_RULE`] disjuncts would be needed (`n` is how many were
 /// reached).
-pub fn dnf(model: &Model, cond: &Cond) -> Result<Vec<Conjunction>, usize> {
+pub fn dnf(model: &Model, cond: &Cond) -> Result<Vec<Scope>, usize> {
     dnf_of(model, cond, false).map(merge_disjuncts)
 }
 
@@ -503,14 +684,17 @@ pub fn dnf(model: &Model, cond: &Cond) -> Result<Vec<Conjunction>, usize> {
 /// their constraints on it is itself a constraint (two enum sets, or two
 /// intervals that overlap or touch): `tier in {gold} or tier in {silver}`
 /// is one row, not two. The result decides exactly as the input did.
-fn merge_disjuncts(mut rows: Vec<Conjunction>) -> Vec<Conjunction> {
+fn merge_disjuncts(mut rows: Vec<Scope>) -> Vec<Scope> {
     let mut merged = true;
     while merged {
         merged = false;
         'search: for i in 0..rows.len() {
             for j in i + 1..rows.len() {
-                if let Some(union) = union_of(&rows[i], &rows[j]) {
-                    rows[i] = union;
+                if rows[i].present != rows[j].present || rows[i].relations != rows[j].relations {
+                    continue;
+                }
+                if let Some(union) = union_of(&rows[i].constraints, &rows[j].constraints) {
+                    rows[i].constraints = union;
                     rows.remove(j);
                     merged = true;
                     break 'search;
@@ -578,8 +762,8 @@ fn union_of(a: &Conjunction, b: &Conjunction) -> Option<Conjunction> {
     Some(out)
 }
 
-fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>, usize> {
-    let any = || Ok(vec![Conjunction::new()]);
+fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Scope>, usize> {
+    let any = || Ok(vec![Scope::default()]);
     let none = || Ok(Vec::new());
     match (cond, negated) {
         (Cond::True, false) | (Cond::False, true) => any(),
@@ -596,8 +780,8 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>,
         (Cond::And(parts), false) | (Cond::Or(parts), true) => {
             // Parts with one disjunct are merged in one pass per input, in
             // time linear in their number; only the others multiply.
-            let mut singles: Vec<Conjunction> = Vec::new();
-            let mut multiples: Vec<Vec<Conjunction>> = Vec::new();
+            let mut singles: Vec<Scope> = Vec::new();
+            let mut multiples: Vec<Vec<Scope>> = Vec::new();
             for part in parts {
                 let mut rhs = dnf_of(model, part, negated)?;
                 match rhs.len() {
@@ -606,7 +790,7 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>,
                     _ => multiples.push(rhs),
                 }
             }
-            let Some(base) = conjoin_all(&singles) else {
+            let Some(base) = conjoin_scopes(&singles) else {
                 return none();
             };
             let mut acc = vec![base];
@@ -614,7 +798,7 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>,
                 let mut next = Vec::new();
                 for a in &acc {
                     for b in &rhs {
-                        if let Some(c) = conjoin(a, b) {
+                        if let Some(c) = a.and(b) {
                             if !next.contains(&c) {
                                 next.push(c);
                             }
@@ -632,7 +816,7 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>,
             Ok(acc)
         }
         (Cond::Or(parts), false) | (Cond::And(parts), true) => {
-            let mut out: Vec<Conjunction> = Vec::new();
+            let mut out: Vec<Scope> = Vec::new();
             for part in parts {
                 for c in dnf_of(model, part, negated)? {
                     if !out.contains(&c) {
@@ -683,13 +867,38 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>,
             Ok(intervals
                 .into_iter()
                 .filter(|i| i.min.is_some() || i.max.is_some())
-                .map(|i| single(input, Constraint::Interval(i)))
+                .map(|i| Scope::single(input, Constraint::Interval(i)))
                 .collect())
         }
-        (Cond::Bool { input, value }, n) => Ok(vec![single(
+        (Cond::Bool { input, value }, n) => Ok(vec![Scope::single(
             input,
             Constraint::Eq(BoolEq { eq: *value != n }),
         )]),
+        (Cond::Present { input }, n) => Ok(vec![Scope {
+            present: BTreeMap::from([(input.key(), !n)]),
+            ..Scope::default()
+        }]),
+        (Cond::Linear { terms, max }, n) => {
+            // not (Σ c·x <= m)  ⇔  Σ -c·x <= -m - 1
+            let relation = if n {
+                let Some(max) = max.checked_neg().and_then(|m| m.checked_sub(1)) else {
+                    return none();
+                };
+                Relation {
+                    terms: terms.iter().map(|(x, c)| (x.key(), -c)).collect(),
+                    max,
+                }
+            } else {
+                Relation {
+                    terms: terms.iter().map(|(x, c)| (x.key(), *c)).collect(),
+                    max: *max,
+                }
+            };
+            Ok(vec![Scope {
+                relations: vec![relation],
+                ..Scope::default()
+            }])
+        }
         (Cond::In { input, variants }, n) => {
             let chosen: Vec<String> = if n {
                 let all = enum_variants(model, input);
@@ -700,7 +909,7 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>,
             if chosen.is_empty() {
                 none()
             } else {
-                Ok(vec![single(
+                Ok(vec![Scope::single(
                     input,
                     Constraint::In(InSet { values: chosen }),
                 )])
@@ -718,7 +927,7 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Conjunction>,
                     excludes: None,
                 }
             };
-            Ok(vec![single(input, Constraint::Set(t))])
+            Ok(vec![Scope::single(input, Constraint::Set(t))])
         }
     }
 }
@@ -750,8 +959,31 @@ fn enum_variants(model: &Model, input: &Input) -> Vec<String> {
     }
 }
 
-fn single(input: &Input, c: Constraint) -> Conjunction {
-    BTreeMap::from([(input.key(), c)])
+/// The conjunction of many scopes, or `None` when contradictory: their
+/// constraints per input in one pass ([`conjoin_all`]), the rest merged.
+fn conjoin_scopes(parts: &[Scope]) -> Option<Scope> {
+    let constraints: Vec<Conjunction> = parts.iter().map(|p| p.constraints.clone()).collect();
+    let mut out = Scope {
+        constraints: conjoin_all(&constraints)?,
+        ..Scope::default()
+    };
+    for p in parts {
+        for (k, v) in &p.present {
+            if out
+                .present
+                .insert(k.clone(), *v)
+                .is_some_and(|old| old != *v)
+            {
+                return None;
+            }
+        }
+        for r in &p.relations {
+            if !out.relations.contains(r) {
+                out.relations.push(r.clone());
+            }
+        }
+    }
+    out.consistent()
 }
 
 /// The conjunction of many conjunctions, or `None` when contradictory: each

@@ -6,8 +6,8 @@
 //! messages.
 
 pub use crate::id::{
-    ActionId, ContextAttrId, CustomerAttrId, EnumId, Id, IndexVec, ObligationId, ParamId, RoleId,
-    RuleId, SegmentId, SituationId, TestId, VariantId,
+    ActionId, ContextAttrId, CustomerAttrId, EnumId, Id, IndexVec, ObligationId, OutcomeId,
+    ParamId, RoleId, RuleId, SegmentId, SituationId, TestId, VariantId,
 };
 use remit_diagnostics::{Lint, Span};
 use remit_syntax::ast::{CmpOp, EffectKind, Per};
@@ -28,12 +28,21 @@ pub enum Type {
     Enum(String),
     /// `Set<Enum>`
     Set(String),
+    /// `Key`: an opaque identifier that counters are kept by.
+    Key,
+    /// `Date`, in days since 1970-01-01.
+    Date,
+    /// `Time`, in minutes since midnight.
+    Time,
 }
 
 impl Type {
     /// Whether values are integers compared with `<`, `<=`, ….
     pub fn is_numeric(&self) -> bool {
-        matches!(self, Type::Int | Type::Money | Type::Duration)
+        matches!(
+            self,
+            Type::Int | Type::Money | Type::Duration | Type::Date | Type::Time
+        )
     }
 }
 
@@ -46,6 +55,9 @@ impl std::fmt::Display for Type {
             Type::Duration => f.write_str("Duration"),
             Type::Enum(e) => f.write_str(e),
             Type::Set(e) => write!(f, "Set<{e}>"),
+            Type::Key => f.write_str("Key"),
+            Type::Date => f.write_str("Date"),
+            Type::Time => f.write_str("Time"),
         }
     }
 }
@@ -81,6 +93,8 @@ pub struct AttrDef {
     pub name: String,
     /// Its type.
     pub ty: Type,
+    /// Whether a request may omit it (`Type?`, LANGUAGE.md §8.3).
+    pub optional: bool,
     /// Where the name is.
     pub span: Span,
     /// Doc comment (staff documentation uses its first line as the
@@ -140,6 +154,19 @@ pub struct ObligationDef {
     /// Where the name is.
     pub span: Span,
     /// Its description (`""` when none).
+    pub description: String,
+    /// Doc comment.
+    pub doc: Option<String>,
+}
+
+/// A declared outcome (LANGUAGE.md §8.5).
+#[derive(Debug, Clone)]
+pub struct OutcomeDef {
+    /// Its name.
+    pub name: String,
+    /// Where the name is.
+    pub span: Span,
+    /// What the organisation wants (`""` when none).
     pub description: String,
     /// Doc comment.
     pub doc: Option<String>,
@@ -250,6 +277,19 @@ pub enum Cond {
         /// The variant.
         variant: String,
     },
+    /// An optional input is given (`has x`).
+    Present {
+        /// The input.
+        input: Input,
+    },
+    /// `Σ coefficient × input <= max` over two or more inputs, in table
+    /// units (LANGUAGE.md §8.1), coefficients reduced.
+    Linear {
+        /// Input → non-zero coefficient, sorted by input.
+        terms: Vec<(Input, i64)>,
+        /// The bound.
+        max: i64,
+    },
     /// A segment.
     Segment(SegmentId),
     /// A situation.
@@ -267,26 +307,121 @@ pub struct Cap {
     pub span: Span,
 }
 
-/// `limit N per customer|employee per WINDOW`.
+/// Whom a counter is kept for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Subject {
+    /// `per customer`
+    Customer,
+    /// `per employee`
+    Employee,
+    /// `per context.K`, a `Key` attribute.
+    Key(String),
+}
+
+impl Subject {
+    /// The subject as the table spells it: `customer`, `employee`,
+    /// `context.incident`.
+    pub fn key(&self) -> String {
+        match self {
+            Subject::Customer => "customer".to_string(),
+            Subject::Employee => "employee".to_string(),
+            Subject::Key(k) => format!("context.{k}"),
+        }
+    }
+}
+
+/// A calendar period of a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Period {
+    /// `calendar day`
+    Day,
+    /// `calendar week` (from Monday)
+    Week,
+    /// `calendar month`
+    Month,
+    /// `calendar quarter`
+    Quarter,
+    /// `calendar year`
+    Year,
+}
+
+impl Period {
+    /// `day`, `week`, ….
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+            Period::Quarter => "quarter",
+            Period::Year => "year",
+        }
+    }
+
+    /// Every period, in order of length.
+    pub const ALL: [Period; 5] = [
+        Period::Day,
+        Period::Week,
+        Period::Month,
+        Period::Quarter,
+        Period::Year,
+    ];
+}
+
+/// Which past uses a counter counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WindowDef {
+    /// The last N minutes.
+    Sliding(i64),
+    /// Since the start of the current calendar period.
+    Calendar(Period),
+    /// Every use ever.
+    All,
+}
+
+impl WindowDef {
+    /// The window in minutes, when it is a sliding one.
+    pub fn sliding_minutes(self) -> Option<i64> {
+        match self {
+            WindowDef::Sliding(m) => Some(m),
+            WindowDef::Calendar(_) | WindowDef::All => None,
+        }
+    }
+}
+
+/// `limit N per SUBJECT… (per WINDOW)?`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CountLimit {
-    /// Counted for whom.
-    pub per: Per,
+    /// Counted for whom, together, as written.
+    pub subjects: Vec<Subject>,
     /// At most this many uses in the window, the request included.
     pub count: i64,
-    /// The window in minutes.
-    pub window_minutes: i64,
+    /// The window.
+    pub window: WindowDef,
     /// The clause.
     pub span: Span,
 }
 
-/// `limit total AMOUNT per customer per WINDOW`.
+impl CountLimit {
+    /// The version 1 reading: one subject, customer or employee, and a
+    /// sliding window.
+    pub fn per(&self) -> Option<Per> {
+        match self.subjects.as_slice() {
+            [Subject::Customer] => Some(Per::Customer),
+            [Subject::Employee] => Some(Per::Employee),
+            _ => None,
+        }
+    }
+}
+
+/// `limit total AMOUNT per SUBJECT… (per WINDOW)?`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TotalLimit {
+    /// Counted for whom, together, as written.
+    pub subjects: Vec<Subject>,
     /// The budget in minor units, the request included.
     pub amount: i64,
-    /// The window in minutes.
-    pub window_minutes: i64,
+    /// The window.
+    pub window: WindowDef,
     /// The clause.
     pub span: Span,
 }
@@ -327,6 +462,12 @@ pub struct RuleDef {
     pub counts: Vec<CountLimit>,
     /// Money budgets.
     pub totals: Vec<TotalLimit>,
+    /// Relational caps (`limit amount <= 20% of context.bill_total`), each
+    /// a condition on parameters and inputs that decides between permit
+    /// and `otherwise`.
+    pub relations: Vec<Cond>,
+    /// Outcomes the rule `aims` at.
+    pub aims: Vec<OutcomeId>,
     /// `require`d obligations.
     pub require: Vec<ObligationId>,
     /// Roles to `notify`.
@@ -344,8 +485,11 @@ pub struct RuleDef {
 /// A value in a test request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TestValue {
-    /// Int, Money (minor units) or Duration (minutes).
+    /// Int, Money (minor units), Duration (minutes), Date (days since
+    /// 1970-01-01) or Time (minutes since midnight).
     Int(i64),
+    /// A `Key`.
+    Key(String),
     /// Bool.
     Bool(bool),
     /// An enum variant.
@@ -363,6 +507,9 @@ pub struct PastUse {
     pub amount: Option<i64>,
     /// How long ago, in minutes.
     pub minutes_ago: i64,
+    /// The keys it was recorded under (`for { incident: "INC-7" }`):
+    /// context attribute name → value.
+    pub keys: Vec<(String, String)>,
 }
 
 /// What a test expects.
@@ -395,6 +542,8 @@ pub struct TestDef {
     pub context: Vec<(String, TestValue)>,
     /// Past uses.
     pub history: Vec<PastUse>,
+    /// `at DATE TIME`: the test's instant, in seconds since 1970-01-01 UTC.
+    pub at: Option<i64>,
     /// The expectation.
     pub expect: Expected,
 }
@@ -424,6 +573,8 @@ pub enum Symbol {
     Situation(SituationId),
     /// A rule.
     Rule(RuleId),
+    /// An outcome.
+    Outcome(OutcomeId),
 }
 
 /// One occurrence of a name: its declaration or a use.
@@ -468,6 +619,10 @@ pub struct Model {
     pub rules: IndexVec<RuleId, RuleDef>,
     /// Tests.
     pub tests: IndexVec<TestId, TestDef>,
+    /// Outcomes.
+    pub outcomes: IndexVec<OutcomeId, OutcomeDef>,
+    /// The IANA time zone of calendar windows, when declared.
+    pub timezone: Option<(String, Span)>,
     /// Lints raised to error by `@deny` on the header.
     pub deny: Vec<Lint>,
     /// Every name occurrence, declarations included.
@@ -541,6 +696,7 @@ impl Model {
             Symbol::Segment(i) => self.segments.get(i)?.span,
             Symbol::Situation(i) => self.situations.get(i)?.span,
             Symbol::Rule(i) => self.rules.get(i)?.name_span,
+            Symbol::Outcome(i) => self.outcomes.get(i)?.span,
         })
     }
 
@@ -558,6 +714,7 @@ impl Model {
             Symbol::Segment(i) => &self.segments.get(i)?.name,
             Symbol::Situation(i) => &self.situations.get(i)?.name,
             Symbol::Rule(i) => &self.rules.get(i)?.name,
+            Symbol::Outcome(i) => &self.outcomes.get(i)?.name,
         })
     }
 }

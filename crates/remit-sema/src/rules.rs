@@ -3,13 +3,13 @@
 use crate::checker::Checker;
 use crate::expr::Place;
 use crate::model::{
-    ActionId, Cap, Cond, CountLimit, DefinitionDef, Id, Model, ObligationId, RoleId, RuleId,
-    SegmentId, SituationId, TotalLimit, Type,
+    ActionId, Cap, Cond, CountLimit, DefinitionDef, Id, Model, ObligationId, Period, RoleId,
+    RuleId, SegmentId, SituationId, Subject, TotalLimit, Type, WindowDef,
 };
 use crate::units::quantity_value;
 use remit_diagnostics::{Code, Diagnostic, Span};
 use remit_syntax::ast::{
-    CapOp, ClauseKind, Definition, Ident, Item, ItemKind, Names, NumberLit, Per, Quantity, Rule,
+    self, CapOp, ClauseKind, Definition, Ident, Item, ItemKind, Names, NumberLit, Quantity, Rule,
 };
 use remit_syntax::ClauseTag;
 
@@ -25,6 +25,7 @@ impl Checker {
             if self.definition_slot(def, is_segment).is_none() {
                 continue;
             }
+            self.check_guards(&[&def.expr], &[]);
             let cond = self.cond(
                 &def.expr,
                 if is_segment {
@@ -199,9 +200,9 @@ impl Checker {
                             .help(match tag {
                                 ClauseTag::For | ClauseTag::When => format!("combine the two conditions in one `{key}` clause with `and` or `or`"),
                                 ClauseTag::Require | ClauseTag::Notify => format!("list every name in one `{key}` clause, separated by commas"),
+                                ClauseTag::Aims => "list every outcome in one `aims` clause, separated by commas".to_string(),
                                 ClauseTag::Cap
-                                | ClauseTag::CountPerCustomer
-                                | ClauseTag::CountPerEmployee
+                                | ClauseTag::Count
                                 | ClauseTag::Total
                                 | ClauseTag::Otherwise => "keep one of them".to_string(),
                             }),
@@ -236,6 +237,23 @@ impl Checker {
             }
             self.clause(index, &clause.kind, clause.span, &actions);
         }
+        let conds: Vec<&ast::Expr> = rule
+            .clauses
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ClauseKind::For(e) | ClauseKind::When(e) => Some(e),
+                _ => None,
+            })
+            .collect();
+        let sums: Vec<&ast::Sum> = rule
+            .clauses
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ClauseKind::RelCap { bound, .. } => Some(bound),
+                _ => None,
+            })
+            .collect();
+        self.check_guards(&conds, &sums);
     }
 
     /// Checks one clause of rule `index` and records it on the rule; the
@@ -262,24 +280,37 @@ impl Checker {
                     self.model.rules[index].caps.push(cap);
                 }
             }
+            ClauseKind::RelCap { param, op, bound } => {
+                if let Some(cond) = self.relational_cap(param, *op, bound, span, actions) {
+                    self.model.rules[index].relations.push(cond);
+                }
+            }
             ClauseKind::Count {
-                count, per, window, ..
+                count,
+                subjects,
+                window,
             } => {
-                if let Some(limit) = self.count_limit(count, *per, window, span) {
+                if let Some(limit) = self.count_limit(count, subjects, window.as_ref(), span) {
                     self.model.rules[index].counts.push(limit);
                 }
             }
             ClauseKind::Total {
                 amount,
-                per,
-                per_span,
+                subjects,
                 window,
             } => {
                 if let Some(total) =
-                    self.total_limit(amount, *per, *per_span, window, span, actions)
+                    self.total_limit(amount, subjects, window.as_ref(), span, actions)
                 {
                     self.model.rules[index].totals.push(total);
                 }
+            }
+            ClauseKind::Aims(names) => {
+                let ids: Vec<crate::model::OutcomeId> = names
+                    .iter()
+                    .filter_map(|n| self.resolve_outcome(n))
+                    .collect();
+                self.model.rules[index].aims = ids;
             }
             ClauseKind::Require(names) => {
                 let ids: Vec<ObligationId> = names
@@ -322,6 +353,40 @@ impl Checker {
             max,
             span,
         })
+    }
+
+    /// `limit PARAM <= EXPR` (or `<`): a relational cap, checked as the
+    /// comparison it is.
+    fn relational_cap(
+        &mut self,
+        param: &Ident,
+        op: CapOp,
+        bound: &ast::Sum,
+        span: Span,
+        actions: &[ActionId],
+    ) -> Option<Cond> {
+        let references = self.model.references.len();
+        self.cap_type(param, actions)?;
+        // The comparison resolves the parameter again.
+        self.model.references.truncate(references);
+        let errors = self.diags.iter().filter(|d| d.is_error()).count();
+        let lhs = ast::Operand::Path(ast::Path {
+            kind: ast::PathKind::Name(param.clone()),
+            span: param.span,
+        });
+        let op = match op {
+            CapOp::Le => ast::CmpOp::Le,
+            CapOp::Lt => ast::CmpOp::Lt,
+        };
+        let cond = self.linear_compare(
+            &lhs,
+            op,
+            &ast::Operand::Sum(bound.clone()),
+            span,
+            crate::expr::Place::When(actions),
+        );
+        let clean = self.diags.iter().filter(|d| d.is_error()).count() == errors;
+        clean.then_some(cond)
     }
 
     /// The type of a capped parameter: it must be on every action of the
@@ -377,13 +442,13 @@ impl Checker {
         self.error(d);
     }
 
-    /// `limit N per customer|employee per WINDOW`: the count, then the
-    /// window.
+    /// `limit N per SUBJECT… (per WINDOW)?`: the count, the subjects, then
+    /// the window.
     fn count_limit(
         &mut self,
         count: &NumberLit,
-        per: Per,
-        window: &Quantity,
+        subjects: &[ast::Subject],
+        window: Option<&ast::Window>,
         span: Span,
     ) -> Option<CountLimit> {
         let mut scratch = Vec::new();
@@ -394,34 +459,27 @@ impl Checker {
         };
         let n = quantity_value(&count_q, &Type::Int, "the count", None, &mut scratch);
         self.diags.extend(scratch);
+        let subjects = self.subjects(subjects);
         let w = self.window(window);
         Some(CountLimit {
-            per,
+            subjects: subjects?,
             count: n?,
-            window_minutes: w?,
+            window: w?,
             span,
         })
     }
 
-    /// `limit total AMOUNT per customer per WINDOW`: counted per customer,
-    /// over actions with one `Money` parameter each, then the amount and
-    /// the window.
+    /// `limit total AMOUNT per SUBJECT… (per WINDOW)?`: over actions with
+    /// one `Money` parameter each, then the amount, the subjects and the
+    /// window.
     fn total_limit(
         &mut self,
         amount: &Quantity,
-        per: Per,
-        per_span: Span,
-        window: &Quantity,
+        subjects: &[ast::Subject],
+        window: Option<&ast::Window>,
         span: Span,
         actions: &[ActionId],
     ) -> Option<TotalLimit> {
-        if per == Per::Employee {
-            self.error(
-                Diagnostic::new(Code::INVALID_BUDGET, "`limit total` is counted per customer", per_span, "`per employee` is not supported for totals")
-                    .help("write `limit total AMOUNT per customer per WINDOW`, or cap the number of uses with `limit N per employee per WINDOW`"),
-            );
-            return None;
-        }
         let ok = self.budget_actions(span, actions);
         let currency = self.model.currency.clone();
         let amount = quantity_value(
@@ -431,15 +489,120 @@ impl Checker {
             currency.as_ref(),
             &mut self.diags,
         );
+        let subjects = self.subjects(subjects);
         let w = self.window(window);
         if !ok {
             return None;
         }
         Some(TotalLimit {
+            subjects: subjects?,
             amount: amount?,
-            window_minutes: w?,
+            window: w?,
             span,
         })
+    }
+
+    /// The subjects of a counter: `customer`, `employee` and `Key`
+    /// attributes of the context, each at most once.
+    fn subjects(&mut self, written: &[ast::Subject]) -> Option<Vec<Subject>> {
+        let mut out: Vec<Subject> = Vec::new();
+        let mut ok = true;
+        for (i, subject) in written.iter().enumerate() {
+            let resolved = match subject {
+                ast::Subject::Customer(_) => Some(Subject::Customer),
+                ast::Subject::Employee(_) => Some(Subject::Employee),
+                ast::Subject::Key(path) => self.key_subject(path),
+            };
+            let Some(resolved) = resolved else {
+                ok = false;
+                continue;
+            };
+            if out.contains(&resolved) {
+                let first = written[..i]
+                    .iter()
+                    .find(|w| same_subject(w, subject))
+                    .map_or(subject.span(), ast::Subject::span);
+                self.error(
+                    Diagnostic::new(
+                        Code::DUPLICATE_CLAUSE,
+                        format!("`per {}` is given twice", resolved.key()),
+                        subject.span(),
+                        "given again here",
+                    )
+                    .secondary(first, "first given here")
+                    .help("name each subject once"),
+                );
+                ok = false;
+                continue;
+            }
+            out.push(resolved);
+        }
+        ok.then_some(out)
+    }
+
+    /// `per context.K`: K must be a `Key` attribute of the context.
+    fn key_subject(&mut self, path: &ast::Path) -> Option<Subject> {
+        let attr = path.kind.ident();
+        let Some(i) = self.context.get(&attr.name).copied() else {
+            let names: Vec<String> = self
+                .model
+                .context
+                .iter()
+                .filter(|a| a.ty == Type::Key)
+                .map(|a| a.name.clone())
+                .collect();
+            let mut d = Diagnostic::new(
+                Code::UNKNOWN_ATTRIBUTE,
+                format!("unknown attribute `context.{}`", attr.name),
+                attr.span,
+                "not in the `context` schema",
+            );
+            d = match remit_diagnostics::did_you_mean(&attr.name, names.iter().map(String::as_str))
+            {
+                Some(s) => d.help(format!("did you mean `context.{s}`?")).fix(
+                    format!("replace with `{s}`"),
+                    attr.span,
+                    s.to_string(),
+                ),
+                None => d.help(format!(
+                    "declare it as a key in `context {{ … }}`, e.g. `{}: Key`",
+                    attr.name
+                )),
+            };
+            self.error(d);
+            return None;
+        };
+        self.reference(attr.span, crate::model::Symbol::ContextAttr(i));
+        let def = &self.model.context[i];
+        if def.ty != Type::Key {
+            let (ty, decl) = (def.ty.clone(), def.span);
+            self.error(
+                Diagnostic::new(
+                    Code::TYPE_MISMATCH,
+                    format!("uses are counted per key, but `context.{}` is `{ty}`", attr.name),
+                    path.span,
+                    format!("this is `{ty}`"),
+                )
+                .secondary(decl, "declared here")
+                .help(format!("declare it as `{}: Key` (an opaque identifier such as a booking reference or an incident number)", attr.name)),
+            );
+            return None;
+        }
+        if def.optional {
+            let decl = def.span;
+            self.error(
+                Diagnostic::new(
+                    Code::TYPE_MISMATCH,
+                    format!("uses are counted per `context.{}`, which a request may omit", attr.name),
+                    path.span,
+                    "an optional key",
+                )
+                .secondary(decl, "declared optional here")
+                .help("a counter needs its key on every request: make the attribute required (remove its `?`)"),
+            );
+            return None;
+        }
+        Some(Subject::Key(attr.name.clone()))
     }
 
     /// Whether every action of a budget has exactly one `Money` parameter
@@ -466,7 +629,42 @@ impl Checker {
         ok
     }
 
-    fn window(&mut self, window: &Quantity) -> Option<i64> {
+    /// A counter's window: a sliding duration, a calendar period, or every
+    /// use ever when none is written.
+    fn window(&mut self, window: Option<&ast::Window>) -> Option<WindowDef> {
+        let window = match window {
+            None => return Some(WindowDef::All),
+            Some(ast::Window::Calendar { period, .. }) => {
+                return match Period::ALL.iter().find(|p| p.as_str() == period.name) {
+                    Some(p) => Some(WindowDef::Calendar(*p)),
+                    None => {
+                        let names: Vec<&str> = Period::ALL.iter().map(|p| p.as_str()).collect();
+                        self.unknown(
+                            "calendar period",
+                            period,
+                            names.iter().copied(),
+                            "a calendar window is `calendar day`, `calendar week`, `calendar month`, `calendar quarter` or `calendar year`",
+                        );
+                        None
+                    }
+                };
+            }
+            Some(ast::Window::Sliding(q)) => q,
+        };
+        if let Some(unit) = &window.unit {
+            if unit.name == "month" || unit.name == "months" {
+                self.error(
+                    Diagnostic::new(
+                        Code::WRONG_UNIT,
+                        "months have no fixed length, so they are not a duration",
+                        unit.span,
+                        "not a duration unit",
+                    )
+                    .help("count since the first of the month with `per calendar month`, or use a fixed window such as `per 30 days`"),
+                );
+                return None;
+            }
+        }
         let w = quantity_value(window, &Type::Duration, "the window", None, &mut self.diags)?;
         if w <= 0 {
             self.error(
@@ -480,7 +678,17 @@ impl Checker {
             );
             return None;
         }
-        Some(w)
+        Some(WindowDef::Sliding(w))
+    }
+}
+
+/// Whether two written subjects name the same thing.
+fn same_subject(a: &ast::Subject, b: &ast::Subject) -> bool {
+    match (a, b) {
+        (ast::Subject::Customer(_), ast::Subject::Customer(_))
+        | (ast::Subject::Employee(_), ast::Subject::Employee(_)) => true,
+        (ast::Subject::Key(p), ast::Subject::Key(q)) => p.kind.ident().name == q.kind.ident().name,
+        _ => false,
     }
 }
 

@@ -54,6 +54,27 @@ impl Checker {
             None => Vec::new(),
         };
         self.missing_entries(test, &entries.seen);
+        if entries.at.is_none() && !entries.seen.iter().any(|(k, _)| *k == "at") {
+            if let Some(rule) = self.model.rules.iter().find(|r| {
+                r.counts
+                    .iter()
+                    .map(|c| c.window)
+                    .chain(r.totals.iter().map(|t| t.window))
+                    .any(|w| matches!(w, crate::model::WindowDef::Calendar(_)))
+            }) {
+                let rule_span = rule.name_span;
+                self.error(
+                    Diagnostic::new(
+                        Code::INVALID_TEST,
+                        format!("test `{}` has no `at`, but the policy counts by calendar periods", test.name.value),
+                        test.name.span,
+                        "missing `at`",
+                    )
+                    .secondary(rule_span, "this rule counts by calendar period")
+                    .help("say when the request is made, in the policy's time zone, e.g. `at 2026-12-24 23:00`"),
+                );
+            }
+        }
         if self.diags[before..].iter().any(|d| d.is_error()) {
             return None;
         }
@@ -66,6 +87,7 @@ impl Checker {
             customer: entries.customer,
             context: entries.context,
             history: entries.history,
+            at: entries.at,
             expect: entries.expect?,
         })
     }
@@ -82,6 +104,7 @@ impl Checker {
                 TestEntryKind::Context(_) => "context",
                 TestEntryKind::History(_) => "history",
                 TestEntryKind::Expect(_) => "expect",
+                TestEntryKind::At { .. } => "at",
                 TestEntryKind::Error => continue,
             };
             if let Some((_, first)) = out.seen.iter().find(|(k, _)| *k == key) {
@@ -114,6 +137,7 @@ impl Checker {
                 }
                 TestEntryKind::History(entries) => out.history = self.history(entries),
                 TestEntryKind::Expect(e) => out.expect = self.expectation(e),
+                TestEntryKind::At { date, time } => out.at = self.test_instant(date, time),
                 TestEntryKind::Error => {}
             }
         }
@@ -151,13 +175,98 @@ impl Checker {
             ) else {
                 continue;
             };
+            let mut keys = Vec::new();
+            for k in &h.keys {
+                let Some(i) = self.context.get(&k.name.name).copied() else {
+                    let names: Vec<String> = self
+                        .model
+                        .context
+                        .iter()
+                        .filter(|a| a.ty == Type::Key)
+                        .map(|a| a.name.clone())
+                        .collect();
+                    self.unknown(
+                        "key",
+                        &k.name,
+                        names.iter().map(String::as_str),
+                        "a past use is recorded under `Key` attributes of the context, e.g. `for { incident: \"INC-7\" }`",
+                    );
+                    continue;
+                };
+                self.reference(k.name.span, Symbol::ContextAttr(i));
+                let def = &self.model.context[i];
+                match (&def.ty, &k.value) {
+                    (Type::Key, remit_syntax::ast::Value::Str(v)) => {
+                        keys.push((k.name.name.clone(), v.value.clone()));
+                    }
+                    (ty, value) => {
+                        let ty = ty.clone();
+                        self.error(
+                            Diagnostic::new(
+                                Code::TYPE_MISMATCH,
+                                format!("a past use is recorded under keys, but `context.{}` is `{ty}`", k.name.name),
+                                value.span(),
+                                "expected a key string",
+                            )
+                            .help("name `Key` attributes with string values, e.g. `for { incident: \"INC-7\" }`"),
+                        );
+                    }
+                }
+            }
             history.push(PastUse {
                 action: a,
                 amount,
                 minutes_ago,
+                keys,
             });
         }
         history
+    }
+
+    /// `at DATE TIME`: local time in the policy's zone, as seconds since
+    /// 1970-01-01 UTC. A time the clock skips is an error; a repeated one
+    /// means the earlier instant.
+    fn test_instant(
+        &mut self,
+        date: &remit_syntax::ast::TextLit,
+        time: &remit_syntax::ast::TextLit,
+    ) -> Option<i64> {
+        let days = self.date_literal(date)?;
+        let minutes = self.time_literal(time)?;
+        let zone_name = self
+            .model
+            .timezone
+            .as_ref()
+            .map_or("UTC", |(z, _)| z.as_str())
+            .to_string();
+        let zone = jiff::tz::db().get(&zone_name).ok()?;
+        let civil = jiff::civil::date(1970, 1, 1)
+            .checked_add(jiff::Span::new().days(days))
+            .ok()?
+            .at(
+                i8::try_from(minutes / 60).ok()?,
+                i8::try_from(minutes % 60).ok()?,
+                0,
+                0,
+            );
+        let ambiguous = zone.to_ambiguous_zoned(civil);
+        if matches!(ambiguous.offset(), jiff::tz::AmbiguousOffset::Gap { .. }) {
+            self.error(
+                Diagnostic::new(
+                    Code::INVALID_TEST,
+                    format!(
+                        "`{} {}` does not exist in `{zone_name}`: the clocks skip it",
+                        date.raw, time.raw
+                    ),
+                    date.span.to(time.span),
+                    "a skipped local time",
+                )
+                .help("pick a time outside the daylight-saving change, e.g. one hour later"),
+            );
+            return None;
+        }
+        let zoned = ambiguous.earlier().ok()?;
+        Some(zoned.timestamp().as_second())
     }
 
     /// What a test's `expect` line expects, its names resolved.
@@ -275,6 +384,9 @@ impl Checker {
                 quantity_value(q, t, name, currency.as_ref(), &mut self.diags).map(TestValue::Int)
             }
             (Type::Bool, Value::Bool(b, _)) => Some(TestValue::Bool(*b)),
+            (Type::Key, Value::Str(k)) => Some(TestValue::Key(k.value.clone())),
+            (Type::Date, Value::Date(d)) => self.date_literal(d).map(TestValue::Int),
+            (Type::Time, Value::Time(t)) => self.time_literal(t).map(TestValue::Int),
             (Type::Enum(e), Value::Variant(v)) => {
                 let index = self.enums.get(e).copied()?;
                 self.resolve_variant(index, v).map(TestValue::Variant)
@@ -303,6 +415,9 @@ impl Checker {
                     Type::Duration => "a duration such as `30 minutes`".to_string(),
                     Type::Enum(e) => format!("a variant of `{e}`"),
                     Type::Set(e) => format!("a set of `{e}` variants such as `{{a, b}}`"),
+                    Type::Key => "a string such as `\"INC-7\"`".to_string(),
+                    Type::Date => "a date such as `2026-12-24`".to_string(),
+                    Type::Time => "a time of day such as `22:30`".to_string(),
                 };
                 self.error(
                     Diagnostic::new(
@@ -331,5 +446,6 @@ struct TestEntries<'t> {
     customer: Vec<(String, TestValue)>,
     context: Vec<(String, TestValue)>,
     history: Vec<PastUse>,
+    at: Option<i64>,
     expect: Option<Expected>,
 }

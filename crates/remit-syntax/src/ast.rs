@@ -125,6 +125,10 @@ pub enum ItemKind {
     Rule(Rule),
     /// `test "name" { … }`
     Test(Test),
+    /// `timezone "Europe/London"`
+    Timezone(StringLit),
+    /// `outcome name "description"`
+    Outcome(OutcomeDecl),
     /// An item that did not parse; its errors were reported.
     Error,
 }
@@ -145,6 +149,8 @@ impl ItemKind {
             ItemKind::Situation(_) => "situation",
             ItemKind::Rule(_) => "rule",
             ItemKind::Test(_) => "test",
+            ItemKind::Timezone(_) => "timezone",
+            ItemKind::Outcome(_) => "outcome",
             ItemKind::Error => "item",
         }
     }
@@ -193,6 +199,8 @@ pub struct Field {
     pub name: Ident,
     /// Its type.
     pub ty: TypeExpr,
+    /// The `?` that makes it optional (LANGUAGE.md §8.3), if written.
+    pub optional: Option<Span>,
     /// The `///` lines right before it, joined, without the slashes.
     pub doc: Option<String>,
 }
@@ -247,6 +255,15 @@ pub struct ObligationDecl {
     /// The obligation's name.
     pub name: Ident,
     /// What the employee must do.
+    pub description: Option<StringLit>,
+}
+
+/// `outcome name "description"?`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeDecl {
+    /// The outcome's name.
+    pub name: Ident,
+    /// What the organisation wants to happen.
     pub description: Option<StringLit>,
 }
 
@@ -359,6 +376,51 @@ impl Per {
     }
 }
 
+/// Whom a count or total is kept for (LANGUAGE.md §8.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// `per customer`
+    Customer(Span),
+    /// `per employee`
+    Employee(Span),
+    /// `per context.K` for a `Key` attribute K.
+    Key(Path),
+}
+
+impl Subject {
+    /// Where.
+    pub fn span(&self) -> Span {
+        match self {
+            Subject::Customer(s) | Subject::Employee(s) => *s,
+            Subject::Key(p) => p.span,
+        }
+    }
+}
+
+/// Which past uses a count or total counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Window {
+    /// `per 30 days`: a sliding window.
+    Sliding(Quantity),
+    /// `per calendar month`: since the start of the current period.
+    Calendar {
+        /// The `calendar` keyword.
+        keyword: Span,
+        /// `day`, `week`, `month`, `quarter` or `year` as written.
+        period: Ident,
+    },
+}
+
+impl Window {
+    /// Where.
+    pub fn span(&self) -> Span {
+        match self {
+            Window::Sliding(q) => q.span,
+            Window::Calendar { keyword, period } => keyword.to(period.span),
+        }
+    }
+}
+
 /// `<=` or `<` in a cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CapOp {
@@ -386,28 +448,36 @@ pub enum ClauseKind {
         /// The bound.
         value: Quantity,
     },
-    /// `limit N per customer|employee per WINDOW`
+    /// `limit PARAM <= EXPR` with a quantity expression that is not a
+    /// plain literal: a relational cap (LANGUAGE.md §8.1).
+    RelCap {
+        /// The parameter.
+        param: Ident,
+        /// `<=` or `<`.
+        op: CapOp,
+        /// The bound.
+        bound: Sum,
+    },
+    /// `limit N per SUBJECT… (per WINDOW)?`
     Count {
         /// How many uses.
         count: NumberLit,
-        /// Counted for whom.
-        per: Per,
-        /// The `customer`/`employee` keyword.
-        per_span: Span,
-        /// The window.
-        window: Quantity,
+        /// Counted for whom, together, as written.
+        subjects: Vec<Subject>,
+        /// The window; `None` counts every use ever.
+        window: Option<Window>,
     },
-    /// `limit total MONEY per customer per WINDOW`
+    /// `limit total MONEY per SUBJECT… (per WINDOW)?`
     Total {
         /// The budget.
         amount: Quantity,
-        /// Counted for whom.
-        per: Per,
-        /// The `customer`/`employee` keyword.
-        per_span: Span,
-        /// The window.
-        window: Quantity,
+        /// Counted for whom, together, as written.
+        subjects: Vec<Subject>,
+        /// The window; `None` counts every use ever.
+        window: Option<Window>,
     },
+    /// `aims OUTCOME, …`
+    Aims(Vec<Ident>),
     /// `require a, b`
     Require(Vec<Ident>),
     /// `notify a, b`
@@ -522,6 +592,8 @@ pub enum ExprKind {
     },
     /// A bare reference: a Bool attribute, a segment, a situation.
     Ref(Path),
+    /// `has customer.x` / `has context.x`
+    Has(Path),
     /// `true` / `false`
     Bool(bool),
 }
@@ -544,6 +616,10 @@ pub enum Operand {
     Quantity(Quantity),
     /// `true` / `false`
     Bool(bool, Span),
+    /// Any other quantity expression (LANGUAGE.md §8.1): several terms,
+    /// or one that is a date, a time, a percentage, a product or a
+    /// `min`/`max`. A lone path or literal is never a `Sum`.
+    Sum(Sum),
 }
 
 impl Operand {
@@ -553,6 +629,141 @@ impl Operand {
             Operand::Path(p) => p.span,
             Operand::Quantity(q) => q.span,
             Operand::Bool(_, s) => *s,
+            Operand::Sum(e) => e.span,
+        }
+    }
+
+    /// The operand as a quantity expression, when it is one.
+    pub fn to_sum(&self) -> Option<Sum> {
+        let term = match self {
+            Operand::Path(p) => Term::Path(p.clone()),
+            Operand::Quantity(q) => Term::Quantity(q.clone()),
+            Operand::Bool(..) => return None,
+            Operand::Sum(e) => return Some(e.clone()),
+        };
+        Some(Sum {
+            span: term.span(),
+            terms: vec![SumTerm {
+                sign: Sign::Plus,
+                sign_span: None,
+                term,
+            }],
+        })
+    }
+}
+
+/// A quantity expression: terms joined by `+` and `-` (LANGUAGE.md §8.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sum {
+    /// The terms, the first with [`Sign::Plus`] and no sign span.
+    pub terms: Vec<SumTerm>,
+    /// Where.
+    pub span: Span,
+}
+
+/// `+` or `-`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sign {
+    /// `+` (and the first term).
+    Plus,
+    /// `-`
+    Minus,
+}
+
+/// One signed term of a [`Sum`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SumTerm {
+    /// Added or subtracted.
+    pub sign: Sign,
+    /// The operator's span (`None` for the first term).
+    pub sign_span: Option<Span>,
+    /// The term.
+    pub term: Term,
+}
+
+/// `min` or `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Extremum {
+    /// `min(…)`
+    Min,
+    /// `max(…)`
+    Max,
+}
+
+impl Extremum {
+    /// `min` or `max`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Extremum::Min => "min",
+            Extremum::Max => "max",
+        }
+    }
+}
+
+/// A literal written as text (`2026-12-24`, `22:30`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextLit {
+    /// The source text.
+    pub raw: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// One term of a quantity expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    /// `context.bill_total`, `amount`
+    Path(Path),
+    /// `25 USD`, `3`, `2 hours`
+    Quantity(Quantity),
+    /// `2026-12-24`
+    Date(TextLit),
+    /// `22:30`
+    Time(TextLit),
+    /// `P% of X`
+    Percent {
+        /// The percentage (an integer or a decimal, at most two places).
+        percent: NumberLit,
+        /// What it is a percentage of.
+        of: Box<Term>,
+        /// Where.
+        span: Span,
+    },
+    /// `LITERAL * X` or `X * LITERAL`
+    Scaled {
+        /// The literal factor.
+        factor: Quantity,
+        /// The other factor.
+        of: Box<Term>,
+        /// Whether the literal was written first.
+        factor_first: bool,
+        /// Where.
+        span: Span,
+    },
+    /// `min(E, …)` / `max(E, …)`, or another name applied to arguments
+    /// (which the checker refuses).
+    Call {
+        /// The function's name as written.
+        name: Ident,
+        /// `min`, `max`, or `None` for an unknown function.
+        extremum: Option<Extremum>,
+        /// The arguments.
+        args: Vec<Sum>,
+        /// Where.
+        span: Span,
+    },
+}
+
+impl Term {
+    /// Where.
+    pub fn span(&self) -> Span {
+        match self {
+            Term::Path(p) => p.span,
+            Term::Quantity(q) => q.span,
+            Term::Date(t) | Term::Time(t) => t.span,
+            Term::Percent { span, .. } | Term::Scaled { span, .. } | Term::Call { span, .. } => {
+                *span
+            }
         }
     }
 }
@@ -624,23 +835,31 @@ pub enum TestEntryKind {
     History(Vec<HistoryEntry>),
     /// `expect …`
     Expect(Expectation),
+    /// `at 2026-12-24 23:00`: the test's instant, local time.
+    At {
+        /// The date.
+        date: TextLit,
+        /// The time of day.
+        time: TextLit,
+    },
     /// A line that did not parse; its error was reported.
     Error,
 }
 
 impl TestEntryKind {
-    /// The entry's place in the canonical order of LANGUAGE.md §7 (role,
-    /// action, customer, context, history, expect); an entry that did not
-    /// parse goes last.
+    /// The entry's place in the canonical order of LANGUAGE.md §7 and
+    /// §8.6 (at, role, action, customer, context, history, expect); an
+    /// entry that did not parse goes last.
     pub fn rank(&self) -> u8 {
         match self {
-            TestEntryKind::Role(_) => 0,
-            TestEntryKind::Action { .. } => 1,
-            TestEntryKind::Customer(_) => 2,
-            TestEntryKind::Context(_) => 3,
-            TestEntryKind::History(_) => 4,
-            TestEntryKind::Expect(_) => 5,
-            TestEntryKind::Error => 6,
+            TestEntryKind::At { .. } => 0,
+            TestEntryKind::Role(_) => 1,
+            TestEntryKind::Action { .. } => 2,
+            TestEntryKind::Customer(_) => 3,
+            TestEntryKind::Context(_) => 4,
+            TestEntryKind::History(_) => 5,
+            TestEntryKind::Expect(_) => 6,
+            TestEntryKind::Error => 7,
         }
     }
 }
@@ -665,6 +884,12 @@ pub enum Value {
     Variant(Ident),
     /// `{a, b}`
     Set(SetLit),
+    /// `"INC-7"`: a `Key` value.
+    Str(StringLit),
+    /// `2026-12-24`
+    Date(TextLit),
+    /// `22:30`
+    Time(TextLit),
 }
 
 impl Value {
@@ -675,6 +900,8 @@ impl Value {
             Value::Bool(_, s) => *s,
             Value::Variant(i) => i.span,
             Value::Set(s) => s.span,
+            Value::Str(s) => s.span,
+            Value::Date(t) | Value::Time(t) => t.span,
         }
     }
 }
@@ -688,6 +915,8 @@ pub struct HistoryEntry {
     pub amount: Option<Quantity>,
     /// How long ago.
     pub ago: Quantity,
+    /// `for { incident: "INC-7" }`: the keys it was recorded under.
+    pub keys: Vec<FieldValue>,
     /// Where.
     pub span: Span,
 }

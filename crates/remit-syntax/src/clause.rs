@@ -7,7 +7,7 @@
 //! [`ClauseTag`] variant; the exhaustive matches in [`ClauseTag::spec`] and
 //! [`ast::ClauseKind::tag`] then fail to build until it has a row.
 
-use crate::ast::{self, EffectKind, Per};
+use crate::ast::{self, EffectKind};
 
 /// A clause kind without its payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -16,13 +16,11 @@ pub enum ClauseTag {
     For,
     /// `when EXPR`.
     When,
-    /// `limit PARAM <= VALUE`.
+    /// `limit PARAM <= VALUE` or `limit PARAM <= EXPR`.
     Cap,
-    /// `limit N per customer per WINDOW`.
-    CountPerCustomer,
-    /// `limit N per employee per WINDOW`.
-    CountPerEmployee,
-    /// `limit total MONEY per customer per WINDOW`.
+    /// `limit N per SUBJECT… (per WINDOW)?`.
+    Count,
+    /// `limit total MONEY per SUBJECT… (per WINDOW)?`.
     Total,
     /// `require OBLIGATION, …`.
     Require,
@@ -30,6 +28,8 @@ pub enum ClauseTag {
     Notify,
     /// `otherwise escalate to ROLE`.
     Otherwise,
+    /// `aims OUTCOME, …` (LANGUAGE.md §8.5).
+    Aims,
 }
 
 /// What the language says about one clause kind.
@@ -79,12 +79,12 @@ pub const CLAUSES: &[ClauseSpec] = &[
     ClauseTag::For.spec(),
     ClauseTag::When.spec(),
     ClauseTag::Cap.spec(),
-    ClauseTag::CountPerCustomer.spec(),
-    ClauseTag::CountPerEmployee.spec(),
+    ClauseTag::Count.spec(),
     ClauseTag::Total.spec(),
     ClauseTag::Require.spec(),
     ClauseTag::Notify.spec(),
     ClauseTag::Otherwise.spec(),
+    ClauseTag::Aims.spec(),
 ];
 
 impl ClauseTag {
@@ -94,12 +94,12 @@ impl ClauseTag {
             ClauseTag::For => ("for", "for", false, ALL, 0),
             ClauseTag::When => ("when", "when", false, ALL, 1),
             ClauseTag::Cap => ("limit", "limit", true, PERMIT, 2),
-            ClauseTag::CountPerCustomer => ("limit", "limit N per customer", false, PERMIT, 3),
-            ClauseTag::CountPerEmployee => ("limit", "limit N per employee", false, PERMIT, 3),
-            ClauseTag::Total => ("limit", "limit total", false, PERMIT, 4),
+            ClauseTag::Count => ("limit", "limit N per", true, PERMIT, 3),
+            ClauseTag::Total => ("limit", "limit total", true, PERMIT, 4),
             ClauseTag::Require => ("require", "require", false, PERMIT, 5),
             ClauseTag::Notify => ("notify", "notify", false, PERMIT_ESCALATE, 6),
             ClauseTag::Otherwise => ("otherwise", "otherwise", false, PERMIT, 7),
+            ClauseTag::Aims => ("aims", "aims", false, PERMIT_ESCALATE, 8),
         };
         ClauseSpec {
             tag: self,
@@ -118,17 +118,13 @@ impl ast::ClauseKind {
         Some(match self {
             ast::ClauseKind::ForAnyCustomer | ast::ClauseKind::For(_) => ClauseTag::For,
             ast::ClauseKind::When(_) => ClauseTag::When,
-            ast::ClauseKind::Cap { .. } => ClauseTag::Cap,
-            ast::ClauseKind::Count {
-                per: Per::Customer, ..
-            } => ClauseTag::CountPerCustomer,
-            ast::ClauseKind::Count {
-                per: Per::Employee, ..
-            } => ClauseTag::CountPerEmployee,
+            ast::ClauseKind::Cap { .. } | ast::ClauseKind::RelCap { .. } => ClauseTag::Cap,
+            ast::ClauseKind::Count { .. } => ClauseTag::Count,
             ast::ClauseKind::Total { .. } => ClauseTag::Total,
             ast::ClauseKind::Require(_) => ClauseTag::Require,
             ast::ClauseKind::Notify(_) => ClauseTag::Notify,
             ast::ClauseKind::Otherwise(_) => ClauseTag::Otherwise,
+            ast::ClauseKind::Aims(_) => ClauseTag::Aims,
             ast::ClauseKind::Error => return None,
         })
     }
@@ -147,9 +143,17 @@ impl ast::ClauseKind {
 /// The keywords that start a rule clause after its effect line, in
 /// canonical order: the distinct [`ClauseSpec::keyword`]s of [`CLAUSES`]
 /// (a test holds the two together).
-pub const CLAUSE_KEYWORDS: &[&str] = &["for", "when", "limit", "require", "notify", "otherwise"];
+pub const CLAUSE_KEYWORDS: &[&str] = &[
+    "for",
+    "when",
+    "limit",
+    "require",
+    "notify",
+    "otherwise",
+    "aims",
+];
 
-/// "`for`, `when`, `limit`, `require`, `notify` or `otherwise`".
+/// "`for`, `when`, `limit`, `require`, `notify`, `otherwise` or `aims`".
 pub fn clause_keyword_list(last: &str) -> String {
     let quoted: Vec<String> = CLAUSE_KEYWORDS.iter().map(|k| format!("`{k}`")).collect();
     match quoted.split_last() {
@@ -219,7 +223,7 @@ mod tests {
     fn keyword_list_reads_as_prose() {
         assert_eq!(
             clause_keyword_list("or"),
-            "`for`, `when`, `limit`, `require`, `notify` or `otherwise`"
+            "`for`, `when`, `limit`, `require`, `notify`, `otherwise` or `aims`"
         );
     }
 }

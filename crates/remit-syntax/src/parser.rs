@@ -2,7 +2,7 @@
 //! LALRPOP `Item` parser, and turns parse errors into diagnostics that say
 //! in words what was expected.
 
-use crate::ast::{self, CommentKind, Item, ItemKind};
+use crate::ast::{self, CapOp, ClauseKind, CommentKind, Ident, Item, ItemKind, Operand, Sum, Term};
 use crate::clause::{clause_keyword_list, CLAUSE_KEYWORDS};
 use crate::grammar::ItemParser;
 use crate::lex::{lex, SpannedToken};
@@ -122,6 +122,8 @@ pub fn split_items(tokens: &[SpannedToken<'_>]) -> Vec<std::ops::Range<usize>> {
                 | Token::Situation
                 | Token::Rule
                 | Token::Test
+                | Token::Timezone
+                | Token::Outcome
         );
         let at_top = depth == 0
             && match token {
@@ -255,6 +257,34 @@ pub(crate) fn one_then<T>(first: T, rest: Vec<T>) -> Vec<T> {
 }
 
 /// A vector without spare capacity (see [`one_then`]).
+/// A quantity expression as an operand: a lone path or literal keeps its
+/// version 1 form, anything else is a [`Operand::Sum`].
+pub(crate) fn operand(sum: Sum) -> Operand {
+    if let [only] = sum.terms.as_slice() {
+        match &only.term {
+            Term::Path(p) => return Operand::Path(p.clone()),
+            Term::Quantity(q) => return Operand::Quantity(q.clone()),
+            _ => {}
+        }
+    }
+    Operand::Sum(sum)
+}
+
+/// `limit PARAM OP EXPR`: a literal bound is a cap, anything else a
+/// relational cap.
+pub(crate) fn cap(param: Ident, op: CapOp, bound: Sum) -> ClauseKind {
+    if let [only] = bound.terms.as_slice() {
+        if let Term::Quantity(value) = &only.term {
+            return ClauseKind::Cap {
+                param,
+                op,
+                value: value.clone(),
+            };
+        }
+    }
+    ClauseKind::RelCap { param, op, bound }
+}
+
 pub(crate) fn exact<T>(mut v: Vec<T>) -> Vec<T> {
     v.shrink_to_fit();
     v

@@ -80,6 +80,13 @@ tokens! {
         Deny = "deny",
         History = "history",
         Ago = "ago",
+        Has = "has",
+        Calendar = "calendar",
+        Of = "of",
+        Outcome = "outcome",
+        Aims = "aims",
+        Timezone = "timezone",
+        AtTime = "at",
     }
     others {
         #[token("{")]
@@ -112,6 +119,16 @@ tokens! {
         Ge,
         #[token("@")]
         At,
+        #[token("+")]
+        Plus,
+        #[token("-")]
+        Minus,
+        #[token("*")]
+        Star,
+        #[token("%")]
+        Percent,
+        #[token("?")]
+        Question,
 
         #[regex(r"[A-Za-z_][A-Za-z0-9_]*")]
         Ident(&'s str),
@@ -119,6 +136,12 @@ tokens! {
         Int(&'s str),
         #[regex(r"[0-9][0-9_]*\.[0-9][0-9_]*")]
         Decimal(&'s str),
+        /// `2026-12-24`: a calendar date.
+        #[regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")]
+        Date(&'s str),
+        /// `22:30`: a time of day.
+        #[regex(r"[0-9]{1,2}:[0-9]{2}")]
+        Time(&'s str),
         #[regex(r#""([^"\\\n]|\\[^\n])*""#)]
         Str(&'s str),
         /// A string that reaches the end of its line without a closing quote.
@@ -160,6 +183,8 @@ pub const ITEM_KEYWORDS: &[&str] = &[
     "situation",
     "rule",
     "test",
+    "timezone",
+    "outcome",
 ];
 
 impl fmt::Display for Token<'_> {
@@ -187,6 +212,13 @@ impl fmt::Display for Token<'_> {
             Token::Gt => f.write_str("`>`"),
             Token::Ge => f.write_str("`>=`"),
             Token::At => f.write_str("`@`"),
+            Token::Plus => f.write_str("`+`"),
+            Token::Minus => f.write_str("`-`"),
+            Token::Star => f.write_str("`*`"),
+            Token::Percent => f.write_str("`%`"),
+            Token::Question => f.write_str("`?`"),
+            Token::Date(s) => write!(f, "the date `{s}`"),
+            Token::Time(s) => write!(f, "the time `{s}`"),
             _ => f.write_str("a keyword"),
         }
     }

@@ -466,3 +466,168 @@ impl From<v1::Budget> for Relation {
         Relation { terms, max: b.max }
     }
 }
+
+impl Table {
+    /// The same table in format 1, when it uses nothing format 1 cannot
+    /// say: no relation other than a budget (`counter + param <= max`,
+    /// both coefficients 1), counters kept per customer or per employee
+    /// over a sliding window, no `key`, `date` or `time` input, no optional
+    /// input, no `present` constraint. Time zone, outcomes and aims do not
+    /// change a decision and are left out. `None` otherwise.
+    pub fn to_format_1(&self) -> Option<v1::Table> {
+        let input_type = |t: InputType| -> Option<v1::InputType> {
+            Some(match t {
+                InputType::Bool => v1::InputType::Bool,
+                InputType::Int => v1::InputType::Int,
+                InputType::Money => v1::InputType::Money,
+                InputType::Duration => v1::InputType::Duration,
+                InputType::Enum => v1::InputType::Enum,
+                InputType::Set => v1::InputType::Set,
+                InputType::Key | InputType::Date | InputType::Time => return None,
+            })
+        };
+        let constraint = |c: &Constraint| -> Option<v1::Constraint> {
+            Some(match c {
+                Constraint::Interval(i) => v1::Constraint::Interval(*i),
+                Constraint::In(s) => v1::Constraint::In(s.clone()),
+                Constraint::Eq(b) => v1::Constraint::Eq(*b),
+                Constraint::Set(s) => v1::Constraint::Set(s.clone()),
+                Constraint::Present(_) => return None,
+            })
+        };
+        let constraints =
+            |m: &BTreeMap<String, Constraint>| -> Option<BTreeMap<String, v1::Constraint>> {
+                m.iter()
+                    .map(|(k, c)| Some((k.clone(), constraint(c)?)))
+                    .collect()
+            };
+        let mut actions = BTreeMap::new();
+        for (name, a) in &self.actions {
+            let params = a
+                .params
+                .iter()
+                .map(|(p, t)| Some((p.clone(), input_type(*t)?)))
+                .collect::<Option<_>>()?;
+            actions.insert(name.clone(), v1::ActionInfo { params });
+        }
+        let mut inputs = BTreeMap::new();
+        for (key, i) in &self.inputs {
+            if i.optional {
+                return None;
+            }
+            let info = v1::InputInfo {
+                ty: input_type(i.ty)?,
+                values: i.values.clone(),
+            };
+            inputs.insert(key.clone(), info);
+        }
+        let mut counters = BTreeMap::new();
+        for (id, c) in &self.counters {
+            let per = match c.per.as_slice() {
+                [p] if p == "customer" => v1::CounterPer::Customer,
+                [p] if p == "employee" => v1::CounterPer::Employee,
+                _ => return None,
+            };
+            let Window::SlidingMinutes(window_minutes) = c.window else {
+                return None;
+            };
+            let info = v1::CounterInfo {
+                per,
+                actions: c.actions.clone(),
+                measure: c.measure,
+                window_minutes,
+            };
+            counters.insert(id.clone(), info);
+        }
+        let mut rows = Vec::with_capacity(self.rows.len());
+        for r in &self.rows {
+            if !r.scope_relations.is_empty() {
+                return None;
+            }
+            let budgets = r
+                .limit_relations
+                .iter()
+                .map(|rel| {
+                    let (counter, param) = match rel.terms.iter().collect::<Vec<_>>().as_slice() {
+                        [(a, 1), (b, 1)]
+                            if self.counters.contains_key(*a) && b.starts_with("param.") =>
+                        {
+                            ((*a).clone(), (*b).clone())
+                        }
+                        [(a, 1), (b, 1)]
+                            if self.counters.contains_key(*b) && a.starts_with("param.") =>
+                        {
+                            ((*b).clone(), (*a).clone())
+                        }
+                        _ => return None,
+                    };
+                    Some(v1::Budget {
+                        counter,
+                        param,
+                        max: rel.max,
+                    })
+                })
+                .collect::<Option<_>>()?;
+            rows.push(v1::Row {
+                rule: r.rule.clone(),
+                source: r.source.clone(),
+                effect: r.effect,
+                roles: r.roles.clone(),
+                actions: r.actions.clone(),
+                scope: constraints(&r.scope)?,
+                limits: constraints(&r.limits)?,
+                budgets,
+                obligations: r.obligations.clone(),
+                notify: r.notify.clone(),
+                escalation: r.escalation.clone(),
+            });
+        }
+        Some(v1::Table {
+            format: v1::FORMAT.to_string(),
+            policy: self.policy.clone(),
+            digest: self.digest.clone(),
+            currency: self.currency.clone(),
+            default: self.default.clone(),
+            roles: self.roles.clone(),
+            actions,
+            inputs,
+            counters,
+            obligations: self.obligations.clone(),
+            rows,
+        })
+    }
+}
+
+impl Table {
+    /// Whether one row says only what format 1 can: no scope relation, no
+    /// `present` constraint, limit relations that are budgets, and only
+    /// inputs and counters that format 1 has (see [`Table::to_format_1`]).
+    pub fn row_fits_format_1(&self, row: &Row) -> bool {
+        let input_fits = |k: &String| match self.inputs.get(k) {
+            Some(i) => !i.optional && i.ty.in_format_1(),
+            None => match self.counters.get(k) {
+                Some(c) => {
+                    matches!(c.window, Window::SlidingMinutes(_))
+                        && matches!(c.per.as_slice(), [p] if p == "customer" || p == "employee")
+                }
+                None => false,
+            },
+        };
+        let budget = |r: &Relation| {
+            let terms: Vec<(&String, &i64)> = r.terms.iter().collect();
+            matches!(terms.as_slice(),
+                [(a, 1), (b, 1)] if (self.counters.contains_key(*a) && b.starts_with("param."))
+                    || (self.counters.contains_key(*b) && a.starts_with("param.")))
+        };
+        row.scope_relations.is_empty()
+            && row
+                .limit_relations
+                .iter()
+                .all(|r| budget(r) && r.terms.keys().all(input_fits))
+            && row
+                .scope
+                .iter()
+                .chain(row.limits.iter())
+                .all(|(k, c)| !matches!(c, Constraint::Present(_)) && input_fits(k))
+    }
+}

@@ -13,11 +13,11 @@ set cpo&vim
 syn case match
 
 " Keywords (LANGUAGE.md section 2), by role.
-syn keyword remitDeclaration policy version currency enum role extends action obligation segment situation rule test
+syn keyword remitDeclaration policy version currency enum role extends action obligation segment situation rule test timezone outcome
 syn keyword remitEffect      permit forbid escalate deny
-syn keyword remitClause      for when limit require notify otherwise expect requiring history
-syn keyword remitConnective  to from per total employee ago
-syn keyword remitOperatorWord and or not in contains
+syn keyword remitClause      for when limit require notify otherwise expect requiring history aims at
+syn keyword remitConnective  to from per total employee ago calendar of
+syn keyword remitOperatorWord and or not in contains has
 syn keyword remitBoolean     true false
 syn keyword remitAny         any
 

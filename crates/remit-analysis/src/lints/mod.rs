@@ -21,7 +21,7 @@ use remit_diagnostics::{Code, Diagnostic, Lint};
 use remit_sema::model::{Id, IndexVec, Model, RuleId};
 use remit_sema::LowerOutput;
 use remit_table::{Constraint, Evaluator, Interval, Outcome, Row, Table};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 /// What every lint reads.
@@ -61,9 +61,10 @@ impl<'a> Ctx<'a> {
         lowered: &'a LowerOutput,
         evaluator: &'a mut Option<Evaluator>,
     ) -> Option<Self> {
-        let table: &'a Table = &lowered.table;
+        let shared = lowered.format_1.as_ref()?;
+        let table: &'a Table = shared;
         let (built, (row_rule, groups, boxes, domains)) = rayon::join(
-            || Evaluator::new(std::sync::Arc::clone(&lowered.table)).ok(),
+            || Evaluator::new(std::sync::Arc::clone(shared)).ok(),
             || {
                 let mut row_rule = vec![RuleId::from_index(0); table.rows.len()];
                 for (rule, rows) in lowered.rule_rows.iter_enumerated() {
@@ -341,6 +342,101 @@ pub(crate) fn box_of(row: &Row) -> Option<Region> {
 /// rules have no rows), and `unused_declaration` waits until every name
 /// resolves (a misspelt use is not a missing one).
 pub fn run(model: &Model, lowered: &LowerOutput, names_resolve: bool) -> Vec<Diagnostic> {
+    let mut out = outcome_lints(model, names_resolve);
+    if lowered.format_1.is_some() {
+        out.extend(run_format_1(model, lowered, names_resolve));
+        return out;
+    }
+    // Rules that use version 1.1 forms are left out, and so is every
+    // finding about a role and action they apply to (a finding there could
+    // be wrong without them); the rest is analysed exactly.
+    let (part, skipped) = format_1_part(model, lowered);
+    let mut affected: HashSet<(&str, &str)> = HashSet::new();
+    let mut skipped_spans = Vec::new();
+    for &rule in &skipped {
+        skipped_spans.push(model.rules[rule].span);
+        for &r in &lowered.rule_rows[rule] {
+            if let Some(row) = lowered.table.rows.get(r) {
+                for role in &row.roles {
+                    for action in &row.actions {
+                        affected.insert((role.as_str(), action.as_str()));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(part) = part {
+        let within = |span: remit_diagnostics::Span| {
+            skipped_spans
+                .iter()
+                .any(|s| s.file == span.file && s.start <= span.start && span.end <= s.end)
+        };
+        out.extend(
+            run_format_1(model, &part, names_resolve)
+                .into_iter()
+                .filter(|d| {
+                    let group = d.witness.as_ref().and_then(|w| {
+                        Some((
+                            w.request.get("role")?.as_str()?,
+                            w.request.get("action")?.as_str()?,
+                        ))
+                    });
+                    !group.is_some_and(|g| affected.contains(&g))
+                        && !within(d.primary.span)
+                        && !d.secondary.iter().any(|l| within(l.span))
+                }),
+        );
+    }
+    out.extend(version_1_1_not_analysed(model, &skipped));
+    out
+}
+
+/// The rules whose rows all fit format 1, lowered on their own (`None`
+/// when none do), and the rules left out.
+fn format_1_part(model: &Model, lowered: &LowerOutput) -> (Option<LowerOutput>, Vec<RuleId>) {
+    let table = &lowered.table;
+    let mut skipped = Vec::new();
+    let mut part = (**table).clone();
+    part.rows.clear();
+    let mut rule_rows: remit_sema::model::IndexVec<RuleId, Vec<usize>> =
+        vec![Vec::new(); model.rules.len()].into();
+    for (rule, rows) in lowered.rule_rows.iter_enumerated() {
+        let fits = rows.iter().all(|&r| {
+            table
+                .rows
+                .get(r)
+                .is_some_and(|row| table.row_fits_format_1(row))
+        });
+        if !fits {
+            skipped.push(rule);
+            continue;
+        }
+        for &r in rows {
+            if let Some(row) = table.rows.get(r) {
+                rule_rows[rule].push(part.rows.len());
+                part.rows.push(row.clone());
+            }
+        }
+    }
+    part.inputs.retain(|_, i| !i.optional && i.ty.in_format_1());
+    part.actions
+        .retain(|_, a| a.params.values().all(|t| t.in_format_1()));
+    part.counters.retain(|_, c| {
+        matches!(c.window, remit_table::v2::Window::SlidingMinutes(_))
+            && matches!(c.per.as_slice(), [p] if p == "customer" || p == "employee")
+    });
+    let format_1 = part.to_format_1().map(std::sync::Arc::new);
+    let lowered = format_1.map(|f| LowerOutput {
+        table: std::sync::Arc::new(part),
+        format_1: Some(f),
+        rule_rows,
+        diagnostics: Vec::new(),
+    });
+    (lowered, skipped)
+}
+
+/// Every lint, on a table that format 1 can say.
+fn run_format_1(model: &Model, lowered: &LowerOutput, names_resolve: bool) -> Vec<Diagnostic> {
     let mut evaluator = None;
     let Some(ctx) = Ctx::build(model, lowered, &mut evaluator) else {
         return Vec::new();
@@ -367,4 +463,74 @@ pub fn run(model: &Model, lowered: &LowerOutput, names_resolve: bool) -> Vec<Dia
     let mut seen = BTreeSet::new();
     out.retain(|d| d.code != Code::ANALYSIS_INCOMPLETE || seen.insert(d.message.clone()));
     out
+}
+
+/// `no_outcome` (a permit that aims at nothing in a policy that declares
+/// outcomes) and `unused_declaration` for an outcome no rule aims at
+/// (LANGUAGE.md §8.5).
+fn outcome_lints(model: &Model, names_resolve: bool) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if model.outcomes.is_empty() {
+        return out;
+    }
+    for rule in &model.rules {
+        if rule.ok
+            && rule.effect == remit_syntax::ast::EffectKind::Permit
+            && rule.aims.is_empty()
+            && !rule.allow.contains(&Code::NO_OUTCOME)
+        {
+            out.push(
+                Diagnostic::new(
+                    Code::NO_OUTCOME,
+                    format!("rule `{}` aims at none of the policy's outcomes", rule.name),
+                    rule.name_span,
+                    "no `aims`",
+                )
+                .help("say which outcome it serves, e.g. `aims retained`, so its uses can be measured against it"),
+            );
+        }
+    }
+    if names_resolve {
+        for (id, outcome) in model.outcomes.iter_enumerated() {
+            if !model.rules.iter().any(|r| r.aims.contains(&id)) {
+                out.push(
+                    Diagnostic::new(
+                        Code::UNUSED_DECLARATION,
+                        format!(
+                            "outcome `{}` is declared but no rule aims at it",
+                            outcome.name
+                        ),
+                        outcome.span,
+                        "never aimed at",
+                    )
+                    .help(format!(
+                        "add `aims {}` to the rules that serve it, or remove the declaration",
+                        outcome.name
+                    )),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// One hint per rule the lints left out because it uses version 1.1
+/// forms they do not cover yet (LANGUAGE.md §8.7): nothing is reported
+/// about the roles and actions it applies to rather than something
+/// unverified.
+fn version_1_1_not_analysed(model: &Model, skipped: &[RuleId]) -> Vec<Diagnostic> {
+    skipped
+        .iter()
+        .map(|&rule| &model.rules[rule])
+        .filter(|def| !def.allow.contains(&Code::ANALYSIS_INCOMPLETE))
+        .map(|def| {
+            Diagnostic::new(
+                Code::ANALYSIS_INCOMPLETE,
+                format!("the lints skip rule `{}` and the roles and actions it applies to: it uses version 1.1 forms they do not cover yet", def.name),
+                def.name_span,
+                "a relation, a keyed or calendar counter, an optional fact, a date or a time",
+            )
+            .help("its decisions are exact in the table and in `remit test`; conflicts, shadowing and the other lints are not reported for its roles and actions rather than guessed")
+        })
+        .collect()
 }

@@ -8,7 +8,7 @@ use crate::region::Region;
 use crate::witness::{rule_matched, witness};
 use remit_diagnostics::{Code, Data, Diagnostic, Span};
 use remit_sema::model::{RuleId, Symbol, Type};
-use remit_syntax::ast::{EffectKind, Per};
+use remit_syntax::ast::EffectKind;
 use remit_table::{Constraint, Interval, Outcome};
 
 pub(super) fn run(ctx: &Ctx<'_>, names_resolve: bool, out: &mut Vec<Diagnostic>) {
@@ -207,7 +207,12 @@ fn permitted_money_request<'c>(
 
 fn unbounded_frequency(ctx: &Ctx<'_>, index: RuleId) -> Option<Diagnostic> {
     let rule = &ctx.model.rules[index];
-    if rule.counts.iter().any(|c| c.per == Per::Customer) || !rule.totals.is_empty() {
+    let per_customer = |subjects: &[remit_sema::model::Subject]| {
+        subjects.contains(&remit_sema::model::Subject::Customer)
+    };
+    if rule.counts.iter().any(|c| per_customer(&c.subjects))
+        || rule.totals.iter().any(|t| per_customer(&t.subjects))
+    {
         return None;
     }
     let (role, action, region, permitted) = permitted_money_request(ctx, index)?;

@@ -766,11 +766,24 @@ function suite(remit: string): void {
   step("shows test code lenses and resolves a test's result", async () => {
     const { connection } = s();
     const text = buffer;
-    const lenses: CodeLens[] =
+    const found: CodeLens[] =
       (await s().ask(
         "textDocument/codeLens",
         connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: rulesUri } }),
       )) ?? [];
+    // Lenses come with a range and data only (issue 20: resolved up
+    // front, the lenses of 2,000 rules were 444 KB); the client resolves
+    // the ones it shows, as VS Code does.
+    assert.ok(found.length > 0, "some lenses");
+    for (const lens of found) {
+      assert.equal(lens.command, undefined, `an unresolved lens: ${JSON.stringify(lens)}`);
+    }
+    const lenses: CodeLens[] = [];
+    for (const lens of found) {
+      lenses.push(
+        await s().ask("codeLens/resolve", connection.sendRequest(CodeLensResolveRequest.type, lens)),
+      );
+    }
 
     // "N tests" on each rule, for the client's `remit.showTests`
     // (arguments: uri, position, locations).
@@ -788,7 +801,7 @@ function suite(remit: string): void {
     assert.equal(tests[0]?.uri, rulesUri);
     assert.deepEqual(tests[0]?.range.start, positionOf(text, "test \""));
 
-    // A test has "▶ run test" and a lens left for codeLens/resolve.
+    // A test has "▶ run test" and its result.
     const testName = rangeOf(text, TEST_NAME);
     const run = lenses.find((l) => l.command?.title === "▶ run test");
     assert.ok(run?.command, "a ▶ run test lens");
@@ -801,14 +814,8 @@ function suite(remit: string): void {
       end: { line: testName.end.line, character: testName.end.character + 1 },
     });
 
-    const unresolved = lenses.find((l) => l.command === undefined);
-    assert.ok(unresolved, "a lens left for codeLens/resolve");
-    const resolved = await s().ask(
-      "codeLens/resolve",
-      connection.sendRequest(CodeLensResolveRequest.type, unresolved),
-    );
-    assert.ok(resolved.command, "the resolved lens has a command");
-    assert.match(resolved.command.title, /^[✓✗] /u);
+    const resolved = lenses.find((l) => l.command !== undefined && /^[✓✗] /u.test(l.command.title));
+    assert.ok(resolved?.command, "the test's result lens");
     assert.equal(resolved.command.title, "✓ permit requiring reason_code");
     assert.equal(resolved.command.command, "remit.runTest");
     runTestArguments = resolved.command.arguments ?? [];

@@ -108,7 +108,7 @@ enum Brace {
 
 /// The context at byte `offset` of `text`.
 pub fn context(text: &str, offset: usize) -> Context {
-    let offset = crate::position::floor_char_boundary(text, offset);
+    let offset = crate::text::floor_char_boundary(text, offset);
     let prefix = &text[..offset];
     let lexed = remit_syntax::lex(FileId(0), prefix);
     if lexed.comments.iter().any(|c| c.span.end as usize == offset) {
