@@ -9,7 +9,6 @@ use crate::decision_log::line::{
 };
 use crate::decision_log::DecisionLog;
 use crate::ledger::{Millis, Scope, UseRecord};
-use remit_table::Outcome;
 use serde_json::{Map, Value};
 use std::time::Instant;
 
@@ -57,16 +56,21 @@ pub(super) fn record_decision(s: &AppState, d: &DecisionContext<'_>, answer: &Ma
         m.rules.with_label_values(&[policy, decision, rule]).inc();
     }
     if let Some(log) = &s.log {
-        log.record(&decision_line(log, d, answer));
+        match decision_line(log, d, answer) {
+            Some(line) => log.record(&line),
+            // Never a made-up line: the loss is counted like a failed write.
+            None => log.count_unwritable(),
+        }
     }
 }
 
-/// The decision log's line for a decision and its answer.
+/// The decision log's line for a decision and its answer (`None` if the
+/// answer is not a decision, which the handlers never make).
 fn decision_line(
     log: &DecisionLog,
     d: &DecisionContext<'_>,
     answer: &Map<String, Value>,
-) -> LogLine {
+) -> Option<LogLine> {
     let text = |k: &str| {
         answer
             .get(k)
@@ -114,16 +118,8 @@ fn decision_line(
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let decision = serde_json::from_value(Value::Object(fields)).unwrap_or(LoggedDecision {
-        decision: Outcome::Deny,
-        escalate_to: vec![],
-        obligations: vec![],
-        aims: vec![],
-        notify: vec![],
-        rules: vec![],
-        errors: vec![],
-    });
-    LogLine::Decision(Box::new(DecisionLine {
+    let decision: LoggedDecision = serde_json::from_value(Value::Object(fields)).ok()?;
+    Some(LogLine::Decision(Box::new(DecisionLine {
         log: FORMAT.into(),
         id: text("decision_id"),
         at: clock::rfc3339(d.at),
@@ -145,7 +141,7 @@ fn decision_line(
             .and_then(Value::as_str)
             .map(str::to_string),
         idempotency_key: d.idempotency_key.map(str::to_string),
-    }))
+    })))
 }
 
 /// Writes a commit's or release's line to the decision log.

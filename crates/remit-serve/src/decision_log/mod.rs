@@ -202,6 +202,11 @@ impl DecisionLog {
         }
     }
 
+    /// Counts a line that could not be made (dropped with `write_error`).
+    pub fn count_unwritable(&self) {
+        self.counters.dropped_error.inc();
+    }
+
     /// The log's state for `/v1/status`.
     pub fn status(&self) -> Value {
         json!({
