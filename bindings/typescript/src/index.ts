@@ -32,3 +32,12 @@ export {
   type JsonProblem,
   type JsonValue,
 } from "./json.js";
+export {
+  ServiceClient,
+  ServiceError,
+  type ClientOptions,
+  type DecisionRequest,
+  type ServiceAnswer,
+  type ServiceProblem,
+  type UseOptions,
+} from "./client.js";

@@ -21,7 +21,7 @@ use crate::region::{disjoint, limit_broken, meet, subtract, Region};
 use crate::witness::Point;
 use remit_sema::model::Currency;
 use remit_sema::units::format_money;
-use remit_table::{Constraint, Decision, Evaluator, InputType, Outcome, Row, Table};
+use remit_table::{Constraint, CurrencyInfo, Decision, Evaluator, InputType, Outcome, Row, Table};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -75,14 +75,58 @@ impl Change {
     /// Whether the change widens power: a new permit, fewer obligations,
     /// or fewer roles told (less oversight).
     pub fn widens(&self) -> bool {
-        let dropped = |old: &[String], new: &[String]| !old.iter().all(|o| new.contains(o));
-        match self.kind {
-            ChangeKind::Widened => true,
-            ChangeKind::Narrowed | ChangeKind::Rerouted => false,
-            ChangeKind::Obligations => dropped(&self.old.obligations, &self.new.obligations),
-            ChangeKind::Notifications => dropped(&self.old.notify, &self.new.notify),
-        }
+        widens(self.kind, &self.old, &self.new)
     }
+}
+
+/// Whether a change of `kind` from `old` to `new` widens power (see
+/// [`Change::widens`]).
+pub fn widens(kind: ChangeKind, old: &Decision, new: &Decision) -> bool {
+    let dropped = |old: &[String], new: &[String]| !old.iter().all(|o| new.contains(o));
+    match kind {
+        ChangeKind::Widened => true,
+        ChangeKind::Narrowed | ChangeKind::Rerouted => false,
+        ChangeKind::Obligations => dropped(&old.obligations, &new.obligations),
+        ChangeKind::Notifications => dropped(&old.notify, &new.notify),
+    }
+}
+
+/// What makes changes one: they are reported once per role, action, kind
+/// and rules involved (`remit diff` keeps one witness per key, `remit
+/// replay` counts the logged decisions of each).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ChangeKey {
+    /// The acting role.
+    pub role: String,
+    /// The action.
+    pub action: String,
+    /// How the decision changed.
+    pub kind: ChangeKind,
+    /// The rules behind the old decision.
+    pub old_rules: Vec<String>,
+    /// The rules behind the new decision.
+    pub new_rules: Vec<String>,
+}
+
+/// How a request of `role` and `action` decided `before` by one table and
+/// `after` by another changed, as the key that groups it; `None` when the
+/// decision is the same. Decisions with errors are never compared.
+pub fn change_key(
+    role: &str,
+    action: &str,
+    before: &Decision,
+    after: &Decision,
+) -> Option<ChangeKey> {
+    if !before.errors.is_empty() || !after.errors.is_empty() {
+        return None;
+    }
+    Some(ChangeKey {
+        role: role.to_string(),
+        action: action.to_string(),
+        kind: classify(before, after)?,
+        old_rules: before.rules.clone(),
+        new_rules: after.rules.clone(),
+    })
 }
 
 /// A role and an action.
@@ -226,9 +270,6 @@ struct Run<'a> {
     changes: Vec<Change>,
     seen: BTreeSet<ChangeKey>,
 }
-
-/// A change is reported once per role, action, kind and rules involved.
-type ChangeKey = (String, String, ChangeKind, Vec<String>, Vec<String>);
 
 /// A row as it decides: everything but its rule's name and source.
 fn decides_as(row: &Row) -> String {
@@ -496,23 +537,21 @@ impl Run<'_> {
             self.old_eval.decide(&request),
             self.new_eval.decide(&request),
         );
-        if !before.errors.is_empty() || !after.errors.is_empty() {
-            return Ok(());
-        }
-        let Some(kind) = classify(&before, &after) else {
+        let Some(key) = change_key(role, action, &before, &after) else {
             return Ok(());
         };
-        let key = (
-            role.to_string(),
-            action.to_string(),
-            kind,
-            before.rules.clone(),
-            after.rules.clone(),
-        );
+        let kind = key.kind;
         if !self.seen.insert(key) {
             return Ok(());
         }
-        let description = describe(kind, &before, &after, &point.region, self.domain);
+        let money = |key: &str| {
+            self.domain
+                .inputs
+                .get(key)
+                .is_some_and(|t| t.ty == InputType::Money)
+        };
+        let range = ranges(&point.region, self.domain.currency.as_ref(), money);
+        let description = describe(kind, &before, &after, &range);
         self.changes.push(Change {
             role: role.to_string(),
             action: action.to_string(),
@@ -633,9 +672,15 @@ fn rules_words(d: &Decision) -> String {
     }
 }
 
-/// "amount 50.01–100.00 USD" for the parameters the region bounds.
-fn ranges(region: &Region, table: &Table) -> String {
-    let currency = table.currency.as_ref().map(|c| Currency {
+/// " amount 50.01–100.00 USD" for the parameters the region bounds (empty
+/// when it bounds none), money in `currency` where `is_money` says an
+/// input key (`param.amount`) is money.
+pub fn ranges(
+    region: &Region,
+    currency: Option<&CurrencyInfo>,
+    is_money: impl Fn(&str) -> bool,
+) -> String {
+    let currency = currency.map(|c| Currency {
         code: c.code.clone(),
         scale: c.scale,
         span: Default::default(),
@@ -645,10 +690,7 @@ fn ranges(region: &Region, table: &Table) -> String {
         let (Some(name), Constraint::Interval(i)) = (key.strip_prefix("param."), c) else {
             continue;
         };
-        let money = table
-            .inputs
-            .get(key)
-            .is_some_and(|t| t.ty == InputType::Money);
+        let money = is_money(key);
         let show = |v: i64| {
             if money {
                 format_money(v, currency.as_ref())
@@ -674,14 +716,10 @@ fn ranges(region: &Region, table: &Table) -> String {
     }
 }
 
-fn describe(
-    kind: ChangeKind,
-    before: &Decision,
-    after: &Decision,
-    region: &Region,
-    table: &Table,
-) -> String {
-    let range = ranges(region, table);
+/// A change in words, `range` being what [`ranges`] says of the requests
+/// concerned: "now permits amount 50.01–100.00 USD (room_recovery), was
+/// escalate to duty_manager (…)".
+pub fn describe(kind: ChangeKind, before: &Decision, after: &Decision, range: &str) -> String {
     match kind {
         ChangeKind::Widened => format!(
             "now permits{range} ({}), was {} ({})",

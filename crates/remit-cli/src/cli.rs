@@ -27,12 +27,23 @@ pub enum Command {
     Doc(DocArgs),
     /// Rewrite policies in the canonical layout (comments kept).
     Fmt(FmtArgs),
-    /// Print the JSON Schema of the decision table `remit build` writes (`remit.table/2`).
-    Schema,
+    /// Print the JSON Schema of the decision table `remit build` writes
+    /// (`remit.table/2`), or with `--log` of a decision-log line.
+    Schema(SchemaArgs),
     /// Run the language server on stdio.
     Lsp,
     /// Run the decision service: decide, hold and count uses over HTTP.
     Serve(ServeArgs),
+    /// Decide a decision log's requests again with another table: which
+    /// real decisions would change, grouped like `remit diff`.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema of one line of `remit serve --log` instead.
+    #[arg(long)]
+    pub log: bool,
 }
 
 /// How diagnostics are printed.
@@ -201,4 +212,51 @@ pub struct ServeArgs {
     /// Bearer tokens, one `name:token` a line (required beyond loopback).
     #[arg(long, value_name = "PATH")]
     pub tokens: Option<PathBuf>,
+    /// The decision log: one JSON line per decision (`remit schema --log`),
+    /// appended to PATH, or `-` for standard output.
+    #[arg(long, value_name = "PATH|-")]
+    pub log: Option<String>,
+    /// Replace these attributes' values in the log with `"[redacted]"`
+    /// (`customer.email`; repeatable or comma-separated).
+    #[arg(
+        long,
+        value_name = "ATTRIBUTE",
+        value_delimiter = ',',
+        requires = "log"
+    )]
+    pub redact: Vec<String>,
+    /// Rotate the log file before it would exceed this many bytes.
+    #[arg(long, value_name = "BYTES", requires = "log")]
+    pub log_max_bytes: Option<u64>,
+    /// How many rotated log files to keep (`PATH.1` newest … `PATH.N`).
+    #[arg(long, value_name = "N", default_value_t = remit_serve::decision_log::DEFAULT_KEEP, requires = "log_max_bytes")]
+    pub log_keep: usize,
+    /// How many lines may wait for the log's writer before new ones are
+    /// dropped (and counted); for tests (docs/service.md).
+    #[arg(long, value_name = "LINES", default_value_t = remit_serve::decision_log::DEFAULT_BUFFER, hide = true)]
+    pub log_buffer: usize,
+}
+
+/// Output of `remit replay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReplayFormat {
+    /// Grouped like `remit diff`, with counts and example decision ids.
+    Human,
+    /// One object per group, for tools.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The decision log (`remit serve --log`); `-` reads standard input.
+    pub log: PathBuf,
+    /// The table to decide the logged requests with.
+    #[arg(long)]
+    pub table: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ReplayFormat,
+    /// Which changes make the command exit 1.
+    #[arg(long, value_enum, default_value = "any")]
+    pub fail_on: FailOn,
 }

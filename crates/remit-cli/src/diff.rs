@@ -92,26 +92,19 @@ fn print_human(report: &Diff) {
         outln!("no decision changes");
         return;
     }
-    let mut group: Option<(&str, &str)> = None;
-    for c in changes {
-        if group != Some((&c.role, &c.action)) {
-            outln!("{} · {}", c.role, c.action);
-            group = Some((&c.role, &c.action));
-        }
-        outln!("  {}", c.description);
-        outln!("    witness: {}", c.witness);
-    }
+    let shown: Vec<Shown<'_>> = changes
+        .iter()
+        .map(|c| Shown {
+            role: &c.role,
+            action: &c.action,
+            description: &c.description,
+            evidence: format!("witness: {}", c.witness),
+        })
+        .collect();
+    print_grouped(&shown);
     let widening = changes.iter().filter(|c| c.widens()).count();
     if !changes.is_empty() {
-        outln!(
-            "\n{} {}, {widening} widening power",
-            changes.len(),
-            if changes.len() == 1 {
-                "change"
-            } else {
-                "changes"
-            }
-        );
+        outln!("\n{}", change_count(changes.len(), widening));
     }
     if !report.complete {
         const SHOWN: usize = 5;
@@ -134,4 +127,40 @@ fn print_human(report: &Diff) {
         );
         outln!("the changes above are real, but there may be others; split the policy or compare fewer changed rules at a time");
     }
+}
+
+/// One change as `remit diff` and `remit replay` print it: under its role
+/// and action, its description, then what shows it (a witness request, or
+/// the logged decisions it changes).
+pub(crate) struct Shown<'a> {
+    /// The acting role.
+    pub role: &'a str,
+    /// The action.
+    pub action: &'a str,
+    /// The change in words ([`remit_analysis::diff::describe`]).
+    pub description: &'a str,
+    /// What shows it.
+    pub evidence: String,
+}
+
+/// Prints changes under a `role · action` line per group (they come
+/// sorted by role and action).
+pub(crate) fn print_grouped(changes: &[Shown<'_>]) {
+    let mut group: Option<(&str, &str)> = None;
+    for c in changes {
+        if group != Some((c.role, c.action)) {
+            outln!("{} · {}", c.role, c.action);
+            group = Some((c.role, c.action));
+        }
+        outln!("  {}", c.description);
+        outln!("    {}", c.evidence);
+    }
+}
+
+/// "3 changes, 1 widening power".
+pub(crate) fn change_count(changes: usize, widening: usize) -> String {
+    format!(
+        "{changes} {}, {widening} widening power",
+        if changes == 1 { "change" } else { "changes" }
+    )
 }

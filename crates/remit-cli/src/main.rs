@@ -17,6 +17,7 @@ mod doc;
 mod eval;
 mod fmt;
 mod output;
+mod replay;
 mod serve;
 mod stdio;
 mod test_cmd;
@@ -70,10 +71,16 @@ fn main() -> ExitCode {
             })
             .map_err(|e| UsageError(format!("language server: {e}"))),
         cli::Command::Serve(args) => serve::run(&args),
-        cli::Command::Schema => {
+        cli::Command::Replay(args) => replay::run(&args),
+        cli::Command::Schema(args) => {
+            let schema = if args.log {
+                remit_serve::decision_log::line::schema()
+            } else {
+                remit_table::schema_v2()
+            };
             outln!(
                 "{}",
-                serde_json::to_string_pretty(&remit_table::schema_v2()).unwrap_or_default()
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
             );
             Ok(Outcome::Clean)
         }

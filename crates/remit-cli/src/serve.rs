@@ -9,6 +9,16 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, UsageError> {
         store: args.store.clone(),
         listen: args.listen.clone(),
         tokens: args.tokens.clone(),
+        log: args
+            .log
+            .as_ref()
+            .map(|target| remit_serve::decision_log::LogOptions {
+                target: target.clone(),
+                max_bytes: args.log_max_bytes,
+                keep: args.log_keep,
+                redact: args.redact.clone(),
+                buffer: args.log_buffer,
+            }),
         ..remit_serve::ServeOptions::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -2,6 +2,8 @@
 
 use crate::auth::Tokens;
 use crate::clock;
+use crate::decision_log::line::DecidedBy;
+use crate::decision_log::DecisionLog;
 use crate::error::{ApiError, Problem};
 use crate::ledger::{
     CommitOutcome, CommitStep, Counts, Decided, HoldOutcome, HoldStep, Ledger, Millis, Redecide,
@@ -11,7 +13,7 @@ use crate::metrics::Metrics;
 use crate::request::{self, Endpoint, ServiceRequest, MAX_BODY};
 use crate::tables::{Policy, Tables};
 use axum::body::{Body, Bytes};
-use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::extract::{Extension, MatchedPath, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +26,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+mod outcomes;
+mod record;
+
+use outcomes::outcomes;
+use record::{record_decision, record_redecision, record_use, DecisionContext};
+
 /// What every handler shares.
 pub struct AppState {
     /// The served policies.
@@ -34,7 +42,14 @@ pub struct AppState {
     pub tokens: Option<Tokens>,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// The decision log, when `--log` was given.
+    pub log: Option<DecisionLog>,
 }
+
+/// The name of the client that sent a request (from `--tokens`;
+/// `anonymous` without them), for the decision log.
+#[derive(Debug, Clone)]
+pub struct Client(pub String);
 
 type Shared = Arc<AppState>;
 
@@ -45,8 +60,7 @@ impl AppState {
     }
 }
 
-/// The router: every endpoint of SERVICE.md except `POST /v1/outcomes`
-/// (the decision log's issue).
+/// The router: every endpoint of SERVICE.md.
 pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/v1/decide", post(decide))
@@ -54,6 +68,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/uses", post(uses))
         .route("/v1/uses/{id}/commit", post(commit))
         .route("/v1/uses/{id}/release", post(release))
+        .route("/v1/outcomes", post(outcomes))
         .route("/v1/usage", get(usage))
         .route("/v1/status", get(status))
         .route("/metrics", get(metrics))
@@ -118,6 +133,8 @@ async fn authenticate(State(s): State<Shared>, req: Request, next: Next) -> Resp
         .clients
         .with_label_values(&[client.as_str()])
         .inc();
+    let mut req = req;
+    req.extensions_mut().insert(Client(client));
     next.run(req).await
 }
 
@@ -142,10 +159,15 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
         .map_err(|_| too_large("over the limit".into()))
 }
 
-/// The answer to a decision: the policy and digest that decided it, the
-/// decision, and the counters it read.
+/// The answer to a decision: its id (a UUID v7, the decision log's `id`),
+/// the policy and digest that decided it, the decision, and the counters it
+/// read.
 fn answer(policy: &Policy, decision: &Decision, counts: &Counts) -> Map<String, Value> {
     let mut out = Map::new();
+    out.insert(
+        "decision_id".into(),
+        json!(uuid::Uuid::now_v7().to_string()),
+    );
     out.insert("policy".into(), json!(policy.name));
     out.insert("digest".into(), json!(policy.digest));
     if let Ok(Value::Object(fields)) = serde_json::to_value(decision) {
@@ -155,22 +177,13 @@ fn answer(policy: &Policy, decision: &Decision, counts: &Counts) -> Map<String, 
     out
 }
 
-fn count_decision(s: &AppState, endpoint: &str, policy: &str, answer: &Map<String, Value>) {
-    let decision = answer
-        .get("decision")
-        .and_then(Value::as_str)
-        .unwrap_or("deny");
-    s.metrics
-        .decisions
-        .with_label_values(&[endpoint, policy, decision])
-        .inc();
-}
-
 async fn decide(
     State(s): State<Shared>,
+    Extension(Client(client)): Extension<Client>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
+    let started = Instant::now();
     let bytes = read_body(&headers, body).await?;
     let req = request::read(&bytes, Endpoint::Decide, &s.tables)?;
     let now = clock::now();
@@ -181,7 +194,16 @@ async fn decide(
         .map_err(|e| s.store_error(e))?;
     let decision = req.policy.evaluator.decide(&req.with_usage(&counts));
     let out = answer(&req.policy, &decision, &counts);
-    count_decision(&s, "decide", &req.policy.name, &out);
+    let d = DecisionContext {
+        client: &client,
+        endpoint: DecidedBy::Decide,
+        scope: &req.scope,
+        table: &req.table,
+        idempotency_key: None,
+        at: now,
+        started,
+    };
+    record_decision(&s, &d, &out);
     Ok(Json(Value::Object(out)))
 }
 
@@ -268,9 +290,11 @@ fn decide_use(req: &ServiceRequest, counts: &Counts, now: Millis) -> Decided {
 
 async fn uses(
     State(s): State<Shared>,
+    Extension(Client(client)): Extension<Client>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let started = Instant::now();
     let bytes = read_body(&headers, body).await?;
     let req = request::read(&bytes, Endpoint::Uses, &s.tables)?;
     let now = clock::now();
@@ -290,7 +314,16 @@ async fn uses(
     match s.ledger.hold(step).await.map_err(|e| s.store_error(e))? {
         HoldOutcome::Decided(v) => {
             if let Value::Object(m) = &v {
-                count_decision(&s, "uses", &req.policy.name, m);
+                let d = DecisionContext {
+                    client: &client,
+                    endpoint: DecidedBy::Uses,
+                    scope: &req.scope,
+                    table: &req.table,
+                    idempotency_key: req.idempotency_key.as_deref(),
+                    at: now,
+                    started,
+                };
+                record_decision(&s, &d, m);
             }
             Ok(Json(v).into_response())
         }
@@ -310,6 +343,19 @@ async fn uses(
         )
         .help("a retry must repeat the first body exactly; a new request needs a new key")),
     }
+}
+
+/// The table part (`role`, `action`, `params`, `customer`, `context`) of
+/// a stored request body.
+fn table_fields(body: &Value) -> Map<String, Value> {
+    body.as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| request::TABLE_FIELDS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Re-decides expired holds with the tables being served.
@@ -338,18 +384,7 @@ impl Redecide for Redecider {
                 record: None,
             };
         };
-        let mut table: Map<String, Value> = record
-            .request
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .filter(|(k, _)| {
-                        ["role", "action", "params", "customer", "context"].contains(&k.as_str())
-                    })
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut table = table_fields(&record.request);
         if let Some(p) = policy.money_param(&record.action) {
             if let Some(Value::Object(params)) = table.get_mut("params") {
                 params.insert(p.to_string(), json!(amount));
@@ -441,24 +476,33 @@ fn commit_amount(bytes: &[u8]) -> Result<Option<i64>, ApiError> {
 
 async fn commit(
     State(s): State<Shared>,
+    Extension(Client(client)): Extension<Client>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
+    let started = Instant::now();
     let bytes = read_body(&headers, body).await?;
     let amount = commit_amount(&bytes)?;
+    let now = clock::now();
     let step = CommitStep {
         id: id.clone(),
         amount,
-        now: clock::now(),
+        now,
         redecide: Arc::new(Redecider {
             tables: s.tables.clone(),
         }),
     };
     match s.ledger.commit(step).await.map_err(|e| s.store_error(e))? {
         CommitOutcome::NotFound => Err(unknown_use(&id)),
-        CommitOutcome::Committed(r) => Ok(Json(Value::Object(use_json(&r)))),
+        CommitOutcome::Committed(r) => {
+            record_use(&s, &client, &r, true, now);
+            Ok(Json(Value::Object(use_json(&r))))
+        }
+        CommitOutcome::AlreadyCommitted(r) => Ok(Json(Value::Object(use_json(&r)))),
         CommitOutcome::ExpiredRecommitted(r, decision) => {
+            record_redecision(&s, &client, &r, &decision, now, started);
+            record_use(&s, &client, &r, true, now);
             let mut m = use_json(&r);
             m.insert("redecided".into(), json!(true));
             m.insert("decision".into(), decision);
@@ -488,7 +532,9 @@ async fn commit(
             format!("use `{id}` was released; a released hold cannot be committed"),
         )
         .help("ask `POST /v1/uses` for a new decision")),
-        CommitOutcome::ExpiredDenied(r, decision) => Err(ApiError::new(
+        CommitOutcome::ExpiredDenied(r, decision) => {
+            record_redecision(&s, &client, &r, &decision, now, started);
+            Err(ApiError::new(
             StatusCode::CONFLICT,
             "hold_expired",
             format!(
@@ -498,12 +544,14 @@ async fn commit(
             ),
         )
         .help("commit holds before they expire (`hold_seconds`, default 900)")
-        .with("decision", decision)),
+        .with("decision", decision))
+        }
     }
 }
 
 async fn release(
     State(s): State<Shared>,
+    Extension(Client(client)): Extension<Client>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -519,14 +567,19 @@ async fn release(
             }]));
         }
     }
+    let now = clock::now();
     match s
         .ledger
-        .release(&id, clock::now())
+        .release(&id, now)
         .await
         .map_err(|e| s.store_error(e))?
     {
         ReleaseOutcome::NotFound => Err(unknown_use(&id)),
-        ReleaseOutcome::Released(r) => Ok(Json(Value::Object(use_json(&r)))),
+        ReleaseOutcome::Released(r) => {
+            record_use(&s, &client, &r, false, now);
+            Ok(Json(Value::Object(use_json(&r))))
+        }
+        ReleaseOutcome::AlreadyReleased(r) => Ok(Json(Value::Object(use_json(&r)))),
         ReleaseOutcome::Committed(_) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "use_committed",
@@ -640,6 +693,7 @@ async fn status(State(s): State<Shared>) -> Json<Value> {
         "refused": s.tables.refusals(),
         "store": store,
         "holds": {"live": holds.ok()},
+        "log": s.log.as_ref().map(DecisionLog::status),
     }))
 }
 
@@ -677,7 +731,7 @@ async fn not_found(req: Request) -> ApiError {
         "not_found",
         format!("there is no endpoint `{}`", req.uri().path()),
     )
-    .help("the API is `POST /v1/decide`, `POST /v1/uses`, `POST /v1/uses/{id}/commit`, `POST /v1/uses/{id}/release`, `GET /v1/usage`, `GET /v1/status`, `/healthz`, `/readyz`, `/metrics`")
+    .help("the API is `POST /v1/decide`, `POST /v1/uses`, `POST /v1/uses/{id}/commit`, `POST /v1/uses/{id}/release`, `POST /v1/outcomes`, `GET /v1/usage`, `GET /v1/status`, `/healthz`, `/readyz`, `/metrics`")
 }
 
 async fn method_not_allowed(req: Request) -> ApiError {

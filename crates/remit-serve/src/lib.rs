@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod clock;
+pub mod decision_log;
 pub mod error;
 pub mod ledger;
 pub mod metrics;

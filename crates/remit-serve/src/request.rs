@@ -26,7 +26,7 @@ pub enum Endpoint {
 }
 
 /// The table-request fields the service passes to the evaluator.
-const TABLE_FIELDS: [&str; 5] = ["role", "action", "params", "customer", "context"];
+pub const TABLE_FIELDS: [&str; 5] = ["role", "action", "params", "customer", "context"];
 const IDENTITY_FIELDS: [&str; 3] = ["policy", "customer_id", "employee_id"];
 const USE_FIELDS: [&str; 3] = ["idempotency_key", "hold_seconds", "commit"];
 

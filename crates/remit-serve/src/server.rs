@@ -2,6 +2,7 @@
 
 use crate::api::{self, AppState};
 use crate::auth::Tokens;
+use crate::decision_log::{DecisionLog, LogOptions};
 use crate::ledger;
 use crate::metrics::Metrics;
 use crate::prune;
@@ -31,6 +32,8 @@ pub struct ServeOptions {
     pub idempotency_retention: Duration,
     /// How often forgotten keys are pruned (every minute).
     pub prune_every: Duration,
+    /// The decision log (`--log`), if any.
+    pub log: Option<LogOptions>,
 }
 
 impl Default for ServeOptions {
@@ -43,6 +46,7 @@ impl Default for ServeOptions {
             reload_every: Duration::from_millis(500),
             idempotency_retention: prune::IDEMPOTENCY_RETENTION,
             prune_every: prune::PRUNE_EVERY,
+            log: None,
         }
     }
 }
@@ -87,6 +91,11 @@ impl Service {
             .await
             .map_err(|e| format!("cannot open the usage ledger `{}`: {e}", options.store))?;
         let metrics = Metrics::new().map_err(|e| format!("cannot register metrics: {e}"))?;
+        let log = options
+            .log
+            .as_ref()
+            .map(|l| DecisionLog::open(l, &metrics))
+            .transpose()?;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| format!("cannot listen on `{addr}`: {e}"))?;
@@ -99,6 +108,7 @@ impl Service {
                 ledger,
                 tokens,
                 metrics,
+                log,
             }),
             reload_every: options.reload_every,
             idempotency_retention: options.idempotency_retention,
@@ -124,11 +134,15 @@ impl Service {
             .map(|p| format!("`{}` {}", p.name, p.digest))
             .collect();
         eprintln!(
-            "remit serve: listening on http://{} ({}; ledger {} {}{})",
+            "remit serve: listening on http://{} ({}; ledger {} {}{}{})",
             self.addr,
             policies.join(", "),
             s.ledger.kind(),
             s.ledger.location(),
+            match &s.log {
+                Some(log) => format!("; decision log {}", log.status()["target"]),
+                None => String::new(),
+            },
             if s.tokens.is_some() {
                 ""
             } else {
@@ -173,6 +187,14 @@ impl Service {
             .await;
         watcher.abort();
         pruner.abort();
+        let state = self.state.clone();
+        // Every line of a drained request is written before the exit.
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Some(log) = &state.log {
+                log.close();
+            }
+        })
+        .await;
         served.map_err(|e| format!("the server stopped: {e}"))?;
         eprintln!("remit serve: drained, stopped");
         Ok(())

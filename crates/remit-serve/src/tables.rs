@@ -8,7 +8,8 @@
 
 use crate::clock::{self, Millis};
 use crate::ledger::{CounterPlan, CounterQuery};
-use remit_table::{Evaluator, InputType, Measure, Table};
+use remit_table::v2::{InputType, Table, Window};
+use remit_table::{CounterPer, Evaluator, Measure};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,7 +25,7 @@ pub struct Policy {
     pub path: PathBuf,
     /// The validated table.
     pub evaluator: Evaluator,
-    /// The table as loaded (format 1: the service does not serve format 2 yet).
+    /// The table as loaded, in format 2 (a format 1 table reads as one).
     pub table: Arc<Table>,
     /// Its digest: every answer names it.
     pub digest: String,
@@ -32,6 +33,8 @@ pub struct Policy {
     pub loaded_at: Millis,
     /// Per action, its one `money` parameter (what sum counters add up).
     money_param: BTreeMap<String, String>,
+    /// Per counter, its subject and window as the ledger counts them.
+    counters: Vec<(String, CounterPer, Option<i64>)>,
 }
 
 impl Policy {
@@ -41,14 +44,13 @@ impl Policy {
             .map_err(|e| format!("cannot read table `{}`: {e}", path.display()))?;
         let evaluator = Evaluator::from_json(&text)
             .map_err(|e| format!("cannot load table `{}`: {e}", path.display()))?;
-        let Some(table) = evaluator.shared_table() else {
-            return Err(format!(
-                "cannot serve table `{}`: it is `{}`, and the service serves `{}` tables only so far\n  help: evaluate it with a `remit-table` evaluator, which reads both formats",
-                path.display(),
-                evaluator.document().format,
-                remit_table::FORMAT
-            ));
-        };
+        let table = Arc::new(evaluator.document().clone());
+        let counters = ledger_counters(&table).map_err(|e| {
+            format!(
+                "cannot serve table `{}`: {e}\n  help: the service counts per customer or per employee, over a sliding or an all-time window; keyed subjects and calendar windows are issue 17",
+                path.display()
+            )
+        })?;
         let mut money_param = BTreeMap::new();
         for (action, info) in &table.actions {
             let money: Vec<&String> = info
@@ -84,6 +86,7 @@ impl Policy {
             table,
             loaded_at: clock::now(),
             money_param,
+            counters,
         })
     }
 
@@ -97,19 +100,27 @@ impl Policy {
     /// `w` (as `remit test` does).
     pub fn plan(&self, now: Millis) -> CounterPlan {
         let counters = self
-            .table
             .counters
             .iter()
-            .map(|(id, c)| CounterQuery {
-                id: id.clone(),
-                per: c.per,
-                actions: c.actions.clone(),
-                measure: c.measure,
-                after: Some(now.saturating_sub(c.window_minutes.saturating_mul(60_000))),
-                keys: Vec::new(),
+            .filter_map(|(id, per, window_minutes)| {
+                let c = self.table.counters.get(id)?;
+                Some(CounterQuery {
+                    id: id.clone(),
+                    per: *per,
+                    actions: c.actions.clone(),
+                    measure: c.measure,
+                    after: window_minutes.map(|w| now.saturating_sub(w.saturating_mul(60_000))),
+                    keys: Vec::new(),
+                })
             })
             .collect();
         CounterPlan { counters }
+    }
+
+    /// The outcomes the table declares (name → description; none in
+    /// format 1).
+    pub fn outcomes(&self) -> &BTreeMap<String, String> {
+        &self.table.outcomes
     }
 
     /// `minor` minor units in the table's currency, as the author writes
@@ -132,6 +143,38 @@ impl Policy {
             }
         }
     }
+}
+
+/// Each counter's subject and window (`None`: all time) as the ledger
+/// counts them, or why the ledger cannot count one.
+fn ledger_counters(table: &Table) -> Result<Vec<(String, CounterPer, Option<i64>)>, String> {
+    table
+        .counters
+        .iter()
+        .map(|(id, c)| {
+            let per = match c.per.as_slice() {
+                [one] if one == "customer" => CounterPer::Customer,
+                [one] if one == "employee" => CounterPer::Employee,
+                _ => {
+                    return Err(format!(
+                        "counter `{id}` counts per `{}`, which the service does not count yet",
+                        c.per.join("+")
+                    ))
+                }
+            };
+            let window = match c.window {
+                Window::SlidingMinutes(w) => Some(w),
+                Window::All(_) => None,
+                Window::Calendar(p) => {
+                    return Err(format!(
+                        "counter `{id}` counts over the calendar {}, which the service does not count yet",
+                        p.as_str()
+                    ))
+                }
+            };
+            Ok((id.clone(), per, window))
+        })
+        .collect()
 }
 
 /// A table change that was refused.
@@ -353,6 +396,32 @@ mod tests {
         std::fs::write(&path, TABLE.replace(r#""name":"p""#, r#""name":"q""#)).unwrap();
         assert_eq!(tables.poll().refused, 1);
         assert!(tables.get("q").is_none());
+    }
+
+    const TABLE_V2: &str = r#"{"format":"remit.table/2","policy":{"name":"p","version":null},
+      "digest":"sha256:2","currency":{"code":"USD","scale":2},"timezone":"UTC","default":{"effect":"deny"},
+      "roles":{"clerk":[]},"actions":{"refund":{"params":{"amount":"money"}}},
+      "inputs":{"param.amount":{"type":"money"}},
+      "counters":{"customer/refund/sum/all":{"per":["customer"],"actions":["refund"],"measure":"sum","window":{"all":true}}},
+      "obligations":{},"outcomes":{"kept":"The guest stays"},"rows":[]}"#;
+
+    #[test]
+    fn format_2_tables_are_served_when_the_ledger_can_count_their_counters() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.json");
+        std::fs::write(&path, TABLE_V2).unwrap();
+        let p = Policy::load(&path).unwrap();
+        assert!(p.outcomes().contains_key("kept"));
+        let plan = p.plan(100);
+        assert_eq!(plan.counters[0].after, None, "an all-time window");
+        let calendar = TABLE_V2.replace(r#"{"all":true}"#, r#"{"calendar":"month"}"#);
+        std::fs::write(&path, calendar).unwrap();
+        let e = Policy::load(&path).unwrap_err();
+        assert!(
+            e.contains("counter `customer/refund/sum/all` counts over the calendar month, which the service does not count yet"),
+            "{e}"
+        );
+        assert!(e.contains("help: "), "{e}");
     }
 
     #[test]

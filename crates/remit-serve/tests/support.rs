@@ -50,6 +50,35 @@ pub fn table(digest: &str, max_amount: i64, budget: i64, count: i64) -> String {
     .to_string()
 }
 
+/// [`table`] in format 2, declaring the outcomes `guest_retained` and
+/// `complaint_closed`; its one rule aims at `guest_retained`.
+pub fn table_v2(digest: &str, max_amount: i64, budget: i64, count: i64) -> String {
+    let mut t: Value = serde_json::from_str(&table(digest, max_amount, budget, count)).unwrap();
+    t["format"] = json!("remit.table/2");
+    t["timezone"] = json!("UTC");
+    t["outcomes"] = json!({
+        "guest_retained": "The guest stays with us",
+        "complaint_closed": "The complaint is closed"
+    });
+    for (_, c) in t["counters"].as_object_mut().unwrap() {
+        let minutes = c["window_minutes"].take();
+        let per = c["per"].take();
+        let c = c.as_object_mut().unwrap();
+        c.remove("window_minutes");
+        c.insert("window".into(), json!({"sliding_minutes": minutes}));
+        c.insert("per".into(), json!([per]));
+    }
+    let row = &mut t["rows"][0];
+    let budget = row.as_object_mut().unwrap().remove("budgets").unwrap();
+    row["scope_relations"] = json!([]);
+    row["limit_relations"] = json!([{
+        "terms": {budget[0]["counter"].as_str().unwrap(): 1, "param.amount": 1},
+        "max": budget[0]["max"]
+    }]);
+    row["aims"] = json!(["guest_retained"]);
+    t.to_string()
+}
+
 /// A request body for `customer` by `employee` refunding `amount`.
 pub fn refund(customer: &str, employee: &str, amount: i64) -> Value {
     json!({
@@ -255,11 +284,16 @@ impl Drop for Process {
 /// Starts `remit serve ARGS --listen 127.0.0.1:PORT` and waits until it
 /// says where it listens.
 pub fn spawn_serve(args: &[&str], listen: &str) -> Process {
+    spawn_serve_with(args, listen, Stdio::null())
+}
+
+/// [`spawn_serve`] with its standard output going to `stdout`.
+pub fn spawn_serve_with(args: &[&str], listen: &str, stdout: Stdio) -> Process {
     let mut child = Command::new(remit_bin())
         .arg("serve")
         .args(args)
         .args(["--listen", listen])
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -278,4 +312,32 @@ pub fn spawn_serve(args: &[&str], listen: &str) -> Process {
     // Keep draining its stderr so it never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     Process { child, addr }
+}
+
+/// Sends SIGTERM and waits for a clean exit (the service drains and
+/// flushes its decision log first).
+pub fn terminate(p: &mut Process) {
+    let term = Command::new("kill")
+        .args(["-TERM", &p.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = p.child.wait().unwrap();
+    assert!(
+        status.success(),
+        "`remit serve` exited with {status} on SIGTERM"
+    );
+}
+
+/// The value of the Prometheus sample `name` (with its labels, as
+/// exported: `remit_x_total{reason="full"}`), or 0 when it is absent.
+pub fn sample(metrics: &str, name: &str) -> f64 {
+    metrics
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|l| {
+            let (series, value) = l.rsplit_once(' ')?;
+            (series == name).then(|| value.parse().unwrap())
+        })
+        .unwrap_or(0.0)
 }

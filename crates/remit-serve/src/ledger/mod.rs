@@ -218,8 +218,10 @@ pub struct CommitStep {
 pub enum CommitOutcome {
     /// No such use.
     NotFound,
-    /// Committed now (or, idempotently, before with the same amount).
+    /// Committed now.
     Committed(UseRecord),
+    /// Committed before, with the same amount (a repeat: nothing written).
+    AlreadyCommitted(UseRecord),
     /// Committed before with another amount.
     AmountConflict(UseRecord),
     /// The final amount is above the held one.
@@ -237,10 +239,55 @@ pub enum CommitOutcome {
 pub enum ReleaseOutcome {
     /// No such use.
     NotFound,
-    /// Released now or before.
+    /// Released now.
     Released(UseRecord),
+    /// Released before (a repeat: nothing written).
+    AlreadyReleased(UseRecord),
     /// Committed: a use cannot be released.
     Committed(UseRecord),
+}
+
+/// What came of a use (`POST /v1/outcomes`), as the ledger stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeRecord {
+    /// The use.
+    pub use_id: String,
+    /// The outcome, as the table declares it.
+    pub outcome: String,
+    /// Whether it was achieved.
+    pub achieved: bool,
+    /// The use's policy.
+    pub policy: String,
+    /// The digest of the table it was checked against.
+    pub digest: String,
+    /// The client that recorded it.
+    pub client: String,
+    /// When it was recorded.
+    pub recorded_at: Millis,
+}
+
+/// How recording an outcome ended. One record per use and outcome: the
+/// first one stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutcomeWrite {
+    /// Recorded now.
+    Recorded(OutcomeRecord),
+    /// Recorded before with the same `achieved` (a repeat): the stored one.
+    Repeated(OutcomeRecord),
+    /// Recorded before with the other `achieved`: the stored one.
+    Conflict(OutcomeRecord),
+}
+
+impl OutcomeWrite {
+    /// After an insert that did nothing, what the stored record means for
+    /// the one asked.
+    pub(crate) fn of_existing(asked: &OutcomeRecord, stored: OutcomeRecord) -> OutcomeWrite {
+        if stored.achieved == asked.achieved {
+            OutcomeWrite::Repeated(stored)
+        } else {
+            OutcomeWrite::Conflict(stored)
+        }
+    }
 }
 
 /// The usage ledger.
@@ -267,6 +314,8 @@ pub trait Ledger: Send + Sync {
     async fn release(&self, id: &str, now: Millis) -> Result<ReleaseOutcome, StoreError>;
     /// A use by id.
     async fn get(&self, id: &str) -> Result<Option<UseRecord>, StoreError>;
+    /// Records an outcome of a use, once per use and outcome.
+    async fn record_outcome(&self, outcome: OutcomeRecord) -> Result<OutcomeWrite, StoreError>;
     /// How many holds are live at `now`.
     async fn live_holds(&self, now: Millis) -> Result<i64, StoreError>;
     /// Forgets at most `limit` idempotency keys first seen at or before
@@ -326,7 +375,7 @@ pub(crate) fn plan_commit(record: UseRecord, amount: Option<i64>, now: Millis) -
         UseState::Released => CommitPlan::Answer(CommitOutcome::Released(record)),
         UseState::Committed => {
             if amount.is_none_or(|a| a == record.amount) {
-                CommitPlan::Answer(CommitOutcome::Committed(record))
+                CommitPlan::Answer(CommitOutcome::AlreadyCommitted(record))
             } else {
                 CommitPlan::Answer(CommitOutcome::AmountConflict(record))
             }
@@ -481,7 +530,7 @@ mod tests {
         committed.state = UseState::Committed;
         assert!(matches!(
             plan_commit(committed.clone(), None, 99),
-            CommitPlan::Answer(CommitOutcome::Committed(_))
+            CommitPlan::Answer(CommitOutcome::AlreadyCommitted(_))
         ));
         assert!(matches!(
             plan_commit(committed, Some(5), 99),

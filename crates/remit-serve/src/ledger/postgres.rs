@@ -13,8 +13,8 @@
 use super::sql::{self, Dialect, Param};
 use super::{
     finish_redecide, lock_key, lock_keys, plan_commit, CommitOutcome, CommitPlan, CommitStep,
-    CounterPlan, Counts, HoldOutcome, HoldStep, Ledger, Millis, ReleaseOutcome, Scope, StoreError,
-    UseRecord, UseState,
+    CounterPlan, Counts, HoldOutcome, HoldStep, Ledger, Millis, OutcomeRecord, OutcomeWrite,
+    ReleaseOutcome, Scope, StoreError, UseRecord, UseState,
 };
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
@@ -397,7 +397,7 @@ impl Ledger for PostgresLedger {
         };
         let outcome = match record.state {
             UseState::Committed => ReleaseOutcome::Committed(record),
-            UseState::Released => ReleaseOutcome::Released(record),
+            UseState::Released => ReleaseOutcome::AlreadyReleased(record),
             UseState::Held => {
                 record.state = UseState::Released;
                 update_tx(&tx, &record, now).await?;
@@ -411,6 +411,58 @@ impl Ledger for PostgresLedger {
     async fn get(&self, id: &str) -> Result<Option<UseRecord>, StoreError> {
         let client = self.client().await?;
         get_tx(&client, id, false).await
+    }
+
+    async fn record_outcome(&self, o: OutcomeRecord) -> Result<OutcomeWrite, StoreError> {
+        let client = self.client().await?;
+        let insert = client
+            .prepare_cached(&format!(
+                "INSERT INTO outcomes ({}) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (use_id, outcome) DO NOTHING",
+                sql::OUTCOME_COLUMNS
+            ))
+            .await
+            .map_err(pg_err)?;
+        let inserted = client
+            .execute(
+                &insert,
+                &[
+                    &o.use_id,
+                    &o.outcome,
+                    &o.achieved,
+                    &o.policy,
+                    &o.digest,
+                    &o.client,
+                    &o.recorded_at,
+                ],
+            )
+            .await
+            .map_err(pg_err)?;
+        if inserted == 1 {
+            return Ok(OutcomeWrite::Recorded(o));
+        }
+        // The row that stopped the insert is committed (a conflicting
+        // insert waits for the other transaction to end), so it is read.
+        let select = client
+            .prepare_cached(&format!(
+                "SELECT {} FROM outcomes WHERE use_id = $1 AND outcome = $2",
+                sql::OUTCOME_COLUMNS
+            ))
+            .await
+            .map_err(pg_err)?;
+        let r = client
+            .query_one(&select, &[&o.use_id, &o.outcome])
+            .await
+            .map_err(pg_err)?;
+        let stored = OutcomeRecord {
+            use_id: r.try_get(0).map_err(pg_err)?,
+            outcome: r.try_get(1).map_err(pg_err)?,
+            achieved: r.try_get(2).map_err(pg_err)?,
+            policy: r.try_get(3).map_err(pg_err)?,
+            digest: r.try_get(4).map_err(pg_err)?,
+            client: r.try_get(5).map_err(pg_err)?,
+            recorded_at: r.try_get(6).map_err(pg_err)?,
+        };
+        Ok(OutcomeWrite::of_existing(&o, stored))
     }
 
     async fn live_holds(&self, now: Millis) -> Result<i64, StoreError> {

@@ -161,7 +161,25 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 2: idempotency keys are forgotten after their retention, oldest
     // first (crate::prune): a range scan of their age.
     "CREATE INDEX idempotency_by_age ON idempotency (created_at);",
+    // 3: what came of a use (`POST /v1/outcomes`), once per use and
+    // outcome; read by policy and outcome for reports.
+    "CREATE TABLE outcomes (
+        use_id TEXT NOT NULL REFERENCES uses (id),
+        outcome TEXT NOT NULL,
+        achieved BOOLEAN NOT NULL,
+        policy TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        client TEXT NOT NULL,
+        recorded_at BIGINT NOT NULL,
+        PRIMARY KEY (use_id, outcome)
+    );
+    CREATE INDEX outcomes_by_policy ON outcomes (policy, outcome, recorded_at);",
 ];
+
+/// The columns of an outcome, in the order [`super::OutcomeRecord`] is
+/// read and written.
+pub(crate) const OUTCOME_COLUMNS: &str =
+    "use_id, outcome, achieved, policy, digest, client, recorded_at";
 
 /// The columns of a use, in the order [`super::UseRecord`] is read.
 pub(crate) const USE_COLUMNS: &str =

@@ -21,7 +21,8 @@
 use super::sql::{self, Dialect, Param};
 use super::{
     finish_redecide, plan_commit, CommitOutcome, CommitPlan, CommitStep, CounterPlan, Counts,
-    HoldOutcome, HoldStep, Ledger, Millis, ReleaseOutcome, Scope, StoreError, UseRecord, UseState,
+    HoldOutcome, HoldStep, Ledger, Millis, OutcomeRecord, OutcomeWrite, ReleaseOutcome, Scope,
+    StoreError, UseRecord, UseState,
 };
 use async_trait::async_trait;
 use remit_table::CounterPer;
@@ -478,13 +479,54 @@ fn release_tx(conn: &Connection, id: &str, now: Millis) -> Result<ReleaseOutcome
     };
     match record.state {
         UseState::Committed => Ok(ReleaseOutcome::Committed(record)),
-        UseState::Released => Ok(ReleaseOutcome::Released(record)),
+        UseState::Released => Ok(ReleaseOutcome::AlreadyReleased(record)),
         UseState::Held => {
             record.state = UseState::Released;
             update_tx(conn, &record, now)?;
             Ok(ReleaseOutcome::Released(record))
         }
     }
+}
+
+fn outcome_tx(conn: &Connection, o: OutcomeRecord) -> Result<OutcomeWrite, StoreError> {
+    let inserted = conn
+        .prepare_cached(&format!(
+            "INSERT INTO outcomes ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (use_id, outcome) DO NOTHING",
+            sql::OUTCOME_COLUMNS
+        ))
+        .map_err(store_err)?
+        .execute(rusqlite::params![
+            o.use_id,
+            o.outcome,
+            o.achieved,
+            o.policy,
+            o.digest,
+            o.client,
+            o.recorded_at
+        ])
+        .map_err(store_err)?;
+    if inserted == 1 {
+        return Ok(OutcomeWrite::Recorded(o));
+    }
+    let stored = conn
+        .prepare_cached(&format!(
+            "SELECT {} FROM outcomes WHERE use_id = ?1 AND outcome = ?2",
+            sql::OUTCOME_COLUMNS
+        ))
+        .map_err(store_err)?
+        .query_row([&o.use_id, &o.outcome], |r| {
+            Ok(OutcomeRecord {
+                use_id: r.get(0)?,
+                outcome: r.get(1)?,
+                achieved: r.get(2)?,
+                policy: r.get(3)?,
+                digest: r.get(4)?,
+                client: r.get(5)?,
+                recorded_at: r.get(6)?,
+            })
+        })
+        .map_err(store_err)?;
+    Ok(OutcomeWrite::of_existing(&o, stored))
 }
 
 #[async_trait]
@@ -535,6 +577,10 @@ impl Ledger for SqliteLedger {
     async fn get(&self, id: &str) -> Result<Option<UseRecord>, StoreError> {
         let id = id.to_string();
         self.read(move |conn| get_tx(conn, &id)).await
+    }
+
+    async fn record_outcome(&self, outcome: OutcomeRecord) -> Result<OutcomeWrite, StoreError> {
+        self.run(move |conn| outcome_tx(conn, outcome)).await
     }
 
     async fn live_holds(&self, now: Millis) -> Result<i64, StoreError> {
