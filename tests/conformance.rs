@@ -419,15 +419,7 @@ fn generated_vectors_are_current() {
     let mut cases = Vec::new();
     let mut rng = Rng(0x00c0_ffee_d00d_2026);
     for i in 0..120 {
-        let request = random_request(
-            &mut rng,
-            model,
-            &analysis
-                .lowered
-                .format_1
-                .clone()
-                .expect("a version 1 policy"),
-        );
+        let request = random_request(&mut rng, model, &analysis.lowered.table);
         let v = remit_tests::interpret::decide(
             model,
             &request,

@@ -63,12 +63,8 @@ fn lowering_agrees_with_the_meaning_of_every_example() {
         let analysis = analyze_dir(&dir);
         assert!(!analysis.has_errors(), "{} has errors", dir.display());
         let model = &analysis.checked.model;
-        let table = &analysis
-            .lowered
-            .format_1
-            .clone()
-            .expect("a version 1 policy");
-        let evaluator = Evaluator::new(table.clone()).unwrap();
+        let table = &analysis.lowered.table;
+        let evaluator = Evaluator::from_document(table.clone()).unwrap();
         let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
             cases: 2000,
             ..ProptestConfig::default()

@@ -81,7 +81,10 @@ pub fn random_value(rng: &mut Rng, model: &Model, ty: &Type) -> Value {
 }
 
 /// A random well-formed request for the policy, every input and counter given.
-pub fn random_request(rng: &mut Rng, model: &Model, table: &remit_table::Table) -> Value {
+/// A random request over a policy's domain: every parameter and
+/// attribute (an optional one omitted one time in three) and every counter
+/// of the table.
+pub fn random_request(rng: &mut Rng, model: &Model, table: &remit_table::v2::Table) -> Value {
     let role = &model.roles[RoleId::from_index(rng.below(model.roles.len()))].name;
     let action = &model.actions[ActionId::from_index(rng.below(model.actions.len()))];
     let mut params = Map::new();
@@ -90,10 +93,16 @@ pub fn random_request(rng: &mut Rng, model: &Model, table: &remit_table::Table) 
     }
     let mut customer = Map::new();
     for a in &model.customer {
+        if a.optional && rng.below(3) == 0 {
+            continue;
+        }
         customer.insert(a.name.clone(), random_value(rng, model, &a.ty));
     }
     let mut context = Map::new();
     for a in &model.context {
+        if a.optional && rng.below(3) == 0 {
+            continue;
+        }
         context.insert(a.name.clone(), random_value(rng, model, &a.ty));
     }
     let mut usage = Map::new();

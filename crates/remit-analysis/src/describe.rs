@@ -19,7 +19,7 @@ use remit_sema::model::{
     ActionId, Cap, Cond, CountLimit, DefinitionId, Input, InputKind, Model, ObligationId,
     RelationalCap, RoleId, RuleDef, Subject, TotalLimit, Type, WindowDef,
 };
-use remit_sema::units::{format_duration, format_money};
+use remit_sema::units::{format_date, format_duration, format_money, format_time};
 use remit_syntax::ast::{CmpOp, EffectKind};
 use std::collections::{BTreeSet, VecDeque};
 
@@ -57,10 +57,8 @@ pub fn value(model: &Model, ty: Option<&Type>, v: i64) -> String {
     match ty {
         Some(Type::Money) => format_money(v, model.currency.as_ref()),
         Some(Type::Duration) => format_duration(v),
-        Some(Type::Date) => jiff::civil::date(1970, 1, 1)
-            .checked_add(jiff::Span::new().days(v))
-            .map_or_else(|_| v.to_string(), |d| d.to_string()),
-        Some(Type::Time) if (0..1440).contains(&v) => format!("{:02}:{:02}", v / 60, v % 60),
+        Some(Type::Date) => format_date(v),
+        Some(Type::Time) => format_time(v),
         _ => v.to_string(),
     }
 }

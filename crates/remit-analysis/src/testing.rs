@@ -3,7 +3,7 @@
 
 use remit_diagnostics::{panic_message, Span};
 use remit_sema::model::{Expected, Model, TestDef, TestValue};
-use remit_table::v2::{CalendarPeriod, Table, Window};
+use remit_table::v2::{Table, Window};
 use remit_table::{Evaluator, Explanation, Measure, Outcome};
 use serde_json::{json, Map, Value};
 use std::fmt;
@@ -47,14 +47,17 @@ pub fn request_for(model: &Model, table: &Table, test: &TestDef) -> Value {
         }
         Value::Object(m)
     };
-    let zone = jiff::tz::db().get(&table.timezone).ok();
     let mut usage = Map::new();
     for (id, counter) in &table.counters {
         let since = match counter.window {
-            Window::Calendar(period) => match (test.at, &zone) {
-                (Some(at), Some(zone)) => period_start(at, period, zone),
-                _ => None,
-            },
+            Window::Calendar(period) => test.at.and_then(|at| {
+                remit_table::calendar::period_start(
+                    at.saturating_mul(1000),
+                    period,
+                    &table.timezone,
+                )
+                .map(|ms| ms.div_euclid(1000))
+            }),
             _ => None,
         };
         let mut total: i64 = 0;
@@ -104,30 +107,6 @@ pub fn request_for(model: &Model, table: &Table, test: &TestDef) -> Value {
         "context": object(&test.context),
         "usage": Value::Object(usage),
     })
-}
-
-/// The start of the calendar period holding `at` (seconds since the
-/// epoch), in `zone`, in seconds since the epoch. Weeks start on Monday.
-pub fn period_start(at: i64, period: CalendarPeriod, zone: &jiff::tz::TimeZone) -> Option<i64> {
-    let now = jiff::Timestamp::from_second(at)
-        .ok()?
-        .to_zoned(zone.clone());
-    let date = now.date();
-    let first = match period {
-        CalendarPeriod::Day => date,
-        CalendarPeriod::Week => {
-            let back = i64::from(date.weekday().to_monday_zero_offset());
-            date.checked_sub(jiff::Span::new().days(back)).ok()?
-        }
-        CalendarPeriod::Month => date.first_of_month(),
-        CalendarPeriod::Quarter => {
-            let month = (date.month() - 1) / 3 * 3 + 1;
-            jiff::civil::date(date.year(), month, 1)
-        }
-        CalendarPeriod::Year => jiff::civil::date(date.year(), 1, 1),
-    };
-    let start = first.to_zoned(zone.clone()).ok()?;
-    Some(start.timestamp().as_second())
 }
 
 fn test_value(v: &TestValue) -> Value {

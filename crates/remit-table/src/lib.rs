@@ -38,6 +38,9 @@ mod index;
 mod json;
 mod load;
 pub mod v2;
+
+#[cfg(feature = "calendar")]
+pub mod calendar;
 mod validate;
 
 pub use error::{TableError, TableErrorKind};
