@@ -189,7 +189,11 @@ async fn decide(
     let now = clock::now();
     let counts = s
         .ledger
-        .counts(&req.scope, &req.policy.plan(now), now)
+        .counts(
+            &req.scope,
+            &req.policy.plan(now, req.table.get("context")),
+            now,
+        )
         .await
         .map_err(|e| s.store_error(e))?;
     let decision = req.policy.evaluator.decide(&req.with_usage(&counts));
@@ -263,7 +267,7 @@ fn decide_use(req: &ServiceRequest, counts: &Counts, now: Millis) -> Decided {
             scope: req.scope.clone(),
             action: req.action().to_string(),
             amount: req.amount(),
-            keys: json!({}),
+            keys: req.policy.keys_of(req.table.get("context")),
             state,
             created_at: now,
             expires_at,
@@ -300,7 +304,7 @@ async fn uses(
     let now = clock::now();
     let step = HoldStep {
         scope: req.scope.clone(),
-        plan: req.policy.plan(now),
+        plan: req.policy.plan(now, req.table.get("context")),
         now,
         idempotency: req
             .idempotency_key
@@ -368,7 +372,7 @@ impl Redecide for Redecider {
     fn plan(&self, record: &UseRecord, now: Millis) -> crate::ledger::CounterPlan {
         self.tables
             .get(&record.scope.policy)
-            .map(|p| p.plan(now))
+            .map(|p| p.plan(now, record.request.get("context")))
             .unwrap_or_default()
     }
 
@@ -634,7 +638,9 @@ async fn usage(
         return Err(ApiError::invalid(problems));
     };
     let now = clock::now();
-    let mut plan = policy.plan(now);
+    // Usage is asked for by customer and employee only: keyed counters,
+    // which need a request's key values, are not listed.
+    let mut plan = policy.plan(now, None);
     plan.counters.retain(|c| match c.per {
         remit_table::CounterPer::Customer => customer.is_some(),
         remit_table::CounterPer::Employee => employee.is_some(),

@@ -11,6 +11,7 @@ use crate::ledger::{CounterPlan, CounterQuery};
 use remit_table::v2::{InputType, Table, Window};
 use remit_table::{CounterPer, Evaluator, Measure};
 use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -33,8 +34,20 @@ pub struct Policy {
     pub loaded_at: Millis,
     /// Per action, its one `money` parameter (what sum counters add up).
     money_param: BTreeMap<String, String>,
-    /// Per counter, its subject and window as the ledger counts them.
-    counters: Vec<(String, CounterPer, Option<i64>)>,
+    /// Per counter, its subjects and window as the ledger counts them.
+    counters: Vec<LedgerCounter>,
+}
+
+/// A counter as the ledger counts it: uses for the subject (`per`), for
+/// the employee as well when `employee_too`, recorded under the request's
+/// values of `keys` (context attribute names), within `window`.
+#[derive(Debug, Clone)]
+struct LedgerCounter {
+    id: String,
+    per: CounterPer,
+    employee_too: bool,
+    keys: Vec<String>,
+    window: Window,
 }
 
 impl Policy {
@@ -47,7 +60,7 @@ impl Policy {
         let table = Arc::new(evaluator.document().clone());
         let counters = ledger_counters(&table).map_err(|e| {
             format!(
-                "cannot serve table `{}`: {e}\n  help: the service counts per customer or per employee, over a sliding or an all-time window; keyed subjects and calendar windows are issue 17",
+                "cannot serve table `{}`: {e}\n  help: the service counts uses for a customer or an employee (or both), optionally per key, over a sliding, calendar or all-time window",
                 path.display()
             )
         })?;
@@ -95,26 +108,65 @@ impl Policy {
         self.money_param.get(action).map(String::as_str)
     }
 
-    /// Every counter of the table, its window resolved at `now`. A
-    /// sliding window of `w` minutes counts uses strictly younger than
-    /// `w` (as `remit test` does).
-    pub fn plan(&self, now: Millis) -> CounterPlan {
+    /// Every counter of the table, its window resolved at `now` and its
+    /// keys to the request's `context` values. A sliding window of `w`
+    /// minutes counts uses strictly younger than `w` (as `remit test`
+    /// does); a calendar window uses made at or after the start of the
+    /// current period in the table's time zone. A keyed counter whose key
+    /// the request does not give is left out (the decision is then
+    /// invalid if a row reads it: fail closed).
+    pub fn plan(&self, now: Millis, context: Option<&Value>) -> CounterPlan {
         let counters = self
             .counters
             .iter()
-            .filter_map(|(id, per, window_minutes)| {
-                let c = self.table.counters.get(id)?;
+            .filter_map(|lc| {
+                let c = self.table.counters.get(&lc.id)?;
+                let after = match lc.window {
+                    Window::SlidingMinutes(w) => Some(now.saturating_sub(w.saturating_mul(60_000))),
+                    Window::All(_) => None,
+                    Window::Calendar(p) => Some(
+                        remit_table::calendar::period_start(now, p, &self.table.timezone)?
+                            .saturating_sub(1),
+                    ),
+                };
+                let keys = lc
+                    .keys
+                    .iter()
+                    .map(|k| {
+                        let value = context?.get(k)?.as_str()?;
+                        Some((k.clone(), value.to_string()))
+                    })
+                    .collect::<Option<Vec<_>>>()?;
                 Some(CounterQuery {
-                    id: id.clone(),
-                    per: *per,
+                    id: lc.id.clone(),
+                    per: lc.per,
+                    employee_too: lc.employee_too,
                     actions: c.actions.clone(),
                     measure: c.measure,
-                    after: window_minutes.map(|w| now.saturating_sub(w.saturating_mul(60_000))),
-                    keys: Vec::new(),
+                    after,
+                    keys,
                 })
             })
             .collect();
         CounterPlan { counters }
+    }
+
+    /// The key attributes a use records (every `key` input of the
+    /// context, as the request gives it), so keyed counters can find it.
+    pub fn keys_of(&self, context: Option<&Value>) -> Value {
+        let mut out = serde_json::Map::new();
+        for (input, info) in &self.table.inputs {
+            let Some(name) = input.strip_prefix("context.") else {
+                continue;
+            };
+            if info.ty != InputType::Key {
+                continue;
+            }
+            if let Some(v) = context.and_then(|c| c.get(name)).filter(|v| v.is_string()) {
+                out.insert(name.to_string(), v.clone());
+            }
+        }
+        Value::Object(out)
     }
 
     /// The outcomes the table declares (name → description; none in
@@ -145,34 +197,39 @@ impl Policy {
     }
 }
 
-/// Each counter's subject and window (`None`: all time) as the ledger
-/// counts them, or why the ledger cannot count one.
-fn ledger_counters(table: &Table) -> Result<Vec<(String, CounterPer, Option<i64>)>, String> {
+/// Each counter as the ledger counts it, or why the ledger cannot count
+/// one: a counter must be kept for the customer or the employee (keys
+/// narrow it; a counter kept only per key would count across every
+/// customer, which the ledger's per-subject locking cannot keep exact).
+fn ledger_counters(table: &Table) -> Result<Vec<LedgerCounter>, String> {
     table
         .counters
         .iter()
         .map(|(id, c)| {
-            let per = match c.per.as_slice() {
-                [one] if one == "customer" => CounterPer::Customer,
-                [one] if one == "employee" => CounterPer::Employee,
-                _ => {
+            let customer = c.per.iter().any(|p| p == "customer");
+            let employee = c.per.iter().any(|p| p == "employee");
+            let keys: Vec<String> = c
+                .per
+                .iter()
+                .filter_map(|p| p.strip_prefix("context.").map(str::to_string))
+                .collect();
+            let per = match (customer, employee) {
+                (true, _) => CounterPer::Customer,
+                (false, true) => CounterPer::Employee,
+                (false, false) => {
                     return Err(format!(
-                        "counter `{id}` counts per `{}`, which the service does not count yet",
+                        "counter `{id}` is kept only per `{}`, across every customer and employee, which the service does not count",
                         c.per.join("+")
                     ))
                 }
             };
-            let window = match c.window {
-                Window::SlidingMinutes(w) => Some(w),
-                Window::All(_) => None,
-                Window::Calendar(p) => {
-                    return Err(format!(
-                        "counter `{id}` counts over the calendar {}, which the service does not count yet",
-                        p.as_str()
-                    ))
-                }
-            };
-            Ok((id.clone(), per, window))
+            Ok(LedgerCounter {
+                id: id.clone(),
+                per,
+                employee_too: customer && employee,
+                keys,
+                window: c.window,
+            })
         })
         .collect()
 }
@@ -406,21 +463,54 @@ mod tests {
       "obligations":{},"outcomes":{"kept":"The guest stays"},"rows":[]}"#;
 
     #[test]
-    fn format_2_tables_are_served_when_the_ledger_can_count_their_counters() {
+    fn format_2_tables_are_served_with_keyed_and_calendar_counters() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.json");
         std::fs::write(&path, TABLE_V2).unwrap();
         let p = Policy::load(&path).unwrap();
         assert!(p.outcomes().contains_key("kept"));
-        let plan = p.plan(100);
+        let plan = p.plan(100, None);
         assert_eq!(plan.counters[0].after, None, "an all-time window");
-        let calendar = TABLE_V2.replace(r#"{"all":true}"#, r#"{"calendar":"month"}"#);
+        // A calendar month in London, at 2026-12-02 12:00 UTC, started on
+        // 2026-12-01 00:00 GMT; uses strictly after the millisecond before.
+        let calendar = TABLE_V2
+            .replace(r#"{"all":true}"#, r#"{"calendar":"month"}"#)
+            .replace(r#""timezone":"UTC""#, r#""timezone":"Europe/London""#);
         std::fs::write(&path, calendar).unwrap();
-        let e = Policy::load(&path).unwrap_err();
-        assert!(
-            e.contains("counter `customer/refund/sum/all` counts over the calendar month, which the service does not count yet"),
-            "{e}"
+        let p = Policy::load(&path).unwrap();
+        let now = 1_796_212_800_000; // 2026-12-02T12:00:00Z
+        let start = 1_796_083_200_000; // 2026-12-01T00:00:00Z
+        assert_eq!(p.plan(now, None).counters[0].after, Some(start - 1));
+        // Per customer and incident: the request's key value narrows it.
+        let keyed = TABLE_V2
+            .replace(
+                r#""per":["customer"]"#,
+                r#""per":["customer","context.incident"]"#,
+            )
+            .replace(
+                r#""inputs":{"#,
+                r#""inputs":{"context.incident":{"type":"key"},"#,
+            );
+        std::fs::write(&path, keyed).unwrap();
+        let p = Policy::load(&path).unwrap();
+        let context = serde_json::json!({"incident": "INC-7"});
+        let plan = p.plan(100, Some(&context));
+        assert_eq!(
+            plan.counters[0].keys,
+            vec![("incident".to_string(), "INC-7".to_string())]
         );
+        assert!(p.plan(100, None).counters.is_empty(), "no key, no counter");
+        assert_eq!(p.keys_of(Some(&context)), context);
+        // Kept only per key, across every customer: refused.
+        let key_only = TABLE_V2
+            .replace(r#""per":["customer"]"#, r#""per":["context.incident"]"#)
+            .replace(
+                r#""inputs":{"#,
+                r#""inputs":{"context.incident":{"type":"key"},"#,
+            );
+        std::fs::write(&path, key_only).unwrap();
+        let e = Policy::load(&path).unwrap_err();
+        assert!(e.contains("is kept only per `context.incident`"), "{e}");
         assert!(e.contains("help: "), "{e}");
     }
 
@@ -432,7 +522,7 @@ mod tests {
         let p = Policy::load(&path).unwrap();
         assert_eq!(p.money(8005), "80.05 USD");
         assert_eq!(p.money_param("refund"), Some("amount"));
-        let plan = p.plan(100_000_000);
+        let plan = p.plan(100_000_000, None);
         assert_eq!(plan.counters[0].after, Some(100_000_000 - 1440 * 60_000));
     }
 }

@@ -9,6 +9,7 @@ mod concurrency;
 mod crash;
 mod curl;
 mod e2e;
+mod keyed;
 mod log;
 mod metrics;
 mod outcomes;

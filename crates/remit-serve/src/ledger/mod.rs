@@ -53,6 +53,9 @@ pub struct CounterQuery {
     pub id: String,
     /// Customer or employee.
     pub per: CounterPer,
+    /// For a customer counter: only this employee's uses for the customer
+    /// (`per employee per customer`).
+    pub employee_too: bool,
     /// The actions counted together.
     pub actions: Vec<String>,
     /// Count or sum.

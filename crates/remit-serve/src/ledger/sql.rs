@@ -76,6 +76,10 @@ pub(crate) fn counter_query(
         if let Some(after) = c.after {
             conds.push(format!("created_at > {}", b.bind(Param::Int(after))));
         }
+        if c.employee_too && per == CounterPer::Customer {
+            let employee = b.bind(Param::Text(scope.employee_id.clone()));
+            conds.push(format!("employee_id = {employee}"));
+        }
         for (key, value) in &c.keys {
             let read = match dialect {
                 Dialect::Sqlite => {
@@ -193,6 +197,7 @@ mod tests {
         CounterQuery {
             id: id.into(),
             per: CounterPer::Customer,
+            employee_too: false,
             actions: vec!["comp_meal".into(), "refund".into()],
             measure: Measure::Sum,
             after,
