@@ -120,11 +120,10 @@ def test_errors_carry_the_services_code_message_and_problems(service: Tuple[str,
     with pytest.raises(ServiceError) as e:
         ServiceClient(url, token="wrong-token-0123456789").status()
     assert (e.value.status, e.value.code) == (401, "unauthorized")
-    # The service does not serve headroom yet (issue 16): the client
-    # surfaces its answer rather than guessing.
-    with pytest.raises(ServiceError) as e:
-        remit.headroom("shop", "c1", "e1", "clerk", "refund", customer={"tier": "gold"})
-    assert (e.value.status, e.value.code) == (501, "not_implemented")
+    # Headroom on the ledger's counters: a fresh customer may get up to the
+    # 50.00 USD cap; above it the request is denied.
+    h = remit.headroom("shop", "h9", "e1", "clerk", "refund", customer={"tier": "gold"})
+    assert (h["param"], h["permitted"], h["above"]["decision"]) == ("param.amount", [[0, 5000]], "deny")
 
 
 def test_an_unreachable_service_is_an_error_never_a_decision() -> None:

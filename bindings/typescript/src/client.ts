@@ -100,9 +100,14 @@ export class ServiceClient {
     return this.send("POST", "/v1/decide", body(request));
   }
 
-  /** `POST /v1/headroom`: how much may still be given, on the ledger's counters. */
-  headroom(request: DecisionRequest): Promise<ServiceAnswer> {
-    return this.send("POST", "/v1/headroom", body(request));
+  /**
+   * `POST /v1/headroom`: which values of `param` may still be given, on the
+   * ledger's counters, and what happens just above them.
+   */
+  headroom(request: DecisionRequest, param = "amount"): Promise<ServiceAnswer> {
+    const b = body(request);
+    b["param"] = param;
+    return this.send("POST", "/v1/headroom", b);
   }
 
   /**

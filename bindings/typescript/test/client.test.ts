@@ -126,10 +126,10 @@ test("errors carry the service's code, message, help and problems", { skip }, as
   assert.ok(e.problems.some((p) => p.field === "param.amount"), JSON.stringify(e.problems));
   e = await rejects(new ServiceClient(url, { token: "wrong-token-0123456789" }).status());
   assert.deepEqual([e.status, e.code], [401, "unauthorized"]);
-  // The service does not serve headroom yet (issue 16): the client
-  // surfaces its answer rather than guessing.
-  e = await rejects(remit.headroom(refund("c1", 0)));
-  assert.deepEqual([e.status, e.code], [501, "not_implemented"]);
+  // Headroom on the ledger's counters: a fresh customer may get up to the
+  // 50.00 USD cap; above it the request is denied.
+  const h = await remit.headroom(refund("h9", 0));
+  assert.deepEqual([h["param"], h["permitted"], (h["above"] as { decision: string }).decision], ["param.amount", [[0, 5000]], "deny"]);
 });
 
 test("an unreachable service is an error, never a decision", async () => {

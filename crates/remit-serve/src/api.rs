@@ -211,18 +211,52 @@ async fn decide(
     Ok(Json(Value::Object(out)))
 }
 
-async fn headroom(headers: HeaderMap, body: Body) -> ApiError {
-    // The body is still read and bounded, so a client learns of an
-    // oversized body first; the answer is the same for any body.
-    if let Err(e) = read_body(&headers, body).await {
-        return e;
+/// The headroom of TABLE.md for a request complete but for `param`, with
+/// the ledger's counters: the values that would be permitted now, and what
+/// happens just above them. Records nothing.
+async fn headroom(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let bytes = read_body(&headers, body).await?;
+    let req = request::read(&bytes, Endpoint::Headroom, &s.tables)?;
+    let now = clock::now();
+    let counts = s
+        .ledger
+        .counts(
+            &req.scope,
+            &req.policy.plan(now, req.table.get("context")),
+            now,
+        )
+        .await
+        .map_err(|e| s.store_error(e))?;
+    let param = req.param.as_deref().unwrap_or("");
+    let h = req
+        .policy
+        .evaluator
+        .headroom(&req.with_usage(&counts), param);
+    let mut out = Map::new();
+    out.insert("policy".into(), json!(req.policy.name));
+    out.insert("digest".into(), json!(req.policy.digest));
+    if let Ok(Value::Object(fields)) = serde_json::to_value(&h) {
+        out.extend(fields);
     }
-    ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "not_implemented",
-        "`POST /v1/headroom` is not served yet: the evaluator has headroom (`remit eval --headroom`), and the service does not yet read the parameter or supply the ledger's counters to it (issue 16)",
-    )
-    .help("until then, ask `POST /v1/decide` with the amount you mean to give")
+    // The permitted values in the table's units too, for a screen.
+    let money = req
+        .policy
+        .money_param(req.action())
+        .is_some_and(|m| h.param.strip_prefix("param.") == Some(m));
+    if money {
+        let words: Vec<String> = h
+            .permitted
+            .iter()
+            .map(|[lo, hi]| format!("{} to {}", req.policy.money(*lo), req.policy.money(*hi)))
+            .collect();
+        out.insert("permitted_text".into(), json!(words));
+    }
+    out.insert("usage".into(), json!(counts));
+    Ok(Json(Value::Object(out)))
 }
 
 /// JSON with every object's keys sorted, so a body's hash does not depend

@@ -19,8 +19,10 @@ pub const DEFAULT_HOLD_SECONDS: i64 = 900;
 /// Which endpoint a body is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
-    /// `POST /v1/decide` (and headroom).
+    /// `POST /v1/decide`.
     Decide,
+    /// `POST /v1/headroom`: a decide body plus `param`.
+    Headroom,
     /// `POST /v1/uses`.
     Uses,
 }
@@ -45,6 +47,8 @@ pub struct ServiceRequest {
     pub hold_seconds: i64,
     /// Record the use at once instead of holding it.
     pub commit: bool,
+    /// For headroom: the parameter asked about (`amount`).
+    pub param: Option<String>,
     /// The whole body (stored with a use, hashed for idempotency).
     pub body: Value,
 }
@@ -154,7 +158,8 @@ pub fn read(bytes: &[u8], endpoint: Endpoint, tables: &Tables) -> Result<Service
     for key in map.keys() {
         let known = TABLE_FIELDS.contains(&key.as_str())
             || IDENTITY_FIELDS.contains(&key.as_str())
-            || (endpoint == Endpoint::Uses && USE_FIELDS.contains(&key.as_str()));
+            || (endpoint == Endpoint::Uses && USE_FIELDS.contains(&key.as_str()))
+            || (endpoint == Endpoint::Headroom && key == "param");
         if known {
             continue;
         }
@@ -168,10 +173,10 @@ pub fn read(bytes: &[u8], endpoint: Endpoint, tables: &Tables) -> Result<Service
                 IDENTITY_FIELDS
                     .iter()
                     .chain(TABLE_FIELDS.iter())
-                    .chain(if endpoint == Endpoint::Uses {
-                        USE_FIELDS.iter()
-                    } else {
-                        [].iter()
+                    .chain(match endpoint {
+                        Endpoint::Uses => USE_FIELDS.iter(),
+                        Endpoint::Headroom => ["param"].iter(),
+                        Endpoint::Decide => [].iter(),
                     })
                     .map(|f| format!("`{f}`"))
                     .collect::<Vec<_>>()
@@ -183,6 +188,20 @@ pub fn read(bytes: &[u8], endpoint: Endpoint, tables: &Tables) -> Result<Service
     let policy_name = identity(map, "policy", &mut problems);
     let customer_id = identity(map, "customer_id", &mut problems);
     let employee_id = identity(map, "employee_id", &mut problems);
+    let mut param = None;
+    if endpoint == Endpoint::Headroom {
+        match map.get("param") {
+            Some(Value::String(p)) if !p.is_empty() => param = Some(p.clone()),
+            None => problems.push(Problem::at(
+                "param",
+                "`param` is missing: name the parameter to find the headroom of, e.g. `\"param\": \"amount\"`".to_string(),
+            )),
+            Some(v) => problems.push(Problem::at(
+                "param",
+                format!("`param` must be a parameter's name, e.g. `\"amount\"`, not {}", describe(v)),
+            )),
+        }
+    }
     let mut idempotency_key = None;
     let mut hold_seconds = DEFAULT_HOLD_SECONDS;
     let mut commit = false;
@@ -271,6 +290,7 @@ pub fn read(bytes: &[u8], endpoint: Endpoint, tables: &Tables) -> Result<Service
             idempotency_key,
             hold_seconds,
             commit,
+            param,
             body,
         }),
         Some(policy) => {

@@ -207,9 +207,20 @@ async fn status_probes_metrics_and_headroom() {
         text.contains("remit_request_duration_seconds_bucket"),
         "{text}"
     );
+    // Headroom with the ledger's counters: c1 has 1.00 USD held against
+    // the 100.00 USD budget, so the 50.00 USD cap is what binds.
+    let mut body = refund("c1", "e1", 100);
+    body["param"] = json!("amount");
+    let (st, r) = post(&c, &s.url("/v1/headroom"), &body).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["param"], "param.amount");
+    assert_eq!(r["usage"]["customer/refund/sum/P1D"], 100, "{r}");
+    assert_eq!(r["permitted"], json!([[0, 5000]]), "{r}");
+    assert_eq!(r["permitted_text"], json!(["0.00 USD to 50.00 USD"]), "{r}");
+    // Without `param` it says what is missing.
     let (st, r) = post(&c, &s.url("/v1/headroom"), &refund("c1", "e1", 100)).await;
-    assert_eq!(st, 501);
-    assert!(r["error"]["message"].as_str().unwrap().contains("issue 16"));
+    assert_eq!(st, 400, "{r}");
+    assert!(r.to_string().contains("`param` is missing"), "{r}");
     let (st, r) = get(&c, &s.url("/v2/nothing")).await;
     assert_eq!((st, r["error"]["code"].as_str()), (404, Some("not_found")));
     s.stop().await.unwrap();
@@ -230,4 +241,32 @@ async fn the_ledger_survives_a_restart() {
     let (_, u) = get(&c, &again.url("/v1/usage?policy=shop&customer_id=c1")).await;
     assert_eq!(u["counters"]["customer/refund/sum/P1D"], 700);
     again.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headroom_shrinks_as_the_budget_is_used() {
+    // A 100.00 USD budget a day, 50.00 USD a refund.
+    let s = InProcess::start(&table("sha256:h", 5000, 10000, 5), None, None).await;
+    let c = client();
+    let mut commit = refund("c7", "e1", 4000);
+    commit["commit"] = json!(true);
+    for _ in 0..2 {
+        let (st, d) = post(&c, &s.url("/v1/uses"), &commit).await;
+        assert_eq!((st, d["decision"].as_str()), (200, Some("permit")), "{d}");
+    }
+    let mut body = refund("c7", "e1", 0);
+    body["param"] = json!("amount");
+    let (st, r) = post(&c, &s.url("/v1/headroom"), &body).await;
+    assert_eq!(st, 200, "{r}");
+    // 80.00 USD used: 20.00 USD may still be given, and above it the
+    // request goes to the manager (the rule's `otherwise`).
+    assert_eq!(r["permitted"], json!([[0, 2000]]), "{r}");
+    assert_eq!(r["above"]["decision"], "escalate", "{r}");
+    assert_eq!(r["above"]["escalate_to"], json!(["manager"]), "{r}");
+    // Exactly the top of the headroom is permitted, one cent more is not.
+    let (_, d) = post(&c, &s.url("/v1/decide"), &refund("c7", "e1", 2000)).await;
+    assert_eq!(d["decision"], "permit", "{d}");
+    let (_, d) = post(&c, &s.url("/v1/decide"), &refund("c7", "e1", 2001)).await;
+    assert_eq!(d["decision"], "escalate", "{d}");
+    s.stop().await.unwrap();
 }

@@ -90,9 +90,12 @@ class ServiceClient:
         params: Optional[Mapping[str, Any]] = None,
         customer: Optional[Mapping[str, Any]] = None,
         context: Optional[Mapping[str, Any]] = None,
+        param: str = "amount",
     ) -> Json:
-        """``POST /v1/headroom``: how much may still be given, on the ledger's counters."""
+        """``POST /v1/headroom``: which values of ``param`` may still be given, on
+        the ledger's counters, and what happens just above them."""
         body = _request(policy, customer_id, employee_id, role, action, params, customer, context)
+        body["param"] = param
         return self._send("POST", "/v1/headroom", body)
 
     def use(
