@@ -475,3 +475,23 @@ fn an_unguarded_optional_attribute_has_a_fix_that_guards_it() {
         .expect("an unguarded read");
     assert!(d.fixes.is_empty());
 }
+
+#[test]
+fn times_of_day_lower_within_the_day() {
+    // `!= 00:00` is `> 00:00` (nothing is before midnight) and `> 23:59`
+    // never holds: the table has no bound outside 0..=1439.
+    let src = format!(
+        "{DECLS}rule k {{\n  permit r to refund\n  for any customer\n  when context.clock != 00:00 or context.clock > 23:59 or context.clock <= 23:59\n  limit amount <= 5 USD\n}}\n"
+    );
+    let analysis = analyze_text("time.remit", &src);
+    assert!(!analysis.has_errors(), "{}", rendered(&analysis));
+    for row in &analysis.lowered.table.rows {
+        for c in row.scope.values() {
+            if let remit_table::v2::Constraint::Interval(i) = c {
+                assert!(i.min.is_none_or(|m| (1..=1439).contains(&m)), "{i:?}");
+                assert!(i.max.is_none_or(|m| (0..1439).contains(&m)), "{i:?}");
+            }
+        }
+    }
+    remit_table::Evaluator::from_document(analysis.lowered.table.clone()).unwrap();
+}

@@ -22,6 +22,8 @@ pub enum CompletionKind {
     Action,
     /// An obligation.
     Obligation,
+    /// An outcome.
+    Outcome,
     /// A segment or situation.
     Definition,
     /// A parameter of an action.
@@ -70,6 +72,14 @@ pub fn complete(text: &str, offset: usize, model: Option<&Model>) -> Vec<Complet
             }
         }
         Context::Obligations => out.obligations(model),
+        Context::Outcomes => {
+            for o in &model.outcomes {
+                out.push(doc(
+                    item(&o.name, CompletionKind::Outcome, Some(&o.description)),
+                    o.doc.as_deref(),
+                ));
+            }
+        }
         Context::Lints => {
             for lint in LINTS.iter() {
                 out.push(item(lint.name, CompletionKind::Lint, Some(lint.summary)));
@@ -388,5 +398,56 @@ mod tests {
         assert!(items
             .iter()
             .all(|i| i.kind == CompletionKind::Variant && i.detail.as_deref() == Some("Tier")));
+    }
+}
+
+#[cfg(test)]
+mod version_1_1_tests {
+    use super::*;
+    use crate::fixture::policy;
+
+    const POLICY: &str = "currency USD\nrole r\naction refund(amount: Money)\noutcome retained \"kept\"\ncontext { incident: Key }\n";
+
+    fn labels(text: &str) -> Vec<String> {
+        let s = policy(&[("p.remit", POLICY)]);
+        let offset = text.find('|').unwrap();
+        let text = text.replacen('|', "", 1);
+        complete(&text, offset, Some(s.model()))
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    }
+
+    #[test]
+    fn outcomes_after_aims_and_periods_after_calendar() {
+        let rule = |body: &str| format!("{POLICY}rule k {{\n  permit r to refund\n  {body}\n}}\n");
+        assert_eq!(labels(&rule("aims |")), vec!["retained".to_string()]);
+        assert_eq!(
+            labels(&rule("limit 1 per customer per calendar |")),
+            vec!["day", "week", "month", "quarter", "year"]
+        );
+        let after_second_per = labels(&rule("limit 1 per customer per |"));
+        assert!(
+            after_second_per.contains(&"calendar".to_string()),
+            "{after_second_per:?}"
+        );
+        assert!(
+            after_second_per.contains(&"context".to_string()),
+            "{after_second_per:?}"
+        );
+        // After a window the clause is complete: the next clauses follow.
+        let after_window = labels(&rule("limit 1 per employee per customer per 7 days\n  |"));
+        assert!(
+            after_window.contains(&"aims".to_string()),
+            "{after_window:?}"
+        );
+    }
+
+    #[test]
+    fn the_new_types_are_offered() {
+        let types = labels("customer { since: | }");
+        for t in ["Date", "Time", "Key"] {
+            assert!(types.contains(&t.to_string()), "{types:?}");
+        }
     }
 }

@@ -17,7 +17,9 @@ pub const EFFECT_KEYWORDS: &[&str] = &["permit", "forbid", "escalate"];
 pub const TEST_KEYWORDS: &[&str] = &["role", "action", "customer", "context", "history", "expect"];
 
 /// Built-in types.
-pub const BUILTIN_TYPES: &[&str] = &["Bool", "Int", "Money", "Duration", "Set"];
+pub const BUILTIN_TYPES: &[&str] = &[
+    "Bool", "Int", "Money", "Duration", "Date", "Time", "Key", "Set",
+];
 
 /// Where an operand's value comes from, for the expected type of what
 /// follows it.
@@ -50,6 +52,8 @@ pub enum Context {
     },
     /// Obligations.
     Obligations,
+    /// Outcomes (after `aims`).
+    Outcomes,
     /// Lint names inside `@allow(…)` / `@deny(…)`.
     Lints,
     /// The attributes after `customer.` or `context.`.
@@ -388,8 +392,15 @@ impl<'a, 's> Detector<'a, 's> {
                     ([Token::Int(_)] | [Token::Total, _] | [Token::Total, _, _], _) => {
                         Context::Keywords(vec!["per"])
                     }
+                    // A subject, or (after the first) a window.
                     (_, Some(Token::Per)) if pers == 1 => {
-                        Context::Keywords(vec!["customer", "employee"])
+                        Context::Keywords(vec!["customer", "employee", "context"])
+                    }
+                    (_, Some(Token::Per)) => {
+                        Context::Keywords(vec!["customer", "employee", "context", "calendar"])
+                    }
+                    (_, Some(Token::Calendar)) => {
+                        Context::Keywords(vec!["day", "week", "month", "quarter", "year"])
                     }
                     (_, Some(Token::Customer | Token::Employee)) => Context::Keywords(vec!["per"]),
                     (_, Some(Token::Ident(_) | Token::Int(_) | Token::Decimal(_)))
@@ -397,12 +408,16 @@ impl<'a, 's> Detector<'a, 's> {
                     {
                         clauses()
                     }
-                    (_, Some(Token::Ident(_))) if pers == 2 => clauses(),
+                    (_, Some(Token::Ident(_))) if pers >= 2 => clauses(),
                     _ => Context::Nothing,
                 }
             }
             Token::Require => match last {
                 None | Some(Token::Comma) => Context::Obligations,
+                _ => clauses(),
+            },
+            Token::Aims => match last {
+                None | Some(Token::Comma) => Context::Outcomes,
                 _ => clauses(),
             },
             Token::Notify => match last {
@@ -436,6 +451,7 @@ impl<'a, 's> Detector<'a, 's> {
                         | Token::Require
                         | Token::Notify
                         | Token::Otherwise
+                        | Token::Aims
                         | Token::RBrace
                 )
             })

@@ -21,7 +21,7 @@ fn kind(kind: CompletionKind) -> CompletionItemKind {
         CompletionKind::Lint => CompletionItemKind::VALUE,
         CompletionKind::Role => CompletionItemKind::CLASS,
         CompletionKind::Action => CompletionItemKind::FUNCTION,
-        CompletionKind::Obligation => CompletionItemKind::INTERFACE,
+        CompletionKind::Obligation | CompletionKind::Outcome => CompletionItemKind::INTERFACE,
         CompletionKind::Definition | CompletionKind::Param => CompletionItemKind::VARIABLE,
         CompletionKind::Attribute => CompletionItemKind::FIELD,
         CompletionKind::BuiltinType => CompletionItemKind::STRUCT,

@@ -867,8 +867,21 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Scope>, usize
                     },
                 ],
             };
+            // A time of day is 0 to 1439 (TABLE.md): bounds beyond that
+            // are always met (dropped) or never (the interval is empty).
+            let time = input_type_of(model, input) == Some(&Type::Time);
             Ok(intervals
                 .into_iter()
+                .filter_map(|mut i| {
+                    if time {
+                        if i.max.is_some_and(|m| m < 0) || i.min.is_some_and(|m| m > 1439) {
+                            return None;
+                        }
+                        i.min = i.min.filter(|m| *m > 0);
+                        i.max = i.max.filter(|m| *m < 1439);
+                    }
+                    Some(i)
+                })
                 .filter(|i| i.min.is_some() || i.max.is_some())
                 .map(|i| Scope::single(input, Constraint::Interval(i)))
                 .collect())
@@ -935,8 +948,9 @@ fn dnf_of(model: &Model, cond: &Cond, negated: bool) -> Result<Vec<Scope>, usize
     }
 }
 
-fn enum_variants(model: &Model, input: &Input) -> Vec<String> {
-    let ty = match input.kind {
+/// The declared type of an input (a parameter by its name on any action).
+fn input_type_of<'m>(model: &'m Model, input: &Input) -> Option<&'m Type> {
+    match input.kind {
         InputKind::Customer => model
             .customer
             .iter()
@@ -952,7 +966,11 @@ fn enum_variants(model: &Model, input: &Input) -> Vec<String> {
             .iter()
             .find_map(|a| a.param(&input.name))
             .map(|p| &p.ty),
-    };
+    }
+}
+
+fn enum_variants(model: &Model, input: &Input) -> Vec<String> {
+    let ty = input_type_of(model, input);
     match ty {
         Some(Type::Enum(e)) => model
             .enum_def(e)
