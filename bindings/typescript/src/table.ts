@@ -366,6 +366,7 @@ function constraint(value: unknown, path: string, inp: Input, limit: boolean, v2
       const max = present("max") ? integer(o["max"], `${path}.max`) : null;
       if (min === null && max === null) fail(path, "an interval needs `min` or `max`");
       if (min !== null && max !== null && min > max) fail(path, `\`min\` ${min} is above \`max\` ${max}`);
+      if (inp.type === "time") timeBounds(path, min, max);
       return { kind, min, max };
     }
     case "in": {
@@ -389,6 +390,22 @@ function constraint(value: unknown, path: string, inp: Input, limit: boolean, v2
       listed(contains, `${path}.contains`);
       listed(excludes, `${path}.excludes`);
       return { kind, contains: sorted(contains), excludes: sorted(excludes) };
+    }
+  }
+}
+
+/** The bounds of an interval on a `time` input are times of day. */
+function timeBounds(path: string, min: bigint | null, max: bigint | null): void {
+  for (const [name, bound] of [["min", min], ["max", max]] as const) {
+    if (bound !== null && (bound < 0n || bound > 1439n)) {
+      const fix =
+        (name === "min") === bound < 0n
+          ? `every time of day meets this \`${name}\`: drop the bound`
+          : "no time of day meets this bound, so the row can never apply: drop the row";
+      fail(
+        `${path}.${name}`,
+        `\`${name}\` ${bound} is not a time of day: a \`time\` is 0 (00:00) to 1439 (23:59) minutes since midnight; ${fix}`,
+      );
     }
   }
 }
@@ -730,6 +747,13 @@ export class Table {
       if (!types.includes(type)) fail(`${path}.type`, `unknown input type ${q(type)}`);
       const optional = get(info, "optional") ?? false;
       if (typeof optional !== "boolean") fail(`${path}.optional`, `must be true or false, not ${show(optional)}`);
+      if (optional && prefix === "param") {
+        fail(
+          `${path}.optional`,
+          `action parameter ${q(key)} is marked \`optional\`, but a parameter is never optional; drop \`optional\`: ` +
+            "every request for the action gives its parameters, only `customer` and `context` inputs may be omitted",
+        );
+      }
       let values: string[] = [];
       const given = get(info, "values");
       if (given !== undefined && given !== null) {
@@ -765,6 +789,13 @@ export class Table {
     for (const id of Object.keys(counters)) {
       const path = `counters.${id}`;
       const info = object(counters[id], path);
+      if (v2 && has(info, "optional")) {
+        fail(
+          `${path}.optional`,
+          `counter ${q(id)} is marked \`optional\`, but a counter is never optional; drop \`optional\`: ` +
+            "the caller supplies every counter a candidate row reads, 0 when its store has no uses",
+        );
+      }
       if (v2 && has(info, "window_minutes")) {
         fail(path, 'format 2 counters have `window`, not `window_minutes`: write "window": {"sliding_minutes": N}, and `per` as a list');
       }

@@ -475,6 +475,8 @@ def _constraint(
             _fail(path, "an interval needs `min` or `max`")
         if low is not None and high is not None and low > high:
             _fail(path, f"`min` {low} is above `max` {high}")
+        if inp.type == "time":
+            _time_bounds(path, low, high)
         return _Constraint("interval", min=low, max=high)
     if kind == "in":
         if inp.type != "enum":
@@ -503,6 +505,22 @@ def _constraint(
         contains=tuple(sorted(set(contains))),
         excludes=tuple(sorted(set(excludes))),
     )
+
+
+def _time_bounds(path: str, low: Optional[int], high: Optional[int]) -> None:
+    """The bounds of an interval on a `time` input are times of day."""
+    for name, bound in (("min", low), ("max", high)):
+        if bound is not None and not 0 <= bound <= 1439:
+            fix = (
+                f"every time of day meets this `{name}`: drop the bound"
+                if (name == "min") == (bound < 0)
+                else "no time of day meets this bound, so the row can never apply: drop the row"
+            )
+            _fail(
+                f"{path}.{name}",
+                f"`{name}` {bound} is not a time of day: a `time` is 0 (00:00) to 1439 (23:59) "
+                f"minutes since midnight; {fix}",
+            )
 
 
 def _listed(variants: Iterable[str], inp: _Input, path: str) -> None:
@@ -613,6 +631,13 @@ class Table:
             optional = info.get("optional", False)
             if not isinstance(optional, bool):
                 _fail(f"{path}.optional", f"must be true or false, not {_show(optional)}")
+            if optional and prefix == "param":
+                _fail(
+                    f"{path}.optional",
+                    f"action parameter {_quote(key)} is marked `optional`, but a parameter is never optional; "
+                    "drop `optional`: every request for the action gives its parameters, only `customer` "
+                    "and `context` inputs may be omitted",
+                )
             values: List[str] = []
             if info.get("values") is not None:
                 if ty not in ("enum", "set"):
@@ -651,6 +676,12 @@ class Table:
         for cid, info_ in counters.items():
             path = f"counters.{cid}"
             info = _object(info_, path)
+            if v2 and "optional" in info:
+                _fail(
+                    f"{path}.optional",
+                    f"counter {_quote(cid)} is marked `optional`, but a counter is never optional; drop "
+                    "`optional`: the caller supplies every counter a candidate row reads, 0 when its store has no uses",
+                )
             if v2 and "window_minutes" in info:
                 _fail(path, 'format 2 counters have `window`, not `window_minutes`: write "window": {"sliding_minutes": N}, and `per` as a list')
             _fields(info, path, ("per", "actions", "measure", "window" if v2 else "window_minutes"))
