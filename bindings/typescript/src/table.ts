@@ -1084,7 +1084,9 @@ export class Table {
   }
 
   /** Every usage counter a row may read: id mapped to who it counts
-   * (`per`), which `actions`, the `measure` and `window_minutes`. */
+   * (`per`), which `actions`, the `measure` and the `window`
+   * (docs/table-format.md, "Counters a caller computes", says which uses
+   * each one counts). */
   get counters(): Record<string, CounterInfo> {
     return Object.fromEntries(
       sorted(this.counterInfo.keys()).map((id) => {

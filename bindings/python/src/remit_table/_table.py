@@ -970,7 +970,9 @@ class Table:
     @property
     def counters(self) -> Dict[str, CounterInfo]:
         """Every usage counter a row may read: id mapped to who it counts
-        (``per``), which ``actions``, the ``measure`` and ``window_minutes``."""
+        (``per``), which ``actions``, the ``measure`` and the ``window``
+        (docs/table-format.md, "Counters a caller computes", says which uses
+        each one counts)."""
         return {
             cid: {**info, "actions": list(info["actions"])}
             for cid, info in sorted(self._counter_info.items())
