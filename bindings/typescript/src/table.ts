@@ -46,8 +46,9 @@ export interface Decision {
 
 /** How much of one action parameter a request may be given (TABLE.md,
  * "Headroom"): the permitted values as sorted disjoint inclusive intervals,
- * the decision just above them (`null` when they reach 2^63 - 1, or for an
- * invalid request), and the request's errors. */
+ * the decision just above them (`null` when they reach the parameter's
+ * largest value, 2^63 - 1 or 1439 for a time of day, or for an invalid
+ * request), and the request's errors. */
 export interface Headroom {
   param: string;
   permitted: Array<[bigint, bigint]>;
@@ -602,9 +603,12 @@ class Units {
 
 type Span = [bigint, bigint];
 
-function span(row: Row, values: Values, key: number, limits: boolean): Span {
+/** The values from 0 to `top` of slot `key` for which the row's scope (and
+ * with `limits` its limits) holds, the other values fixed; empty when
+ * `lo > hi`. */
+function span(row: Row, values: Values, key: number, top: bigint, limits: boolean): Span {
   let lo = 0n;
-  let hi = I64_MAX;
+  let hi = top;
   const checks = limits ? [...row.scopeSlots, ...row.limitSlots] : [...row.scopeSlots];
   const relations = limits ? [...row.scopeRelations, ...row.limitRelations] : [...row.scopeRelations];
   for (const [k, c] of checks) {
@@ -1374,11 +1378,13 @@ export class Table {
       return { param: key, permitted: [], above: null, errors: sortErrors(errors) };
     }
     const slot = this.slot.get(key)!;
-    const permits = candidates.filter((r) => r.effect === "permit").map((r) => span(r, values, slot, true));
-    const forbids = candidates.filter((r) => r.effect === "forbid").map((r) => span(r, values, slot, false));
+    // A parameter is never negative; a time of day ends at 23:59.
+    const top = this.slotInputs[slot]!.type === "time" ? 1439n : I64_MAX;
+    const permits = candidates.filter((r) => r.effect === "permit").map((r) => span(r, values, slot, top, true));
+    const forbids = candidates.filter((r) => r.effect === "forbid").map((r) => span(r, values, slot, top, false));
     const permitted = subtract(merge(permits), merge(forbids));
-    const top = permitted.length > 0 ? permitted[permitted.length - 1]![1] : -1n;
-    return { param: key, permitted, above: top === I64_MAX ? null : this.decide(at(top + 1n)), errors: [] };
+    const highest = permitted.length > 0 ? permitted[permitted.length - 1]![1] : -1n;
+    return { param: key, permitted, above: highest >= top ? null : this.decide(at(highest + 1n)), errors: [] };
   }
 
   /** What decided a row's verdict, for `explain`: the key and the detail

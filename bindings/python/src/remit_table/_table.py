@@ -75,7 +75,8 @@ class Headroom(TypedDict):
     """How much of one action parameter a request may be given (TABLE.md,
     "Headroom"): the permitted values as sorted disjoint inclusive
     intervals, the decision just above them (``None`` when they reach
-    2^63 - 1, or for an invalid request), and the request's errors."""
+    the parameter's largest value, 2^63 - 1 or 1439 for a time of day, or
+    for an invalid request), and the request's errors."""
 
     param: str
     permitted: List[List[int]]
@@ -1222,14 +1223,16 @@ class Table:
         if errors or role is None or action is None:
             return {"param": key, "permitted": [], "above": None, "errors": _sorted_errors(errors)}
         slot = self._slot[key]
-        permits = [_span(r, values, slot, True) for r in candidates if r.effect == "permit"]
-        forbids = [_span(r, values, slot, False) for r in candidates if r.effect == "forbid"]
+        # A parameter is never negative; a time of day ends at 23:59.
+        top = 1439 if self._slot_inputs[slot].type == "time" else _I64_MAX
+        permits = [_span(r, values, slot, top, True) for r in candidates if r.effect == "permit"]
+        forbids = [_span(r, values, slot, top, False) for r in candidates if r.effect == "forbid"]
         permitted = _subtract(_merge(permits), _merge(forbids))
-        top = permitted[-1][1] if permitted else -1
+        highest = permitted[-1][1] if permitted else -1
         return {
             "param": key,
             "permitted": [[lo, hi] for lo, hi in permitted],
-            "above": None if top == _I64_MAX else self.decide(at(top + 1)),
+            "above": None if highest >= top else self.decide(at(highest + 1)),
             "errors": [],
         }
 
@@ -1497,11 +1500,11 @@ def _verdict(row: _Row, values: Sequence[_Slot]) -> Tuple[str, _Failed]:
 _Span = Tuple[int, int]
 
 
-def _span(row: _Row, values: Sequence[_Slot], key: int, limits: bool) -> _Span:
-    """The values of slot ``key`` for which the row's scope (and with
-    ``limits`` its limits) holds, the other values fixed; empty when
-    ``lo > hi``."""
-    lo, hi = 0, _I64_MAX
+def _span(row: _Row, values: Sequence[_Slot], key: int, top: int, limits: bool) -> _Span:
+    """The values from 0 to ``top`` of slot ``key`` for which the row's
+    scope (and with ``limits`` its limits) holds, the other values fixed;
+    empty when ``lo > hi``."""
+    lo, hi = 0, top
     checks = list(row.scope_slots) + (list(row.limit_slots) if limits else [])
     relations = list(row.scope_relations) + (list(row.limit_relations) if limits else [])
     for k, c in checks:
