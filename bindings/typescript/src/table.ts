@@ -920,6 +920,13 @@ export class Table {
       if (s !== "customer" && s !== "employee" && !keyed) {
         fail(`${path}[${i}]`, `${q(s)} is neither \`customer\`, \`employee\` nor a \`context\` input of type \`key\``);
       }
+      if (keyed && inp.optional) {
+        fail(
+          `${path}[${i}]`,
+          `${q(s)} is optional: a request may omit it, and then the counter counts for no key; ` +
+            `declare ${q(s)} required (drop \`optional\`): a counter needs its key on every request`,
+        );
+      }
     });
     return subjects;
   }

@@ -805,5 +805,13 @@ mod tests {
         assert!(m.contains("kept per `context.at`, which is neither"), "{m}");
         let m = per(json!(["account"]));
         assert!(m.contains("kept per `account`"), "{m}");
+        // A key that a request may omit cannot key a counter.
+        let m = refusal_v2(|t| t["inputs"]["context.incident"]["optional"] = json!(true));
+        assert_eq!(
+            m,
+            format!("at `counters[\"{COUNTER}\"].per[1]`: counter `{COUNTER}` is kept per `context.incident`, which is optional: \
+             a request may omit it, and then the counter counts for no key; \
+             help: declare `context.incident` required (drop `optional`): a counter needs its key on every request")
+        );
     }
 }

@@ -281,27 +281,37 @@ impl Validator<'_> {
             }
             let mut seen = BTreeSet::new();
             for (j, subject) in counter.per.iter().enumerate() {
-                let keyed = t
+                let key = t
                     .inputs
                     .get(subject)
-                    .is_some_and(|i| i.ty == InputType::Key && subject.starts_with("context."));
+                    .filter(|i| i.ty == InputType::Key && subject.starts_with("context."));
                 let problem = if !seen.insert(subject) {
-                    Some(format!(
-                        "counter `{id}` lists the subject `{subject}` twice"
+                    Some((
+                        format!("counter `{id}` lists the subject `{subject}` twice"),
+                        None,
                     ))
-                } else if subject == "customer" || subject == "employee" || keyed {
+                } else if subject == "customer" || subject == "employee" {
                     None
-                } else {
-                    Some(format!(
-                        "counter `{id}` is kept per `{subject}`, which is neither `customer`, `employee` nor a `context` input of type `key`"
+                } else if let Some(key) = key {
+                    key.optional.then(|| (
+                        format!("counter `{id}` is kept per `{subject}`, which is optional: a request may omit it, and then the counter counts for no key"),
+                        Some(format!("declare `{subject}` required (drop `optional`): a counter needs its key on every request")),
                     ))
+                } else {
+                    Some((format!(
+                        "counter `{id}` is kept per `{subject}`, which is neither `customer`, `employee` nor a `context` input of type `key`"
+                    ), None))
                 };
-                if let Some(message) = problem {
-                    self.push(TableError::new(
+                if let Some((message, help)) = problem {
+                    let mut e = TableError::new(
                         Kind::InvalidCounter,
                         at.field("per").index(j).as_str(),
                         message,
-                    ));
+                    );
+                    if let Some(help) = help {
+                        e = e.help(help);
+                    }
+                    self.push(e);
                 }
             }
             for a in &counter.actions {

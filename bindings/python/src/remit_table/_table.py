@@ -763,6 +763,12 @@ class Table:
             keyed = inp is not None and inp.type == "key" and inp.section == "context"
             if s not in ("customer", "employee") and not keyed:
                 _fail(f"{path}[{i}]", f"{_quote(s)} is neither `customer`, `employee` nor a `context` input of type `key`")
+            if keyed and inp is not None and inp.optional:
+                _fail(
+                    f"{path}[{i}]",
+                    f"{_quote(s)} is optional: a request may omit it, and then the counter counts for no key; "
+                    f"declare {_quote(s)} required (drop `optional`): a counter needs its key on every request",
+                )
         return subjects
 
     @staticmethod
