@@ -277,8 +277,6 @@ interface Row {
   effect: Effect;
   roles: ReadonlySet<string>;
   actions: ReadonlySet<string>;
-  scope: ReadonlyArray<readonly [string, Constraint]>; // sorted by key
-  limits: ReadonlyArray<readonly [string, Constraint]>; // sorted by key
   scopeRelations: readonly Relation[];
   limitRelations: readonly Relation[]; // format 1 budgets included
   obligations: readonly string[];
@@ -287,7 +285,7 @@ interface Row {
   escalateTo: string | null;
   exceptRoles: ReadonlySet<string>;
   reads: readonly string[];
-  /** `reads`, `scope` and `limits` by slot. */
+  /** `reads`, and the row's `scope` and `limits` in key order, by slot. */
   readSlots: readonly number[];
   scopeSlots: ReadonlyArray<readonly [number, Constraint]>;
   limitSlots: ReadonlyArray<readonly [number, Constraint]>;
@@ -1098,8 +1096,6 @@ export class Table {
       effect: effect as Effect,
       roles: new Set(roles),
       actions: new Set(actions),
-      scope,
-      limits,
       scopeRelations,
       limitRelations: [...limitRelations, ...budgets],
       obligations,

@@ -338,8 +338,6 @@ class _Row:
     effect: str
     roles: FrozenSet[str]
     actions: FrozenSet[str]
-    scope: Tuple[Tuple[str, _Constraint], ...]  # sorted by key
-    limits: Tuple[Tuple[str, _Constraint], ...]  # sorted by key
     scope_relations: Tuple[_Relation, ...]
     limit_relations: Tuple[_Relation, ...]  # format 1 budgets included
     obligations: Tuple[str, ...]
@@ -349,8 +347,8 @@ class _Row:
     except_roles: FrozenSet[str]
     reads: Tuple[str, ...]  # every input and counter it reads: inputs, then counters
     read_slots: Tuple[int, ...]  # the same, as slots
-    scope_slots: Tuple[Tuple[int, _Constraint], ...]  # `scope` by slot
-    limit_slots: Tuple[Tuple[int, _Constraint], ...]  # `limits` by slot
+    scope_slots: Tuple[Tuple[int, _Constraint], ...]  # `scope` by slot, in key order
+    limit_slots: Tuple[Tuple[int, _Constraint], ...]  # `limits` by slot, in key order
 
 
 class _Bad:
@@ -945,8 +943,6 @@ class Table:
             effect=effect,
             roles=frozenset(roles),
             actions=frozenset(actions),
-            scope=tuple(scope),
-            limits=tuple(limits),
             scope_relations=tuple(relations["scope_relations"]),
             limit_relations=tuple(relations["limit_relations"] + budgets),
             obligations=tuple(obligations),
