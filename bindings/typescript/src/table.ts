@@ -46,8 +46,9 @@ export interface Decision {
 
 /** How much of one action parameter a request may be given (TABLE.md,
  * "Headroom"): the permitted values as sorted disjoint inclusive intervals,
- * the decision just above them (`null` when they reach 2^63 - 1, or for an
- * invalid request), and the request's errors. */
+ * the decision just above them (`null` when they reach the parameter's
+ * largest value, 2^63 - 1 or 1439 for a time of day, or for an invalid
+ * request), and the request's errors. */
 export interface Headroom {
   param: string;
   permitted: Array<[bigint, bigint]>;
@@ -246,21 +247,26 @@ type Constraint =
 interface Relation {
   terms: ReadonlyArray<readonly [string, bigint]>; // sorted by key
   max: bigint;
+  /** The terms as (slot, coefficient), resolved when the table loads. */
+  slots: ReadonlyArray<readonly [number, bigint]>;
 }
 
+/** A request's values by slot: `undefined` where the request gives none. */
+type Values = ReadonlyArray<Value | undefined>;
+
 /** A relation's sum, or `null` when a term is absent (it does not hold). */
-function relationTotal(r: Relation, values: ReadonlyMap<string, Value>, skip: string | null = null): bigint | null {
+function relationTotal(r: Relation, values: Values, skip: number | null = null): bigint | null {
   let total = 0n;
-  for (const [key, c] of r.terms) {
-    if (key === skip) continue;
-    const v = values.get(key);
+  for (const [slot, c] of r.slots) {
+    if (slot === skip) continue;
+    const v = values[slot];
     if (typeof v !== "bigint") return null;
     total += c * v;
   }
   return total;
 }
 
-function relationHolds(r: Relation, values: ReadonlyMap<string, Value>): boolean {
+function relationHolds(r: Relation, values: Values): boolean {
   const total = relationTotal(r, values);
   return total !== null && total <= r.max;
 }
@@ -271,8 +277,6 @@ interface Row {
   effect: Effect;
   roles: ReadonlySet<string>;
   actions: ReadonlySet<string>;
-  scope: ReadonlyArray<readonly [string, Constraint]>; // sorted by key
-  limits: ReadonlyArray<readonly [string, Constraint]>; // sorted by key
   scopeRelations: readonly Relation[];
   limitRelations: readonly Relation[]; // format 1 budgets included
   obligations: readonly string[];
@@ -281,9 +285,37 @@ interface Row {
   escalateTo: string | null;
   exceptRoles: ReadonlySet<string>;
   reads: readonly string[];
+  /** `reads`, and the row's `scope` and `limits` in key order, by slot. */
+  readSlots: readonly number[];
+  scopeSlots: ReadonlyArray<readonly [number, Constraint]>;
+  limitSlots: ReadonlyArray<readonly [number, Constraint]>;
 }
 
-function holds(c: Constraint, v: Value): boolean {
+/** The candidate rows of one role and action, and the slots they read. */
+interface Group {
+  rows: Row[];
+  slots: readonly number[];
+}
+
+/** What decided a row: nothing (it matched), the slot it cannot read, the
+ * (slot, constraint) that failed, or the relation that failed. */
+type Failed = null | number | readonly [number, Constraint] | Relation;
+
+/** How a candidate row fares, by slots only: no names, no words (those are
+ * for `explain`). */
+function verdict(row: Row, values: Values): [RowOutcome, Failed] {
+  for (const slot of row.readSlots) {
+    const v = values[slot];
+    if (v === undefined || v === BAD) return ["invalid", slot];
+  }
+  for (const check of row.scopeSlots) if (!holds(check[1], values[check[0]])) return ["scope_failed", check];
+  for (const r of row.scopeRelations) if (!relationHolds(r, values)) return ["scope_failed", r];
+  for (const check of row.limitSlots) if (!holds(check[1], values[check[0]])) return ["limit_failed", check];
+  for (const r of row.limitRelations) if (!relationHolds(r, values)) return ["limit_failed", r];
+  return ["matched", null];
+}
+
+function holds(c: Constraint, v: Value | undefined): boolean {
   if (c.kind === "present") return (v !== ABSENT) === c.present;
   switch (c.kind) {
     case "interval":
@@ -299,7 +331,7 @@ function holds(c: Constraint, v: Value): boolean {
   }
 }
 
-function whyNot(c: Constraint, key: string, shown: string, v: Value, units: Units, inp: Input): string {
+function whyNot(c: Constraint, key: string, shown: string, v: Value | undefined, units: Units, inp: Input): string {
   const name = inp.section === "params" ? inp.field : key;
   if (c.kind === "present") {
     return c.present ? `${name} is absent, and the rule needs it` : `${name} is given, and the rule applies only without it`;
@@ -366,6 +398,7 @@ function constraint(value: unknown, path: string, inp: Input, limit: boolean, v2
       const max = present("max") ? integer(o["max"], `${path}.max`) : null;
       if (min === null && max === null) fail(path, "an interval needs `min` or `max`");
       if (min !== null && max !== null && min > max) fail(path, `\`min\` ${min} is above \`max\` ${max}`);
+      if (inp.type === "time") timeBounds(path, min, max);
       return { kind, min, max };
     }
     case "in": {
@@ -389,6 +422,22 @@ function constraint(value: unknown, path: string, inp: Input, limit: boolean, v2
       listed(contains, `${path}.contains`);
       listed(excludes, `${path}.excludes`);
       return { kind, contains: sorted(contains), excludes: sorted(excludes) };
+    }
+  }
+}
+
+/** The bounds of an interval on a `time` input are times of day. */
+function timeBounds(path: string, min: bigint | null, max: bigint | null): void {
+  for (const [name, bound] of [["min", min], ["max", max]] as const) {
+    if (bound !== null && (bound < 0n || bound > 1439n)) {
+      const fix =
+        (name === "min") === bound < 0n
+          ? `every time of day meets this \`${name}\`: drop the bound`
+          : "no time of day meets this bound, so the row can never apply: drop the row";
+      fail(
+        `${path}.${name}`,
+        `\`${name}\` ${bound} is not a time of day: a \`time\` is 0 (00:00) to 1439 (23:59) minutes since midnight; ${fix}`,
+      );
     }
   }
 }
@@ -552,10 +601,13 @@ class Units {
 
 type Span = [bigint, bigint];
 
-function span(row: Row, values: ReadonlyMap<string, Value>, key: string, limits: boolean): Span {
+/** The values from 0 to `top` of slot `key` for which the row's scope (and
+ * with `limits` its limits) holds, the other values fixed; empty when
+ * `lo > hi`. */
+function span(row: Row, values: Values, key: number, top: bigint, limits: boolean): Span {
   let lo = 0n;
-  let hi = I64_MAX;
-  const checks = limits ? [...row.scope, ...row.limits] : [...row.scope];
+  let hi = top;
+  const checks = limits ? [...row.scopeSlots, ...row.limitSlots] : [...row.scopeSlots];
   const relations = limits ? [...row.scopeRelations, ...row.limitRelations] : [...row.scopeRelations];
   for (const [k, c] of checks) {
     if (k === key) {
@@ -563,12 +615,12 @@ function span(row: Row, values: ReadonlyMap<string, Value>, key: string, limits:
         if (c.min !== null && c.min > lo) lo = c.min;
         if (c.max !== null && c.max < hi) hi = c.max;
       } else if (c.kind === "present" && !c.present) return [1n, 0n];
-    } else if (!holds(c, values.get(k)!)) return [1n, 0n];
+    } else if (!holds(c, values[k])) return [1n, 0n];
   }
   for (const r of relations) {
     const rest = relationTotal(r, values, key);
     if (rest === null) return [1n, 0n];
-    const a = r.terms.filter(([k]) => k === key).reduce((s, [, c]) => s + c, 0n);
+    const a = r.slots.filter(([k]) => k === key).reduce((s, [, c]) => s + c, 0n);
     const m = r.max - rest;
     if (a === 0n) {
       if (m < 0n) return [1n, 0n];
@@ -647,6 +699,14 @@ export class Table {
   private readonly rows: Row[];
   private readonly groups = new Map<string, Row[]>();
   private readonly groupReads = new Map<string, string[]>();
+  /** Names resolved to slots once, at load: every input, then every
+   * counter; a request's values are read into an array by slot. */
+  private readonly slotInputs: Input[] = [];
+  private readonly slot = new Map<string, number>();
+  private readonly sectionSlots = { customer: new Map<string, number>(), context: new Map<string, number>() };
+  private readonly paramSlots = new Map<string, Array<readonly [string, number]>>();
+  /** Role → action → its group. */
+  private readonly groupsBy = new Map<string, Map<string, Group>>();
 
   private constructor(value: unknown) {
     const t = object(value, "table");
@@ -730,6 +790,13 @@ export class Table {
       if (!types.includes(type)) fail(`${path}.type`, `unknown input type ${q(type)}`);
       const optional = get(info, "optional") ?? false;
       if (typeof optional !== "boolean") fail(`${path}.optional`, `must be true or false, not ${show(optional)}`);
+      if (optional && prefix === "param") {
+        fail(
+          `${path}.optional`,
+          `action parameter ${q(key)} is marked \`optional\`, but a parameter is never optional; drop \`optional\`: ` +
+            "every request for the action gives its parameters, only `customer` and `context` inputs may be omitted",
+        );
+      }
       let values: string[] = [];
       const given = get(info, "values");
       if (given !== undefined && given !== null) {
@@ -765,6 +832,13 @@ export class Table {
     for (const id of Object.keys(counters)) {
       const path = `counters.${id}`;
       const info = object(counters[id], path);
+      if (v2 && has(info, "optional")) {
+        fail(
+          `${path}.optional`,
+          `counter ${q(id)} is marked \`optional\`, but a counter is never optional; drop \`optional\`: ` +
+            "the caller supplies every counter a candidate row reads, 0 when its store has no uses",
+        );
+      }
       if (v2 && has(info, "window_minutes")) {
         fail(path, 'format 2 counters have `window`, not `window_minutes`: write "window": {"sliding_minutes": N}, and `per` as a list');
       }
@@ -794,6 +868,17 @@ export class Table {
       this.obligationMap.set(name, string(obligations[name], `obligations.${name}`));
     }
 
+    for (const inp of [...this.inputMap.values(), ...this.counterMap.values()]) {
+      this.slot.set(inp.key, this.slotInputs.length);
+      if (inp.section === "customer" || inp.section === "context") {
+        this.sectionSlots[inp.section].set(inp.field, this.slotInputs.length);
+      }
+      this.slotInputs.push(inp);
+    }
+    for (const [name, params] of this.actionMap) {
+      this.paramSlots.set(name, [...params.keys()].map((p) => [p, this.slot.get(`param.${p}`)!] as const));
+    }
+
     const rows = t["rows"];
     if (!Array.isArray(rows)) fail("rows", `must be an array, not ${kindOf(rows)}`);
     this.units = new Units(this.currency, this.counterInfo);
@@ -809,6 +894,16 @@ export class Table {
       }
     }
     for (const [key, group] of this.groups) this.groupReads.set(key, sorted(group.flatMap((r) => r.reads)));
+    for (const [key, group] of this.groups) {
+      const [role, action] = JSON.parse(key) as [string, string];
+      let byAction = this.groupsBy.get(role);
+      if (byAction === undefined) this.groupsBy.set(role, (byAction = new Map()));
+      byAction.set(action, { rows: group, slots: this.groupReads.get(key)!.map((k) => this.slot.get(k)!) });
+    }
+  }
+
+  private linear(terms: ReadonlyArray<readonly [string, bigint]>, max: bigint): Relation {
+    return { terms, max, slots: terms.map(([k, c]) => [this.slot.get(k)!, c] as const) };
   }
 
   private subjects(value: unknown, path: string): string[] {
@@ -822,6 +917,13 @@ export class Table {
       const keyed = inp !== undefined && inp.type === "key" && inp.section === "context";
       if (s !== "customer" && s !== "employee" && !keyed) {
         fail(`${path}[${i}]`, `${q(s)} is neither \`customer\`, \`employee\` nor a \`context\` input of type \`key\``);
+      }
+      if (keyed && inp.optional) {
+        fail(
+          `${path}[${i}]`,
+          `${q(s)} is optional: a request may omit it, and then the counter counts for no key; ` +
+            `declare ${q(s)} required (drop \`optional\`): a counter needs its key on every request`,
+        );
       }
     });
     return subjects;
@@ -846,7 +948,7 @@ export class Table {
     });
     const max = toInt(r["max"]);
     if (max === undefined) fail(`${path}.max`, `must be a 64-bit integer, not ${show(r["max"])}`);
-    return { terms, max };
+    return this.linear(terms, max);
   }
 
   private row(index: number, value: unknown, v2: boolean): Row {
@@ -949,7 +1051,7 @@ export class Table {
       }
       read(param, `${bpath}.param`);
       const terms = [...new Map([[counter, 1n], [param, 1n]])].sort((x, y) => compareCodePoints(x[0], y[0]));
-      return { terms, max: integer(b["max"], `${bpath}.max`) };
+      return this.linear(terms, integer(b["max"], `${bpath}.max`));
     });
     if (effect !== "permit" && (limits.length > 0 || budgets.length > 0)) {
       fail(path, `only \`permit\` rows have \`limits\` and \`budgets\`, this row is ${q(effect)}`);
@@ -994,8 +1096,6 @@ export class Table {
       effect: effect as Effect,
       roles: new Set(roles),
       actions: new Set(actions),
-      scope,
-      limits,
       scopeRelations,
       limitRelations: [...limitRelations, ...budgets],
       obligations,
@@ -1004,6 +1104,9 @@ export class Table {
       escalateTo,
       exceptRoles: new Set(exceptRoles),
       reads,
+      readSlots: reads.map((k) => this.slot.get(k)!),
+      scopeSlots: scope.map(([k, c]) => [this.slot.get(k)!, c] as const),
+      limitSlots: limits.map(([k, c]) => [this.slot.get(k)!, c] as const),
     };
   }
 
@@ -1053,7 +1156,9 @@ export class Table {
   }
 
   /** Every usage counter a row may read: id mapped to who it counts
-   * (`per`), which `actions`, the `measure` and `window_minutes`. */
+   * (`per`), which `actions`, the `measure` and the `window`
+   * (docs/table-format.md, "Counters a caller computes", says which uses
+   * each one counts). */
   get counters(): Record<string, CounterInfo> {
     return Object.fromEntries(
       sorted(this.counterInfo.keys()).map((id) => {
@@ -1123,15 +1228,15 @@ export class Table {
   private prepare(request: unknown): {
     role: string | null;
     action: string | null;
-    values: Map<string, Value>;
-    raw: Map<string, unknown>;
+    values: Values;
+    raw: readonly unknown[];
     candidates: Row[];
     errors: RequestError[];
   } {
     const errors: RequestError[] = [];
     if (!isObject(request)) {
       errors.push(error("malformed_request", null, "the request must be a JSON object with `role` and `action`"));
-      return { role: null, action: null, values: new Map(), raw: new Map(), candidates: [], errors };
+      return { role: null, action: null, values: [], raw: [], candidates: [], errors };
     }
     const role = this.name(request, "role", this.roleMap, "unknown_role", errors);
     const action = this.name(request, "action", this.actionMap, "unknown_action", errors);
@@ -1145,25 +1250,26 @@ export class Table {
     }
 
     // Step 1: every value given for a known input must be well-typed.
-    const values = new Map<string, Value>();
-    const raw = new Map<string, unknown>();
+    const inputs = this.slotInputs;
+    const values: Array<Value | undefined> = new Array<Value | undefined>(inputs.length);
+    const raw: unknown[] = new Array<unknown>(inputs.length);
     for (const name of ["customer", "context"] as const) {
       const section = sections[name];
+      const slots = this.sectionSlots[name];
       for (const field of Object.keys(section)) {
-        const inp = this.inputMap.get(`${name}.${field}`);
-        if (inp !== undefined && given(section, field)) {
-          values.set(inp.key, typed(inp, section[field], errors));
-          raw.set(inp.key, section[field]);
+        const slot = slots.get(field);
+        if (slot !== undefined && given(section, field)) {
+          values[slot] = typed(inputs[slot]!, section[field], errors);
+          raw[slot] = section[field];
         }
       }
     }
     if (action !== null) {
       const params = sections.params;
-      for (const field of this.actionMap.get(action)!.keys()) {
+      for (const [field, slot] of this.paramSlots.get(action)!) {
         if (given(params, field)) {
-          const inp = this.inputMap.get(`param.${field}`)!;
-          values.set(inp.key, typed(inp, params[field], errors));
-          raw.set(inp.key, params[field]);
+          values[slot] = typed(inputs[slot]!, params[field], errors);
+          raw[slot] = params[field];
         }
       }
     }
@@ -1171,23 +1277,23 @@ export class Table {
     // Step 2: the candidate rows, and every input and counter they read.
     let candidates: Row[] = [];
     if (role !== null && action !== null) {
-      const key = groupKey(role, action);
-      candidates = this.groups.get(key) ?? [];
+      const group = this.groupsBy.get(role)?.get(action);
+      candidates = group?.rows ?? [];
       const usage = sections.usage;
-      for (const read of this.groupReads.get(key) ?? []) {
-        const counter = this.counterMap.get(read);
-        if (counter !== undefined && given(usage, read)) {
-          values.set(read, typed(counter, usage[read], errors));
-          raw.set(read, usage[read]);
+      for (const slot of group?.slots ?? []) {
+        const inp = inputs[slot]!;
+        const counter = inp.type === "counter";
+        if (counter && given(usage, inp.key)) {
+          values[slot] = typed(inp, usage[inp.key], errors);
+          raw[slot] = usage[inp.key];
         }
-        if (!values.has(read)) {
-          const inp = counter ?? this.inputMap.get(read)!;
+        if (values[slot] === undefined) {
           if (inp.optional) {
-            values.set(read, ABSENT);
+            values[slot] = ABSENT;
             continue;
           }
           errors.push(
-            error("missing_input", read, `\`${inp.section}\` has no ${q(inp.field)}, which a candidate row reads`),
+            error("missing_input", inp.key, `\`${inp.section}\` has no ${q(inp.field)}, which a candidate row reads`),
           );
         }
       }
@@ -1202,8 +1308,9 @@ export class Table {
     const permits: Row[] = [];
     const escalations: Row[] = [];
     for (const row of candidates) {
-      const [out, constraintKey, detail] = this.outcome(row, values, raw);
+      const [out, failed] = verdict(row, values);
       if (trace) {
+        const [constraintKey, detail] = this.words(failed, values, raw);
         entries.push({ rule: row.rule, row: row.index, effect: row.effect, outcome: out, constraint: constraintKey, detail });
       }
       const escalates = row.escalateTo !== null && !row.exceptRoles.has(role!);
@@ -1273,47 +1380,39 @@ export class Table {
     if (errors.length > 0 || role === null || action === null) {
       return { param: key, permitted: [], above: null, errors: sortErrors(errors) };
     }
-    const permits = candidates.filter((r) => r.effect === "permit").map((r) => span(r, values, key, true));
-    const forbids = candidates.filter((r) => r.effect === "forbid").map((r) => span(r, values, key, false));
+    const slot = this.slot.get(key)!;
+    // A parameter is never negative; a time of day ends at 23:59.
+    const top = this.slotInputs[slot]!.type === "time" ? 1439n : I64_MAX;
+    const permits = candidates.filter((r) => r.effect === "permit").map((r) => span(r, values, slot, top, true));
+    const forbids = candidates.filter((r) => r.effect === "forbid").map((r) => span(r, values, slot, top, false));
     const permitted = subtract(merge(permits), merge(forbids));
-    const top = permitted.length > 0 ? permitted[permitted.length - 1]![1] : -1n;
-    return { param: key, permitted, above: top === I64_MAX ? null : this.decide(at(top + 1n)), errors: [] };
+    const highest = permitted.length > 0 ? permitted[permitted.length - 1]![1] : -1n;
+    return { param: key, permitted, above: highest >= top ? null : this.decide(at(highest + 1n)), errors: [] };
   }
 
-  private outcome(
-    row: Row,
-    values: ReadonlyMap<string, Value>,
-    raw: ReadonlyMap<string, unknown>,
-  ): [RowOutcome, string | null, string] {
-    for (const key of row.reads) {
-      const v = values.get(key);
-      if (v === undefined) return ["invalid", key, `${key} is missing`];
-      if (v === BAD) return ["invalid", key, `${key} is ${show(raw.get(key))}, which is ill-typed`];
+  /** What decided a row's verdict, for `explain`: the key and the detail
+   * in the author's terms. */
+  private words(failed: Failed, values: Values, raw: readonly unknown[]): [string | null, string] {
+    if (failed === null) return [null, "every constraint holds"];
+    if (typeof failed === "number") {
+      const key = this.slotInputs[failed]!.key;
+      if (values[failed] === undefined) return [key, `${key} is missing`];
+      return [key, `${key} is ${show(raw[failed])}, which is ill-typed`];
     }
-    const parts = [
-      ["scope_failed", row.scope, row.scopeRelations],
-      ["limit_failed", row.limits, row.limitRelations],
-    ] as const;
-    for (const [part, constraints, relations] of parts) {
-      for (const [key, c] of constraints) {
-        const v = values.get(key)!;
-        const inp = this.inputMap.get(key) ?? this.counterMap.get(key)!;
-        if (!holds(c, v)) return [part, key, whyNot(c, key, show(raw.get(key)), v, this.units, inp)];
-      }
-      for (const r of relations) {
-        if (!relationHolds(r, values)) return [part, r.terms[0]![0], this.relationWords(r, values)];
-      }
-    }
-    return ["matched", null, "every constraint holds"];
+    if ("terms" in failed) return [failed.terms[0]![0], this.relationWords(failed, values)];
+    const [slot, c] = failed;
+    const inp = this.slotInputs[slot]!;
+    return [inp.key, whyNot(c, inp.key, show(raw[slot]), values[slot], this.units, inp)];
   }
 
   /** A failing relation in the author's terms (the Rust evaluator's words). */
-  private relationWords(r: Relation, values: ReadonlyMap<string, Value>): string {
+  private relationWords(r: Relation, values: Values): string {
     const u = this.units;
-    const inp = new Map(r.terms.map(([k]) => [k, this.inputMap.get(k) ?? this.counterMap.get(k)!]));
+    const inp = new Map(r.terms.map(([k]) => [k, this.slotInputs[this.slot.get(k)!]!]));
     const name = (k: string): string => (inp.get(k)!.section === "params" ? inp.get(k)!.field : k);
-    for (const [k] of r.terms) if (values.get(k) === ABSENT) return `${name(k)} is absent, so the relation on it does not hold`;
-    const v = (k: string): bigint => values.get(k) as bigint;
+    const value = (k: string): Value | undefined => values[this.slot.get(k)!];
+    for (const [k] of r.terms) if (value(k) === ABSENT) return `${name(k)} is absent, so the relation on it does not hold`;
+    const v = (k: string): bigint => value(k) as bigint;
     if (r.terms.length === 2 && r.terms.every(([, c]) => c === 1n)) {
       const [[a], [b]] = r.terms as [readonly [string, bigint], readonly [string, bigint]];
       const [counter, param] = this.counterMap.has(a) ? [a, b] : [b, a];

@@ -13,7 +13,7 @@ use crate::compile::{Check, CompiledRow, Linear, Test};
 use crate::eval::{error, holds, relation_sum, Decision, ErrorKind, RequestError, Val, Values};
 use crate::exact::{ceil_div, floor_div};
 use crate::load::Evaluator;
-use crate::v2::Outcome;
+use crate::v2::{InputType, Outcome};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
@@ -28,7 +28,8 @@ pub struct Headroom {
     pub permitted: Vec<[i64; 2]>,
     /// The decision for the smallest value above every permitted one
     /// (for `0` when nothing is permitted); `None` when the permitted
-    /// values reach the largest a parameter can take (2^63 - 1).
+    /// values reach the largest the parameter can take (1439 for a time
+    /// of day, else 2^63 - 1).
     pub above: Option<Decision>,
     /// Problems with the request, as `decide` reports them; then nothing
     /// else is computed.
@@ -139,19 +140,25 @@ impl Evaluator {
             .groups
             .get(&group)
             .map_or(&[], |g| g.rows.as_slice());
+        // A parameter is never negative; a time of day ends at 23:59.
+        let top = match self.compiled.slots[slot].ty {
+            InputType::Time => 1439,
+            _ => i64::MAX,
+        };
         let mut permits = Vec::new();
         let mut forbids = Vec::new();
         for &r in rows {
             let row = &self.compiled.rows[r];
             match row.effect {
-                Outcome::Permit => permits.push(row_span(row, &prepared.values, slot, true)),
-                Outcome::Forbid => forbids.push(row_span(row, &prepared.values, slot, false)),
+                Outcome::Permit => permits.push(row_span(row, &prepared.values, slot, top, true)),
+                Outcome::Forbid => forbids.push(row_span(row, &prepared.values, slot, top, false)),
                 _ => {}
             }
         }
         let permitted = subtract(merge(permits), &merge(forbids));
         let next = match permitted.last() {
             None => Some(0),
+            Some(&(_, hi)) if hi >= top => None,
             Some(&(_, hi)) => hi.checked_add(1),
         };
         Headroom {
@@ -163,10 +170,11 @@ impl Evaluator {
     }
 }
 
-/// The values of the parameter in `slot` for which a row's scope holds
-/// (and, with `limits`, its limits too), the other values fixed.
-fn row_span(row: &CompiledRow, values: &Values, slot: usize, limits: bool) -> Span {
-    let mut span: Span = (0, i64::MAX);
+/// The values from 0 to `top` of the parameter in `slot` for which a
+/// row's scope holds (and, with `limits`, its limits too), the other
+/// values fixed.
+fn row_span(row: &CompiledRow, values: &Values, slot: usize, top: i64, limits: bool) -> Span {
+    let mut span: Span = (0, top);
     let mut checks: Vec<&Check> = row.scope.iter().collect();
     let mut relations: Vec<&Linear> = row.scope_relations.iter().collect();
     if limits {

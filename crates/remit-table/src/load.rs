@@ -72,6 +72,9 @@ impl Evaluator {
                 Evaluator::new(table)
             }
             Some(Value::String(f)) if f == v2::FORMAT => {
+                if let Some(e) = TableError::collect(optional_counters(&value)) {
+                    return Err(e);
+                }
                 let table: v2::Table = deserialize(&value, v2::FORMAT, locate_v2)?;
                 Evaluator::from_document(table)
             }
@@ -169,6 +172,26 @@ fn budget_path(mut e: TableError) -> TableError {
         e.path = format!("{row}.budgets[{index}]{field}");
     }
     e
+}
+
+/// Counters marked `optional`, which format 2 does not have: said as
+/// such rather than as an unknown field, with the fix.
+fn optional_counters(value: &Value) -> Vec<TableError> {
+    let Some(counters) = value.get("counters").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    counters
+        .iter()
+        .filter(|(_, c)| c.get("optional").is_some())
+        .map(|(id, _)| {
+            TableError::new(
+                Kind::InvalidCounter,
+                Path::root("counters").key(id).field("optional").as_str(),
+                format!("counter `{id}` is marked `optional`, but a counter is never optional"),
+            )
+            .help("drop `optional`: the caller supplies every counter a candidate row reads, 0 when its store has no uses")
+        })
+        .collect()
 }
 
 /// Deserializes the document of one format, or says where it goes wrong.
@@ -643,5 +666,152 @@ mod tests {
         let m =
             refusal(|t| t["rows"][0]["limits"]["param.amount"] = json!({"min": null, "max": null}));
         assert!(m.ends_with("an interval needs `min` or `max`"), "{m}");
+    }
+
+    /// A valid format 2 table: a `time` input, an optional key, a keyed
+    /// calendar counter.
+    fn table_v2() -> Value {
+        json!({
+            "format": "remit.table/2", "policy": {"name": "t", "version": null}, "digest": "sha256:0",
+            "currency": {"code": "USD", "scale": 2}, "timezone": "UTC", "default": {"effect": "deny"},
+            "roles": {"clerk": []},
+            "actions": {"refund": {"params": {"amount": "money"}}},
+            "inputs": {"context.at": {"type": "time"}, "context.ref": {"type": "key", "optional": true},
+                       "context.incident": {"type": "key"}, "param.amount": {"type": "money"}},
+            "counters": {"customer+context.incident/refund/count/calendar-week": {
+                "per": ["customer", "context.incident"], "actions": ["refund"], "measure": "count",
+                "window": {"calendar": "week"}}},
+            "obligations": {}, "outcomes": {},
+            "rows": [{"rule": "r", "effect": "permit", "roles": ["clerk"], "actions": ["refund"],
+                      "scope": {"context.at": {"min": 0, "max": 1439}, "context.ref": {"present": false}},
+                      "scope_relations": [],
+                      "limits": {"customer+context.incident/refund/count/calendar-week": {"max": 2}},
+                      "limit_relations": [], "obligations": [], "aims": [], "notify": [], "escalation": null}],
+        })
+    }
+
+    fn refusal_v2(change: impl FnOnce(&mut Value)) -> String {
+        let mut t = table_v2();
+        change(&mut t);
+        match Evaluator::from_value(t) {
+            Ok(_) => String::from("loaded"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    const COUNTER: &str = "customer+context.incident/refund/count/calendar-week";
+
+    #[test]
+    fn the_base_format_2_table_loads() {
+        assert_eq!(refusal_v2(|_| {}), "loaded");
+    }
+
+    #[test]
+    fn time_bounds_are_times_of_day() {
+        let m =
+            refusal_v2(|t| t["rows"][0]["scope"]["context.at"] = json!({"min": 1320, "max": 1440}));
+        assert_eq!(
+            m,
+            "at `rows[0].scope[\"context.at\"]` (rule `r`): `context.at`: `max` 1440 is not a time of day: \
+             a `time` is 0 (00:00) to 1439 (23:59) minutes since midnight; help: every time of day meets this `max`: drop the bound"
+        );
+        let m = refusal_v2(|t| t["rows"][0]["scope"]["context.at"] = json!({"max": -1}));
+        assert!(m.contains("`max` -1 is not a time of day"), "{m}");
+        assert!(
+            m.ends_with(
+                "help: no time of day meets this bound, so the row can never apply: drop the row"
+            ),
+            "{m}"
+        );
+        let m = refusal_v2(|t| t["rows"][0]["scope"]["context.at"] = json!({"min": 1440}));
+        assert!(
+            m.ends_with("so the row can never apply: drop the row"),
+            "{m}"
+        );
+        let m = refusal_v2(|t| t["rows"][0]["scope"]["context.at"] = json!({"min": -1}));
+        assert!(
+            m.ends_with("every time of day meets this `min`: drop the bound"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn parameters_and_counters_are_never_optional() {
+        let m = refusal_v2(|t| t["inputs"]["param.amount"]["optional"] = json!(true));
+        assert_eq!(
+            m,
+            "at `inputs[\"param.amount\"].optional`: action parameter `param.amount` is marked `optional`, but a parameter is never optional; \
+             help: drop `optional`: every request for the action gives its parameters; only `customer` and `context` inputs may be omitted"
+        );
+        let m = refusal_v2(|t| t["counters"][COUNTER]["optional"] = json!(true));
+        assert_eq!(
+            m,
+            format!("at `counters[\"{COUNTER}\"].optional`: counter `{COUNTER}` is marked `optional`, but a counter is never optional; \
+             help: drop `optional`: the caller supplies every counter a candidate row reads, 0 when its store has no uses")
+        );
+        // `false` is no better: the field does not exist on a counter.
+        let m = refusal_v2(|t| t["counters"][COUNTER]["optional"] = json!(false));
+        assert!(m.contains("is marked `optional`"), "{m}");
+    }
+
+    #[test]
+    fn a_window_is_one_of_three_forms() {
+        let at = format!(
+            "at `counters[\"{COUNTER}\"].window`: the table does not follow `remit.table/2`: "
+        );
+        let forms = "`{\"sliding_minutes\": N}`, `{\"calendar\": PERIOD}` or `{\"all\": true}`";
+        let window = |w: Value| refusal_v2(|t| t["counters"][COUNTER]["window"] = w);
+        assert_eq!(
+            window(json!({"rolling": 5})),
+            format!("{at}unknown window `rolling`: write one of {forms}")
+        );
+        assert_eq!(
+            window(json!({"all": true, "calendar": "day"})),
+            format!(
+                "{at}a window has exactly one field, not `all`, `calendar`: write one of {forms}"
+            )
+        );
+        assert_eq!(
+            window(json!({})),
+            format!("{at}a window has exactly one field, not none: write one of {forms}")
+        );
+        assert_eq!(
+            window(json!({"calendar": "fortnight"})),
+            format!("{at}unknown calendar period \"fortnight\": write `\"day\"`, `\"week\"`, `\"month\"`, `\"quarter\"` or `\"year\"`")
+        );
+        assert_eq!(
+            window(json!({"all": 1})),
+            format!("{at}`all` must be `true`, not 1")
+        );
+        assert_eq!(
+            window(json!(43200)),
+            format!("{at}a window is an object, one of {forms}, not 43200")
+        );
+        assert!(window(json!({"all": false})).contains("has `\"all\": false`"));
+        for ok in [
+            json!({"all": true}),
+            json!({"sliding_minutes": 60}),
+            json!({"calendar": "quarter"}),
+        ] {
+            assert_eq!(window(ok), "loaded");
+        }
+    }
+
+    #[test]
+    fn counter_subjects_are_customer_employee_or_context_keys() {
+        let per = |p: Value| refusal_v2(|t| t["counters"][COUNTER]["per"] = p);
+        assert_eq!(per(json!(["employee", "customer"])), "loaded");
+        let m = per(json!(["customer", "context.at"]));
+        assert!(m.contains("kept per `context.at`, which is neither"), "{m}");
+        let m = per(json!(["account"]));
+        assert!(m.contains("kept per `account`"), "{m}");
+        // A key that a request may omit cannot key a counter.
+        let m = refusal_v2(|t| t["inputs"]["context.incident"]["optional"] = json!(true));
+        assert_eq!(
+            m,
+            format!("at `counters[\"{COUNTER}\"].per[1]`: counter `{COUNTER}` is kept per `context.incident`, which is optional: \
+             a request may omit it, and then the counter counts for no key; \
+             help: declare `context.incident` required (drop `optional`): a counter needs its key on every request")
+        );
     }
 }

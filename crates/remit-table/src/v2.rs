@@ -182,8 +182,10 @@ pub struct CounterInfo {
     pub window: Window,
 }
 
-/// Which past uses a counter counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Which past uses a counter counts (docs/table-format.md, "Counters a
+/// caller computes"): the caller's store counts them; the table only says
+/// which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Window {
@@ -194,6 +196,71 @@ pub enum Window {
     Calendar(CalendarPeriod),
     /// `{"all": true}`: every use ever (`false` is refused).
     All(bool),
+}
+
+impl<'de> Deserialize<'de> for Window {
+    /// Reads a window by its one field, with an error that names what is
+    /// wrong and the forms a window may take.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        Window::from_value(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Window {
+    /// The three forms a window may take, for messages.
+    const FORMS: &'static str =
+        "`{\"sliding_minutes\": N}`, `{\"calendar\": PERIOD}` or `{\"all\": true}`";
+
+    fn from_value(value: &Value) -> Result<Window, String> {
+        let Some(fields) = value.as_object() else {
+            return Err(format!(
+                "a window is an object, one of {}, not {value}",
+                Window::FORMS
+            ));
+        };
+        let mut entries = fields.iter();
+        let (Some((kind, v)), None) = (entries.next(), entries.next()) else {
+            let given: Vec<String> = fields.keys().map(|k| format!("`{k}`")).collect();
+            let given = if given.is_empty() {
+                "none".to_string()
+            } else {
+                given.join(", ")
+            };
+            return Err(format!(
+                "a window has exactly one field, not {given}: write one of {}",
+                Window::FORMS
+            ));
+        };
+        match kind.as_str() {
+            "sliding_minutes" => v.as_i64().map(Window::SlidingMinutes).ok_or_else(|| {
+                format!("`sliding_minutes` must be a 64-bit integer number of minutes, not {v}")
+            }),
+            "calendar" => {
+                let period = match v.as_str() {
+                    Some("day") => CalendarPeriod::Day,
+                    Some("week") => CalendarPeriod::Week,
+                    Some("month") => CalendarPeriod::Month,
+                    Some("quarter") => CalendarPeriod::Quarter,
+                    Some("year") => CalendarPeriod::Year,
+                    _ => {
+                        return Err(format!(
+                            "unknown calendar period {v}: write `\"day\"`, `\"week\"`, `\"month\"`, `\"quarter\"` or `\"year\"`"
+                        ))
+                    }
+                };
+                Ok(Window::Calendar(period))
+            }
+            "all" => v
+                .as_bool()
+                .map(Window::All)
+                .ok_or_else(|| format!("`all` must be `true`, not {v}")),
+            other => Err(format!(
+                "unknown window `{other}`: write one of {}",
+                Window::FORMS
+            )),
+        }
+    }
 }
 
 /// A calendar period.

@@ -188,6 +188,16 @@ impl Validator<'_> {
                 };
                 self.push(TableError::new(Kind::InvalidKey, at.as_str(), message));
             }
+            if info.optional && key.starts_with("param.") {
+                self.push(
+                    TableError::new(
+                        Kind::Misplaced,
+                        at.field("optional").as_str(),
+                        format!("action parameter `{key}` is marked `optional`, but a parameter is never optional"),
+                    )
+                    .help("drop `optional`: every request for the action gives its parameters; only `customer` and `context` inputs may be omitted"),
+                );
+            }
             let listed = matches!(info.ty, InputType::Enum | InputType::Set);
             match &info.values {
                 Some(v) if listed && !v.is_empty() => {}
@@ -271,27 +281,37 @@ impl Validator<'_> {
             }
             let mut seen = BTreeSet::new();
             for (j, subject) in counter.per.iter().enumerate() {
-                let keyed = t
+                let key = t
                     .inputs
                     .get(subject)
-                    .is_some_and(|i| i.ty == InputType::Key && subject.starts_with("context."));
+                    .filter(|i| i.ty == InputType::Key && subject.starts_with("context."));
                 let problem = if !seen.insert(subject) {
-                    Some(format!(
-                        "counter `{id}` lists the subject `{subject}` twice"
+                    Some((
+                        format!("counter `{id}` lists the subject `{subject}` twice"),
+                        None,
                     ))
-                } else if subject == "customer" || subject == "employee" || keyed {
+                } else if subject == "customer" || subject == "employee" {
                     None
-                } else {
-                    Some(format!(
-                        "counter `{id}` is kept per `{subject}`, which is neither `customer`, `employee` nor a `context` input of type `key`"
+                } else if let Some(key) = key {
+                    key.optional.then(|| (
+                        format!("counter `{id}` is kept per `{subject}`, which is optional: a request may omit it, and then the counter counts for no key"),
+                        Some(format!("declare `{subject}` required (drop `optional`): a counter needs its key on every request")),
                     ))
+                } else {
+                    Some((format!(
+                        "counter `{id}` is kept per `{subject}`, which is neither `customer`, `employee` nor a `context` input of type `key`"
+                    ), None))
                 };
-                if let Some(message) = problem {
-                    self.push(TableError::new(
+                if let Some((message, help)) = problem {
+                    let mut e = TableError::new(
                         Kind::InvalidCounter,
                         at.field("per").index(j).as_str(),
                         message,
-                    ));
+                    );
+                    if let Some(help) = help {
+                        e = e.help(help);
+                    }
+                    self.push(e);
                 }
             }
             for a in &counter.actions {
@@ -569,6 +589,7 @@ fn constraint_fits(
                 format!("`min` {a} is above `max` {b}"),
                 Some("swap the bounds, or fix the one that is wrong".into()),
             )),
+            _ if t == InputType::Time => time_bounds(i),
             _ => Ok(()),
         },
         (_, _) if limit => plain("a limit must be an interval on an integer input or counter"),
@@ -611,6 +632,30 @@ fn constraint_fits(
                 t.as_str()
             ),
             None,
+        )),
+    }
+}
+
+/// The bounds of an interval on a `time` input are times of day: 0
+/// (00:00) to 1439 (23:59). A bound outside the day could never be met,
+/// or always is, and says that the table was not written by `remit build`.
+fn time_bounds(i: &crate::v2::Interval) -> Result<(), (String, Option<String>)> {
+    const DAY: std::ops::RangeInclusive<i64> = 0..=1439;
+    let outside = [("min", i.min), ("max", i.max)]
+        .into_iter()
+        .find_map(|(name, bound)| bound.filter(|b| !DAY.contains(b)).map(|b| (name, b)));
+    match outside {
+        None => Ok(()),
+        Some((name, b)) => Err((
+            format!("`{name}` {b} is not a time of day: a `time` is 0 (00:00) to 1439 (23:59) minutes since midnight"),
+            Some(
+                if (name == "min") == (b < 0) {
+                    format!("every time of day meets this `{name}`: drop the bound")
+                } else {
+                    "no time of day meets this bound, so the row can never apply: drop the row"
+                        .to_string()
+                },
+            ),
         )),
     }
 }

@@ -75,7 +75,8 @@ class Headroom(TypedDict):
     """How much of one action parameter a request may be given (TABLE.md,
     "Headroom"): the permitted values as sorted disjoint inclusive
     intervals, the decision just above them (``None`` when they reach
-    2^63 - 1, or for an invalid request), and the request's errors."""
+    the parameter's largest value, 2^63 - 1 or 1439 for a time of day, or
+    for an invalid request), and the request's errors."""
 
     param: str
     permitted: List[List[int]]
@@ -256,7 +257,7 @@ class _Constraint:
     excludes: Tuple[str, ...] = ()
     present: bool = False
 
-    def holds(self, value: _Value) -> bool:
+    def holds(self, value: _Slot) -> bool:
         if self.kind == "present":
             return (value is not _ABSENT) == self.present
         if self.kind == "interval":
@@ -275,7 +276,7 @@ class _Constraint:
             )
         return False
 
-    def why_not(self, key: str, shown: str, value: _Value, units: _Units, inp: _Input) -> str:
+    def why_not(self, key: str, shown: str, value: _Slot, units: _Units, inp: _Input) -> str:
         name = inp.field if inp.section == "params" else key
         if self.kind == "present":
             return (
@@ -311,20 +312,21 @@ class _Relation:
 
     terms: Tuple[Tuple[str, int], ...]  # sorted by key
     max: int
+    slots: Tuple[Tuple[int, int], ...]  # the terms' (slot, coefficient), resolved at load
 
-    def total(self, values: Mapping[str, _Value], skip: Optional[str] = None) -> Optional[int]:
+    def total(self, values: Sequence[_Slot], skip: Optional[int] = None) -> Optional[int]:
         """The sum, or ``None`` when a term is absent (it does not hold)."""
         total = 0
-        for key, c in self.terms:
-            if key == skip:
+        for slot, c in self.slots:
+            if slot == skip:
                 continue
-            v = values.get(key)
+            v = values[slot]
             if not isinstance(v, int) or isinstance(v, bool):
                 return None
             total += c * v
         return total
 
-    def holds(self, values: Mapping[str, _Value]) -> bool:
+    def holds(self, values: Sequence[_Slot]) -> bool:
         total = self.total(values)
         return total is not None and total <= self.max
 
@@ -336,8 +338,6 @@ class _Row:
     effect: str
     roles: FrozenSet[str]
     actions: FrozenSet[str]
-    scope: Tuple[Tuple[str, _Constraint], ...]  # sorted by key
-    limits: Tuple[Tuple[str, _Constraint], ...]  # sorted by key
     scope_relations: Tuple[_Relation, ...]
     limit_relations: Tuple[_Relation, ...]  # format 1 budgets included
     obligations: Tuple[str, ...]
@@ -346,6 +346,9 @@ class _Row:
     escalate_to: Optional[str]
     except_roles: FrozenSet[str]
     reads: Tuple[str, ...]  # every input and counter it reads: inputs, then counters
+    read_slots: Tuple[int, ...]  # the same, as slots
+    scope_slots: Tuple[Tuple[int, _Constraint], ...]  # `scope` by slot, in key order
+    limit_slots: Tuple[Tuple[int, _Constraint], ...]  # `limits` by slot, in key order
 
 
 class _Bad:
@@ -357,6 +360,8 @@ class _Bad:
 
 _BAD = _Bad()
 _Value = Union[int, bool, str, FrozenSet[str], _Bad, _Absent]
+_Slot = Optional[_Value]
+"""A request's value in one slot: ``None`` when the request does not give it."""
 
 
 # ---------------------------------------------------------------------------
@@ -475,6 +480,8 @@ def _constraint(
             _fail(path, "an interval needs `min` or `max`")
         if low is not None and high is not None and low > high:
             _fail(path, f"`min` {low} is above `max` {high}")
+        if inp.type == "time":
+            _time_bounds(path, low, high)
         return _Constraint("interval", min=low, max=high)
     if kind == "in":
         if inp.type != "enum":
@@ -503,6 +510,22 @@ def _constraint(
         contains=tuple(sorted(set(contains))),
         excludes=tuple(sorted(set(excludes))),
     )
+
+
+def _time_bounds(path: str, low: Optional[int], high: Optional[int]) -> None:
+    """The bounds of an interval on a `time` input are times of day."""
+    for name, bound in (("min", low), ("max", high)):
+        if bound is not None and not 0 <= bound <= 1439:
+            fix = (
+                f"every time of day meets this `{name}`: drop the bound"
+                if (name == "min") == (bound < 0)
+                else "no time of day meets this bound, so the row can never apply: drop the row"
+            )
+            _fail(
+                f"{path}.{name}",
+                f"`{name}` {bound} is not a time of day: a `time` is 0 (00:00) to 1439 (23:59) "
+                f"minutes since midnight; {fix}",
+            )
 
 
 def _listed(variants: Iterable[str], inp: _Input, path: str) -> None:
@@ -613,6 +636,13 @@ class Table:
             optional = info.get("optional", False)
             if not isinstance(optional, bool):
                 _fail(f"{path}.optional", f"must be true or false, not {_show(optional)}")
+            if optional and prefix == "param":
+                _fail(
+                    f"{path}.optional",
+                    f"action parameter {_quote(key)} is marked `optional`, but a parameter is never optional; "
+                    "drop `optional`: every request for the action gives its parameters, only `customer` "
+                    "and `context` inputs may be omitted",
+                )
             values: List[str] = []
             if info.get("values") is not None:
                 if ty not in ("enum", "set"):
@@ -651,6 +681,12 @@ class Table:
         for cid, info_ in counters.items():
             path = f"counters.{cid}"
             info = _object(info_, path)
+            if v2 and "optional" in info:
+                _fail(
+                    f"{path}.optional",
+                    f"counter {_quote(cid)} is marked `optional`, but a counter is never optional; drop "
+                    "`optional`: the caller supplies every counter a candidate row reads, 0 when its store has no uses",
+                )
             if v2 and "window_minutes" in info:
                 _fail(path, 'format 2 counters have `window`, not `window_minutes`: write "window": {"sliding_minutes": N}, and `per` as a list')
             _fields(info, path, ("per", "actions", "measure", "window" if v2 else "window_minutes"))
@@ -684,6 +720,18 @@ class Table:
             _string(text, f"obligations.{name}")
         self._obligations: Dict[str, str] = dict(obligations)
 
+        # Names resolve to slots once, here: a request's values are read
+        # into a list by slot, and rows test slots, not names.
+        self._slot_inputs: List[_Input] = [*self._inputs.values(), *self._counters.values()]
+        self._slot: Dict[str, int] = {inp.key: i for i, inp in enumerate(self._slot_inputs)}
+        self._section_slots: Dict[str, Dict[str, int]] = {"customer": {}, "context": {}}
+        for inp in self._inputs.values():
+            if inp.section in self._section_slots:
+                self._section_slots[inp.section][inp.field] = self._slot[inp.key]
+        self._param_slots: Dict[str, Tuple[Tuple[str, int], ...]] = {
+            a: tuple((p, self._slot[f"param.{p}"]) for p in params) for a, params in self._actions.items()
+        }
+
         rows = t["rows"]
         if not isinstance(rows, list):
             _fail("rows", f"must be an array, not {_json_kind(rows)}")
@@ -698,6 +746,9 @@ class Table:
             k: tuple(sorted({key for r in rows_ for key in r.reads}))
             for k, rows_ in self._groups.items()
         }
+        self._group_slots: Dict[Tuple[str, str], Tuple[int, ...]] = {
+            k: tuple(self._slot[key] for key in reads) for k, reads in self._group_reads.items()
+        }
 
     def _subjects(self, value: object, path: str) -> List[str]:
         subjects = _strings(value, path)
@@ -710,6 +761,12 @@ class Table:
             keyed = inp is not None and inp.type == "key" and inp.section == "context"
             if s not in ("customer", "employee") and not keyed:
                 _fail(f"{path}[{i}]", f"{_quote(s)} is neither `customer`, `employee` nor a `context` input of type `key`")
+            if keyed and inp is not None and inp.optional:
+                _fail(
+                    f"{path}[{i}]",
+                    f"{_quote(s)} is optional: a request may omit it, and then the counter counts for no key; "
+                    f"declare {_quote(s)} required (drop `optional`): a counter needs its key on every request",
+                )
         return subjects
 
     @staticmethod
@@ -745,7 +802,10 @@ class Table:
             terms.append((key, c))
         if not _is_int(r["max"]):
             _fail(f"{path}.max", f"must be a 64-bit integer, not {_show(r['max'])}")
-        return _Relation(tuple(terms), r["max"])
+        return self._linear(tuple(terms), r["max"])
+
+    def _linear(self, terms: Tuple[Tuple[str, int], ...], max_: int) -> _Relation:
+        return _Relation(terms, max_, tuple((self._slot[k], c) for k, c in terms))
 
     def _row(self, index: int, value: object, v2: bool) -> _Row:
         path = f"rows[{index}]"
@@ -836,7 +896,7 @@ class Table:
                 _fail(f"{bpath}.param", f"{_quote(param)} is not a `money` parameter input")
             read(param, f"{bpath}.param")
             terms = tuple(sorted({counter: 1, param: 1}.items()))
-            budgets.append(_Relation(terms, _integer(b["max"], f"{bpath}.max")))
+            budgets.append(self._linear(terms, _integer(b["max"], f"{bpath}.max")))
         if effect != "permit" and (limits or budgets):
             _fail(path, f"only `permit` rows have `limits` and `budgets`, this row is {_quote(effect)}")
         if effect != "permit" and relations["limit_relations"]:
@@ -883,8 +943,6 @@ class Table:
             effect=effect,
             roles=frozenset(roles),
             actions=frozenset(actions),
-            scope=tuple(scope),
-            limits=tuple(limits),
             scope_relations=tuple(relations["scope_relations"]),
             limit_relations=tuple(relations["limit_relations"] + budgets),
             obligations=tuple(obligations),
@@ -893,6 +951,9 @@ class Table:
             escalate_to=to,
             except_roles=frozenset(except_roles),
             reads=tuple(reads),
+            read_slots=tuple(self._slot[k] for k in reads),
+            scope_slots=tuple((self._slot[k], c) for k, c in scope),
+            limit_slots=tuple((self._slot[k], c) for k, c in limits),
         )
 
     # -- constructors ------------------------------------------------------
@@ -939,7 +1000,9 @@ class Table:
     @property
     def counters(self) -> Dict[str, CounterInfo]:
         """Every usage counter a row may read: id mapped to who it counts
-        (``per``), which ``actions``, the ``measure`` and ``window_minutes``."""
+        (``per``), which ``actions``, the ``measure`` and the ``window``
+        (docs/table-format.md, "Counters a caller computes", says which uses
+        each one counts)."""
         return {
             cid: {**info, "actions": list(info["actions"])}
             for cid, info in sorted(self._counter_info.items())
@@ -994,9 +1057,10 @@ class Table:
 
     def _prepare(
         self, request: object
-    ) -> Tuple[Optional[str], Optional[str], Dict[str, _Value], Dict[str, object], List[_Row], List[RequestError]]:
-        """Steps 1 and 2: the role, the action, every value read, the
-        candidate rows and the request's problems (sorted)."""
+    ) -> Tuple[Optional[str], Optional[str], List[_Slot], List[object], List[_Row], List[RequestError]]:
+        """Steps 1 and 2: the role, the action, every value read (typed,
+        and as given, by slot), the candidate rows and the request's
+        problems (sorted)."""
         errors: List[RequestError] = []
         if not isinstance(request, dict):
             errors.append(
@@ -1006,7 +1070,7 @@ class Table:
                     "the request must be a JSON object with `role` and `action`",
                 )
             )
-            return None, None, {}, {}, [], errors
+            return None, None, [], [], [], errors
 
         role = self._name(request, "role", self._roles, "unknown_role", errors)
         action = self._name(request, "action", self._actions, "unknown_action", errors)
@@ -1030,40 +1094,40 @@ class Table:
                 )
 
         # Step 1: every value given for a known input must be well-typed.
-        values: Dict[str, _Value] = {}
-        raw: Dict[str, object] = {}
+        inputs = self._slot_inputs
+        values: List[_Slot] = [None] * len(inputs)
+        raw: List[object] = [None] * len(inputs)
         for name in ("customer", "context"):
+            slots = self._section_slots[name]
             for field, value in sections[name].items():
-                if not isinstance(field, str):
-                    continue
-                inp = self._inputs.get(f"{name}.{field}")
-                if inp is not None:
-                    values[inp.key] = _typed(inp, value, errors)
-                    raw[inp.key] = value
+                slot = slots.get(field) if isinstance(field, str) else None
+                if slot is not None:
+                    values[slot] = _typed(inputs[slot], value, errors)
+                    raw[slot] = value
         if action is not None:
             params = sections["params"]
-            for field in self._actions[action]:
+            for field, slot in self._param_slots[action]:
                 if field in params:
-                    inp = self._inputs[f"param.{field}"]
-                    values[inp.key] = _typed(inp, params[field], errors)
-                    raw[inp.key] = params[field]
+                    values[slot] = _typed(inputs[slot], params[field], errors)
+                    raw[slot] = params[field]
 
         # Step 2: the candidate rows, and every input and counter they read.
         candidates: List[_Row] = []
         if role is not None and action is not None:
             candidates = self._groups.get((role, action), [])
             usage = sections["usage"]
-            for key in self._group_reads.get((role, action), ()):
-                counter = self._counters.get(key)
-                if counter is not None and key in usage:
-                    values[key] = _typed(counter, usage[key], errors)
-                    raw[key] = usage[key]
-                if key not in values:
-                    inp = counter or self._inputs[key]
+            for slot in self._group_slots.get((role, action), ()):
+                inp = inputs[slot]
+                counter = inp.type == "counter"
+                if counter and inp.key in usage:
+                    values[slot] = _typed(inp, usage[inp.key], errors)
+                    raw[slot] = usage[inp.key]
+                if values[slot] is None:
                     if inp.optional:
-                        values[key] = _ABSENT
+                        values[slot] = _ABSENT
                         continue
-                    where = "usage" if counter is not None else inp.section
+                    key = inp.key
+                    where = "usage" if counter else inp.section
                     errors.append(
                         _error(
                             "missing_input",
@@ -1082,8 +1146,9 @@ class Table:
         permits: List[_Row] = []
         escalations: List[_Row] = []
         for row in candidates:
-            outcome, constraint, detail = self._outcome(row, values, raw)
+            outcome, failed = _verdict(row, values)
             if trace:
+                constraint, detail = self._words(row, failed, values, raw)
                 entries.append(
                     {
                         "rule": row.rule,
@@ -1159,48 +1224,47 @@ class Table:
                 errors.append(_error("wrong_type", key, f"{key} is {_quote(ty)}: headroom is for integer parameters"))
         if errors or role is None or action is None:
             return {"param": key, "permitted": [], "above": None, "errors": _sorted_errors(errors)}
-        permits = [_span(r, values, key, True) for r in candidates if r.effect == "permit"]
-        forbids = [_span(r, values, key, False) for r in candidates if r.effect == "forbid"]
+        slot = self._slot[key]
+        # A parameter is never negative; a time of day ends at 23:59.
+        top = 1439 if self._slot_inputs[slot].type == "time" else _I64_MAX
+        permits = [_span(r, values, slot, top, True) for r in candidates if r.effect == "permit"]
+        forbids = [_span(r, values, slot, top, False) for r in candidates if r.effect == "forbid"]
         permitted = _subtract(_merge(permits), _merge(forbids))
-        top = permitted[-1][1] if permitted else -1
+        highest = permitted[-1][1] if permitted else -1
         return {
             "param": key,
             "permitted": [[lo, hi] for lo, hi in permitted],
-            "above": None if top == _I64_MAX else self.decide(at(top + 1)),
+            "above": None if highest >= top else self.decide(at(highest + 1)),
             "errors": [],
         }
 
-    def _outcome(
-        self, row: _Row, values: Mapping[str, _Value], raw: Mapping[str, object]
-    ) -> Tuple[str, Optional[str], str]:
-        for key in row.reads:
-            value = values.get(key)
-            if value is None:
-                return "invalid", key, f"{key} is missing"
-            if isinstance(value, _Bad):
-                return "invalid", key, f"{key} is {_show(raw.get(key))}, which is ill-typed"
-        for part, constraints, relations in (
-            ("scope_failed", row.scope, row.scope_relations),
-            ("limit_failed", row.limits, row.limit_relations),
-        ):
-            for key, c in constraints:
-                if not c.holds(values[key]):
-                    inp = self._inputs.get(key) or self._counters[key]
-                    return part, key, c.why_not(key, _show(raw.get(key)), values[key], self._units, inp)
-            for r in relations:
-                if not r.holds(values):
-                    return part, r.terms[0][0], self._relation_words(r, values)
-        return "matched", None, "every constraint holds"
+    def _words(
+        self, row: _Row, failed: _Failed, values: Sequence[_Slot], raw: Sequence[object]
+    ) -> Tuple[Optional[str], str]:
+        """What decided a row's verdict, for ``explain``: the key and the
+        detail in the author's terms."""
+        if failed is None:
+            return None, "every constraint holds"
+        if isinstance(failed, _Relation):
+            return failed.terms[0][0], self._relation_words(failed, values)
+        if isinstance(failed, int):
+            key = self._slot_inputs[failed].key
+            if values[failed] is None:
+                return key, f"{key} is missing"
+            return key, f"{key} is {_show(raw[failed])}, which is ill-typed"
+        slot, c = failed
+        inp = self._slot_inputs[slot]
+        return inp.key, c.why_not(inp.key, _show(raw[slot]), values[slot], self._units, inp)
 
-    def _relation_words(self, r: _Relation, values: Mapping[str, _Value]) -> str:
+    def _relation_words(self, r: _Relation, values: Sequence[_Slot]) -> str:
         """A failing relation in the author's terms (the Rust evaluator's words)."""
         u = self._units
-        inp = {k: self._inputs.get(k) or self._counters[k] for k, _ in r.terms}
+        inp = {k: self._slot_inputs[slot] for (k, _), (slot, _) in zip(r.terms, r.slots)}
         name = {k: (i.field if i.section == "params" else k) for k, i in inp.items()}
+        v = {k: values[slot] for (k, _), (slot, _) in zip(r.terms, r.slots)}
         for k, _ in r.terms:
-            if values.get(k) is _ABSENT:
+            if v[k] is _ABSENT:
                 return f"{name[k]} is absent, so the relation on it does not hold"
-        v = {k: values[k] for k, _ in r.terms}
         if len(r.terms) == 2 and all(c == 1 for _, c in r.terms):
             (a, _), (b, _) = r.terms
             counter, param = (a, b) if a in self._counters else (b, a)
@@ -1405,17 +1469,45 @@ def _typed(inp: _Input, value: object, errors: List[RequestError]) -> _Value:
     return frozenset(value)
 
 
+# What decided a row: nothing (it matched), the slot it cannot read, the
+# (slot, constraint) that failed, or the relation that failed.
+_Failed = Union[None, int, Tuple[int, _Constraint], _Relation]
+
+
+def _verdict(row: _Row, values: Sequence[_Slot]) -> Tuple[str, _Failed]:
+    """How a candidate row fares, by slots only: no names, no words (those
+    are for ``explain``, :meth:`Table._words`)."""
+    for slot in row.read_slots:
+        v = values[slot]
+        if v is None or v is _BAD:
+            return "invalid", slot
+    for slot, c in row.scope_slots:
+        if not c.holds(values[slot]):
+            return "scope_failed", (slot, c)
+    for r in row.scope_relations:
+        if not r.holds(values):
+            return "scope_failed", r
+    for slot, c in row.limit_slots:
+        if not c.holds(values[slot]):
+            return "limit_failed", (slot, c)
+    for r in row.limit_relations:
+        if not r.holds(values):
+            return "limit_failed", r
+    return "matched", None
+
+
 # ---------------------------------------------------------------------------
 # Headroom: each row's interval of the parameter, then union minus union.
 
 _Span = Tuple[int, int]
 
 
-def _span(row: _Row, values: Mapping[str, _Value], key: str, limits: bool) -> _Span:
-    """The values of ``key`` for which the row's scope (and with ``limits``
-    its limits) holds, the other values fixed; empty when ``lo > hi``."""
-    lo, hi = 0, _I64_MAX
-    checks = list(row.scope) + (list(row.limits) if limits else [])
+def _span(row: _Row, values: Sequence[_Slot], key: int, top: int, limits: bool) -> _Span:
+    """The values from 0 to ``top`` of slot ``key`` for which the row's
+    scope (and with ``limits`` its limits) holds, the other values fixed;
+    empty when ``lo > hi``."""
+    lo, hi = 0, top
+    checks = list(row.scope_slots) + (list(row.limit_slots) if limits else [])
     relations = list(row.scope_relations) + (list(row.limit_relations) if limits else [])
     for k, c in checks:
         if k == key:
@@ -1430,7 +1522,7 @@ def _span(row: _Row, values: Mapping[str, _Value], key: str, limits: bool) -> _S
         rest = r.total(values, skip=key)
         if rest is None:
             return 1, 0
-        a = sum(c for k, c in r.terms if k == key)
+        a = sum(c for k, c in r.slots if k == key)
         m = r.max - rest
         if a == 0:
             if m < 0:
