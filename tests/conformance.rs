@@ -366,26 +366,28 @@ fn the_hand_lowered_hotel_table_has_the_compiled_digest() {
 /// `digest` set to `""`, no row `source`, SHA-256 of the compact
 /// serialization in field order.
 fn recipe_digest(table: &remit_table::v2::Table) -> String {
-    use sha2::{Digest, Sha256};
     let mut table = table.clone();
     table.digest.clear();
     for row in &mut table.rows {
         row.source = None;
     }
-    let hash = Sha256::digest(serde_json::to_string(&table).unwrap().as_bytes());
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    sha256_of_compact(&serde_json::to_string(&table).unwrap())
 }
 
 /// The digest of a format 1 table by the same recipe.
 fn format_1_digest(table: &Table) -> String {
-    use sha2::{Digest, Sha256};
     let mut table = table.clone();
     table.digest.clear();
     for row in &mut table.rows {
         row.source = None;
     }
-    let hash = Sha256::digest(serde_json::to_string(&table).unwrap().as_bytes());
+    sha256_of_compact(&serde_json::to_string(&table).unwrap())
+}
+
+/// `sha256:` + hex of a body's compact JSON (in its own field order).
+fn sha256_of_compact(json: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(json.as_bytes());
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
 }

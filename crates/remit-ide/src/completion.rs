@@ -291,7 +291,12 @@ mod tests {
     use crate::fixture::*;
 
     fn labels(text: &str) -> Vec<String> {
-        let s = policy(&[("hotel.remit", HOTEL)]);
+        labels_in(HOTEL, text)
+    }
+
+    /// The labels offered at `|` in `text`, against the policy `source`.
+    pub(super) fn labels_in(source: &str, text: &str) -> Vec<String> {
+        let s = policy(&[("policy.remit", source)]);
         let offset = text.find('|').unwrap();
         let text = text.replacen('|', "", 1);
         complete(&text, offset, Some(s.model()))
@@ -403,19 +408,10 @@ mod tests {
 
 #[cfg(test)]
 mod version_1_1_tests {
-    use super::*;
-    use crate::fixture::policy;
-
     const POLICY: &str = "currency USD\nrole r\naction refund(amount: Money)\noutcome retained \"kept\"\ncontext { incident: Key }\n";
 
     fn labels(text: &str) -> Vec<String> {
-        let s = policy(&[("p.remit", POLICY)]);
-        let offset = text.find('|').unwrap();
-        let text = text.replacen('|', "", 1);
-        complete(&text, offset, Some(s.model()))
-            .into_iter()
-            .map(|i| i.label)
-            .collect()
+        super::tests::labels_in(POLICY, text)
     }
 
     #[test]

@@ -727,7 +727,7 @@ mod tests {
         assert_eq!(keywords(at(&format!("{r}limit 2 |"))), ["per"]);
         assert_eq!(
             keywords(at(&format!("{r}limit 2 per |"))),
-            ["customer", "employee"]
+            ["customer", "employee", "context"]
         );
         assert_eq!(keywords(at(&format!("{r}limit 2 per customer |"))), ["per"]);
         assert_eq!(

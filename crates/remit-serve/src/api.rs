@@ -177,6 +177,23 @@ fn answer(policy: &Policy, decision: &Decision, counts: &Counts) -> Map<String, 
     out
 }
 
+/// Every counter the request's decision reads, from the ledger at `now`
+/// (nothing is held).
+async fn read_counts(
+    s: &Shared,
+    req: &request::ServiceRequest,
+    now: Millis,
+) -> Result<Counts, ApiError> {
+    s.ledger
+        .counts(
+            &req.scope,
+            &req.policy.plan(now, req.table.get("context")),
+            now,
+        )
+        .await
+        .map_err(|e| s.store_error(e))
+}
+
 async fn decide(
     State(s): State<Shared>,
     Extension(Client(client)): Extension<Client>,
@@ -187,15 +204,7 @@ async fn decide(
     let bytes = read_body(&headers, body).await?;
     let req = request::read(&bytes, Endpoint::Decide, &s.tables)?;
     let now = clock::now();
-    let counts = s
-        .ledger
-        .counts(
-            &req.scope,
-            &req.policy.plan(now, req.table.get("context")),
-            now,
-        )
-        .await
-        .map_err(|e| s.store_error(e))?;
+    let counts = read_counts(&s, &req, now).await?;
     let decision = req.policy.evaluator.decide(&req.with_usage(&counts));
     let out = answer(&req.policy, &decision, &counts);
     let d = DecisionContext {
@@ -222,15 +231,7 @@ async fn headroom(
     let bytes = read_body(&headers, body).await?;
     let req = request::read(&bytes, Endpoint::Headroom, &s.tables)?;
     let now = clock::now();
-    let counts = s
-        .ledger
-        .counts(
-            &req.scope,
-            &req.policy.plan(now, req.table.get("context")),
-            now,
-        )
-        .await
-        .map_err(|e| s.store_error(e))?;
+    let counts = read_counts(&s, &req, now).await?;
     let param = req.param.as_deref().unwrap_or("");
     let h = req
         .policy
