@@ -359,6 +359,22 @@ fn money_minor_units(
         .or_else(|| too_large(q, diags))
 }
 
+/// Days since 1970-01-01 as the author writes a date: `2026-12-24`.
+pub fn format_date(days: i64) -> String {
+    jiff::civil::date(1970, 1, 1)
+        .checked_add(jiff::Span::new().days(days))
+        .map_or_else(|_| days.to_string(), |d| d.to_string())
+}
+
+/// Minutes since midnight as the author writes a time: `22:30`.
+pub fn format_time(minutes: i64) -> String {
+    if (0..1440).contains(&minutes) {
+        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    } else {
+        minutes.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,21 +511,5 @@ mod tests {
         assert_eq!(format_duration(60), "1 hour");
         assert_eq!(format_duration(20_160), "2 weeks");
         assert_eq!(format_duration(90), "90 minutes");
-    }
-}
-
-/// Days since 1970-01-01 as the author writes a date: `2026-12-24`.
-pub fn format_date(days: i64) -> String {
-    jiff::civil::date(1970, 1, 1)
-        .checked_add(jiff::Span::new().days(days))
-        .map_or_else(|_| days.to_string(), |d| d.to_string())
-}
-
-/// Minutes since midnight as the author writes a time: `22:30`.
-pub fn format_time(minutes: i64) -> String {
-    if (0..1440).contains(&minutes) {
-        format!("{:02}:{:02}", minutes / 60, minutes % 60)
-    } else {
-        minutes.to_string()
     }
 }
