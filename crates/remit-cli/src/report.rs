@@ -535,6 +535,13 @@ impl Document<'_> {
         format_money(minor, currency.as_ref())
     }
 
+    /// The rules' figures, by name, the default's last.
+    fn rules(&self) -> Vec<(&String, &Tally)> {
+        let mut rules: Vec<(&String, &Tally)> = self.figures.rules.iter().collect();
+        rules.sort_by_key(|(r, _)| r.as_str() == DEFAULT_RULE);
+        rules
+    }
+
     fn title(&self) -> String {
         format!(
             "{}: decisions and outcomes",
@@ -596,10 +603,8 @@ impl Document<'_> {
 
     fn sections(&self) -> Vec<Section> {
         let f = self.figures;
-        // The default's row last, after the rules.
-        let mut by_rule: Vec<(&String, &Tally)> = f.rules.iter().collect();
-        by_rule.sort_by_key(|(r, _)| r.as_str() == DEFAULT_RULE);
-        let rule_rows = by_rule
+        let rule_rows = self
+            .rules()
             .into_iter()
             .map(|(r, t)| {
                 vec![
@@ -846,9 +851,9 @@ impl Document<'_> {
             let _ = writeln!(s, "<li>{}</li>", esc(&line));
         }
         s.push_str("</ul>\n");
-        let rules: Vec<(String, &Tally)> = f
-            .rules
-            .iter()
+        let rules: Vec<(String, &Tally)> = self
+            .rules()
+            .into_iter()
             .map(|(r, t)| (self.rule_name(r), t))
             .collect();
         let money_chart = chart::bars(

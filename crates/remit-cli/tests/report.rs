@@ -439,6 +439,10 @@ fn the_reports_figures_equal_those_counted_from_the_log() {
         assert!(!html.contains(external), "the page loads `{external}`");
     }
     assert!(html.contains("Money given by rule"));
+    // tests/doc/render.sh screenshots this page in headless Chromium.
+    if let Ok(keep) = std::env::var("REMIT_REPORT_HTML") {
+        std::fs::copy(out.join("report.html"), keep).unwrap();
+    }
 }
 
 #[test]

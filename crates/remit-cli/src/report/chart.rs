@@ -43,7 +43,10 @@ fn draw(
     unit: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let n = rows.len().max(1);
-    let height = 90 + BAND * u32::try_from(n).unwrap_or(u32::MAX / BAND).min(200);
+    // Two empty bands below the rows hold the legend, clear of the bars.
+    let legend = if series.len() > 1 { 2 } else { 0 };
+    let bands = u32::try_from(n + legend).unwrap_or(200).min(200);
+    let height = 90 + BAND * bands;
     let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let max = rows
@@ -57,10 +60,11 @@ fn draw(
         .margin(10)
         .x_label_area_size(30)
         .y_label_area_size(190)
-        .build_cartesian_2d(0f64..top, 0f64..n as f64)?;
+        .build_cartesian_2d(0f64..top, -(legend as f64)..n as f64)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .max_light_lines(0)
         .y_labels(0)
         .x_desc(unit)
         .x_label_formatter(&|v| format_tick(*v))
