@@ -266,7 +266,7 @@ pub struct ReplayArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The decision log (`remit serve --log`).
+    /// The decision log (`remit serve --log`); `-` reads standard input.
     pub log: PathBuf,
     /// The policy the log was served with: its directory or a file of it
     /// (the rules' doc comments then describe them), or its compiled table

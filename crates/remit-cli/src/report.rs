@@ -39,14 +39,18 @@ const DEFAULT_RULE: &str = "";
 pub fn run(args: &ReportArgs) -> Result<Outcome, UsageError> {
     let period = Period::parse(args.from.as_deref(), args.to.as_deref())?;
     let policy = load_policy(&args.policy)?;
-    let file = std::fs::File::open(&args.log).map_err(|e| {
-        UsageError(format!(
-            "cannot read the decision log `{}`: {e}\n  help: give the file `remit serve --log PATH` writes",
-            args.log.display()
-        ))
-    })?;
-    let figures = tally(std::io::BufReader::new(file), &policy.table, &period)
-        .map_err(|e| UsageError(format!("cannot read `{}`: {e}", args.log.display())))?;
+    let figures = if args.log == Path::new("-") {
+        tally(std::io::stdin().lock(), &policy.table, &period)
+    } else {
+        let file = std::fs::File::open(&args.log).map_err(|e| {
+            UsageError(format!(
+                "cannot read the decision log `{}`: {e}\n  help: give the file `remit serve --log PATH` writes, or `-` for standard input",
+                args.log.display()
+            ))
+        })?;
+        tally(std::io::BufReader::new(file), &policy.table, &period)
+    }
+    .map_err(|e| UsageError(format!("cannot read `{}`: {e}", args.log.display())))?;
     for u in figures.unreadable.iter().take(UNREADABLE_SHOWN) {
         errln!(
             "warning: line {} of `{}` is not a decision-log line and is skipped: {}",
@@ -84,10 +88,15 @@ pub fn run(args: &ReportArgs) -> Result<Outcome, UsageError> {
             policy.table.policy.name
         )));
     }
-    let log_name = args.log.file_name().map_or_else(
-        || args.log.display().to_string(),
-        |n| n.to_string_lossy().into(),
-    );
+    let log_name = if args.log == Path::new("-") {
+        "the decision log on standard input".to_string()
+    } else {
+        let name = args.log.file_name().map_or_else(
+            || args.log.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        );
+        format!("the decision log `{name}`")
+    };
     let doc = Document {
         policy: &policy,
         figures: &figures,
@@ -708,7 +717,7 @@ impl Document<'_> {
     fn notes(&self) -> Vec<String> {
         let f = self.figures;
         let mut out = vec![format!(
-            "Read from the decision log `{}`: {}. Times are UTC; a use, its money and its outcomes count in the period its decision was made.",
+            "Read from {}: {}. Times are UTC; a use, its money and its outcomes count in the period its decision was made.",
             self.log_name,
             self.period.words()
         )];

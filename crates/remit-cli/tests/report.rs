@@ -510,3 +510,45 @@ fn bad_periods_and_empty_logs_are_refused_with_a_help() {
     );
     assert!(!out.exists(), "nothing is written for a refused report");
 }
+
+#[test]
+fn a_compiled_table_and_standard_input_do_as_well() {
+    use std::io::Write;
+    let f = fixture();
+    let out = f.dir.path().join("out");
+    let table = f.dir.path().join("table.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_remit"))
+        .args(["report", "-", "--policy", table.to_str().unwrap(), "-o"])
+        .arg(&out)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read(&f.log).unwrap())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    // Without the sources, names are turned into words and there are no
+    // doc comments to describe the rules.
+    assert!(md.contains("\n| Room recovery | "), "{md}");
+    assert!(!md.contains("The everyday box"), "{md}");
+    assert!(
+        md.contains("Read from the decision log on standard input: every decision in the log."),
+        "{md}"
+    );
+    let rows = table_rows(&md, "By rule");
+    let expected = expected(&f.lines, "", "9999");
+    assert_eq!(
+        rows["Room recovery"][1],
+        expected["Room recovery"].decisions.to_string()
+    );
+    assert_eq!(
+        rows["Room recovery"][3],
+        usd(expected["Room recovery"].money)
+    );
+}
