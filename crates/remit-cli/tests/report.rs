@@ -254,6 +254,30 @@ fn expected(lines: &[LogLine], from: &str, to: &str) -> BTreeMap<String, Expecte
     out
 }
 
+/// Checks the outcome row of `rule` against `e`; whether it has one.
+fn check_outcome(md: &str, rule: &str, e: &Expected) -> bool {
+    if e.recorded == 0 {
+        return false;
+    }
+    let line = md
+        .lines()
+        .find(|l| l.starts_with(&format!("| {rule} | Returned")))
+        .unwrap_or_else(|| panic!("no outcome row for {rule}:\n{md}"));
+    let share = format!("{:.1}%", 100.0 * e.achieved as f64 / e.recorded as f64);
+    let per = (2 * e.money + e.achieved as i64) / (2 * e.achieved as i64);
+    assert!(
+        line.ends_with(&format!(
+            "| {} | {} | {} | {share} | {} |",
+            e.uses,
+            e.recorded,
+            e.achieved,
+            usd(per)
+        )),
+        "{line}"
+    );
+    true
+}
+
 /// `room_recovery` → `Room recovery`.
 fn words(name: &str) -> String {
     let s = name.replace('_', " ");
@@ -382,25 +406,7 @@ fn the_reports_figures_equal_those_counted_from_the_log() {
             ],
             "{rule}"
         );
-        if e.recorded > 0 {
-            aimed += 1;
-            let line = md
-                .lines()
-                .find(|l| l.starts_with(&format!("| {rule} | Returned")))
-                .unwrap_or_else(|| panic!("no outcome row for {rule}:\n{md}"));
-            let share = format!("{:.1}%", 100.0 * e.achieved as f64 / e.recorded as f64);
-            let per = (2 * e.money + e.achieved as i64) / (2 * e.achieved as i64);
-            assert!(
-                line.ends_with(&format!(
-                    "| {} | {} | {} | {share} | {} |",
-                    e.uses,
-                    e.recorded,
-                    e.achieved,
-                    usd(per)
-                )),
-                "{line}"
-            );
-        }
+        aimed += u32::from(check_outcome(&md, rule, e));
     }
     assert_eq!(aimed, 2, "both aiming rules have outcomes:\n{md}");
     let total_uses: u64 = table_rows(&md, "By role")
@@ -550,5 +556,150 @@ fn a_compiled_table_and_standard_input_do_as_well() {
     assert_eq!(
         rows["Room recovery"][3],
         usd(expected["Room recovery"].money)
+    );
+}
+
+/// A `remit serve` process, killed when dropped.
+struct Serve(std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_the_real_service_wrote_reports_what_it_served() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy(dir.path());
+    let table = dir.path().join("table.json");
+    let built = remit(&[
+        "build",
+        policy.to_str().unwrap(),
+        "-o",
+        table.to_str().unwrap(),
+    ]);
+    assert!(built.status.success());
+    let log = dir.path().join("serve.log");
+    let store = format!("sqlite:{}", dir.path().join("usage.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_remit"))
+        .args([
+            "serve",
+            "--table",
+            table.to_str().unwrap(),
+            "--store",
+            &store,
+        ])
+        .args(["--listen", "127.0.0.1:0", "--log", log.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut serve = Serve(child);
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("`remit serve` exited before listening")
+            .unwrap();
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let http = reqwest::Client::new();
+    let post = |path: String, body: Value| {
+        let http = http.clone();
+        async move {
+            let r = http.post(path).json(&body).send().await.unwrap();
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let url = |p: &str| format!("http://{addr}{p}");
+    let mut rng = Rng(7);
+    for i in 0..40 {
+        let role = rng.pick(&["front_desk", "duty_manager", "general_manager"]);
+        let amount = [2000, 6000, 15000, 60000][rng.next(4) as usize];
+        let body = json!({
+            "policy": "hotel_front_desk", "customer_id": format!("c-{}", i % 7),
+            "employee_id": format!("e-{}", i % 3), "role": role, "action": "refund",
+            "params": {"amount": amount},
+            "customer": {"tier": rng.pick(&["gold", "standard"]), "tenure_days": 400,
+                         "nights_this_year": 3, "flagged_for_abuse": false, "products": []},
+            "context": {"incident": rng.pick(&["noise", "billing_error", "lost_item"]),
+                        "channel": "in_person", "wait": 10, "bill_total": 30000},
+        });
+        let answer = post(url("/v1/uses"), body).await;
+        let Some(id) = answer["use_id"].as_str() else {
+            continue;
+        };
+        if rng.next(4) == 0 {
+            post(url(&format!("/v1/uses/{id}/release")), json!({})).await;
+            continue;
+        }
+        post(
+            url(&format!("/v1/uses/{id}/commit")),
+            json!({"amount": amount / 2}),
+        )
+        .await;
+        let achieved = rng.next(3) != 0;
+        let recorded = post(
+            url("/v1/outcomes"),
+            json!({"use_id": id, "outcome": "returned", "achieved": achieved}),
+        )
+        .await;
+        assert_eq!(recorded["achieved"], json!(achieved), "{recorded}");
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &serve.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(serve.0.wait().unwrap().success());
+    // The figures counted here, from the lines the service wrote.
+    let lines: Vec<LogLine> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let expected = expected(&lines, "", "9999");
+    let out = dir.path().join("out");
+    let run = remit(&[
+        "report",
+        log.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let rows = table_rows(&md, "By rule");
+    assert!(expected.values().any(|e| e.uses > 0 && e.money > 0), "{md}");
+    for (rule, e) in &expected {
+        let r = &rows[rule];
+        assert_eq!(
+            (&r[1], &r[2], &r[3], &r[4], &r[6]),
+            (
+                &e.decisions.to_string(),
+                &e.uses.to_string(),
+                &usd(e.money),
+                &e.escalations.to_string(),
+                &e.denials.to_string()
+            ),
+            "{rule}:\n{md}"
+        );
+        check_outcome(&md, rule, e);
+    }
+    let recorded: u64 = expected.values().map(|e| e.recorded).sum();
+    assert!(
+        recorded > 0,
+        "outcomes were recorded for aiming rules:\n{md}"
     );
 }
