@@ -37,6 +37,9 @@ pub enum Command {
     /// Decide a decision log's requests again with another table: which
     /// real decisions would change, grouped like `remit diff`.
     Replay(ReplayArgs),
+    /// Measure a decision log against the policy's outcomes: per rule and
+    /// role, uses, money, escalations and denials, as Markdown and HTML.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -259,4 +262,25 @@ pub struct ReplayArgs {
     /// Which changes make the command exit 1.
     #[arg(long, value_enum, default_value = "any")]
     pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The decision log (`remit serve --log`); `-` reads standard input.
+    pub log: PathBuf,
+    /// The policy the log was served with: its directory or a file of it
+    /// (the rules' doc comments then describe them), or its compiled table
+    /// (`.json`).
+    #[arg(long)]
+    pub policy: PathBuf,
+    /// Report decisions from this date or RFC 3339 time on (UTC dates).
+    #[arg(long, value_name = "DATE|TIME")]
+    pub from: Option<String>,
+    /// Report decisions before this RFC 3339 time, or up to the end of this
+    /// date.
+    #[arg(long, value_name = "DATE|TIME")]
+    pub to: Option<String>,
+    /// The directory to write `report.md` and `report.html` into.
+    #[arg(short, long)]
+    pub output: PathBuf,
 }

@@ -18,6 +18,7 @@ mod eval;
 mod fmt;
 mod output;
 mod replay;
+mod report;
 mod serve;
 mod stdio;
 mod test_cmd;
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
             .map_err(|e| UsageError(format!("language server: {e}"))),
         cli::Command::Serve(args) => serve::run(&args),
         cli::Command::Replay(args) => replay::run(&args),
+        cli::Command::Report(args) => report::run(&args),
         cli::Command::Schema(args) => {
             let schema = if args.log {
                 remit_serve::decision_log::line::schema()
