@@ -121,9 +121,9 @@ def test_errors_carry_the_services_code_message_and_problems(service: Tuple[str,
         ServiceClient(url, token="wrong-token-0123456789").status()
     assert (e.value.status, e.value.code) == (401, "unauthorized")
     # Headroom on the ledger's counters: a fresh customer may get up to the
-    # 50.00 USD cap; above it the request is denied.
+    # 50.00 USD cap; above it the request goes to the manager.
     h = remit.headroom("shop", "h9", "e1", "clerk", "refund", customer={"tier": "gold"})
-    assert (h["param"], h["permitted"], h["above"]["decision"]) == ("param.amount", [[0, 5000]], "deny")
+    assert (h["param"], h["permitted"], h["above"]["decision"]) == ("param.amount", [[0, 5000]], "escalate")
 
 
 def test_an_unreachable_service_is_an_error_never_a_decision() -> None:

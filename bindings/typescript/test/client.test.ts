@@ -127,9 +127,9 @@ test("errors carry the service's code, message, help and problems", { skip }, as
   e = await rejects(new ServiceClient(url, { token: "wrong-token-0123456789" }).status());
   assert.deepEqual([e.status, e.code], [401, "unauthorized"]);
   // Headroom on the ledger's counters: a fresh customer may get up to the
-  // 50.00 USD cap; above it the request is denied.
+  // 50.00 USD cap; above it the request goes to the manager.
   const h = await remit.headroom(refund("h9", 0));
-  assert.deepEqual([h["param"], h["permitted"], (h["above"] as { decision: string }).decision], ["param.amount", [[0, 5000]], "deny"]);
+  assert.deepEqual([h["param"], h["permitted"], (h["above"] as { decision: string }).decision], ["param.amount", [[0, 5000]], "escalate"]);
 });
 
 test("an unreachable service is an error, never a decision", async () => {

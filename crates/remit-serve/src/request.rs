@@ -275,6 +275,17 @@ pub fn read(bytes: &[u8], endpoint: Endpoint, tables: &Tables) -> Result<Service
             }
         }
     };
+    // Headroom asks about a parameter the request need not give (TABLE.md:
+    // a given value is ignored): a placeholder lets the rest be checked.
+    if let Some(name) = &param {
+        let name = name.strip_prefix("param.").unwrap_or(name);
+        let params = table
+            .entry("params")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(params) = params {
+            params.entry(name.to_string()).or_insert(Value::from(0));
+        }
+    }
     if let Some(policy) = &policy {
         problems.extend(preflight(policy, &table));
     }
