@@ -17,7 +17,8 @@ syn keyword remitDeclaration policy version currency enum role extends action ob
 syn keyword remitEffect      permit forbid escalate deny
 syn keyword remitClause      for when limit require notify otherwise expect requiring history aims at
 syn keyword remitConnective  to from per total employee ago calendar of
-syn keyword remitOperatorWord and or not in contains has
+" `contains` stays last: a word after it would read as the `contains` option.
+syn keyword remitOperatorWord and or not has in contains
 syn keyword remitBoolean     true false
 syn keyword remitAny         any
 
