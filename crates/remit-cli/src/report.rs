@@ -477,7 +477,8 @@ fn decision(f: &mut Figures, uses: &mut BTreeMap<String, Use>, d: &DecisionLine,
             role: d.request.role.clone(),
             aims: dec.aims.clone(),
             decided,
-            committed: None,
+            // Committed at once: its amount is the decided one.
+            committed: d.committed.then_some(decided),
             released: false,
             outcomes: BTreeMap::new(),
         },
@@ -743,7 +744,7 @@ impl Document<'_> {
         }
         if f.open > 0 {
             out.push(format!(
-                "{} permitted uses have no commit in the log and are not counted as uses: still held, expired, or committed at once (`\"commit\": true`), which the log does not record.",
+                "{} permitted uses have no commit in the log and are not counted as uses: still held, or expired.",
                 f.open
             ));
         }

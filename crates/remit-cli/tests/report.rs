@@ -132,6 +132,7 @@ fn week(table: &Evaluator) -> Vec<LogLine> {
             usage,
             decision,
             use_id: use_id.clone(),
+            committed: false,
             idempotency_key: None,
         })));
         let Some(use_id) = use_id else { continue };

@@ -146,6 +146,7 @@ async fn every_decision_is_one_line_with_what_it_was_decided_on() {
                "notify": [], "rules": ["refunds"], "errors": []})
     );
     assert_eq!(d["use_id"], a1["use_id"]);
+    assert_eq!(d.get("committed"), None, "a hold is not committed at once");
     assert_eq!(d["idempotency_key"], "k-1");
     assert!(!d.to_string().contains("ann@example.com"));
 

@@ -140,6 +140,7 @@ fn decision_line(
             .get("use_id")
             .and_then(Value::as_str)
             .map(str::to_string),
+        committed: answer.get("state").and_then(Value::as_str) == Some("committed"),
         idempotency_key: d.idempotency_key.map(str::to_string),
     })))
 }

@@ -78,6 +78,10 @@ pub struct DecisionLine {
     pub decision: LoggedDecision,
     /// The use or hold it made, when it permitted one (`POST /v1/uses`).
     pub use_id: Option<String>,
+    /// The use was committed at once (`"commit": true`): no commit line
+    /// follows.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub committed: bool,
     /// The request's idempotency key, when it sent one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
@@ -266,6 +270,7 @@ mod tests {
                 errors: vec![],
             },
             use_id: Some("u".into()),
+            committed: false,
             idempotency_key: None,
         }));
         let text = serde_json::to_string(&line).unwrap();
