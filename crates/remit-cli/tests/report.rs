@@ -570,6 +570,12 @@ impl Drop for Serve {
     }
 }
 
+/// Issue 19's scripted scenario: the hotel example served to three
+/// clients, a week's worth of requests (seven batches of 30, the service's
+/// clock being real), outcomes recorded; then `remit report`, whose
+/// figures equal those counted here from the log, and `remit replay`
+/// against a tightened table, whose counts equal deciding each logged line
+/// again with `remit eval`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_log_the_real_service_wrote_reports_what_it_served() {
     use std::io::BufRead;
@@ -585,6 +591,14 @@ async fn a_log_the_real_service_wrote_reports_what_it_served() {
     assert!(built.status.success());
     let log = dir.path().join("serve.log");
     let store = format!("sqlite:{}", dir.path().join("usage.db").display());
+    let clients = [
+        ("front_desk_app", "fd-0123456789abcdef0123456789abcdef"),
+        ("kiosk", "ki-0123456789abcdef0123456789abcdef"),
+        ("call_centre", "cc-0123456789abcdef0123456789abcdef"),
+    ];
+    let tokens = dir.path().join("tokens");
+    let lines_of_tokens: Vec<String> = clients.iter().map(|(n, t)| format!("{n}:{t}")).collect();
+    std::fs::write(&tokens, lines_of_tokens.join("\n") + "\n").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_remit"))
         .args([
             "serve",
@@ -594,6 +608,7 @@ async fn a_log_the_real_service_wrote_reports_what_it_served() {
             &store,
         ])
         .args(["--listen", "127.0.0.1:0", "--log", log.to_str().unwrap()])
+        .args(["--tokens", tokens.to_str().unwrap()])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -611,16 +626,23 @@ async fn a_log_the_real_service_wrote_reports_what_it_served() {
     };
     std::thread::spawn(move || for _ in lines {});
     let http = reqwest::Client::new();
-    let post = |path: String, body: Value| {
+    let post = |path: String, body: Value, token: &'static str| {
         let http = http.clone();
         async move {
-            let r = http.post(path).json(&body).send().await.unwrap();
+            let r = http
+                .post(path)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             r.json::<Value>().await.unwrap()
         }
     };
     let url = |p: &str| format!("http://{addr}{p}");
     let mut rng = Rng(7);
-    for i in 0..40 {
+    for i in 0..210 {
+        let token = clients[i % clients.len()].1;
         let role = rng.pick(&["front_desk", "duty_manager", "general_manager"]);
         let amount = [2000, 6000, 15000, 60000][rng.next(4) as usize];
         let body = json!({
@@ -632,23 +654,25 @@ async fn a_log_the_real_service_wrote_reports_what_it_served() {
             "context": {"incident": rng.pick(&["noise", "billing_error", "lost_item"]),
                         "channel": "in_person", "wait": 10, "bill_total": 30000},
         });
-        let answer = post(url("/v1/uses"), body).await;
+        let answer = post(url("/v1/uses"), body, token).await;
         let Some(id) = answer["use_id"].as_str() else {
             continue;
         };
         if rng.next(4) == 0 {
-            post(url(&format!("/v1/uses/{id}/release")), json!({})).await;
+            post(url(&format!("/v1/uses/{id}/release")), json!({}), token).await;
             continue;
         }
         post(
             url(&format!("/v1/uses/{id}/commit")),
             json!({"amount": amount / 2}),
+            token,
         )
         .await;
         let achieved = rng.next(3) != 0;
         let recorded = post(
             url("/v1/outcomes"),
             json!({"use_id": id, "outcome": "returned", "achieved": achieved}),
+            token,
         )
         .await;
         assert_eq!(recorded["achieved"], json!(achieved), "{recorded}");
@@ -702,5 +726,84 @@ async fn a_log_the_real_service_wrote_reports_what_it_served() {
     assert!(
         recorded > 0,
         "outcomes were recorded for aiming rules:\n{md}"
+    );
+    // Every client is named in the log.
+    let raw = std::fs::read_to_string(&log).unwrap();
+    for (name, _) in clients {
+        assert!(raw.contains(&format!("\"client\":\"{name}\"")), "{name}");
+    }
+    replay_equals_eval_of_each_line(dir.path(), &policy, &log);
+}
+
+/// `remit replay` of `log` against the policy with the general manager's
+/// cap cut from 5000 to 100 USD: its counts equal `remit eval` of each logged
+/// line on that table.
+fn replay_equals_eval_of_each_line(dir: &Path, policy: &Path, log: &Path) {
+    use std::io::Write;
+    let tight_dir = dir.join("tight").join("hotel_front_desk");
+    std::fs::create_dir_all(&tight_dir).unwrap();
+    for f in ["schema.remit", "rules.remit"] {
+        let text = std::fs::read_to_string(policy.join(f)).unwrap();
+        let text = text.replacen("limit amount <= 5000 USD", "limit amount <= 100 USD", 1);
+        std::fs::write(tight_dir.join(f), text).unwrap();
+    }
+    let tight = dir.join("tight.json");
+    let built = remit(&[
+        "build",
+        tight_dir.to_str().unwrap(),
+        "-o",
+        tight.to_str().unwrap(),
+    ]);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let out = remit(&[
+        "replay",
+        log.to_str().unwrap(),
+        "--table",
+        tight.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut expected = 0;
+    let mut decisions = 0;
+    for line in std::fs::read_to_string(log).unwrap().lines() {
+        let l: Value = serde_json::from_str(line).unwrap();
+        if l["kind"] != "decision" {
+            continue;
+        }
+        decisions += 1;
+        let mut request = l["request"].clone();
+        request["usage"] = l["usage"].clone();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_remit"))
+            .args(["eval", "--table", tight.to_str().unwrap(), "--request", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(request.to_string().as_bytes())
+            .unwrap();
+        let after: Value =
+            serde_json::from_slice(&child.wait_with_output().unwrap().stdout).unwrap();
+        let before = &l["decision"];
+        if !["decision", "escalate_to", "obligations", "notify"]
+            .iter()
+            .all(|k| after[k] == before[k])
+        {
+            expected += 1;
+        }
+    }
+    assert_eq!(report["decisions"], decisions, "{report}");
+    assert_eq!(report["changed"], expected, "{report}");
+    assert!(
+        expected > 0,
+        "the tightened table changes nothing: the test shows nothing"
     );
 }
