@@ -64,6 +64,15 @@ fn with_doc(mut text: String, doc: Option<&String>) -> String {
     text
 }
 
+/// `keyword name` as code, its description, then its doc comment.
+fn described(keyword: &str, name: &str, description: &str, doc: Option<&String>) -> String {
+    let mut text = code(&format!("{keyword} {name}"));
+    if !description.is_empty() {
+        text.push_str(&format!("\n\n{description}"));
+    }
+    with_doc(text, doc)
+}
+
 /// The Markdown for a symbol.
 pub fn symbol(model: &Model, symbol: Symbol) -> Option<String> {
     Some(match symbol {
@@ -139,19 +148,11 @@ pub fn symbol(model: &Model, symbol: Symbol) -> Option<String> {
         }
         Symbol::Outcome(i) => {
             let o = model.outcomes.get(i)?;
-            let mut text = code(&format!("outcome {}", o.name));
-            if !o.description.is_empty() {
-                text.push_str(&format!("\n\n{}", o.description));
-            }
-            with_doc(text, o.doc.as_ref())
+            described("outcome", &o.name, &o.description, o.doc.as_ref())
         }
         Symbol::Obligation(i) => {
             let o = model.obligations.get(i)?;
-            let mut text = code(&format!("obligation {}", o.name));
-            if !o.description.is_empty() {
-                text.push_str(&format!("\n\n{}", o.description));
-            }
-            with_doc(text, o.doc.as_ref())
+            described("obligation", &o.name, &o.description, o.doc.as_ref())
         }
         Symbol::Segment(i) => {
             let d = model.segments.get(i)?;

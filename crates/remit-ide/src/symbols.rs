@@ -4,7 +4,7 @@
 use crate::Policy;
 use remit_diagnostics::{FileId, Span};
 use remit_sema::model::Symbol;
-use remit_syntax::ast::{Field, Item, ItemKind, TypeExpr};
+use remit_syntax::ast::{self, Field, Item, ItemKind, TypeExpr};
 
 /// What an outline entry or a declaration is, for the editor's icon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -222,20 +222,13 @@ fn item_symbol(policy: &Policy, item: &Item) -> Option<OutlineItem> {
             a.name.span,
             fields(&a.params),
         ),
-        ItemKind::Obligation(o) => symbol(
-            o.name.name.clone(),
-            o.description.as_ref().map(|d| d.value.clone()),
+        ItemKind::Obligation(ast::ObligationDecl { name, description })
+        | ItemKind::Outcome(ast::OutcomeDecl { name, description }) => symbol(
+            name.name.clone(),
+            description.as_ref().map(|d| d.value.clone()),
             SymbolKind::Obligation,
             item.span,
-            o.name.span,
-            Vec::new(),
-        ),
-        ItemKind::Outcome(o) => symbol(
-            o.name.name.clone(),
-            o.description.as_ref().map(|d| d.value.clone()),
-            SymbolKind::Obligation,
-            item.span,
-            o.name.span,
+            name.span,
             Vec::new(),
         ),
         ItemKind::Timezone(z) => symbol(

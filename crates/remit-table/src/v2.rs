@@ -579,7 +579,7 @@ impl Table {
         }
         let mut inputs = BTreeMap::new();
         for (key, i) in &self.inputs {
-            if i.optional {
+            if !i.in_format_1() {
                 return None;
             }
             let info = v1::InputInfo {
@@ -590,14 +590,7 @@ impl Table {
         }
         let mut counters = BTreeMap::new();
         for (id, c) in &self.counters {
-            let per = match c.per.as_slice() {
-                [p] if p == "customer" => v1::CounterPer::Customer,
-                [p] if p == "employee" => v1::CounterPer::Employee,
-                _ => return None,
-            };
-            let Window::SlidingMinutes(window_minutes) = c.window else {
-                return None;
-            };
+            let (per, window_minutes) = c.as_format_1()?;
             let info = v1::CounterInfo {
                 per,
                 actions: c.actions.clone(),
@@ -615,22 +608,10 @@ impl Table {
                 .limit_relations
                 .iter()
                 .map(|rel| {
-                    let (counter, param) = match rel.terms.iter().collect::<Vec<_>>().as_slice() {
-                        [(a, 1), (b, 1)]
-                            if self.counters.contains_key(*a) && b.starts_with("param.") =>
-                        {
-                            ((*a).clone(), (*b).clone())
-                        }
-                        [(a, 1), (b, 1)]
-                            if self.counters.contains_key(*b) && a.starts_with("param.") =>
-                        {
-                            ((*b).clone(), (*a).clone())
-                        }
-                        _ => return None,
-                    };
+                    let (counter, param) = self.budget_of(rel)?;
                     Some(v1::Budget {
-                        counter,
-                        param,
+                        counter: counter.clone(),
+                        param: param.clone(),
                         max: rel.max,
                     })
                 })
@@ -665,32 +646,62 @@ impl Table {
     }
 }
 
+impl InputInfo {
+    /// Whether format 1 has this input: a required one of a format 1 type.
+    pub fn in_format_1(&self) -> bool {
+        !self.optional && self.ty.in_format_1()
+    }
+}
+
+impl CounterInfo {
+    /// The counter as format 1 says it (its one subject and its sliding
+    /// window in minutes), when it can.
+    pub fn as_format_1(&self) -> Option<(v1::CounterPer, i64)> {
+        let per = match self.per.as_slice() {
+            [p] if p == "customer" => v1::CounterPer::Customer,
+            [p] if p == "employee" => v1::CounterPer::Employee,
+            _ => return None,
+        };
+        match self.window {
+            Window::SlidingMinutes(minutes) => Some((per, minutes)),
+            Window::Calendar(_) | Window::All(_) => None,
+        }
+    }
+}
+
 impl Table {
+    /// A relation that is a format 1 budget, `counter + param <= max` with
+    /// both coefficients 1: its counter and parameter.
+    fn budget_of<'r>(&self, r: &'r Relation) -> Option<(&'r String, &'r String)> {
+        let mut terms = r.terms.iter();
+        let (Some((a, 1)), Some((b, 1)), None) = (terms.next(), terms.next(), terms.next()) else {
+            return None;
+        };
+        if self.counters.contains_key(a) && b.starts_with("param.") {
+            Some((a, b))
+        } else if self.counters.contains_key(b) && a.starts_with("param.") {
+            Some((b, a))
+        } else {
+            None
+        }
+    }
+
     /// Whether one row says only what format 1 can: no scope relation, no
     /// `present` constraint, limit relations that are budgets, and only
     /// inputs and counters that format 1 has (see [`Table::to_format_1`]).
     pub fn row_fits_format_1(&self, row: &Row) -> bool {
         let input_fits = |k: &String| match self.inputs.get(k) {
-            Some(i) => !i.optional && i.ty.in_format_1(),
-            None => match self.counters.get(k) {
-                Some(c) => {
-                    matches!(c.window, Window::SlidingMinutes(_))
-                        && matches!(c.per.as_slice(), [p] if p == "customer" || p == "employee")
-                }
-                None => false,
-            },
-        };
-        let budget = |r: &Relation| {
-            let terms: Vec<(&String, &i64)> = r.terms.iter().collect();
-            matches!(terms.as_slice(),
-                [(a, 1), (b, 1)] if (self.counters.contains_key(*a) && b.starts_with("param."))
-                    || (self.counters.contains_key(*b) && a.starts_with("param.")))
+            Some(i) => i.in_format_1(),
+            None => self
+                .counters
+                .get(k)
+                .is_some_and(|c| c.as_format_1().is_some()),
         };
         row.scope_relations.is_empty()
             && row
                 .limit_relations
                 .iter()
-                .all(|r| budget(r) && r.terms.keys().all(input_fits))
+                .all(|r| self.budget_of(r).is_some() && r.terms.keys().all(input_fits))
             && row
                 .scope
                 .iter()

@@ -418,13 +418,10 @@ fn format_1_part(model: &Model, lowered: &LowerOutput) -> (Option<LowerOutput>, 
             }
         }
     }
-    part.inputs.retain(|_, i| !i.optional && i.ty.in_format_1());
+    part.inputs.retain(|_, i| i.in_format_1());
     part.actions
         .retain(|_, a| a.params.values().all(|t| t.in_format_1()));
-    part.counters.retain(|_, c| {
-        matches!(c.window, remit_table::v2::Window::SlidingMinutes(_))
-            && matches!(c.per.as_slice(), [p] if p == "customer" || p == "employee")
-    });
+    part.counters.retain(|_, c| c.as_format_1().is_some());
     let format_1 = part.to_format_1().map(std::sync::Arc::new);
     let lowered = format_1.map(|f| LowerOutput {
         table: std::sync::Arc::new(part),
