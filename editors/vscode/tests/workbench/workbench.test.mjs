@@ -197,26 +197,36 @@ const STALE_LENS = "Actual command not found";
  * when it fetches the lenses again (it does whenever an extension registers
  * a lens provider, as built-in ones do while the workbench starts) and
  * redraws them a moment later; a click in between only earns "Actual
- * command not found". So that one message, and nothing else, earns one
- * more click on the redrawn lens.
+ * command not found", or on a loaded machine nothing at all. So that
+ * message, or 12 s without `done`, earns one more click on the redrawn
+ * lens; a second failure fails the step.
  */
 async function clickLens(title, what, done, args, describe) {
   const selector = ".editor-group-container.active .codelens-decoration a";
   for (let attempt = 1; ; attempt++) {
     const staleBefore = await page.evaluate((m) => remitPage.toasts().filter((t) => t.startsWith(m)).length, STALE_LENS);
     await clickText(`"${title}" lens`, selector, title);
-    const outcome = await waitHere(what, 15_000, async () => {
-      const result = await page.evaluate(done, ...args);
-      if (result) return { ok: true, result };
-      const toasts = await page.evaluate(() => remitPage.toasts());
-      if (toasts.filter((t) => t.startsWith(STALE_LENS)).length > staleBefore) return { ok: true, stale: true };
-      return { ok: false, seen: JSON.stringify(describe === undefined ? toasts : await page.evaluate(describe, ...args)) };
-    });
+    let outcome;
+    try {
+      outcome = await waitHere(what, 12_000, async () => {
+        const result = await page.evaluate(done, ...args);
+        if (result) return { ok: true, result };
+        const toasts = await page.evaluate(() => remitPage.toasts());
+        if (toasts.filter((t) => t.startsWith(STALE_LENS)).length > staleBefore) return { ok: true, stale: true };
+        return { ok: false, seen: JSON.stringify(describe === undefined ? toasts : await page.evaluate(describe, ...args)) };
+      });
+    } catch (err) {
+      // A click that Monaco swallowed while it redrew the lens line (on a
+      // loaded machine) shows nothing at all: one more click, as a user would.
+      if (attempt === 2) throw err;
+      outcome = { stale: true, silent: true };
+    }
     if (!outcome.stale || attempt === 2) {
       assert.ok(!outcome.stale, `${what}: VS Code said "${STALE_LENS}" twice for the "${title}" lens`);
       return outcome.result;
     }
-    console.error(`the "${title}" lens was being redrawn when clicked ("${STALE_LENS}"); clicking it again`);
+    const why = outcome.silent ? "nothing came of the click" : `it was being redrawn when clicked ("${STALE_LENS}")`;
+    console.error(`the "${title}" lens: ${why}; clicking it again`);
     await sleep(2_000);
   }
 }
@@ -478,16 +488,47 @@ step("4. hovering a rule shows its box in words", 30_000, async () => {
   await page.mouse.move(5, 450);
 });
 
+/**
+ * Opens the quick-fix menu (Ctrl+.) at a 1-based line and column and
+ * returns the title of the fix that mentions `right`. On a loaded 2-core
+ * machine the keystroke can reach the editor before it has focus, or the
+ * request can be answered from the analysis of an earlier moment, and the
+ * menu does not open (VS Code then shows "No code actions available" for
+ * a moment). So a menu that has not opened after 5 s is asked for again,
+ * up to three times in all; a menu that opens without the fix fails at
+ * once, with what it offered.
+ */
+async function openQuickFix(line, column, right) {
+  const what = `a quick fix offering \`${right}\``;
+  for (let attempt = 1; ; attempt++) {
+    await goTo(line, column);
+    await press("Control+.");
+    try {
+      const rows = await waitInPage(
+        "the quick-fix menu",
+        5_000,
+        () => (remitPage.codeActions().length > 0 ? remitPage.codeActions() : null),
+        [],
+        () => remitPage.codeActions(),
+      );
+      const title = rows.find((r) => r.includes(right));
+      assert.ok(title !== undefined, `${what}: the quick-fix menu offered only ${JSON.stringify(rows)}`);
+      return title;
+    } catch (err) {
+      if (attempt === 3 || !(err instanceof Error) || !err.message.startsWith("the quick-fix menu")) {
+        throw err instanceof Error && err.message.startsWith("the quick-fix menu")
+          ? new Error(`${what} did not happen: the menu did not open after three Ctrl+. (${err.message})`)
+          : err;
+      }
+      console.error(`the quick-fix menu did not open (attempt ${attempt}); asking again`);
+      await press("Escape");
+      await sleep(1_000);
+    }
+  }
+}
+
 step("5. the did-you-mean quick fix on the typo clears its diagnostic", 45_000, async () => {
-  await goTo(ws.typo.line, ws.typo.column);
-  await press("Control+.");
-  const title = await waitInPage(
-    `a quick fix offering \`${ws.typo.right}\``,
-    15_000,
-    (right) => remitPage.codeActions().find((r) => r.includes(right)) ?? null,
-    [ws.typo.right],
-    () => remitPage.codeActions(),
-  );
+  const title = await openQuickFix(ws.typo.line, ws.typo.column, ws.typo.right);
   await clickText("quick fix", ".action-widget .monaco-list-row", title);
   await waitInPage(
     `the line reading \`${ws.typo.fixedLine.trim()}\` after the fix`,
