@@ -36,6 +36,8 @@ pub enum CompletionKind {
     Enum,
     /// A variant of an enum.
     Variant,
+    /// `min` or `max` in a quantity expression.
+    Function,
 }
 
 /// One completion.
@@ -125,6 +127,22 @@ pub fn complete(text: &str, offset: usize, model: Option<&Model>) -> Vec<Complet
                     ));
                 }
                 out.params(model, &actions);
+            }
+        }
+        Context::Quantity {
+            customers_only,
+            actions,
+        } => {
+            out.keywords(&["customer"]);
+            if !customers_only {
+                out.keywords(&["context"]);
+                out.params(model, &actions);
+            }
+            for (f, detail) in [
+                ("min", "the least of quantities"),
+                ("max", "the greatest of quantities"),
+            ] {
+                out.push(item(f, CompletionKind::Function, Some(detail)));
             }
         }
         Context::AfterOperand { then } => {
@@ -314,6 +332,28 @@ mod tests {
         assert_eq!(
             labels("situation s = context.|"),
             ["incident", "channel", "wait"]
+        );
+    }
+
+    #[test]
+    fn quantities_after_of_and_comparisons() {
+        let expected = ["customer", "context", "amount", "min", "max"];
+        for at in [
+            "limit amount <= 20% of |",
+            "limit amount <= |",
+            "limit amount <= max(10% of context.wait, |",
+            "when context.wait - |",
+        ] {
+            assert_eq!(
+                labels(&format!("rule x {{\n  permit front_desk to refund\n  {at}")),
+                expected,
+                "at `{at}`"
+            );
+        }
+        // A `for` reads customer attributes only.
+        assert_eq!(
+            labels("rule x {\n  permit front_desk to refund\n  for customer.nights_this_year > |"),
+            ["customer", "min", "max"]
         );
     }
 

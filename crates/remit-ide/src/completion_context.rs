@@ -70,6 +70,16 @@ pub enum Context {
         /// The rule's actions, for their parameters.
         actions: Vec<String>,
     },
+    /// Where a quantity term starts (LANGUAGE.md §8.1): the right side of
+    /// a comparison or a relational cap, after `of` in `P% of X`, after
+    /// `+`, `-` or `*`, and inside `min(…)` / `max(…)`: attributes, the
+    /// rule's parameters, `min` and `max`.
+    Quantity {
+        /// In a `for` clause or a segment (customer attributes only).
+        customers_only: bool,
+        /// The rule's actions, for their parameters.
+        actions: Vec<String>,
+    },
     /// After a complete operand: connectives, and what else may follow.
     AfterOperand {
         /// Keywords that may also follow (clauses, items).
@@ -409,6 +419,27 @@ impl<'a, 's> Detector<'a, 's> {
                         clauses()
                     }
                     (_, Some(Token::Ident(_))) if pers >= 2 => clauses(),
+                    // A relational cap's right side (LANGUAGE.md §8.1).
+                    (
+                        _,
+                        Some(
+                            Token::Le
+                            | Token::Lt
+                            | Token::Of
+                            | Token::Plus
+                            | Token::Minus
+                            | Token::Star,
+                        ),
+                    ) if cap => Context::Quantity {
+                        customers_only: false,
+                        actions,
+                    },
+                    (_, Some(Token::LParen | Token::Comma)) if cap && self.in_extremum() => {
+                        Context::Quantity {
+                            customers_only: false,
+                            actions,
+                        }
+                    }
                     _ => Context::Nothing,
                 }
             }
@@ -488,6 +519,10 @@ impl<'a, 's> Detector<'a, 's> {
     ) -> Context {
         let n = self.tokens.len();
         match last {
+            Token::LParen | Token::Comma if self.in_extremum() => Context::Quantity {
+                customers_only,
+                actions,
+            },
             Token::For
             | Token::When
             | Token::And
@@ -502,9 +537,27 @@ impl<'a, 's> Detector<'a, 's> {
                 Some(op) => Context::Variants(op),
                 None => Context::Nothing,
             },
-            Token::Lt | Token::Le | Token::Gt | Token::Ge | Token::In => Context::Nothing,
+            Token::Lt
+            | Token::Le
+            | Token::Gt
+            | Token::Ge
+            | Token::Of
+            | Token::Plus
+            | Token::Minus
+            | Token::Star => Context::Quantity {
+                customers_only,
+                actions,
+            },
+            Token::In => Context::Nothing,
             _ => Context::AfterOperand { then },
         }
+    }
+
+    /// Whether the innermost open parenthesis is a `min(` or `max(` call.
+    fn in_extremum(&self) -> bool {
+        self.parens.last().is_some_and(|&open| {
+            open > 0 && matches!(self.tokens[open - 1].1, Token::Ident("min" | "max"))
+        })
     }
 
     /// The path operand that ends right before token `i`.
@@ -793,6 +846,42 @@ mod tests {
                 customers_only: true,
                 actions: vec![]
             }
+        );
+    }
+
+    #[test]
+    fn quantities() {
+        let r = "rule a {\n  permit clerk to refund\n  ";
+        let quantity = |customers_only: bool| Context::Quantity {
+            customers_only,
+            actions: vec!["refund".into()],
+        };
+        assert_eq!(at(&format!("{r}limit amount <= |")), quantity(false));
+        assert_eq!(at(&format!("{r}limit amount < 20% of |")), quantity(false));
+        assert_eq!(
+            at(&format!("{r}limit amount <= context.bill - |")),
+            quantity(false)
+        );
+        assert_eq!(at(&format!("{r}limit amount <= 2 * |")), quantity(false));
+        assert_eq!(at(&format!("{r}limit amount <= max(|")), quantity(false));
+        assert_eq!(
+            at(&format!("{r}limit amount <= max(10% of context.bill, |")),
+            quantity(false)
+        );
+        assert_eq!(at(&format!("{r}when context.a + |")), quantity(false));
+        assert_eq!(at(&format!("{r}when amount >= |")), quantity(false));
+        assert_eq!(at(&format!("{r}for customer.paid > |")), quantity(true));
+        // A parenthesis that groups conditions is still a condition.
+        assert_eq!(
+            at(&format!("{r}when (|")),
+            Context::Operand {
+                customers_only: false,
+                actions: vec!["refund".into()]
+            }
+        );
+        assert_eq!(
+            at(&format!("{r}limit amount <= context.bill |")),
+            Context::Keywords(CLAUSE_KEYWORDS.to_vec())
         );
     }
 

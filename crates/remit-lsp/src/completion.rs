@@ -27,6 +27,7 @@ fn kind(kind: CompletionKind) -> CompletionItemKind {
         CompletionKind::BuiltinType => CompletionItemKind::STRUCT,
         CompletionKind::Enum => CompletionItemKind::ENUM,
         CompletionKind::Variant => CompletionItemKind::ENUM_MEMBER,
+        CompletionKind::Function => CompletionItemKind::FUNCTION,
     }
 }
 
