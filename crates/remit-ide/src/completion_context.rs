@@ -420,21 +420,9 @@ impl<'a, 's> Detector<'a, 's> {
                     }
                     (_, Some(Token::Ident(_))) if pers >= 2 => clauses(),
                     // A relational cap's right side (LANGUAGE.md §8.1).
-                    (
-                        _,
-                        Some(
-                            Token::Le
-                            | Token::Lt
-                            | Token::Of
-                            | Token::Plus
-                            | Token::Minus
-                            | Token::Star,
-                        ),
-                    ) if cap => Context::Quantity {
-                        customers_only: false,
-                        actions,
-                    },
-                    (_, Some(Token::LParen | Token::Comma)) if cap && self.in_extremum() => {
+                    (_, Some(t))
+                        if cap && (matches!(t, Token::Le | Token::Lt) || self.term_follows(t)) =>
+                    {
                         Context::Quantity {
                             customers_only: false,
                             actions,
@@ -519,10 +507,14 @@ impl<'a, 's> Detector<'a, 's> {
     ) -> Context {
         let n = self.tokens.len();
         match last {
-            Token::LParen | Token::Comma if self.in_extremum() => Context::Quantity {
-                customers_only,
-                actions,
-            },
+            t if self.term_follows(t)
+                || matches!(t, Token::Lt | Token::Le | Token::Gt | Token::Ge) =>
+            {
+                Context::Quantity {
+                    customers_only,
+                    actions,
+                }
+            }
             Token::For
             | Token::When
             | Token::And
@@ -537,27 +529,23 @@ impl<'a, 's> Detector<'a, 's> {
                 Some(op) => Context::Variants(op),
                 None => Context::Nothing,
             },
-            Token::Lt
-            | Token::Le
-            | Token::Gt
-            | Token::Ge
-            | Token::Of
-            | Token::Plus
-            | Token::Minus
-            | Token::Star => Context::Quantity {
-                customers_only,
-                actions,
-            },
             Token::In => Context::Nothing,
             _ => Context::AfterOperand { then },
         }
     }
 
-    /// Whether the innermost open parenthesis is a `min(` or `max(` call.
-    fn in_extremum(&self) -> bool {
-        self.parens.last().is_some_and(|&open| {
-            open > 0 && matches!(self.tokens[open - 1].1, Token::Ident("min" | "max"))
-        })
+    /// Whether a quantity term starts after `last` within a quantity
+    /// expression: after `of`, `+`, `-` or `*`, or after the `(` or a `,`
+    /// of a `min(…)` / `max(…)` call (a `(` that groups conditions does not
+    /// count).
+    fn term_follows(&self, last: Token<'s>) -> bool {
+        match last {
+            Token::Of | Token::Plus | Token::Minus | Token::Star => true,
+            Token::LParen | Token::Comma => self.parens.last().is_some_and(|&open| {
+                open > 0 && matches!(self.tokens[open - 1].1, Token::Ident("min" | "max"))
+            }),
+            _ => false,
+        }
     }
 
     /// The path operand that ends right before token `i`.

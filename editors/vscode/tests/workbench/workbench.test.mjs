@@ -206,27 +206,21 @@ async function clickLens(title, what, done, args, describe) {
   for (let attempt = 1; ; attempt++) {
     const staleBefore = await page.evaluate((m) => remitPage.toasts().filter((t) => t.startsWith(m)).length, STALE_LENS);
     await clickText(`"${title}" lens`, selector, title);
-    let outcome;
-    try {
-      outcome = await waitHere(what, 12_000, async () => {
-        const result = await page.evaluate(done, ...args);
-        if (result) return { ok: true, result };
-        const toasts = await page.evaluate(() => remitPage.toasts());
-        if (toasts.filter((t) => t.startsWith(STALE_LENS)).length > staleBefore) return { ok: true, stale: true };
-        return { ok: false, seen: JSON.stringify(describe === undefined ? toasts : await page.evaluate(describe, ...args)) };
-      });
-    } catch (err) {
-      // A click that Monaco swallowed while it redrew the lens line (on a
-      // loaded machine) shows nothing at all: one more click, as a user would.
+    // A click Monaco swallowed while it redrew the lens line (on a loaded
+    // machine) shows nothing at all: 12 s of that is a retry too.
+    const outcome = await waitHere(what, 12_000, async () => {
+      const result = await page.evaluate(done, ...args);
+      if (result) return { ok: true, result };
+      const toasts = await page.evaluate(() => remitPage.toasts());
+      if (toasts.filter((t) => t.startsWith(STALE_LENS)).length > staleBefore) return { ok: true, retry: `"${STALE_LENS}"` };
+      return { ok: false, seen: JSON.stringify(describe === undefined ? toasts : await page.evaluate(describe, ...args)) };
+    }).catch((err) => {
       if (attempt === 2) throw err;
-      outcome = { stale: true, silent: true };
-    }
-    if (!outcome.stale || attempt === 2) {
-      assert.ok(!outcome.stale, `${what}: VS Code said "${STALE_LENS}" twice for the "${title}" lens`);
-      return outcome.result;
-    }
-    const why = outcome.silent ? "nothing came of the click" : `it was being redrawn when clicked ("${STALE_LENS}")`;
-    console.error(`the "${title}" lens: ${why}; clicking it again`);
+      return { retry: "nothing came of the click" };
+    });
+    if (outcome.retry === undefined) return outcome.result;
+    assert.ok(attempt < 2, `${what}: the "${title}" lens failed twice (${outcome.retry})`);
+    console.error(`the "${title}" lens: ${outcome.retry}; clicking it again`);
     await sleep(2_000);
   }
 }
@@ -500,31 +494,29 @@ step("4. hovering a rule shows its box in words", 30_000, async () => {
  */
 async function openQuickFix(line, column, right) {
   const what = `a quick fix offering \`${right}\``;
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1; attempt <= 3; attempt++) {
     await goTo(line, column);
     await press("Control+.");
-    try {
-      const rows = await waitInPage(
-        "the quick-fix menu",
-        5_000,
-        () => (remitPage.codeActions().length > 0 ? remitPage.codeActions() : null),
-        [],
-        () => remitPage.codeActions(),
-      );
+    const rows = await page
+      .waitForFunction(() => (remitPage.codeActions().length > 0 ? remitPage.codeActions() : null), {
+        timeout: 5_000,
+        polling: 200,
+      })
+      .then((h) => h.jsonValue())
+      .catch((err) => {
+        if (err instanceof Error && err.name === "TimeoutError") return null;
+        throw err;
+      });
+    if (rows !== null) {
       const title = rows.find((r) => r.includes(right));
       assert.ok(title !== undefined, `${what}: the quick-fix menu offered only ${JSON.stringify(rows)}`);
       return title;
-    } catch (err) {
-      if (attempt === 3 || !(err instanceof Error) || !err.message.startsWith("the quick-fix menu")) {
-        throw err instanceof Error && err.message.startsWith("the quick-fix menu")
-          ? new Error(`${what} did not happen: the menu did not open after three Ctrl+. (${err.message})`)
-          : err;
-      }
-      console.error(`the quick-fix menu did not open (attempt ${attempt}); asking again`);
-      await press("Escape");
-      await sleep(1_000);
     }
+    console.error(`the quick-fix menu did not open (Ctrl+. number ${attempt})`);
+    await press("Escape");
+    await sleep(1_000);
   }
+  throw new Error(`${what} did not happen: no quick-fix menu opened after three Ctrl+.`);
 }
 
 step("5. the did-you-mean quick fix on the typo clears its diagnostic", 45_000, async () => {
