@@ -127,8 +127,24 @@ else
       PATH="$node24/bin:$PATH" run npm rebuild code-server --foreground-scripts --nodedir="$node24"
       cp package-lock.json node_modules/.remit-lock
     fi
-    PATH="$node24/bin:$PATH" REMIT_BIN="$remit_bin" REMIT_VSIX="$root/editors/vscode/remit.vsix" \
-      REMIT_ARTIFACTS="$root/target/artifacts" run npm test
+    workbench_test() {
+      PATH="$node24/bin:$PATH" REMIT_BIN="$remit_bin" REMIT_VSIX="$root/editors/vscode/remit.vsix" \
+        REMIT_ARTIFACTS="$root/target/artifacts" run npm test
+    }
+    # A GUI driven on a loaded 2-core machine can fail on timing alone, so
+    # a failed run gets one more on a fresh workbench (as Playwright's CI
+    # retries do). A failure that repeats fails the step; one that does
+    # not is printed as flaky, with the first run's screenshot kept.
+    if ! workbench_test; then
+      artifacts="$root/target/artifacts"
+      if [ -f "$artifacts/vscode-workbench-failure.png" ]; then
+        mv "$artifacts/vscode-workbench-failure.png" "$artifacts/vscode-workbench-failure-first-run.png"
+      fi
+      echo "editors/ci.sh: the workbench test failed (above); running it once more on a fresh workbench" >&2
+      workbench_test
+      echo "FLAKY: the workbench test failed once and then passed; the first run's output is above," \
+        "its screenshot is target/artifacts/vscode-workbench-failure-first-run.png" >&2
+    fi
   )
   echo "screenshot: target/artifacts/vscode-workbench.png"
   pass

@@ -82,6 +82,65 @@ globalThis.remitPage = (() => {
       return [...(activeEditor()?.querySelectorAll(".codelens-decoration a") ?? [])].map(text);
     },
 
+    /**
+     * What lies on top at the centre of `el`: null when it is `el` itself
+     * (or inside it), else a short description of the element there (a
+     * widget left open over a lens takes the click meant for it).
+     */
+    coverOf(el) {
+      const box = el.getBoundingClientRect();
+      const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      if (top === null) return "nothing (the point is off the page)";
+      if (el.contains(top)) return null;
+      const widget = top.closest("[class]");
+      return `\`${top.tagName.toLowerCase()}.${[...(widget?.classList ?? [])].join(".")}\``;
+    },
+
+    /** The status bar's notification bell: "bell", "bell-dot" (unread notifications) or "bell-slash" (do not disturb). */
+    bell() {
+      const icon = document.getElementById("status.notifications")?.querySelector(".codicon");
+      return icon ? ([...icon.classList].find((c) => c.startsWith("codicon-bell"))?.slice("codicon-".length) ?? null) : null;
+    },
+
+    /**
+     * The code lens drawn directly above the first rendered line of the
+     * active editor that starts (after indentation) with `prefix`, or
+     * null. Lenses are found by place, not by their order in the DOM,
+     * which is not the order of the lines.
+     */
+    lensAbove(prefix) {
+      const editor = activeEditor();
+      const line = [...(editor?.querySelectorAll(".view-lines .view-line") ?? [])].find((l) =>
+        text(l).trimStart().startsWith(prefix),
+      );
+      if (!line) return null;
+      const { top, height } = line.getBoundingClientRect();
+      let above = null;
+      let bottom = -Infinity;
+      for (const lens of editor.querySelectorAll(".codelens-decoration")) {
+        const b = lens.getBoundingClientRect().bottom;
+        if (b <= top + 1 && b > bottom) [above, bottom] = [lens, b];
+      }
+      return above !== null && top - bottom <= height ? above : null;
+    },
+
+    /** Whether a line starting `prefix` is rendered in the active editor (Monaco renders only lines in sight). */
+    lineRendered(prefix) {
+      return [...(activeEditor()?.querySelectorAll(".view-lines .view-line") ?? [])].some((l) =>
+        text(l).trimStart().startsWith(prefix),
+      );
+    },
+
+    /** The titles of the lens above the line starting `prefix` (see lensAbove). */
+    lensTitlesAbove(prefix) {
+      return [...(this.lensAbove(prefix)?.querySelectorAll("a") ?? [])].map(text);
+    },
+
+    /** The link titled `title` of the lens above the line starting `prefix`, or null. */
+    lensLink(prefix, title) {
+      return [...(this.lensAbove(prefix)?.querySelectorAll("a") ?? [])].find((a) => text(a) === title) ?? null;
+    },
+
     /** The messages of the notification toasts on screen. */
     toasts() {
       return [...document.querySelectorAll(".notifications-toasts .notification-list-item-message")].map(text);

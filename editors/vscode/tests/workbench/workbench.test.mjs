@@ -155,6 +155,12 @@ async function clickText(what, selector, label) {
     for (const el of await page.$$(selector)) {
       const text = await el.evaluate((e) => (e.textContent ?? "").replace(/\u00a0/g, " ")).catch(() => null);
       if (text !== label) continue;
+      // A click lands on whatever is on top at the element's centre.
+      const cover = await el.evaluate((e) => remitPage.coverOf(e)).catch(() => "(it was redrawn)");
+      if (cover !== null) {
+        problem = `the ${what} (\`${label}\`) is under ${cover}`;
+        break;
+      }
       try {
         await el.click();
         return;
@@ -192,22 +198,72 @@ async function openFile(name) {
 const STALE_LENS = "Actual command not found";
 
 /**
- * Clicks the code lens titled `title` and waits for `done` (run in the
- * page) to hold, like waitInPage. VS Code drops a document's lens commands
- * when it fetches the lenses again (it does whenever an extension registers
- * a lens provider, as built-in ones do while the workbench starts) and
- * redraws them a moment later; a click in between only earns "Actual
- * command not found", or on a loaded machine nothing at all. So that
- * message, or 12 s without `done`, earns one more click on the redrawn
- * lens; a second failure fails the step.
+ * Clicks the link `title` of the code lens above the line starting
+ * `prefix`, as a user would: in sight first, so a lens out of view is
+ * brought into it with the mouse wheel. Monaco keeps the first line in
+ * place when lenses arrive after the editor is drawn, so the lens above
+ * line 1 can sit above the top edge, under the sticky-scroll line; a
+ * click at its centre lands on whatever covers it. Monaco also redraws
+ * lenses as results arrive, so the link is found again each time, for up
+ * to 8 s.
  */
-async function clickLens(title, what, done, args, describe) {
-  const selector = ".editor-group-container.active .codelens-decoration a";
+async function clickLensLink(prefix, title) {
+  const end = Date.now() + 8_000;
+  for (;;) {
+    const link = await page.evaluateHandle((p, t) => remitPage.lensLink(p, t), prefix, title);
+    const el = link.asElement();
+    let problem = `there was no "${title}" lens above the line \`${prefix}\` to click`;
+    if (el === null && !(await page.evaluate((p) => remitPage.lineRendered(p), prefix))) {
+      // The line itself is out of sight above the top edge (as line 1 is
+      // once the editor has scrolled past the lens Monaco drew over it).
+      problem = `the line \`${prefix}\` is out of sight`;
+      await wheelUp();
+    } else if (el !== null) {
+      const cover = await el.evaluate((e) => remitPage.coverOf(e)).catch(() => "(it was redrawn)");
+      if (cover === null) {
+        try {
+          await el.click();
+          return;
+        } catch (err) {
+          problem = `the "${title}" lens could not be clicked: ${err instanceof Error ? err.message : err}`;
+        }
+      } else {
+        problem = `the "${title}" lens above \`${prefix}\` is out of sight, under ${cover}`;
+        await wheelUp();
+      }
+    }
+    await link.dispose();
+    if (Date.now() > end) throw new Error(problem);
+    await sleep(300);
+  }
+}
+
+/** Turns the mouse wheel up over the active editor, a few lines' worth. */
+async function wheelUp() {
+  const editor = await page.evaluate(() => {
+    const r = document.querySelector(".editor-group-container.active .monaco-editor")?.getBoundingClientRect();
+    return r ? { x: r.left + r.width / 2, y: r.top + r.height / 2 } : null;
+  });
+  if (editor !== null) {
+    await page.mouse.move(editor.x, editor.y);
+    await page.mouse.wheel({ deltaY: -120 });
+  }
+}
+
+/**
+ * Clicks the code lens titled `title` above the line starting `prefix` and
+ * waits for `done` (run in the page) to hold, like waitInPage. VS Code
+ * drops a document's lens commands when it fetches the lenses again (it
+ * does whenever an extension registers a lens provider, as built-in ones
+ * do while the workbench starts) and redraws them a moment later; a click
+ * in between only earns "Actual command not found", or on a loaded machine
+ * nothing at all. So that message, or 12 s without `done`, earns one more
+ * click on the redrawn lens; a second failure fails the step.
+ */
+async function clickLens(prefix, title, what, done, args, describe) {
   for (let attempt = 1; ; attempt++) {
     const staleBefore = await page.evaluate((m) => remitPage.toasts().filter((t) => t.startsWith(m)).length, STALE_LENS);
-    await clickText(`"${title}" lens`, selector, title);
-    // A click Monaco swallowed while it redrew the lens line (on a loaded
-    // machine) shows nothing at all: 12 s of that is a retry too.
+    await clickLensLink(prefix, title);
     const outcome = await waitHere(what, 12_000, async () => {
       const result = await page.evaluate(done, ...args);
       if (result) return { ok: true, result };
@@ -231,7 +287,22 @@ async function goTo(line, column = 1) {
   await waitInPage("the Go to Line box", 10_000, () => remitPage.quickInputOpen());
   await page.keyboard.type(`${line}:${column}`);
   await sleep(150);
-  await press("Enter");
+  // The box must close: left open, it lies over the editor's first lines
+  // and takes the clicks meant for them. (A cursor already at the place,
+  // as in a file just opened at 1:1, says nothing about the box.) An
+  // Enter the box took before it read the typed place is pressed again.
+  for (let enter = 1; ; enter++) {
+    await press("Enter");
+    const closed = await waitInPage("the Go to Line box closing", 4_000, () => !remitPage.quickInputOpen()).then(
+      () => true,
+      (err) => {
+        if (enter === 3) throw err;
+        return false;
+      },
+    );
+    if (closed) break;
+    console.error(`the Go to Line box stayed open after Enter number ${enter}; pressing it again`);
+  }
   await waitInPage(
     `the cursor at line ${line}, column ${column}`,
     10_000,
@@ -243,22 +314,37 @@ async function goTo(line, column = 1) {
 
 /** Hovers the mouse over `word` on the visible line starting `prefix`, and returns the hover's text that includes `expect`. */
 async function hoverWord(prefix, word, expect) {
-  const at = await waitInPage(
-    `\`${word}\` on a visible line starting \`${prefix}\``,
-    10_000,
-    (p, w) => remitPage.wordCentre(p, w),
-    [prefix, word],
-    () => remitPage.lines(),
-  );
-  await page.mouse.move(at.x - 40, at.y + 60);
-  await page.mouse.move(at.x, at.y, { steps: 4 });
-  return waitInPage(
-    `a hover containing \`${expect}\` over \`${word}\``,
-    15_000,
-    (e) => remitPage.hovers().find((h) => h.includes(e)) ?? null,
-    [expect],
-    () => remitPage.hovers(),
-  );
+  // Monaco asks for a hover once the mouse rests on a word; an answer it
+  // did not get (a busy workbench, a server still analysing) shows
+  // nothing until the mouse moves again, and a lens drawn above the line
+  // meanwhile moves the word from under the mouse. So the word is found
+  // again and the mouse leaves and comes back, as a user's would, up to
+  // three times.
+  for (let attempt = 1; ; attempt++) {
+    const at = await waitInPage(
+      `\`${word}\` on a visible line starting \`${prefix}\``,
+      10_000,
+      (p, w) => remitPage.wordCentre(p, w),
+      [prefix, word],
+      () => remitPage.lines(),
+    );
+    // No rest on the way: a hover shown for a word passed by would lie
+    // over the target, and Monaco keeps a hover the mouse moves into.
+    await page.mouse.move(at.x - 40, at.y + 60);
+    await page.mouse.move(at.x, at.y, { steps: 4 });
+    const hover = await waitInPage(
+      `a hover containing \`${expect}\` over \`${word}\``,
+      attempt === 3 ? 10_000 : 5_000,
+      (e) => remitPage.hovers().find((h) => h.includes(e)) ?? null,
+      [expect],
+      () => remitPage.hovers(),
+    ).catch((err) => {
+      if (attempt === 3) throw err;
+      return null;
+    });
+    if (hover !== null) return hover;
+    console.error(`no hover over \`${word}\` after moving the mouse there (number ${attempt}); finding it and moving there again`);
+  }
 }
 
 /** Waits until the status bar's Problems counts equal `expected`. */
@@ -578,32 +664,40 @@ step("7. clicking a test's \"▶ run test\" lens shows the test's result", 60_00
   await openFile("tests.remit");
   await goTo(1);
   const { name, expect } = ws.firstTest;
+  const testLine = `test "${name}"`;
   await waitInPage(
     `the "▶ run test" lens and the result lens \`✓ ${expect}\` above the first test`,
     20_000,
-    (result) => remitPage.lenses().includes("▶ run test") && remitPage.lenses().includes(result),
-    [`✓ ${expect}`],
-    () => remitPage.lenses(),
+    (p, result) => {
+      const titles = remitPage.lensTitlesAbove(p);
+      return titles.includes("▶ run test") && titles.includes(result);
+    },
+    [testLine, `✓ ${expect}`],
+    (p) => ({ above: remitPage.lensTitlesAbove(p), all: remitPage.lenses() }),
   );
   const message = `test "${name}": ✓ ${expect}`;
-  await clickLens("▶ run test", `the notification \`${message}\``, (m) => remitPage.toasts().includes(m), [message], () =>
-    remitPage.toasts(),
-  );
+  // The bell says whether a notification came that no toast showed.
+  await clickLens(testLine, "▶ run test", `the notification \`${message}\``, (m) => remitPage.toasts().includes(m), [message], () => ({
+    toasts: remitPage.toasts(),
+    bell: remitPage.bell(),
+  }));
 });
 
 step("8. clicking a rule's \"N tests\" lens lists those tests in the references peek", 60_000, async () => {
   await openFile("rules.remit");
   await goTo(ws.hoverRule.line);
+  const ruleLine = `rule ${ws.hoverRule.name}`;
   const lens = await waitInPage(
-    `the "N tests" lens above \`rule ${ws.hoverRule.name}\``,
+    `the "N tests" lens above \`${ruleLine}\``,
     20_000,
-    () => remitPage.lenses().find((t) => /^\d+ tests?$/.test(t)) ?? null,
-    [],
-    () => remitPage.lenses(),
+    (p) => remitPage.lensTitlesAbove(p).find((t) => /^\d+ tests?$/.test(t)) ?? null,
+    [ruleLine],
+    (p) => ({ above: remitPage.lensTitlesAbove(p), all: remitPage.lenses() }),
   );
   const count = parseInt(lens, 10);
-  assert.ok(count >= 1, `tests of the example exercise \`rule ${ws.hoverRule.name}\`, but its lens reads \`${lens}\``);
+  assert.ok(count >= 1, `tests of the example exercise \`${ruleLine}\`, but its lens reads \`${lens}\``);
   const rows = await clickLens(
+    ruleLine,
     lens,
     `the references peek listing ${count} test(s)`,
     (n) => {
