@@ -435,6 +435,30 @@ mod tests {
     }
 
     #[test]
+    fn a_share_of_the_bill_is_solved_exactly() {
+        // `amount ≤ 20% of bill` is `5·amount − bill ≤ 0`.
+        let share = Arc::new(Relation {
+            terms: BTreeMap::from([
+                ("param.amount".to_string(), 5),
+                ("param.bill".to_string(), -1),
+            ]),
+            max: 0,
+        });
+        let zone = |bill_max| Zone {
+            bounds: Region::from([
+                ("param.amount".to_string(), iv(Some(30), None)),
+                ("param.bill".to_string(), iv(Some(0), Some(bill_max))),
+            ]),
+            relations: vec![share.clone()],
+        };
+        // An amount of at least 30 needs a bill of at least 150.
+        assert_eq!(zone(149).solve(), Ok(None));
+        let p = zone(200).solve().unwrap().unwrap();
+        assert_eq!(p.get("param.amount"), Some(&iv(Some(30), None)));
+        assert_eq!(p.get("param.bill"), Some(&iv(Some(150), Some(150))));
+    }
+
+    #[test]
     fn realisability_joins_two_windows() {
         // Within the 30-day budget but over the 7-day one: impossible when
         // the 7-day window never holds more than the 30-day one.
