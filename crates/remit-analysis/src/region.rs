@@ -5,6 +5,7 @@
 //! from input key or counter id to a constraint; a missing key is
 //! unconstrained. Counters are never negative.
 
+mod omega;
 pub mod zone;
 
 use remit_sema::lower::{conjoin, intersect};

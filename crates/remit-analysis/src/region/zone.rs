@@ -4,15 +4,19 @@
 //!
 //! A budget is `sum counter + money parameter ≤ max`; realisability is
 //! `shorter window − longer window ≤ 0` for counters over the same actions
-//! and subject; breaking a budget is the negated relation. Every relation
-//! the lints build has coefficients ±1 on each input, and eliminating the
-//! inputs one by one (Fourier–Motzkin) keeps them so: over the integers
-//! that elimination is then exact, so a zone is empty exactly when
-//! [`Zone::solve`] says so, and otherwise it yields a request in it. A
-//! relation outside that class, or an elimination that grows past
-//! [`MAX_RELATIONS`], is [`Incomplete`]: the question is not answered
-//! rather than guessed.
+//! and subject; breaking a budget is the negated relation; a share such as
+//! `amount ≤ 20% of bill` is `5·amount − bill ≤ 0`. The relations and the
+//! box's intervals on the inputs they read form a system of linear
+//! inequalities with integer coefficients, which Pugh's Omega test
+//! (`omega`) decides exactly over the integers: a zone is empty exactly
+//! when [`Zone::solve`] says so, and otherwise it yields a request in it
+//! (parameters are eliminated first, so counters take their lowest values
+//! and the amounts make up the rest). An overflow, a step that grows past
+//! [`MAX_RELATIONS`] constraints, or a search past the Omega test's other
+//! work bounds is [`Incomplete`]: the question is not answered rather
+//! than guessed.
 
+use super::omega::{self, Lin};
 use super::{
     complement, constraints_disjoint, contains, disjoint, meet, subtract as subtract_box, Region,
     COVERAGE_BUDGET,
@@ -22,11 +26,12 @@ use remit_table::{Constraint, Interval, Table};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The most relations one elimination step may hold.
+/// The most relations (constraints) one elimination step may hold.
 pub const MAX_RELATIONS: usize = 4_096;
 
-/// A question the exact analysis gave up on: a documented work bound was
-/// reached, or a relation fell outside the class it solves exactly.
+/// A question the exact analysis gave up on: a documented work bound or
+/// the range of checked arithmetic was reached, or a relation reads an
+/// input whose constraint is not an interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Incomplete;
 
@@ -171,7 +176,7 @@ pub fn subtract(x: &Zone, y: &Zone, table: &Table) -> Vec<Zone> {
 
 /// A request of `x` that no zone of `cover` holds, as a pinned box, if
 /// there is one; `Err` when the question needs more than
-/// [`COVERAGE_BUDGET`] steps or leaves the exact class.
+/// [`COVERAGE_BUDGET`] steps or the solver reaches a work bound.
 pub fn uncovered(x: &Zone, cover: &[&Zone], table: &Table) -> Result<Option<Region>, Incomplete> {
     uncovered_within(x, cover, table, COVERAGE_BUDGET)
 }
@@ -320,72 +325,6 @@ pub fn separated(
     Ok(solve(&bounds, &x.relations)?.map(|_| true))
 }
 
-/// One linear constraint over variable indices: `Σ c·x ≤ max`, its terms
-/// sorted by variable and never 0.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Lin {
-    terms: Vec<(usize, i128)>,
-    max: i128,
-}
-
-impl Lin {
-    /// Unary constraints are scaled to coefficient ±1 (rounding the bound
-    /// down, exact over the integers).
-    fn normalised(mut self) -> Lin {
-        if let [(_, c)] = self.terms.as_mut_slice() {
-            let k = c.abs();
-            if k > 1 {
-                *c = c.signum();
-                self.max = self.max.div_euclid(k);
-            }
-        }
-        self
-    }
-
-    fn coefficient(&self, v: usize) -> Option<i128> {
-        self.terms
-            .binary_search_by_key(&v, |(k, _)| *k)
-            .ok()
-            .map(|i| self.terms[i].1)
-    }
-
-    /// `self + other`, terms that cancel dropped.
-    fn plus(&self, other: &Lin) -> Lin {
-        let (x, y) = (&self.terms, &other.terms);
-        let mut terms = Vec::with_capacity(x.len() + y.len());
-        let (mut i, mut j) = (0, 0);
-        while i < x.len() || j < y.len() {
-            let next = match (x.get(i), y.get(j)) {
-                (Some(a), Some(b)) if a.0 == b.0 => {
-                    i += 1;
-                    j += 1;
-                    (a.0, a.1 + b.1)
-                }
-                (Some(a), Some(b)) if a.0 < b.0 => {
-                    i += 1;
-                    *a
-                }
-                (Some(a), None) => {
-                    i += 1;
-                    *a
-                }
-                (_, Some(b)) => {
-                    j += 1;
-                    *b
-                }
-                (None, None) => break,
-            };
-            if next.1 != 0 {
-                terms.push(next);
-            }
-        }
-        Lin {
-            terms,
-            max: self.max + other.max,
-        }
-    }
-}
-
 /// Values for every input a relation reads, lowest first, or `None` when
 /// the relations and bounds contradict.
 fn solve(
@@ -409,8 +348,7 @@ fn solve(
         for (k, c) in r.terms.iter().filter(|(_, c)| **c != 0) {
             terms.push((index(k)?, i128::from(*c)));
         }
-        terms.sort_unstable_by_key(|(v, _)| *v);
-        lins.push(Lin { terms, max: r.max }.normalised());
+        lins.push(Lin { terms, max: r.max });
     }
     for (i, name) in names.iter().enumerate() {
         match bounds.get(*name) {
@@ -432,72 +370,14 @@ fn solve(
             None => {}
         }
     }
-    // Fourier–Motzkin, keeping each variable's constraints for the way back.
-    let mut kept: Vec<Vec<Lin>> = Vec::with_capacity(names.len());
-    for v in 0..names.len() {
-        if lins.iter().any(|l| l.terms.is_empty() && l.max < 0) {
-            return Ok(None);
-        }
-        let (with, rest): (Vec<Lin>, Vec<Lin>) =
-            lins.into_iter().partition(|l| l.coefficient(v).is_some());
-        if with
-            .iter()
-            .any(|l| l.coefficient(v).is_some_and(|c| c.abs() != 1))
-        {
-            return Err(Incomplete);
-        }
-        let mut next = rest;
-        for p in with.iter().filter(|l| l.coefficient(v) > Some(0)) {
-            for n in with.iter().filter(|l| l.coefficient(v) < Some(0)) {
-                let lin = p.plus(n).normalised();
-                if !next.contains(&lin) {
-                    next.push(lin);
-                }
-                if next.len() > MAX_RELATIONS {
-                    return Err(Incomplete);
-                }
-            }
-        }
-        kept.push(with);
-        lins = next;
-    }
-    if lins.iter().any(|l| l.max < 0) {
+    let Some(values) = omega::solve(names.len(), &lins)? else {
         return Ok(None);
-    }
-    // Back-substitution, last eliminated first.
-    let mut values: Vec<i128> = vec![0; names.len()];
-    for v in (0..names.len()).rev() {
-        let mut lo: Option<i128> = None;
-        let mut hi: Option<i128> = None;
-        for l in &kept[v] {
-            let mut own = 0;
-            let mut others: i128 = 0;
-            for (k, c) in &l.terms {
-                if *k == v {
-                    own = *c;
-                } else {
-                    others += c * values[*k];
-                }
-            }
-            if own > 0 {
-                let b = l.max - others;
-                hi = Some(hi.map_or(b, |h| h.min(b)));
-            } else {
-                let b = others - l.max;
-                lo = Some(lo.map_or(b, |x| x.max(b)));
-            }
-        }
-        let value = lo.or(hi).unwrap_or(0);
-        if matches!((lo, hi), (Some(l), Some(h)) if l > h) {
-            return Err(Incomplete);
-        }
-        values[v] = value;
-    }
+    };
     let mut out = BTreeMap::new();
-    for (i, name) in names.iter().enumerate() {
+    for (name, value) in names.iter().zip(values) {
         out.insert(
             (*name).to_string(),
-            i64::try_from(values[i]).map_err(|_| Incomplete)?,
+            i64::try_from(value).map_err(|_| Incomplete)?,
         );
     }
     Ok(Some(out))
@@ -552,6 +432,30 @@ mod tests {
         // take their lowest values and the amount makes up the rest.
         assert_eq!(p.get("s7"), Some(&iv(Some(0), None)));
         assert_eq!(p.get("param.a"), Some(&iv(Some(51), Some(51))));
+    }
+
+    #[test]
+    fn a_share_of_the_bill_is_solved_exactly() {
+        // `amount ≤ 20% of bill` is `5·amount − bill ≤ 0`.
+        let share = Arc::new(Relation {
+            terms: BTreeMap::from([
+                ("param.amount".to_string(), 5),
+                ("param.bill".to_string(), -1),
+            ]),
+            max: 0,
+        });
+        let zone = |bill_max| Zone {
+            bounds: Region::from([
+                ("param.amount".to_string(), iv(Some(30), None)),
+                ("param.bill".to_string(), iv(Some(0), Some(bill_max))),
+            ]),
+            relations: vec![share.clone()],
+        };
+        // An amount of at least 30 needs a bill of at least 150.
+        assert_eq!(zone(149).solve(), Ok(None));
+        let p = zone(200).solve().unwrap().unwrap();
+        assert_eq!(p.get("param.amount"), Some(&iv(Some(30), None)));
+        assert_eq!(p.get("param.bill"), Some(&iv(Some(150), Some(150))));
     }
 
     #[test]
