@@ -75,11 +75,7 @@ pub(super) fn run(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     .push((iv.min, iv.max, ctx.row_rule[r]));
             }
         }
-        let scopes: Vec<Zone> = rows
-            .iter()
-            .map(|r| Zone::of(ctx.row(*r).scope.clone()))
-            .collect();
-        let cover: Vec<&Zone> = scopes.iter().collect();
+        let cover: Vec<&Zone> = rows.iter().map(|r| ctx.scope_only(*r)).collect();
         for ((key, _), (rest, mut bands)) in buckets {
             if bands.len() < 2 {
                 continue;

@@ -131,10 +131,10 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let mut escalate_pairs: BTreeMap<(RuleId, RuleId), Finding> = BTreeMap::new();
     let mut gave_up = GaveUp::default();
     for ((role, action), rows) in sorted_groups(ctx) {
-        let forbids: Vec<Zone> = rows
+        let forbid_refs: Vec<&Zone> = rows
             .iter()
             .filter(|r| ctx.row(**r).effect == Outcome::Forbid)
-            .map(|r| Zone::of(ctx.row(*r).scope.clone()))
+            .map(|r| ctx.scope_only(*r))
             .collect();
         let permits: Vec<usize> = rows
             .iter()
@@ -149,7 +149,6 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         if escalates.is_empty() {
             continue;
         }
-        let forbid_refs: Vec<&Zone> = forbids.iter().collect();
         for &e in &escalates {
             let e_scope = &ctx.row(e).scope;
             for &p in &permits {
@@ -170,7 +169,7 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        let mut deciders: Option<Vec<Zone>> = None;
+        let mut deciders: Option<Vec<&Zone>> = None;
         for (i, &a) in escalates.iter().enumerate() {
             for &b in &escalates[i + 1..] {
                 let (ra, rb) = (ctx.row(a), ctx.row(b));
@@ -186,8 +185,7 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 if x == y {
                     continue;
                 }
-                let deciders = deciders.get_or_insert_with(|| ctx.deciders(role, action));
-                let refs: Vec<&Zone> = deciders.iter().collect();
+                let refs = deciders.get_or_insert_with(|| ctx.deciders(role, action));
                 record(
                     &mut escalate_pairs,
                     &mut gave_up,
@@ -312,7 +310,7 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                         }
                     })
                     .collect();
-                let mut cover: Option<Vec<(usize, Zone)>> = None;
+                let mut cover: Option<Vec<(usize, &Zone)>> = None;
                 for &own in group.iter().filter(|r| ctx.row_rule[**r] == index) {
                     let Some(own_zone) = own_zone(ctx, own, role, action) else {
                         continue;
@@ -344,15 +342,15 @@ fn shadowed(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                             .iter()
                             .filter_map(|r| {
                                 let z = if ctx.row(*r).effect == Outcome::Forbid {
-                                    Some(Zone::of(ctx.row(*r).scope.clone()))
+                                    Some(ctx.scope_only(*r))
                                 } else {
-                                    ctx.box_zone(*r, action)
+                                    ctx.boxed(*r, action)
                                 };
                                 z.map(|z| (*r, z))
                             })
                             .collect()
                     });
-                    let refs: Vec<&Zone> = cover.iter().map(|(_, z)| z).collect();
+                    let refs: Vec<&Zone> = cover.iter().map(|(_, z)| *z).collect();
                     match uncovered(&own_zone, &refs, ctx.table) {
                         Ok(Some(_)) => {
                             decides = true;
@@ -638,7 +636,7 @@ fn escalated_request(
     index: RuleId,
     role: &str,
     action: &str,
-    beyond: &[Zone],
+    beyond: &[&Zone],
 ) -> Result<Option<Region>, Incomplete> {
     let zones: Vec<Zone> = ctx
         .rows_in(index, role, action)
@@ -647,10 +645,9 @@ fn escalated_request(
         .collect();
     // Most escalations land inside the target's authority: that settles
     // them without the role's own rules.
-    let beyond_refs: Vec<&Zone> = beyond.iter().collect();
     let mut open = Vec::new();
     for zone in zones {
-        match uncovered(&zone, &beyond_refs, ctx.table) {
+        match uncovered(&zone, beyond, ctx.table) {
             Ok(None) => {}
             _ => open.push(zone),
         }
@@ -659,7 +656,7 @@ fn escalated_request(
         return Ok(None);
     }
     let deciders = ctx.deciders(role, action);
-    let cover: Vec<&Zone> = beyond.iter().chain(deciders.iter()).collect();
+    let cover: Vec<&Zone> = beyond.iter().chain(deciders.iter()).copied().collect();
     let mut unknown = false;
     for zone in open {
         {
@@ -696,10 +693,7 @@ fn dead_ends(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             for &action in &rule.actions {
                 let action = ctx.model.actions[action].name.as_str();
                 let authority = authority(ctx, target_name, action, index);
-                let scopes: Vec<Zone> = authority
-                    .iter()
-                    .map(|r| Zone::of(ctx.row(*r).scope.clone()))
-                    .collect();
+                let scopes: Vec<&Zone> = authority.iter().map(|r| ctx.scope_only(*r)).collect();
                 let region = match escalated_request(ctx, index, from_role, action, &scopes) {
                     Ok(Some(region)) => region,
                     Ok(None) => continue,

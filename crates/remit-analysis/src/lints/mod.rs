@@ -44,6 +44,9 @@ pub(crate) struct Ctx<'a> {
     /// order), and whether it holds a request: built once, on first use,
     /// since the pairwise lints ask for the same rows many times.
     box_zones: Vec<Box<[BoxZone]>>,
+    /// Each row's scope as a zone without the domain (what a forbid
+    /// decides, and a target's authority), built once, on first use.
+    scope_only: Vec<OnceLock<Zone>>,
 }
 
 /// A row's box zone for one action, filled in on first use.
@@ -63,8 +66,11 @@ impl<'a> Ctx<'a> {
     ) -> Option<Self> {
         let shared = lowered.format_1.as_ref()?;
         let table: &'a Table = shared;
+        // Witnesses are confirmed on the table as lowered (format 2; the
+        // format 1 view holds the same rows in the same order), so no copy
+        // is converted back for the evaluator.
         let (built, (row_rule, groups, boxes, domains)) = rayon::join(
-            || Evaluator::new(std::sync::Arc::clone(shared)).ok(),
+            || Evaluator::from_document(std::sync::Arc::clone(&lowered.table)).ok(),
             || {
                 let mut row_rule = vec![RuleId::from_index(0); table.rows.len()];
                 for (rule, rows) in lowered.rule_rows.iter_enumerated() {
@@ -96,6 +102,7 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|r| r.actions.iter().map(|_| BoxZone::default()).collect())
             .collect();
+        let scope_only = table.rows.iter().map(|_| OnceLock::new()).collect();
         Some(Ctx {
             model,
             table,
@@ -106,7 +113,14 @@ impl<'a> Ctx<'a> {
             boxes,
             domains,
             box_zones,
+            scope_only,
         })
+    }
+
+    /// A row's scope as a zone, without the action's domain (borrowed
+    /// from the cache).
+    pub fn scope_only(&self, row: usize) -> &Zone {
+        self.scope_only[row].get_or_init(|| Zone::of(self.row(row).scope.clone()))
     }
 
     /// The requests for an action that a row's scope holds.
@@ -185,12 +199,12 @@ impl<'a> Ctx<'a> {
 
     /// The zones that decide before an escalation for a role and action:
     /// every forbid's scope and every permit's box.
-    pub fn deciders(&self, role: &str, action: &str) -> Vec<Zone> {
+    pub fn deciders(&self, role: &str, action: &str) -> Vec<&Zone> {
         self.group(role, action)
             .iter()
             .filter_map(|r| match self.row(*r).effect {
-                Outcome::Forbid => Some(Zone::of(self.row(*r).scope.clone())),
-                Outcome::Permit => self.box_zone(*r, action),
+                Outcome::Forbid => Some(self.scope_only(*r)),
+                Outcome::Permit => self.boxed(*r, action),
                 _ => None,
             })
             .collect()

@@ -163,13 +163,12 @@ fn box_point<'c>(
     let rule = &ctx.model.rules[index];
     for &role in &rule.roles {
         let role = ctx.model.roles[role].name.as_str();
-        let forbids: Vec<Zone> = ctx
+        let refs: Vec<&Zone> = ctx
             .group(role, action)
             .iter()
             .filter(|r| ctx.row(**r).effect == Outcome::Forbid)
-            .map(|r| Zone::of(ctx.row(*r).scope.clone()))
+            .map(|r| ctx.scope_only(*r))
             .collect();
-        let refs: Vec<&Zone> = forbids.iter().collect();
         if let Ok(Some(region)) = uncovered(zone, &refs, ctx.table) {
             return Some((role, region, true));
         }

@@ -358,12 +358,9 @@ impl System {
 
     /// Removes and returns the inequalities that read `v`.
     fn take(&mut self, v: usize) -> Vec<Lin> {
-        let (with, rest): (BTreeMap<Terms, i128>, BTreeMap<Terms, i128>) =
-            std::mem::take(&mut self.ineqs)
-                .into_iter()
-                .partition(|(terms, _)| coefficient(terms, v) != 0);
-        self.ineqs = rest;
-        with.into_iter()
+        // Moved out in place, rather than rebuilding two maps at every step.
+        self.ineqs
+            .extract_if(.., |terms, _| coefficient(terms, v) != 0)
             .map(|(terms, max)| Lin { terms, max })
             .collect()
     }
