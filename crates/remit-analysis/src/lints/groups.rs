@@ -192,7 +192,7 @@ fn conflicting(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     (x, y),
                     (role, action),
                     || match ctx.scope_zone(a, action).and_then(|z| z.within(&rb.scope)) {
-                        Some(z) => uncovered(&z, &refs, ctx.table),
+                        Some(z) => uncovered(&z, refs, ctx.table),
                         None => Ok(None),
                     },
                 );
