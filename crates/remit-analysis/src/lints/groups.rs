@@ -533,20 +533,20 @@ pub(super) fn redundant(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         };
         let role = ctx.model.roles[first_role].name.as_str();
         // A request the rule permits, for the witness (none: it is
-        // unsatisfiable, not redundant).
-        let mut example = None;
-        'find: for &action in &rule.actions {
-            let action = ctx.model.actions[action].name.as_str();
-            for own in ctx.rows_in(p, role, action) {
-                if let Some(Ok(Some(region))) = ctx.box_zone(own, action).map(|z| z.solve()) {
-                    example = Some((action, region));
-                    break 'find;
+        // unsatisfiable, not redundant), found when a cover is: most rules
+        // have none, and need no solve.
+        let find_example = || {
+            for &action in &rule.actions {
+                let action = ctx.model.actions[action].name.as_str();
+                for own in ctx.rows_in(p, role, action) {
+                    if let Some(Ok(Some(region))) = ctx.boxed(own, action).map(Zone::solve) {
+                        return Some((action, region));
+                    }
                 }
             }
-        }
-        let Some((action, region)) = example else {
-            continue;
+            None
         };
+        let mut example: Option<Option<(&str, Region)>> = None;
         // Every permit beside it in a group it belongs to.
         let mut candidates: BTreeSet<RuleId> = BTreeSet::new();
         for &r in &rule.roles {
@@ -563,13 +563,17 @@ pub(super) fn redundant(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         }
         for q in candidates {
             let other = &ctx.model.rules[q];
-            match covers(ctx, q, p) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(Incomplete) => {
-                    gave_up.add(role, action, Code::REDUNDANT_RULE, &[p, q]);
-                    continue;
-                }
+            let covered = covers(ctx, q, p);
+            if covered == Ok(false) {
+                continue;
+            }
+            let Some((action, region)) = example.get_or_insert_with(find_example) else {
+                break;
+            };
+            let action: &str = action;
+            if covered == Err(Incomplete) {
+                gave_up.add(role, action, Code::REDUNDANT_RULE, &[p, q]);
+                continue;
             }
             // Two rules that cover each other: report only the later one.
             if q > p && covers(ctx, p, q) != Ok(false) {

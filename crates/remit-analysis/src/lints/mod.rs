@@ -146,7 +146,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Whether a row's box zone for an action holds a request.
+    /// Whether a row's box zone for an action holds a request (decided
+    /// once: several lints ask).
     pub fn box_nonempty(&self, row: usize, action: &str) -> Result<bool, Incomplete> {
         let Some(cell) = self.box_cell(row, action) else {
             return Ok(false);

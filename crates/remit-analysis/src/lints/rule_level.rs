@@ -67,7 +67,7 @@ fn unbounded_amount(ctx: &Ctx<'_>, index: RuleId) -> Option<Diagnostic> {
             let Some(action) = ctx.model.actions.iter().find(|a| a.name == *action_name) else {
                 continue;
             };
-            let Some(zone) = ctx.box_zone(r, action_name) else {
+            let Some(zone) = ctx.boxed(r, action_name) else {
                 continue;
             };
             for param in action
@@ -193,10 +193,10 @@ fn permitted_money_request<'c>(
             if !money {
                 continue;
             }
-            let Some(zone) = ctx.box_zone(r, action) else {
+            let Some(zone) = ctx.boxed(r, action) else {
                 continue;
             };
-            if let Some((role, region, permitted)) = box_point(ctx, index, &zone, action) {
+            if let Some((role, region, permitted)) = box_point(ctx, index, zone, action) {
                 return Some((role, action.as_str(), region, permitted));
             }
         }
@@ -249,15 +249,15 @@ fn unbounded_frequency(ctx: &Ctx<'_>, index: RuleId) -> Option<Diagnostic> {
 fn any_request(
     ctx: &Ctx<'_>,
     index: RuleId,
-    zone: impl Fn(usize, &str) -> Option<Zone>,
+    nonempty: impl Fn(usize, &str) -> Result<bool, Incomplete>,
 ) -> Option<bool> {
     let mut unknown = false;
     for &r in &ctx.rule_rows[index] {
         for action in &ctx.row(r).actions {
-            match zone(r, action).map(|z| z.solve()) {
-                Some(Ok(Some(_))) => return Some(true),
-                Some(Err(Incomplete)) => unknown = true,
-                _ => {}
+            match nonempty(r, action) {
+                Ok(true) => return Some(true),
+                Err(Incomplete) => unknown = true,
+                Ok(false) => {}
             }
         }
     }
@@ -273,7 +273,10 @@ fn unsatisfiable(ctx: &Ctx<'_>, index: RuleId) -> Option<Diagnostic> {
         .is_some_and(|c| *c != remit_sema::model::Cond::True)
         || rule.when.is_some();
     // Parameters are never negative (§3): `nights < 0` never holds.
-    let in_scope = any_request(ctx, index, |r, a| ctx.scope_zone(r, a))?;
+    let in_scope = any_request(ctx, index, |r, a| match ctx.scope_zone(r, a) {
+        Some(z) => z.is_empty().map(|e| !e),
+        None => Ok(false),
+    })?;
     if !in_scope && (has_conditions || !rows.is_empty()) {
         return Some(
             Diagnostic::new(
@@ -289,7 +292,7 @@ fn unsatisfiable(ctx: &Ctx<'_>, index: RuleId) -> Option<Diagnostic> {
     }
     if rule.effect == EffectKind::Permit
         && !rows.is_empty()
-        && !any_request(ctx, index, |r, a| ctx.box_zone(r, a))?
+        && !any_request(ctx, index, |r, a| ctx.box_nonempty(r, a))?
     {
         return Some(
             Diagnostic::new(Code::UNSATISFIABLE_CONDITION, format!("rule `{}` can never permit: its limits exclude every request in its scope", rule.name), rule.name_span, "never permits")

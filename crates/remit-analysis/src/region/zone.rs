@@ -339,6 +339,9 @@ fn solve(
         .collect();
     names.sort_unstable_by_key(|k| (!k.starts_with("param."), *k));
     names.dedup();
+    if let Some(lowest) = lowest_point(bounds, &names, relations) {
+        return Ok(Some(lowest));
+    }
     let index = |key: &str| -> Result<usize, Incomplete> {
         names.iter().position(|n| *n == key).ok_or(Incomplete)
     };
@@ -381,6 +384,42 @@ fn solve(
         );
     }
     Ok(Some(out))
+}
+
+/// Every input in `names` at its lower bound, when each has one and that
+/// point keeps every relation: the request [`solve`] finds then anyway
+/// (on the way back each variable takes its lowest value over the
+/// projection, and the projection holds this point), found without
+/// eliminating anything. Most box zones are such: nothing used and the
+/// lowest amount are within every budget.
+fn lowest_point(
+    bounds: &Region,
+    names: &[&str],
+    relations: &[Arc<Relation>],
+) -> Option<BTreeMap<String, i64>> {
+    let mut point = BTreeMap::new();
+    for name in names {
+        match bounds.get(*name) {
+            Some(Constraint::Interval(Interval {
+                min: Some(min),
+                max,
+            })) if max.is_none_or(|m| m >= *min) => {
+                point.insert((*name).to_string(), *min);
+            }
+            _ => return None,
+        }
+    }
+    let holds = relations.iter().all(|r| {
+        let mut sum: i128 = 0;
+        for (k, c) in &r.terms {
+            match point.get(k) {
+                Some(v) => sum += i128::from(*c) * i128::from(*v),
+                None => return false,
+            }
+        }
+        sum <= r.max
+    });
+    holds.then_some(point)
 }
 
 #[cfg(test)]
