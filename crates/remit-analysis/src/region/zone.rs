@@ -399,10 +399,44 @@ fn eliminate(
 /// repairing the lowest point ([`repaired_point`]) answers "no" without
 /// elimination; otherwise [`solve`] decides.
 fn empty(bounds: &Region, relations: &[Arc<Relation>]) -> Result<bool, Incomplete> {
+    if refuted(bounds, relations) {
+        return Ok(true);
+    }
     if repaired_point(bounds, relations) {
         return Ok(false);
     }
     Ok(solve(bounds, relations)?.is_none())
+}
+
+/// Whether the relations contradict on sight: one whose least value over
+/// the bounds exceeds its bound (a budget below the lowest amount), or two
+/// that are each other's negation with no room between them (a budget and
+/// its breach, as a subtraction leaves them). `true` is a proof; `false`
+/// says nothing.
+fn refuted(bounds: &Region, relations: &[Arc<Relation>]) -> bool {
+    let least = |r: &Relation| -> Option<i128> {
+        let mut sum: i128 = 0;
+        for (k, c) in &r.terms {
+            let Some(Constraint::Interval(iv)) = bounds.get(k) else {
+                return None;
+            };
+            let end = if *c > 0 { iv.min } else { iv.max };
+            sum += i128::from(*c) * i128::from(end?);
+        }
+        Some(sum)
+    };
+    let opposed = |a: &Relation, b: &Relation| {
+        a.terms.len() == b.terms.len()
+            && a.terms
+                .iter()
+                .all(|(k, c)| b.terms.get(k).is_some_and(|d| *d == -*c))
+    };
+    relations.iter().enumerate().any(|(i, r)| {
+        least(r).is_some_and(|l| l > r.max)
+            || relations[i + 1..]
+                .iter()
+                .any(|o| r.max + o.max < 0 && opposed(r, o))
+    })
 }
 
 /// How many times [`repaired_point`] goes over the relations.
@@ -549,8 +583,9 @@ mod tests {
 
     proptest::proptest! {
         /// The lowest point, when it answers, is the request the
-        /// elimination finds (so the short cut changes no witness), and a
-        /// repaired point is only found where the elimination finds one.
+        /// elimination finds (so the short cut changes no witness), a
+        /// repaired point is only found where the elimination finds one,
+        /// and a refutation only where it finds none.
         #[test]
         fn the_lowest_point_is_what_elimination_finds(
             mins in proptest::collection::vec(0i64..4, 3),
@@ -590,9 +625,13 @@ mod tests {
             if let Some(lowest) = lowest_point(&bounds, &read, &relations) {
                 proptest::prop_assert_eq!(eliminate(&bounds, &read, &relations), Ok(Some(lowest)));
             }
-            // A repaired point is a request: the elimination finds one too.
+            // A repaired point is a request: the elimination finds one too;
+            // a refutation is a proof: the elimination finds none.
             if repaired_point(&bounds, &relations) {
                 proptest::prop_assert!(matches!(eliminate(&bounds, &read, &relations), Ok(Some(_))));
+            }
+            if refuted(&bounds, &relations) {
+                proptest::prop_assert_eq!(eliminate(&bounds, &read, &relations), Ok(None));
             }
         }
     }
