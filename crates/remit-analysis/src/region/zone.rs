@@ -331,18 +331,24 @@ fn solve(
     bounds: &Region,
     relations: &[Arc<Relation>],
 ) -> Result<Option<BTreeMap<String, i64>>, Incomplete> {
-    // Parameters first: each budget reads one, and eliminating it leaves
-    // differences of counters.
+    let names = elimination_order(relations);
+    if let Some(lowest) = lowest_point(bounds, &names, relations) {
+        return Ok(Some(lowest));
+    }
+    eliminate(bounds, &names, relations)
+}
+
+/// The inputs the relations read, in the order they are eliminated:
+/// parameters first (each budget reads one, and eliminating it leaves
+/// differences of counters), then by name.
+fn elimination_order(relations: &[Arc<Relation>]) -> Vec<&str> {
     let mut names: Vec<&str> = relations
         .iter()
         .flat_map(|r| r.terms.keys().map(String::as_str))
         .collect();
     names.sort_unstable_by_key(|k| (!k.starts_with("param."), *k));
     names.dedup();
-    if let Some(lowest) = lowest_point(bounds, &names, relations) {
-        return Ok(Some(lowest));
-    }
-    eliminate(bounds, &names, relations)
+    names
 }
 
 /// [`solve`] by the Omega test, for the variables `names`.
@@ -616,12 +622,7 @@ mod tests {
                     })
                 })
                 .collect();
-            let mut read: Vec<&str> = relations
-                .iter()
-                .flat_map(|r| r.terms.keys().map(String::as_str))
-                .collect();
-            read.sort_unstable_by_key(|k| (!k.starts_with("param."), *k));
-            read.dedup();
+            let read = elimination_order(&relations);
             if let Some(lowest) = lowest_point(&bounds, &read, &relations) {
                 proptest::prop_assert_eq!(eliminate(&bounds, &read, &relations), Ok(Some(lowest)));
             }
