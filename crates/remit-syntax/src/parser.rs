@@ -387,10 +387,50 @@ impl Context<'_, '_> {
             span,
             format!("expected {wanted}"),
         );
-        if let Some(help) = self.help(found.map(|t| t.1), expected) {
+        let help = self
+            .limit_help(position, expected)
+            .or_else(|| self.help(found.map(|t| t.1), expected));
+        if let Some(help) = help {
             d = d.help(help);
         }
         d
+    }
+
+    /// The help for a `limit` that stops before saying whom it counts:
+    /// the whole form, with the author's own number or amount
+    /// (LANGUAGE.md §2, §8.2).
+    fn limit_help(&self, position: usize, expected: &[String]) -> Option<String> {
+        let expects = |s: &str| expected.iter().any(|e| e.trim_matches('"') == s);
+        let before = &self.tokens[..position.min(self.tokens.len())];
+        let at = before.iter().rposition(|t| t.1 == Token::Limit)?;
+        fn number<'s>(t: &Token<'s>) -> Option<&'s str> {
+            match t {
+                Token::Int(n) | Token::Decimal(n) => Some(n),
+                _ => None,
+            }
+        }
+        let subjects = "`customer`, `employee` or `context.K` (a `Key` attribute)";
+        match &before[at + 1..] {
+            [(_, n, _)] if expects("per") => {
+                let n = number(n)?;
+                Some(format!(
+                    "a count says whom it counts, and may say over which window: `limit {n} per customer per 30 days`; it counts per {subjects}"
+                ))
+            }
+            [(_, Token::Total, _), (_, amount, _), (_, Token::Ident(unit), _)] if expects("per") => {
+                let amount = number(amount)?;
+                Some(format!(
+                    "a total says whom it counts, and may say over which window: `limit total {amount} {unit} per customer per 30 days`; it counts per {subjects}"
+                ))
+            }
+            [.., (_, Token::Per, _)] if expects("calendar") => Some(format!(
+                "after `per` comes another of {subjects}, or the window: `30 days` or `calendar month`"
+            )),
+            [.., (_, Token::Per, _)] if expects("customer") => {
+                Some(format!("after `per` comes whom the limit counts: {subjects}"))
+            }
+            _ => None,
+        }
     }
 
     fn help(&self, found: Option<Token<'_>>, expected: &[String]) -> Option<String> {
