@@ -13,7 +13,7 @@ use crate::region::zone::{separated, uncovered, Incomplete, Zone};
 use crate::region::{disjoint, Region};
 use crate::witness::{rule_in_scope, rule_matched, witness, Point};
 use remit_diagnostics::{Code, Diagnostic, Lint, Severity};
-use remit_sema::model::{RoleId, RuleId};
+use remit_sema::model::{Id, RoleId, RuleId};
 use remit_syntax::ast::EffectKind;
 use remit_table::{Explanation, Outcome, RowOutcome};
 use serde_json::Value;
@@ -522,95 +522,115 @@ fn row_holds(ctx: &Ctx<'_>, r: usize, own: usize) -> bool {
 
 /// A permit covered, for the roles it names, by another permit (see
 /// [`covers`]); of two that cover each other, the later is reported.
+///
+/// The rules are asked about in parallel (each question only reads the
+/// lint context), and their findings are kept in rule order.
 pub(super) fn redundant(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    use rayon::prelude::*;
+    let answers: Vec<(Option<Diagnostic>, GaveUp)> = (0..ctx.model.rules.len())
+        .into_par_iter()
+        .map(|i| redundant_rule(ctx, RuleId::from_index(i)))
+        .collect();
     let mut gave_up = GaveUp::default();
-    for (p, rule) in ctx.model.rules.iter_enumerated() {
-        if !rule.ok || rule.effect != EffectKind::Permit || ctx.allowed(p, Code::REDUNDANT_RULE) {
-            continue;
-        }
-        let Some(&first_role) = rule.roles.first() else {
-            continue;
-        };
-        let role = ctx.model.roles[first_role].name.as_str();
-        // A request the rule permits, for the witness (none: it is
-        // unsatisfiable, not redundant), found when a cover is: most rules
-        // have none, and need no solve.
-        let find_example = || {
-            for &action in &rule.actions {
-                let action = ctx.model.actions[action].name.as_str();
-                for own in ctx.rows_in(p, role, action) {
-                    if let Some(Ok(Some(region))) = ctx.boxed(own, action).map(Zone::solve) {
-                        return Some((action, region));
-                    }
-                }
-            }
-            None
-        };
-        let mut example: Option<Option<(&str, Region)>> = None;
-        // Every permit beside it in a group it belongs to.
-        let mut candidates: BTreeSet<RuleId> = BTreeSet::new();
-        for &r in &rule.roles {
-            for &a in &rule.actions {
-                let group = ctx.group(&ctx.model.roles[r].name, &ctx.model.actions[a].name);
-                candidates.extend(
-                    group
-                        .iter()
-                        .filter(|row| ctx.row(**row).effect == Outcome::Permit)
-                        .map(|row| ctx.row_rule[*row])
-                        .filter(|q| *q != p),
-                );
-            }
-        }
-        for q in candidates {
-            let other = &ctx.model.rules[q];
-            let covered = covers(ctx, q, p);
-            if covered == Ok(false) {
-                continue;
-            }
-            let Some((action, region)) = example.get_or_insert_with(find_example) else {
-                break;
-            };
-            let action: &str = action;
-            if covered == Err(Incomplete) {
-                gave_up.add(role, action, Code::REDUNDANT_RULE, &[p, q]);
-                continue;
-            }
-            // Two rules that cover each other: report only the later one.
-            if q > p && covers(ctx, p, q) != Ok(false) {
-                continue;
-            }
-            let (point, request, ex) = ctx.explain_at(role, action, region.clone());
-            if !(rule_matched(&ex, &rule.name) && rule_matched(&ex, &other.name)) {
-                continue;
-            }
-            out.push(
-                Diagnostic::new(
-                    Code::REDUNDANT_RULE,
-                    format!("rule `{}` is covered by `{}`", rule.name, other.name),
-                    rule.name_span,
-                    "adds nothing",
-                )
-                .secondary(
-                    other.name_span,
-                    "already permits all of it, with the same or stronger obligations",
-                )
-                .help(format!(
-                    "remove `{}`, or make it differ from `{}`",
-                    rule.name, other.name
-                ))
-                .witness(witness(
-                    &point,
-                    request,
-                    vec![format!(
-                        "is permitted by both `{}` and `{}`",
-                        rule.name, other.name
-                    )],
-                )),
-            );
-            break;
+    for (finding, abandoned) in answers {
+        out.extend(finding);
+        for (key, rules) in abandoned.0 {
+            gave_up.0.entry(key).or_default().extend(rules);
         }
     }
     gave_up.report(ctx, out);
+}
+
+/// [`redundant`] for one rule `p`: its finding, and the questions about it
+/// abandoned at a work bound.
+fn redundant_rule(ctx: &Ctx<'_>, p: RuleId) -> (Option<Diagnostic>, GaveUp) {
+    let mut gave_up = GaveUp::default();
+    let rule = &ctx.model.rules[p];
+    if !rule.ok || rule.effect != EffectKind::Permit || ctx.allowed(p, Code::REDUNDANT_RULE) {
+        return (None, gave_up);
+    }
+    let Some(&first_role) = rule.roles.first() else {
+        return (None, gave_up);
+    };
+    let role = ctx.model.roles[first_role].name.as_str();
+    // A request the rule permits, for the witness (none: it is
+    // unsatisfiable, not redundant), found when a cover is: most rules
+    // have none, and need no solve.
+    let find_example = || {
+        for &action in &rule.actions {
+            let action = ctx.model.actions[action].name.as_str();
+            for own in ctx.rows_in(p, role, action) {
+                if let Some(Ok(Some(region))) = ctx.boxed(own, action).map(Zone::solve) {
+                    return Some((action, region));
+                }
+            }
+        }
+        None
+    };
+    let mut example: Option<Option<(&str, Region)>> = None;
+    // Every permit beside it in a group it belongs to.
+    let mut candidates: BTreeSet<RuleId> = BTreeSet::new();
+    for &r in &rule.roles {
+        for &a in &rule.actions {
+            let group = ctx.group(&ctx.model.roles[r].name, &ctx.model.actions[a].name);
+            candidates.extend(
+                group
+                    .iter()
+                    .filter(|row| ctx.row(**row).effect == Outcome::Permit)
+                    .map(|row| ctx.row_rule[*row])
+                    .filter(|q| *q != p),
+            );
+        }
+    }
+    for q in candidates {
+        let other = &ctx.model.rules[q];
+        let covered = covers(ctx, q, p);
+        if covered == Ok(false) {
+            continue;
+        }
+        let Some((action, region)) = example.get_or_insert_with(find_example) else {
+            break;
+        };
+        let action: &str = action;
+        if covered == Err(Incomplete) {
+            gave_up.add(role, action, Code::REDUNDANT_RULE, &[p, q]);
+            continue;
+        }
+        // Two rules that cover each other: report only the later one.
+        if q > p && covers(ctx, p, q) != Ok(false) {
+            continue;
+        }
+        let (point, request, ex) = ctx.explain_at(role, action, region.clone());
+        if !(rule_matched(&ex, &rule.name) && rule_matched(&ex, &other.name)) {
+            continue;
+        }
+        let finding = Some(
+            Diagnostic::new(
+                Code::REDUNDANT_RULE,
+                format!("rule `{}` is covered by `{}`", rule.name, other.name),
+                rule.name_span,
+                "adds nothing",
+            )
+            .secondary(
+                other.name_span,
+                "already permits all of it, with the same or stronger obligations",
+            )
+            .help(format!(
+                "remove `{}`, or make it differ from `{}`",
+                rule.name, other.name
+            ))
+            .witness(witness(
+                &point,
+                request,
+                vec![format!(
+                    "is permitted by both `{}` and `{}`",
+                    rule.name, other.name
+                )],
+            )),
+        );
+        return (finding, gave_up);
+    }
+    (None, gave_up)
 }
 
 /// The target's authority over an action for a finding about rule
