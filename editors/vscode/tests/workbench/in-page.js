@@ -136,6 +136,11 @@ globalThis.remitPage = (() => {
       return [...(this.lensAbove(prefix)?.querySelectorAll("a") ?? [])].map(text);
     },
 
+    /** The first element matching `selector` whose text is `label`, or null. */
+    withText(selector, label) {
+      return [...document.querySelectorAll(selector)].find((e) => text(e) === label) ?? null;
+    },
+
     /** The link titled `title` of the lens above the line starting `prefix`, or null. */
     lensLink(prefix, title) {
       return [...(this.lensAbove(prefix)?.querySelectorAll("a") ?? [])].find((a) => text(a) === title) ?? null;

@@ -143,36 +143,44 @@ async function saveFailure() {
 const press = (keys) => chord(page.keyboard, keys);
 
 /**
- * Clicks the first element matching `selector` whose text is `label`, as a
- * user would (the mouse at its centre). Monaco redraws lenses and lists as
- * results arrive, so an element that is replaced between finding and
- * clicking is found again, for up to 5 s.
+ * Clicks the element `find` (run in the page with `args`) returns, as a
+ * user would: the mouse at its centre, and only when the element is on top
+ * there, since a click lands on whatever covers it. Monaco redraws lenses
+ * and lists as results arrive, so the element is found again on each try,
+ * for up to `timeoutMs`. `hidden` (given what covers it, or null when there
+ * is none) may bring it into sight, and returns what was wrong, or
+ * undefined to keep the default words.
  */
-async function clickText(what, selector, label) {
-  const end = Date.now() + 5_000;
+async function clickInSight(what, timeoutMs, find, args, hidden = async () => undefined) {
+  const end = Date.now() + timeoutMs;
   for (;;) {
-    let problem = `there was no ${what} (\`${label}\`) to click`;
-    for (const el of await page.$$(selector)) {
-      const text = await el.evaluate((e) => (e.textContent ?? "").replace(/\u00a0/g, " ")).catch(() => null);
-      if (text !== label) continue;
-      // A click lands on whatever is on top at the element's centre.
+    const handle = await page.evaluateHandle(find, ...args);
+    const el = handle.asElement();
+    let problem;
+    if (el === null) {
+      problem = (await hidden(null)) ?? `there was no ${what} to click`;
+    } else {
       const cover = await el.evaluate((e) => remitPage.coverOf(e)).catch(() => "(it was redrawn)");
-      if (cover !== null) {
-        problem = `the ${what} (\`${label}\`) is under ${cover}`;
-        break;
+      if (cover === null) {
+        try {
+          await el.click();
+          return;
+        } catch (err) {
+          problem = `the ${what} could not be clicked: ${err instanceof Error ? err.message : err}`;
+        }
+      } else {
+        problem = (await hidden(cover)) ?? `the ${what} is under ${cover}`;
       }
-      try {
-        await el.click();
-        return;
-      } catch (err) {
-        problem = `the ${what} (\`${label}\`) could not be clicked: ${err instanceof Error ? err.message : err}`;
-      }
-      break;
     }
+    await handle.dispose();
     if (Date.now() > end) throw new Error(problem);
     await sleep(250);
   }
 }
+
+/** Clicks the first element matching `selector` whose text is `label` (see clickInSight). */
+const clickText = (what, selector, label) =>
+  clickInSight(`${what} (\`${label}\`)`, 5_000, (s, l) => remitPage.withText(s, l), [selector, label]);
 
 /** Opens a file of the policy folder from the Explorer (a double click, so it stays open). */
 async function openFile(name) {
@@ -199,44 +207,24 @@ const STALE_LENS = "Actual command not found";
 
 /**
  * Clicks the link `title` of the code lens above the line starting
- * `prefix`, as a user would: in sight first, so a lens out of view is
- * brought into it with the mouse wheel. Monaco keeps the first line in
- * place when lenses arrive after the editor is drawn, so the lens above
- * line 1 can sit above the top edge, under the sticky-scroll line; a
- * click at its centre lands on whatever covers it. Monaco also redraws
- * lenses as results arrive, so the link is found again each time, for up
- * to 8 s.
+ * `prefix` (see clickInSight), brought into sight with the mouse wheel
+ * when it is out of it. Monaco keeps the first line in place when lenses
+ * arrive after the editor is drawn, so the lens above line 1 can sit above
+ * the top edge, under the sticky-scroll line, or with its line scrolled
+ * out of sight altogether.
  */
-async function clickLensLink(prefix, title) {
-  const end = Date.now() + 8_000;
-  for (;;) {
-    const link = await page.evaluateHandle((p, t) => remitPage.lensLink(p, t), prefix, title);
-    const el = link.asElement();
-    let problem = `there was no "${title}" lens above the line \`${prefix}\` to click`;
-    if (el === null && !(await page.evaluate((p) => remitPage.lineRendered(p), prefix))) {
-      // The line itself is out of sight above the top edge (as line 1 is
-      // once the editor has scrolled past the lens Monaco drew over it).
-      problem = `the line \`${prefix}\` is out of sight`;
+const clickLensLink = (prefix, title) =>
+  clickInSight(`"${title}" lens above \`${prefix}\``, 8_000, (p, t) => remitPage.lensLink(p, t), [prefix, title], async (cover) => {
+    if (cover !== null) {
       await wheelUp();
-    } else if (el !== null) {
-      const cover = await el.evaluate((e) => remitPage.coverOf(e)).catch(() => "(it was redrawn)");
-      if (cover === null) {
-        try {
-          await el.click();
-          return;
-        } catch (err) {
-          problem = `the "${title}" lens could not be clicked: ${err instanceof Error ? err.message : err}`;
-        }
-      } else {
-        problem = `the "${title}" lens above \`${prefix}\` is out of sight, under ${cover}`;
-        await wheelUp();
-      }
+      return `the "${title}" lens above \`${prefix}\` is out of sight, under ${cover}`;
     }
-    await link.dispose();
-    if (Date.now() > end) throw new Error(problem);
-    await sleep(300);
-  }
-}
+    if (await page.evaluate((p) => remitPage.lineRendered(p), prefix)) {
+      return undefined; // its lens has not been drawn yet
+    }
+    await wheelUp();
+    return `the line \`${prefix}\` is out of sight`;
+  });
 
 /** Turns the mouse wheel up over the active editor, a few lines' worth. */
 async function wheelUp() {
