@@ -387,10 +387,7 @@ impl Context<'_, '_> {
             span,
             format!("expected {wanted}"),
         );
-        let help = self
-            .limit_help(position, expected)
-            .or_else(|| self.help(found.map(|t| t.1), expected));
-        if let Some(help) = help {
+        if let Some(help) = self.help(position, found.map(|t| t.1), expected) {
             d = d.help(help);
         }
         d
@@ -400,7 +397,7 @@ impl Context<'_, '_> {
     /// the whole form, with the author's own number or amount
     /// (LANGUAGE.md §2, §8.2).
     fn limit_help(&self, position: usize, expected: &[String]) -> Option<String> {
-        let expects = |s: &str| expected.iter().any(|e| e.trim_matches('"') == s);
+        let expects = |s: &str| expects(expected, s);
         let before = &self.tokens[..position.min(self.tokens.len())];
         let at = before.iter().rposition(|t| t.1 == Token::Limit)?;
         fn number<'s>(t: &Token<'s>) -> Option<&'s str> {
@@ -433,8 +430,17 @@ impl Context<'_, '_> {
         }
     }
 
-    fn help(&self, found: Option<Token<'_>>, expected: &[String]) -> Option<String> {
-        let expects = |s: &str| expected.iter().any(|e| e.trim_matches('"') == s);
+    /// The help for an unexpected token at `position` (the token index).
+    fn help(
+        &self,
+        position: usize,
+        found: Option<Token<'_>>,
+        expected: &[String],
+    ) -> Option<String> {
+        if let Some(help) = self.limit_help(position, expected) {
+            return Some(help);
+        }
+        let expects = |s: &str| expects(expected, s);
         if let Some(k) = found.and_then(|t| t.keyword()) {
             if expects("name") {
                 return Some(format!(
@@ -495,7 +501,7 @@ impl Context<'_, '_> {
                 .contains(k)
             })
         });
-        let expects = |s: &str| expected.iter().any(|e| e.trim_matches('"') == s);
+        let expects = |s: &str| expects(expected, s);
         match last_keyword {
             Some(k @ ("permit" | "forbid")) if expects("to") => {
                 format!(" after the roles of a `{k}`")
@@ -513,7 +519,7 @@ impl Context<'_, '_> {
 /// "`to`", "`to` or `,`", "a clause (`for`, `when`, …) or `}`".
 fn describe_expected(expected: &[String]) -> String {
     let names: Vec<String> = expected.iter().map(|e| describe_terminal(e)).collect();
-    let has = |s: &str| expected.iter().any(|e| e.trim_matches('"') == s);
+    let has = |s: &str| expects(expected, s);
     if CLAUSE_KEYWORDS.iter().all(|k| has(k)) {
         let list: Vec<String> = CLAUSE_KEYWORDS.iter().map(|k| format!("`{k}`")).collect();
         let clause = format!("a clause ({})", list.join(", "));
@@ -541,6 +547,12 @@ fn describe_expected(expected: &[String]) -> String {
         [init @ .., last] if names.len() <= 6 => format!("{} or {last}", init.join(", ")),
         _ => format!("one of {}, …", names[..5].join(", ")),
     }
+}
+
+/// Whether the parser's expected terminals include `terminal` (a keyword
+/// or punctuation, as written in the source).
+fn expects(expected: &[String], terminal: &str) -> bool {
+    expected.iter().any(|e| e.trim_matches('"') == terminal)
 }
 
 fn describe_terminal(terminal: &str) -> String {
