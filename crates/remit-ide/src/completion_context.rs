@@ -844,6 +844,10 @@ mod tests {
             customers_only,
             actions: vec!["refund".into()],
         };
+        let condition = Context::Operand {
+            customers_only: false,
+            actions: vec!["refund".into()],
+        };
         assert_eq!(at(&format!("{r}limit amount <= |")), quantity(false));
         assert_eq!(at(&format!("{r}limit amount < 20% of |")), quantity(false));
         assert_eq!(
@@ -860,13 +864,7 @@ mod tests {
         assert_eq!(at(&format!("{r}when amount >= |")), quantity(false));
         assert_eq!(at(&format!("{r}for customer.paid > |")), quantity(true));
         // A parenthesis that groups conditions is still a condition.
-        assert_eq!(
-            at(&format!("{r}when (|")),
-            Context::Operand {
-                customers_only: false,
-                actions: vec!["refund".into()]
-            }
-        );
+        assert_eq!(at(&format!("{r}when (|")), condition);
         assert_eq!(
             at(&format!("{r}limit amount <= context.bill |")),
             Context::Keywords(CLAUSE_KEYWORDS.to_vec())

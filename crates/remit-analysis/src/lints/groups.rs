@@ -48,6 +48,13 @@ impl GaveUp {
             .extend(rules.iter().copied());
     }
 
+    /// Adds what another search gave up on.
+    fn merge(&mut self, other: GaveUp) {
+        for (key, rules) in other.0 {
+            self.0.entry(key).or_default().extend(rules);
+        }
+    }
+
     fn report(self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for ((role, action, lint), rules) in self.0 {
             if let Some(code) = Code::lookup(lint) {
@@ -534,9 +541,7 @@ pub(super) fn redundant(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let mut gave_up = GaveUp::default();
     for (finding, abandoned) in answers {
         out.extend(finding);
-        for (key, rules) in abandoned.0 {
-            gave_up.0.entry(key).or_default().extend(rules);
-        }
+        gave_up.merge(abandoned);
     }
     gave_up.report(ctx, out);
 }
@@ -588,10 +593,10 @@ fn redundant_rule(ctx: &Ctx<'_>, p: RuleId) -> (Option<Diagnostic>, GaveUp) {
         if covered == Ok(false) {
             continue;
         }
-        let Some((action, region)) = example.get_or_insert_with(find_example) else {
+        let Some((action, region)) = example.get_or_insert_with(find_example).as_ref() else {
             break;
         };
-        let action: &str = action;
+        let action = *action;
         if covered == Err(Incomplete) {
             gave_up.add(role, action, Code::REDUNDANT_RULE, &[p, q]);
             continue;

@@ -331,11 +331,10 @@ fn solve(
     bounds: &Region,
     relations: &[Arc<Relation>],
 ) -> Result<Option<BTreeMap<String, i64>>, Incomplete> {
-    let names = elimination_order(relations);
-    if let Some(lowest) = lowest_point(bounds, &names, relations) {
+    if let Some(lowest) = lowest_point(bounds, relations) {
         return Ok(Some(lowest));
     }
-    eliminate(bounds, &names, relations)
+    eliminate(bounds, &elimination_order(relations), relations)
 }
 
 /// The inputs the relations read, in the order they are eliminated:
@@ -369,23 +368,18 @@ fn eliminate(
         lins.push(Lin { terms, max: r.max });
     }
     for (i, name) in names.iter().enumerate() {
-        match bounds.get(*name) {
-            Some(Constraint::Interval(iv)) => {
-                if let Some(min) = iv.min {
-                    lins.push(Lin {
-                        terms: vec![(i, -1)],
-                        max: -i128::from(min),
-                    });
-                }
-                if let Some(max) = iv.max {
-                    lins.push(Lin {
-                        terms: vec![(i, 1)],
-                        max: i128::from(max),
-                    });
-                }
-            }
-            Some(_) => return Err(Incomplete),
-            None => {}
+        let (min, max) = interval(bounds, name)?;
+        if let Some(min) = min {
+            lins.push(Lin {
+                terms: vec![(i, -1)],
+                max: -i128::from(min),
+            });
+        }
+        if let Some(max) = max {
+            lins.push(Lin {
+                terms: vec![(i, 1)],
+                max: i128::from(max),
+            });
         }
     }
     let Some(values) = omega::solve(names.len(), &lins)? else {
@@ -401,9 +395,20 @@ fn eliminate(
     Ok(Some(out))
 }
 
-/// Whether the bounds and relations hold no request. A request found by
-/// repairing the lowest point ([`repaired_point`]) answers "no" without
-/// elimination; otherwise [`solve`] decides.
+/// An input's interval in `bounds`, unbounded where it has none;
+/// [`Incomplete`] for a constraint that is not an interval (a relation
+/// reads only numbers).
+fn interval(bounds: &Region, key: &str) -> Result<(Option<i64>, Option<i64>), Incomplete> {
+    match bounds.get(key) {
+        Some(Constraint::Interval(iv)) => Ok((iv.min, iv.max)),
+        Some(_) => Err(Incomplete),
+        None => Ok((None, None)),
+    }
+}
+
+/// Whether the bounds and relations hold no request: refuted on sight
+/// ([`refuted`]), shown to hold one by a repaired point
+/// ([`repaired_point`]), or else decided by [`solve`].
 fn empty(bounds: &Region, relations: &[Arc<Relation>]) -> Result<bool, Incomplete> {
     if refuted(bounds, relations) {
         return Ok(true);
@@ -423,10 +428,8 @@ fn refuted(bounds: &Region, relations: &[Arc<Relation>]) -> bool {
     let least = |r: &Relation| -> Option<i128> {
         let mut sum: i128 = 0;
         for (k, c) in &r.terms {
-            let Some(Constraint::Interval(iv)) = bounds.get(k) else {
-                return None;
-            };
-            let end = if *c > 0 { iv.min } else { iv.max };
+            let (min, max) = interval(bounds, k).ok()?;
+            let end = if *c > 0 { min } else { max };
             sum += i128::from(*c) * i128::from(end?);
         }
         Some(sum)
@@ -457,41 +460,14 @@ const REPAIR_PASSES: usize = 4;
 /// says nothing. Breaking a budget (`sum + amount ≥ max + 1`) is most of
 /// what the lints ask, and one pass settles it.
 fn repaired_point(bounds: &Region, relations: &[Arc<Relation>]) -> bool {
-    struct Var {
-        value: i128,
-        min: Option<i128>,
-        max: Option<i128>,
-    }
-    let mut point: BTreeMap<&str, Var> = BTreeMap::new();
-    for key in relations.iter().flat_map(|r| r.terms.keys()) {
-        if point.contains_key(key.as_str()) {
-            continue;
-        }
-        let (min, max) = match bounds.get(key) {
-            Some(Constraint::Interval(iv)) => (iv.min.map(i128::from), iv.max.map(i128::from)),
-            Some(_) => return false,
-            None => (None, None),
-        };
-        if matches!((min, max), (Some(lo), Some(hi)) if lo > hi) {
-            return false;
-        }
-        let value = min.or(max).unwrap_or(0);
-        point.insert(key, Var { value, min, max });
-    }
+    let Some(mut point) = start_point(bounds, relations) else {
+        return false;
+    };
     let in_range = |v: i128| i64::try_from(v).is_ok();
     for _ in 0..REPAIR_PASSES {
         let mut kept = true;
         for r in relations {
-            let sum: i128 = r
-                .terms
-                .iter()
-                .map(|(k, c)| {
-                    point
-                        .get(k.as_str())
-                        .map_or(0, |v| i128::from(*c) * v.value)
-                })
-                .sum();
-            let mut deficit = sum - r.max;
+            let mut deficit = excess(&point, r);
             if deficit <= 0 {
                 continue;
             }
@@ -526,40 +502,66 @@ fn repaired_point(bounds: &Region, relations: &[Arc<Relation>]) -> bool {
     false
 }
 
-/// Every input in `names` at its lower bound, when each has one and that
-/// point keeps every relation: the request [`solve`] finds then anyway
-/// (on the way back each variable takes its lowest value over the
+/// An input a relation reads: its bounds, and a value within them.
+struct Var {
+    value: i128,
+    min: Option<i128>,
+    max: Option<i128>,
+}
+
+/// Every input the relations read at its lower bound, else its upper,
+/// else 0 (`None` when one is constrained by something other than an
+/// interval, or by an empty one).
+fn start_point<'r>(
+    bounds: &Region,
+    relations: &'r [Arc<Relation>],
+) -> Option<BTreeMap<&'r str, Var>> {
+    let mut point = BTreeMap::new();
+    for key in relations.iter().flat_map(|r| r.terms.keys()) {
+        if point.contains_key(key.as_str()) {
+            continue;
+        }
+        let (min, max) = interval(bounds, key).ok()?;
+        let (min, max) = (min.map(i128::from), max.map(i128::from));
+        if matches!((min, max), (Some(lo), Some(hi)) if lo > hi) {
+            return None;
+        }
+        let value = min.or(max).unwrap_or(0);
+        point.insert(key.as_str(), Var { value, min, max });
+    }
+    Some(point)
+}
+
+/// How far a relation is broken at a point: `Σ c·value − max`, at most 0
+/// where it holds.
+fn excess(point: &BTreeMap<&str, Var>, r: &Relation) -> i128 {
+    let sum: i128 = r
+        .terms
+        .iter()
+        .map(|(k, c)| {
+            point
+                .get(k.as_str())
+                .map_or(0, |v| i128::from(*c) * v.value)
+        })
+        .sum();
+    sum - r.max
+}
+
+/// Every input the relations read at its lower bound, when each has one
+/// and that point keeps every relation: the request [`solve`] finds then
+/// anyway (on the way back each variable takes its lowest value over the
 /// projection, and the projection holds this point), found without
 /// eliminating anything. Most box zones are such: nothing used and the
 /// lowest amount are within every budget.
-fn lowest_point(
-    bounds: &Region,
-    names: &[&str],
-    relations: &[Arc<Relation>],
-) -> Option<BTreeMap<String, i64>> {
-    let mut point = BTreeMap::new();
-    for name in names {
-        match bounds.get(*name) {
-            Some(Constraint::Interval(Interval {
-                min: Some(min),
-                max,
-            })) if max.is_none_or(|m| m >= *min) => {
-                point.insert((*name).to_string(), *min);
-            }
-            _ => return None,
-        }
+fn lowest_point(bounds: &Region, relations: &[Arc<Relation>]) -> Option<BTreeMap<String, i64>> {
+    let point = start_point(bounds, relations)?;
+    if point.values().any(|v| v.min.is_none()) || relations.iter().any(|r| excess(&point, r) > 0) {
+        return None;
     }
-    let holds = relations.iter().all(|r| {
-        let mut sum: i128 = 0;
-        for (k, c) in &r.terms {
-            match point.get(k) {
-                Some(v) => sum += i128::from(*c) * i128::from(*v),
-                None => return false,
-            }
-        }
-        sum <= r.max
-    });
-    holds.then_some(point)
+    point
+        .into_iter()
+        .map(|(k, v)| Some((k.to_string(), i64::try_from(v.value).ok()?)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -623,7 +625,7 @@ mod tests {
                 })
                 .collect();
             let read = elimination_order(&relations);
-            if let Some(lowest) = lowest_point(&bounds, &read, &relations) {
+            if let Some(lowest) = lowest_point(&bounds, &relations) {
                 proptest::prop_assert_eq!(eliminate(&bounds, &read, &relations), Ok(Some(lowest)));
             }
             // A repaired point is a request: the elimination finds one too;
