@@ -640,6 +640,39 @@ mod tests {
     }
 
     #[test]
+    fn the_short_cuts_answer_what_budgets_ask() {
+        let budget = vec![Arc::new(Relation::sum_at_most("s30", "param.a", 50))];
+        let breach = vec![Arc::new(budget[0].negated())];
+        let both = [budget.clone(), breach.clone()].concat();
+        // Nothing used and nothing asked keeps the budget.
+        assert_eq!(
+            lowest_point(&domain(), &budget),
+            Some(BTreeMap::from([("param.a".into(), 0), ("s30".into(), 0)]))
+        );
+        assert_eq!(lowest_point(&domain(), &breach), None);
+        // Its breach is reached by raising the amount (the first input).
+        assert!(repaired_point(&domain(), &breach));
+        // A budget and its breach, or a budget below the lowest amount.
+        assert!(refuted(&domain(), &both));
+        assert!(!refuted(&domain(), &breach));
+        let mut large = domain();
+        large.insert("param.a".into(), iv(Some(200), None));
+        assert!(refuted(&large, &budget));
+        // With the amount capped below the breach, the repair moves the
+        // counter instead; capped both, it cannot.
+        let mut capped = domain();
+        capped.insert("param.a".into(), iv(Some(0), Some(10)));
+        assert!(repaired_point(&capped, &breach));
+        capped.insert("s30".into(), iv(Some(0), Some(10)));
+        assert!(!repaired_point(&capped, &breach));
+        let zone = Zone {
+            bounds: capped,
+            relations: breach,
+        };
+        assert_eq!(zone.is_empty(), Ok(true));
+    }
+
+    #[test]
     fn a_budget_below_the_lowest_amount_is_empty() {
         let mut bounds = domain();
         bounds.insert("param.a".into(), iv(Some(200), None));
